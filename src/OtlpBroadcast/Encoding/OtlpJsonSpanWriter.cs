@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text.Json;
+using N = OtlpBroadcast.OtlpJsonNames;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// Writes one OTLP/JSON <c>Span</c> object: lowercase hex ids, integer enums, 64-bit times as decimal strings,
+/// 32-bit counters as numbers, optional fields omitted when empty.
+/// </summary>
+public static class OtlpJsonSpanWriter
+{
+    /// <summary>Writes a span model.</summary>
+    public static void Write(Utf8JsonWriter writer, OtlpSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        var attributes = new SpanAttributeList(span.Attributes);
+        Write(writer, SpanHeader.From(span), ref attributes, span.Events, span.Links);
+    }
+
+    /// <summary>Writes a span whose attributes come from <paramref name="attributes"/> (typically generated code).</summary>
+    public static void Write<TAttributes>(
+        Utf8JsonWriter writer,
+        in SpanHeader header,
+        ref TAttributes attributes,
+        IReadOnlyList<SpanEvent>? events = null,
+        IReadOnlyList<SpanLink>? links = null)
+        where TAttributes : struct, IAttributeSource
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (!header.TraceId.IsValid || !header.SpanId.IsValid)
+        {
+            throw new ArgumentException("A span needs valid (non-zero) trace and span ids.", nameof(header));
+        }
+
+        writer.WriteStartObject();
+        WriteId(writer, N.TraceId, header.TraceId);
+        WriteId(writer, N.SpanId, header.SpanId);
+        if (!string.IsNullOrEmpty(header.TraceState))
+        {
+            writer.WriteString(N.TraceState, header.TraceState);
+        }
+
+        if (header.ParentSpanId.IsValid)
+        {
+            WriteId(writer, N.ParentSpanId, header.ParentSpanId);
+        }
+
+        writer.WriteNumber(N.Flags, header.Flags | SpanFlags.Sampled);
+        writer.WriteString(N.Name, header.Name);
+        writer.WriteNumber(N.Kind, (int)header.Kind);
+        WriteNanos(writer, N.StartTimeUnixNano, header.StartTimeUnixNano);
+        WriteNanos(writer, N.EndTimeUnixNano, header.EndTimeUnixNano);
+
+        writer.WriteStartArray(N.Attributes);
+        var sink = new OtlpJsonAttributeSink(writer);
+        attributes.WriteTo(ref sink);
+        writer.WriteEndArray();
+        if (header.DroppedAttributesCount != 0)
+        {
+            writer.WriteNumber(N.DroppedAttributesCount, header.DroppedAttributesCount);
+        }
+
+        if (events is { Count: > 0 })
+        {
+            WriteEvents(writer, events);
+        }
+
+        if (links is { Count: > 0 })
+        {
+            WriteLinks(writer, links);
+        }
+
+        writer.WriteStartObject(N.Status);
+        if (header.Status.Code != SpanStatusCode.Unset)
+        {
+            writer.WriteNumber(N.Code, (int)header.Status.Code);
+        }
+
+        if (!string.IsNullOrEmpty(header.Status.Message))
+        {
+            writer.WriteString(N.Message, header.Status.Message);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes an id as lowercase hex.</summary>
+    internal static void WriteId<TId>(Utf8JsonWriter writer, JsonEncodedText name, TId id) where TId : IUtf8SpanFormattable
+    {
+        Span<byte> hex = stackalloc byte[TraceId.HexLength];
+        id.TryFormat(hex, out int length, default, null);
+        writer.WriteString(name, hex[..length]);
+    }
+
+    private static void WriteNanos(Utf8JsonWriter writer, JsonEncodedText name, long nanos)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        nanos.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture);
+        writer.WriteString(name, digits[..length]);
+    }
+
+    private static void WriteEvents(Utf8JsonWriter writer, IReadOnlyList<SpanEvent> events)
+    {
+        writer.WriteStartArray(N.Events);
+        foreach (SpanEvent spanEvent in events)
+        {
+            writer.WriteStartObject();
+            WriteNanos(writer, N.TimeUnixNano, spanEvent.TimeUnixNano);
+            writer.WriteString(N.Name, spanEvent.Name);
+            WriteAttributeArray(writer, spanEvent.Attributes);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteLinks(Utf8JsonWriter writer, IReadOnlyList<SpanLink> links)
+    {
+        writer.WriteStartArray(N.Links);
+        foreach (SpanLink link in links)
+        {
+            writer.WriteStartObject();
+            WriteId(writer, N.TraceId, link.TraceId);
+            WriteId(writer, N.SpanId, link.SpanId);
+            if (!string.IsNullOrEmpty(link.TraceState))
+            {
+                writer.WriteString(N.TraceState, link.TraceState);
+            }
+
+            WriteAttributeArray(writer, link.Attributes);
+            writer.WriteNumber(N.Flags, link.Flags);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Writes <c>"attributes":[...]</c> from a list.</summary>
+    internal static void WriteAttributeArray(Utf8JsonWriter writer, List<SpanAttribute> attributes)
+    {
+        writer.WriteStartArray(N.Attributes);
+        var sink = new OtlpJsonAttributeSink(writer);
+        new SpanAttributeList(attributes).WriteTo(ref sink);
+        writer.WriteEndArray();
+    }
+}

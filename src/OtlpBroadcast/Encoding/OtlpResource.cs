@@ -1,0 +1,83 @@
+using System.Reflection;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// The resource every exported span belongs to (the service) and the instrumentation scope (this SDK).
+/// </summary>
+public sealed class OtlpResource
+{
+    /// <summary>Creates a resource with a <c>service.name</c> and optional further attributes.</summary>
+    public OtlpResource(string serviceName, IEnumerable<SpanAttribute>? attributes = null)
+    {
+        if (string.IsNullOrWhiteSpace(serviceName))
+        {
+            throw new ArgumentException("service.name must not be empty.", nameof(serviceName));
+        }
+
+        ServiceName = serviceName;
+        List<SpanAttribute> list = [new SpanAttribute("service.name", serviceName)];
+        if (attributes is not null)
+        {
+            list.AddRange(attributes.Where(a => a.Key != "service.name"));
+        }
+
+        list.Add(new SpanAttribute("telemetry.sdk.name", SdkInfo.Name));
+        list.Add(new SpanAttribute("telemetry.sdk.language", "dotnet"));
+        list.Add(new SpanAttribute("telemetry.sdk.version", SdkInfo.Version));
+        Attributes = list;
+    }
+
+    /// <summary>The default resource: <c>service.name</c> = <c>unknown_service:&lt;process name&gt;</c>, as the
+    /// OpenTelemetry specification says for a service that did not name itself.</summary>
+    public static OtlpResource Default { get; } = new("unknown_service:" + SdkInfo.ProcessName);
+
+    /// <summary>The <c>service.name</c> attribute.</summary>
+    public string ServiceName { get; }
+
+    /// <summary>Every resource attribute, <c>service.name</c> first.</summary>
+    public IReadOnlyList<SpanAttribute> Attributes { get; }
+}
+
+/// <summary>Name and version of this SDK, as sent in the instrumentation scope and the User-Agent.</summary>
+public static class SdkInfo
+{
+    /// <summary>The SDK name, also the instrumentation scope name.</summary>
+    public const string Name = "OtlpBroadcast";
+
+    /// <summary>The SDK version (informational version of the runtime assembly, without build metadata).</summary>
+    public static string Version { get; } = ReadVersion();
+
+    /// <summary>The User-Agent: the SDK, then the form the OTLP specification suggests for exporters.</summary>
+    public static string UserAgent { get; } = $"{Name}/{Version} OTel-OTLP-Exporter-DotNet/{Version}";
+
+    internal static string ProcessName { get; } = ReadProcessName();
+
+    private static string ReadVersion()
+    {
+        string? version = typeof(SdkInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (string.IsNullOrEmpty(version))
+        {
+            return "0.0.0";
+        }
+
+        int plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus >= 0 ? version[..plus] : version;
+    }
+
+    private static string ReadProcessName()
+    {
+        try
+        {
+            return System.Diagnostics.Process.GetCurrentProcess().ProcessName;
+        }
+        catch (InvalidOperationException)
+        {
+            return "dotnet";
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return "dotnet";
+        }
+    }
+}

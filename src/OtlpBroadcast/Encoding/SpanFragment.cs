@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// One span, encoded once, held in a pooled buffer. A fragment is shared by reference between the queues of every
+/// destination that takes it (each holds a reference); the last <see cref="Release"/> returns the buffer to the pool.
+/// A batch is the concatenation of its fragments inside an envelope: nothing is serialised twice.
+/// </summary>
+public sealed class SpanFragment
+{
+    private const int MaxPooled = 4096;
+    private static readonly ConcurrentQueue<SpanFragment> Pool = new();
+    private static int s_pooled;
+
+    private byte[] _buffer = [];
+    private int _length;
+    private int _references;
+
+    private SpanFragment()
+    {
+    }
+
+    /// <summary>The encoded bytes (valid until the last reference is released).</summary>
+    public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
+
+    /// <summary>The encoded bytes as memory.</summary>
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
+
+    /// <summary>The number of encoded bytes.</summary>
+    public int Length => _length;
+
+    /// <summary>The encoding of the bytes.</summary>
+    public SpanEncoding Encoding { get; private set; }
+
+    /// <summary>Whether the span was encoded with sensitive content withheld.</summary>
+    public bool ContentWithheld { get; private set; }
+
+    /// <summary>Takes ownership of a pooled array holding an encoded span; one reference is held by the caller.</summary>
+    internal static SpanFragment Create(byte[] pooledBuffer, int length, SpanEncoding encoding, bool contentWithheld)
+    {
+        if (!Pool.TryDequeue(out SpanFragment? fragment))
+        {
+            fragment = new SpanFragment();
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_pooled);
+        }
+
+        fragment._buffer = pooledBuffer;
+        fragment._length = length;
+        fragment._references = 1;
+        fragment.Encoding = encoding;
+        fragment.ContentWithheld = contentWithheld;
+        return fragment;
+    }
+
+    /// <summary>Adds a reference, e.g. for one more destination queue.</summary>
+    public void AddReference()
+    {
+        if (Interlocked.Increment(ref _references) <= 1)
+        {
+            throw new InvalidOperationException("The fragment was already released.");
+        }
+    }
+
+    /// <summary>Drops a reference; the last one returns the buffer (and the fragment) to their pools.</summary>
+    public void Release()
+    {
+        int remaining = Interlocked.Decrement(ref _references);
+        if (remaining > 0)
+        {
+            return;
+        }
+
+        if (remaining < 0)
+        {
+            throw new InvalidOperationException("The fragment was released more times than it was referenced.");
+        }
+
+        byte[] buffer = _buffer;
+        _buffer = [];
+        _length = 0;
+        ArrayPool<byte>.Shared.Return(buffer);
+        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
+        {
+            Pool.Enqueue(this);
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_pooled);
+        }
+    }
+}
+
+/// <summary>The wire encodings of span fragments.</summary>
+public enum SpanEncoding
+{
+    /// <summary>OTLP/JSON.</summary>
+    Json = 0,
+}

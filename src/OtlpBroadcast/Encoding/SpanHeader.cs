@@ -1,0 +1,93 @@
+namespace OtlpBroadcast;
+
+/// <summary>
+/// Everything about a span except its attributes, events and links: what the encoders need to frame a span
+/// whose attributes come from a generated writer.
+/// </summary>
+public readonly record struct SpanHeader
+{
+    /// <summary>The trace the span belongs to (must be valid).</summary>
+    public required TraceId TraceId { get; init; }
+
+    /// <summary>The span's id (must be valid).</summary>
+    public required SpanId SpanId { get; init; }
+
+    /// <summary>The parent span; <see langword="default"/> for a root span (the field is then omitted).</summary>
+    public SpanId ParentSpanId { get; init; }
+
+    /// <summary>The span name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The span kind.</summary>
+    public SpanKind Kind { get; init; }
+
+    /// <summary>Start, in nanoseconds since the Unix epoch.</summary>
+    public long StartTimeUnixNano { get; init; }
+
+    /// <summary>End, in nanoseconds since the Unix epoch.</summary>
+    public long EndTimeUnixNano { get; init; }
+
+    /// <summary>The status.</summary>
+    public SpanStatus Status { get; init; }
+
+    /// <summary>OTLP flags. The encoders always add <see cref="SpanFlags.Sampled"/>: a span that is exported was sampled.</summary>
+    public uint Flags { get; init; }
+
+    /// <summary>W3C trace state, if any.</summary>
+    public string? TraceState { get; init; }
+
+    /// <summary>Attributes cut by a limit before encoding.</summary>
+    public uint DroppedAttributesCount { get; init; }
+
+    /// <summary>The header of a span model.</summary>
+    public static SpanHeader From(OtlpSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        return new SpanHeader
+        {
+            TraceId = span.TraceId,
+            SpanId = span.SpanId,
+            ParentSpanId = span.ParentSpanId,
+            Name = span.Name,
+            Kind = span.Kind,
+            StartTimeUnixNano = span.StartTimeUnixNano,
+            EndTimeUnixNano = span.EndTimeUnixNano,
+            Status = span.Status,
+            Flags = span.Flags,
+            TraceState = span.TraceState,
+            DroppedAttributesCount = span.DroppedAttributesCount,
+        };
+    }
+}
+
+/// <summary>Writes a list of <see cref="SpanAttribute"/> through any sink.</summary>
+public readonly struct SpanAttributeList : IAttributeSource
+{
+    private readonly List<SpanAttribute>? _attributes;
+
+    /// <summary>Wraps a list (may be <see langword="null"/>: nothing is written).</summary>
+    public SpanAttributeList(List<SpanAttribute>? attributes) => _attributes = attributes;
+
+    /// <inheritdoc/>
+    public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
+    {
+        if (_attributes is null)
+        {
+            return;
+        }
+
+        foreach (SpanAttribute attribute in _attributes)
+        {
+            AttributeKeys.Write(ref sink, attribute.Key, attribute.Value);
+        }
+    }
+}
+
+/// <summary>An attribute source that writes nothing.</summary>
+public readonly struct NoAttributes : IAttributeSource
+{
+    /// <inheritdoc/>
+    public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
+    {
+    }
+}
