@@ -1,0 +1,358 @@
+using System.Threading.Channels;
+
+namespace OtlpBroadcast.Export;
+
+/// <summary>
+/// Sends the spans of one destination: a bounded queue that recording never waits on, and one background loop
+/// that batches (by count and bytes), sends, retries and splits. Exports of one destination never overlap.
+/// </summary>
+public sealed class DestinationExporter : IAsyncDisposable
+{
+    /// <summary>How long <see cref="DisposeAsync"/> waits for queued spans to go out.</summary>
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly Channel<SpanFragment> _queue;
+    private readonly OtlpJsonEnvelope _envelope;
+    private readonly OtlpHttpTransport _transport;
+    private readonly ExporterServices _services;
+    private readonly ExportCounters _counters = new();
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly PooledBufferWriter _body = new(64 * 1024);
+    private readonly List<SpanFragment> _batch;
+    private readonly int _wakeThreshold;
+    private readonly Task _loop;
+    private TaskCompletionSource _progress = NewProgress();
+    private int _wakePending;
+    private long _flushTarget;
+    private volatile bool _closed;
+
+    /// <summary>Starts the exporter of <paramref name="destination"/>.</summary>
+    public DestinationExporter(OtlpDestination destination, ExporterServices? services = null)
+    {
+        Destination = destination ?? throw new ArgumentNullException(nameof(destination));
+        _services = services ?? ExporterServices.Default;
+        _envelope = new OtlpJsonEnvelope(_services.Resource);
+        _transport = new OtlpHttpTransport(destination, _services.HttpClient, _services.TimeProvider);
+        _queue = Channel.CreateBounded<SpanFragment>(new BoundedChannelOptions(destination.MaxQueueSize)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _batch = new List<SpanFragment>(destination.MaxExportBatchSize);
+        _wakeThreshold = destination.ScheduledDelay == TimeSpan.Zero ? 1 : destination.MaxExportBatchSize;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>The destination this exporter sends to.</summary>
+    public OtlpDestination Destination { get; }
+
+    /// <summary>
+    /// Queues an encoded span. Never blocks and never throws for a full queue or a closed exporter: the span is then
+    /// dropped and counted. On success the exporter holds its own reference to <paramref name="fragment"/>.
+    /// </summary>
+    public bool TryEnqueue(SpanFragment fragment)
+    {
+        ArgumentNullException.ThrowIfNull(fragment);
+        if (_closed)
+        {
+            _counters.Drop(DropReason.Shutdown, 1, wasAccepted: false);
+            return false;
+        }
+
+        fragment.AddReference();
+        if (!_queue.Writer.TryWrite(fragment))
+        {
+            fragment.Release();
+            _counters.Drop(_closed ? DropReason.Shutdown : DropReason.QueueFull, 1, wasAccepted: false);
+            return false;
+        }
+
+        _counters.Accept();
+        if (_queue.Reader.Count >= _wakeThreshold)
+        {
+            Wake();
+        }
+
+        return true;
+    }
+
+    /// <summary>A snapshot of the counters.</summary>
+    public DestinationStatistics GetStatistics() => _counters.Snapshot(Destination.Name);
+
+    /// <summary>
+    /// Sends everything queued so far, without waiting for the scheduled delay. True when all of it was settled
+    /// (exported, rejected or dropped) within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        long target = _counters.AcceptedCount;
+        InterlockedMax(ref _flushTarget, target);
+        Wake();
+        long deadline = _services.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
+        while (_counters.SettledCount < target)
+        {
+            TimeSpan remaining = TimeSpan.FromSeconds((double)(deadline - _services.TimeProvider.GetTimestamp()) / _services.TimeProvider.TimestampFrequency);
+            if (remaining <= TimeSpan.Zero || _loop.IsCompleted)
+            {
+                return _counters.SettledCount >= target;
+            }
+
+            Task progress = Volatile.Read(ref _progress).Task;
+            if (_counters.SettledCount >= target)
+            {
+                break;
+            }
+
+            try
+            {
+                await progress.WaitAsync(remaining, _services.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return _counters.SettledCount >= target;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Stops taking spans, sends what is queued within <paramref name="timeout"/>, then drops (and counts) the rest.
+    /// </summary>
+    public async Task ShutdownAsync(TimeSpan timeout)
+    {
+        if (_closed)
+        {
+            await _loop.ConfigureAwait(false);
+            return;
+        }
+
+        _closed = true;
+        await FlushAsync(timeout).ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        Wake();
+        await _loop.ConfigureAwait(false);
+        while (_queue.Reader.TryRead(out SpanFragment? fragment))
+        {
+            fragment.Release();
+            _counters.Drop(DropReason.Shutdown, 1, wasAccepted: true);
+        }
+
+        _body.Dispose();
+    }
+
+    /// <summary>Shuts down with <see cref="DefaultShutdownTimeout"/>.</summary>
+    public async ValueTask DisposeAsync() => await ShutdownAsync(DefaultShutdownTimeout).ConfigureAwait(false);
+
+    private async Task RunAsync()
+    {
+        CancellationToken stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            if (!FlushRequested() && _queue.Reader.Count < _wakeThreshold)
+            {
+                await WaitForWorkAsync(stopping).ConfigureAwait(false);
+            }
+
+            Volatile.Write(ref _wakePending, 0);
+            while (!stopping.IsCancellationRequested && TakeBatch())
+            {
+                await ExportAsync(0, _batch.Count, stopping).ConfigureAwait(false);
+                foreach (SpanFragment fragment in _batch)
+                {
+                    fragment.Release();
+                }
+
+                _batch.Clear();
+                SignalProgress();
+            }
+
+            SignalProgress();
+        }
+
+        // Stopped mid-batch: what was taken but not sent is dropped, and counted.
+        if (_batch.Count > 0)
+        {
+            foreach (SpanFragment fragment in _batch)
+            {
+                fragment.Release();
+            }
+
+            _counters.Drop(DropReason.Shutdown, _batch.Count, wasAccepted: true);
+            _batch.Clear();
+        }
+
+        SignalProgress();
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken stopping)
+    {
+        try
+        {
+            if (Destination.ScheduledDelay == TimeSpan.Zero)
+            {
+                await _wake.WaitAsync(stopping).ConfigureAwait(false);
+            }
+            else
+            {
+                await _wake.WaitAsync(Destination.ScheduledDelay, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Takes the next batch: up to the span limit and within the byte limit. Spans too large on their own
+    /// are dropped here.</summary>
+    private bool TakeBatch()
+    {
+        long bytes = 0;
+        while (_batch.Count < Destination.MaxExportBatchSize && _queue.Reader.TryPeek(out SpanFragment? next))
+        {
+            if (_envelope.MeasureBody(1, next.Length) > Destination.MaxBatchBytes)
+            {
+                _queue.Reader.TryRead(out _);
+                next.Release();
+                _counters.Drop(DropReason.TooLarge, 1, wasAccepted: true);
+                _counters.RecordError($"a span of {next.Length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes", _services.TimeProvider.GetUtcNow());
+                continue;
+            }
+
+            if (_envelope.MeasureBody(_batch.Count + 1, bytes + next.Length) > Destination.MaxBatchBytes)
+            {
+                break;
+            }
+
+            _queue.Reader.TryRead(out _);
+            _batch.Add(next);
+            bytes += next.Length;
+        }
+
+        return _batch.Count > 0;
+    }
+
+    /// <summary>Sends <c>_batch[start..start+count]</c> with retries; a 413 splits it in halves.</summary>
+    private async Task ExportAsync(int start, int count, CancellationToken stopping)
+    {
+        TimeProvider time = _services.TimeProvider;
+        long deadline = time.GetTimestamp() + (long)(Destination.ExportTimeout.TotalSeconds * time.TimestampFrequency);
+        _body.Clear();
+        _envelope.Write(_body, _batch.GetRange(start, count));
+        ReadOnlyMemory<byte> body = _body.WrittenMemory;
+
+        for (int attempt = 1; ; attempt++)
+        {
+            TimeSpan remaining = Remaining(deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                Settle(DropReason.RetriesExhausted, count, "the export timeout passed before the batch was accepted");
+                return;
+            }
+
+            ExportResult result;
+            try
+            {
+                _counters.Request(isRetry: attempt > 1);
+                result = await _transport.SendAsync(body, Min(Destination.Timeout, remaining), stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                Settle(DropReason.Shutdown, count, "the exporter shut down while sending");
+                return;
+            }
+
+            switch (result.Outcome)
+            {
+                case ExportOutcome.Success:
+                    long rejected = Math.Min(result.RejectedSpans, count);
+                    _counters.Delivered(count - rejected, rejected, time.GetUtcNow());
+                    if (rejected > 0)
+                    {
+                        _counters.RecordError($"the backend rejected {rejected} of {count} spans: {result.Message}", time.GetUtcNow());
+                    }
+
+                    return;
+
+                case ExportOutcome.TooLarge when count > 1:
+                    int half = count / 2;
+                    await ExportAsync(start, half, stopping).ConfigureAwait(false);
+                    await ExportAsync(start + half, count - half, stopping).ConfigureAwait(false);
+                    return;
+
+                case ExportOutcome.TooLarge:
+                    Settle(DropReason.TooLarge, count, result.ToString());
+                    return;
+
+                case ExportOutcome.Final:
+                    Settle(DropReason.FinalHttpError, count, result.ToString());
+                    return;
+            }
+
+            // Retryable.
+            TimeSpan delay = result.RetryAfter ?? RetryPolicy.Backoff(attempt, Destination.InitialBackoff, Destination.MaxBackoff, Random.Shared.NextDouble());
+            if (attempt >= Destination.MaxAttempts || delay >= Remaining(deadline))
+            {
+                Settle(DropReason.RetriesExhausted, count, $"{result} (gave up after {attempt} attempt{(attempt == 1 ? "" : "s")})");
+                return;
+            }
+
+            _counters.RecordError(result.ToString(), time.GetUtcNow());
+            try
+            {
+                await Task.Delay(delay, time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Settle(DropReason.Shutdown, count, "the exporter shut down while waiting to retry");
+                return;
+            }
+        }
+    }
+
+    private void Settle(DropReason reason, int count, string error)
+    {
+        _counters.Drop(reason, count, wasAccepted: true);
+        _counters.RecordError(error, _services.TimeProvider.GetUtcNow());
+    }
+
+    private TimeSpan Remaining(long deadline)
+        => TimeSpan.FromSeconds((double)(deadline - _services.TimeProvider.GetTimestamp()) / _services.TimeProvider.TimestampFrequency);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private bool FlushRequested() => _counters.SettledCount + _batch.Count < Volatile.Read(ref _flushTarget);
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    private void SignalProgress()
+    {
+        TaskCompletionSource previous = Interlocked.Exchange(ref _progress, NewProgress());
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewProgress() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static void InterlockedMax(ref long location, long value)
+    {
+        long current = Volatile.Read(ref location);
+        while (value > current)
+        {
+            long seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+namespace OtlpBroadcast.Export;
+
+/// <summary>The outcome of <see cref="DestinationRegistry.SaveAsync"/>.</summary>
+public sealed record DestinationSaveResult
+{
+    /// <summary>Whether the destination was saved.</summary>
+    public required bool Saved { get; init; }
+
+    /// <summary>The connection test that decided it.</summary>
+    public required ConnectionTestResult Test { get; init; }
+
+    /// <summary>Why it was not saved, in words a user can act on; <see langword="null"/> when saved.</summary>
+    public string? Reason { get; init; }
+}
+
+/// <summary>What a listing shows of a destination: no header value, ever.</summary>
+public sealed record DestinationInfo
+{
+    /// <summary>The name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The traces URL.</summary>
+    public required Uri Endpoint { get; init; }
+
+    /// <summary>Header names with masked values, e.g. <c>Authorization: ***</c>.</summary>
+    public required string Headers { get; init; }
+
+    /// <summary>Whether content is withheld.</summary>
+    public bool PrivacyMode { get; init; }
+
+    /// <summary>Whether spans go there.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>Its counters.</summary>
+    public required DestinationStatistics Statistics { get; init; }
+}
+
+/// <summary>
+/// The configured destinations, each with its own exporter. Like the hosted product's settings page, a destination
+/// is saved only after its connection test passes.
+/// </summary>
+public sealed class DestinationRegistry : IAsyncDisposable
+{
+    private readonly ExporterServices _services;
+    private readonly Lock _lock = new();
+    private volatile DestinationExporter[] _exporters = [];
+
+    /// <summary>Creates an empty registry.</summary>
+    public DestinationRegistry(ExporterServices? services = null) => _services = services ?? ExporterServices.Default;
+
+    /// <summary>The exporters of every saved destination.</summary>
+    public IReadOnlyList<DestinationExporter> Exporters => _exporters;
+
+    /// <summary>
+    /// Tests <paramref name="destination"/> and, only if the test passes, saves it (replacing a destination of the
+    /// same name, whose queued spans are flushed first).
+    /// </summary>
+    public async Task<DestinationSaveResult> SaveAsync(OtlpDestination destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ConnectionTestResult test = await ConnectionTester.TestAsync(destination, _services, cancellationToken).ConfigureAwait(false);
+        if (!test.Success)
+        {
+            return new DestinationSaveResult
+            {
+                Saved = false,
+                Test = test,
+                Reason = $"Destination '{destination.Name}' was not saved because its connection test failed: {test}",
+            };
+        }
+
+        await AddAsync(destination).ConfigureAwait(false);
+        return new DestinationSaveResult { Saved = true, Test = test };
+    }
+
+    /// <summary>
+    /// Adds a destination without a connection test, for destinations from trusted configuration (files, the
+    /// OTEL_* variables) that should not hold up start-up. Replaces one of the same name.
+    /// </summary>
+    public async Task AddAsync(OtlpDestination destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var exporter = new DestinationExporter(destination, _services);
+        DestinationExporter? replaced;
+        lock (_lock)
+        {
+            DestinationExporter[] current = _exporters;
+            replaced = current.FirstOrDefault(e => e.Destination.Name == destination.Name);
+            _exporters = [.. current.Where(e => e != replaced), exporter];
+        }
+
+        if (replaced is not null)
+        {
+            await replaced.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes a destination after sending what it has queued. False if there is none of that name.</summary>
+    public async Task<bool> RemoveAsync(string name)
+    {
+        DestinationExporter? removed;
+        lock (_lock)
+        {
+            DestinationExporter[] current = _exporters;
+            removed = current.FirstOrDefault(e => e.Destination.Name == name);
+            if (removed is null)
+            {
+                return false;
+            }
+
+            _exporters = [.. current.Where(e => e != removed)];
+        }
+
+        await removed.DisposeAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Every destination, secrets masked.</summary>
+    public IReadOnlyList<DestinationInfo> List() => [.. _exporters.Select(e => new DestinationInfo
+    {
+        Name = e.Destination.Name,
+        Endpoint = e.Destination.Endpoint,
+        Headers = e.Destination.Headers.ToString(),
+        PrivacyMode = e.Destination.PrivacyMode,
+        Enabled = e.Destination.Enabled,
+        Statistics = e.GetStatistics(),
+    })];
+
+    /// <summary>The saved destination of that name, if any.</summary>
+    public OtlpDestination? Find(string name) => _exporters.FirstOrDefault(e => e.Destination.Name == name)?.Destination;
+
+    /// <summary>Sends a test trace to a saved destination, right now.</summary>
+    public Task<ConnectionTestResult> SendTestTraceAsync(string name, CancellationToken cancellationToken = default)
+    {
+        OtlpDestination destination = Find(name) ?? throw new KeyNotFoundException($"There is no destination named '{name}'.");
+        return ConnectionTester.SendTestTraceAsync(destination, _services, cancellationToken);
+    }
+
+    /// <summary>Queues an encoded span on every enabled destination (by reference: it is not copied).</summary>
+    public void Publish(SpanFragment fragment)
+    {
+        ArgumentNullException.ThrowIfNull(fragment);
+        foreach (DestinationExporter exporter in _exporters)
+        {
+            if (exporter.Destination.Enabled)
+            {
+                exporter.TryEnqueue(fragment);
+            }
+        }
+    }
+
+    /// <summary>Flushes every destination; true when all were flushed within the timeout.</summary>
+    public async Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        bool[] results = await Task.WhenAll(_exporters.Select(e => e.FlushAsync(timeout, cancellationToken))).ConfigureAwait(false);
+        return results.All(r => r);
+    }
+
+    /// <summary>Flushes and stops every exporter.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        DestinationExporter[] exporters;
+        lock (_lock)
+        {
+            exporters = _exporters;
+            _exporters = [];
+        }
+
+        await Task.WhenAll(exporters.Select(e => e.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,66 @@
+namespace OtlpBroadcast.Export;
+
+/// <summary>Why spans were dropped instead of delivered.</summary>
+public enum DropReason
+{
+    /// <summary>The destination's queue was full when the span was recorded.</summary>
+    QueueFull,
+
+    /// <summary>The backend answered with a status that is not retried (400, 401, 404, 500, …).</summary>
+    FinalHttpError,
+
+    /// <summary>Retryable failures went on past the attempts or the export timeout.</summary>
+    RetriesExhausted,
+
+    /// <summary>A single span is larger than the batch byte limit, or the backend answered 413 to it alone.</summary>
+    TooLarge,
+
+    /// <summary>The exporter shut down before the span could be sent.</summary>
+    Shutdown,
+}
+
+/// <summary>
+/// A snapshot of one destination's counters. Nothing is lost unaccounted:
+/// <c>Offered = Exported + Rejected + DroppedTotal + Pending</c>.
+/// </summary>
+public sealed record DestinationStatistics
+{
+    /// <summary>The destination's name.</summary>
+    public required string Destination { get; init; }
+
+    /// <summary>Spans handed to the destination (taken into its queue, or dropped at once).</summary>
+    public long Offered { get; init; }
+
+    /// <summary>Spans taken into the queue.</summary>
+    public long Accepted { get; init; }
+
+    /// <summary>Spans the backend accepted.</summary>
+    public long Exported { get; init; }
+
+    /// <summary>Spans the backend rejected in a partial success (never retried).</summary>
+    public long Rejected { get; init; }
+
+    /// <summary>Spans dropped, by reason.</summary>
+    public required IReadOnlyDictionary<DropReason, long> Dropped { get; init; }
+
+    /// <summary>All dropped spans.</summary>
+    public long DroppedTotal => Dropped.Values.Sum();
+
+    /// <summary>Spans queued or in flight.</summary>
+    public long Pending { get; init; }
+
+    /// <summary>HTTP requests sent (retries included).</summary>
+    public long Requests { get; init; }
+
+    /// <summary>Requests that were retries.</summary>
+    public long Retries { get; init; }
+
+    /// <summary>The last failure, described without secrets; <see langword="null"/> if none yet.</summary>
+    public string? LastError { get; init; }
+
+    /// <summary>When the last failure happened.</summary>
+    public DateTimeOffset? LastErrorTime { get; init; }
+
+    /// <summary>When the backend last accepted a request.</summary>
+    public DateTimeOffset? LastSuccessTime { get; init; }
+}

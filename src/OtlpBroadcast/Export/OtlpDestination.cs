@@ -1,0 +1,188 @@
+using OtlpBroadcast.Configuration;
+
+namespace OtlpBroadcast.Export;
+
+/// <summary>
+/// A validated, immutable destination: where spans go, with which headers, and how they are batched and retried.
+/// Its <see cref="ToString"/> shows the header names only, never their values.
+/// </summary>
+public sealed class OtlpDestination
+{
+    private OtlpDestination(OtlpDestinationOptions o, Uri endpoint, DestinationHeaders headers)
+    {
+        Name = o.Name;
+        Endpoint = endpoint;
+        Headers = headers;
+        Enabled = o.Enabled;
+        PrivacyMode = o.PrivacyMode;
+        Protocol = o.Protocol;
+        Compression = o.Compression;
+        Timeout = o.Timeout;
+        MaxQueueSize = o.MaxQueueSize;
+        MaxExportBatchSize = Math.Min(o.MaxExportBatchSize, o.MaxQueueSize);
+        MaxBatchBytes = o.MaxBatchBytes;
+        ScheduledDelay = o.ScheduledDelay;
+        ExportTimeout = o.ExportTimeout;
+        MaxAttempts = o.MaxAttempts;
+        InitialBackoff = o.InitialBackoff;
+        MaxBackoff = o.MaxBackoff;
+    }
+
+    /// <summary>The destination's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The full OTLP traces URL.</summary>
+    public Uri Endpoint { get; }
+
+    /// <summary>The headers (values are secret).</summary>
+    public DestinationHeaders Headers { get; }
+
+    /// <summary>Whether spans go to this destination.</summary>
+    public bool Enabled { get; }
+
+    /// <summary>Whether content is withheld from this destination.</summary>
+    public bool PrivacyMode { get; }
+
+    /// <summary>The wire protocol.</summary>
+    public OtlpProtocol Protocol { get; }
+
+    /// <summary>Body compression.</summary>
+    public OtlpCompression Compression { get; }
+
+    /// <summary>Timeout of one HTTP request.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Queue capacity in spans.</summary>
+    public int MaxQueueSize { get; }
+
+    /// <summary>Spans per request at most (never more than the queue holds).</summary>
+    public int MaxExportBatchSize { get; }
+
+    /// <summary>Bytes per request body at most.</summary>
+    public int MaxBatchBytes { get; }
+
+    /// <summary>How long spans wait for a batch to fill.</summary>
+    public TimeSpan ScheduledDelay { get; }
+
+    /// <summary>How long one batch may take, retries included.</summary>
+    public TimeSpan ExportTimeout { get; }
+
+    /// <summary>Attempts per batch at most.</summary>
+    public int MaxAttempts { get; }
+
+    /// <summary>Backoff before the first retry.</summary>
+    public TimeSpan InitialBackoff { get; }
+
+    /// <summary>Largest computed backoff.</summary>
+    public TimeSpan MaxBackoff { get; }
+
+    /// <summary>A destination from a name, a traces URL and optional headers JSON.</summary>
+    /// <exception cref="OtlpConfigurationException">Something is invalid; the message says what.</exception>
+    public static OtlpDestination Create(string name, string endpoint, string? headersJson = null, bool privacyMode = false)
+        => Create(new OtlpDestinationOptions { Name = name, Endpoint = endpoint, HeadersJson = headersJson, PrivacyMode = privacyMode });
+
+    /// <summary>Validates <paramref name="options"/> and creates the destination.</summary>
+    /// <exception cref="OtlpConfigurationException">Something is invalid; the message names the setting.</exception>
+    public static OtlpDestination Create(OtlpDestinationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ValidateName(options.Name);
+        Uri endpoint = ParseEndpoint(options.Endpoint);
+        DestinationHeaders headers = DestinationHeaders.FromPairs(
+            DestinationHeaders.ParseJson(options.HeadersJson).Pairs.Concat(options.Headers));
+
+        if (headers.Count > 0 && endpoint.Scheme == Uri.UriSchemeHttp && !endpoint.IsLoopback && !options.AllowInsecureCredentials)
+        {
+            throw new OtlpConfigurationException(
+                $"Destination '{options.Name}' would send headers (credentials) over plain http to {endpoint.Host}; use https, or set AllowInsecureCredentials if this is intended.");
+        }
+
+        if (options.Protocol != OtlpProtocol.HttpJson)
+        {
+            throw new OtlpConfigurationException(
+                $"Destination '{options.Name}': protocol {ProtocolName(options.Protocol)} is not supported yet; use http/json.");
+        }
+
+        RequirePositive(options.Timeout, nameof(options.Timeout), options.Name);
+        RequirePositive(options.ScheduledDelay, nameof(options.ScheduledDelay), options.Name, allowZero: true);
+        RequirePositive(options.ExportTimeout, nameof(options.ExportTimeout), options.Name);
+        RequirePositive(options.InitialBackoff, nameof(options.InitialBackoff), options.Name, allowZero: true);
+        RequirePositive(options.MaxBackoff, nameof(options.MaxBackoff), options.Name, allowZero: true);
+        RequireRange(options.MaxQueueSize, 1, 1_000_000, nameof(options.MaxQueueSize), options.Name);
+        RequireRange(options.MaxExportBatchSize, 1, 1_000_000, nameof(options.MaxExportBatchSize), options.Name);
+        RequireRange(options.MaxBatchBytes, 1024, 64 * 1024 * 1024, nameof(options.MaxBatchBytes), options.Name);
+        RequireRange(options.MaxAttempts, 1, 100, nameof(options.MaxAttempts), options.Name);
+        return new OtlpDestination(options, endpoint, headers);
+    }
+
+    /// <summary>Name, endpoint, header names (values masked), privacy mode and whether it is enabled.</summary>
+    public override string ToString()
+        => $"{Name} -> {Endpoint} (headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
+
+    private static void ValidateName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new OtlpConfigurationException("A destination needs a name.");
+        }
+
+        if (name.Length > 100 || name.Any(char.IsControl))
+        {
+            throw new OtlpConfigurationException("A destination name must be at most 100 characters without control characters.");
+        }
+    }
+
+    private static Uri ParseEndpoint(string? endpoint)
+    {
+        if (string.IsNullOrWhiteSpace(endpoint))
+        {
+            throw new OtlpConfigurationException("The endpoint is missing: give the full OTLP traces URL, e.g. https://collector.example.com:4318/v1/traces.");
+        }
+
+        if (!Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out Uri? uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new OtlpConfigurationException("The endpoint is not an absolute URL; give the full OTLP traces URL, e.g. https://collector.example.com:4318/v1/traces.");
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new OtlpConfigurationException($"The endpoint must use http or https, not '{uri.Scheme}'.");
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new OtlpConfigurationException("The endpoint must not carry credentials in the URL (user:password@); put them in a header such as Authorization.");
+        }
+
+        if (!string.IsNullOrEmpty(uri.Fragment))
+        {
+            throw new OtlpConfigurationException("The endpoint must not have a fragment (#...).");
+        }
+
+        return uri;
+    }
+
+    private static void RequirePositive(TimeSpan value, string setting, string name, bool allowZero = false)
+    {
+        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero) || value > TimeSpan.FromHours(1))
+        {
+            throw new OtlpConfigurationException(
+                $"Destination '{name}': {setting} must be {(allowZero ? "zero or more" : "more than zero")} and at most one hour, not {value}.");
+        }
+    }
+
+    private static void RequireRange(int value, int min, int max, string setting, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new OtlpConfigurationException($"Destination '{name}': {setting} must be between {min} and {max}, not {value}.");
+        }
+    }
+
+    private static string ProtocolName(OtlpProtocol protocol) => protocol switch
+    {
+        OtlpProtocol.HttpProtobuf => "http/protobuf",
+        OtlpProtocol.Grpc => "grpc",
+        _ => "http/json",
+    };
+}

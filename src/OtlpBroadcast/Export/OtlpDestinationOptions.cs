@@ -1,0 +1,66 @@
+using OtlpBroadcast.Configuration;
+
+namespace OtlpBroadcast.Export;
+
+/// <summary>
+/// The settings of one destination as a user writes them (configuration binding, an admin form). Turn them into a
+/// validated <see cref="OtlpDestination"/> with <see cref="OtlpDestination.Create(OtlpDestinationOptions)"/>.
+/// </summary>
+public sealed class OtlpDestinationOptions
+{
+    /// <summary>A name that identifies the destination in listings, counters and logs.</summary>
+    public string Name { get; set; } = "default";
+
+    /// <summary>The full OTLP traces URL, e.g. <c>https://api.axiom.co/v1/traces</c>.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>Headers as a JSON object of strings, exactly as backends document them.</summary>
+    public string? HeadersJson { get; set; }
+
+    /// <summary>Headers as name/value pairs (combined with <see cref="HeadersJson"/>; a name may appear once).</summary>
+    public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether spans go to this destination at all.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>When on, prompt and completion content is never encoded for this destination.</summary>
+    public bool PrivacyMode { get; set; }
+
+    /// <summary>The wire protocol; only <see cref="OtlpProtocol.HttpJson"/> is supported so far.</summary>
+    public OtlpProtocol Protocol { get; set; } = OtlpProtocol.HttpJson;
+
+    /// <summary>Body compression; off by default because not every backend accepts gzip.</summary>
+    public OtlpCompression Compression { get; set; } = OtlpCompression.None;
+
+    /// <summary>The timeout of one HTTP request (<c>OTEL_EXPORTER_OTLP_TIMEOUT</c>, default 10 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Allows headers (credentials) over plain http to a host that is not loopback. Off by default.</summary>
+    public bool AllowInsecureCredentials { get; set; }
+
+    /// <summary>Spans held in the queue at most; more are dropped and counted (<c>OTEL_BSP_MAX_QUEUE_SIZE</c>, 2048).</summary>
+    public int MaxQueueSize { get; set; } = 2048;
+
+    /// <summary>Spans in one request at most (<c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, 512).</summary>
+    public int MaxExportBatchSize { get; set; } = 512;
+
+    /// <summary>Bytes of one request body at most, before compression. 1 MiB by default: well under the limits of
+    /// real backends (about 3 to 4 MiB) and the OTLP maximum (64 MiB).</summary>
+    public int MaxBatchBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long spans wait for a batch to fill (<c>OTEL_BSP_SCHEDULE_DELAY</c>, 5 s).</summary>
+    public TimeSpan ScheduledDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one batch may take, retries included (<c>OTEL_BSP_EXPORT_TIMEOUT</c>, 30 s).</summary>
+    public TimeSpan ExportTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Attempts per batch at most, the first included (default 5).</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>The backoff before the first retry (default 1 s); it grows 1.5 times per retry, with jitter.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The largest backoff between retries (default 5 s); a longer <c>Retry-After</c> is still honoured
+    /// while the export timeout allows.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+}

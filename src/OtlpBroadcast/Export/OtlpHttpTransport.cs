@@ -1,0 +1,229 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using OtlpBroadcast.Configuration;
+
+namespace OtlpBroadcast.Export;
+
+/// <summary>
+/// Sends one OTLP/HTTP request to a destination and classifies the answer. It never throws for network or HTTP
+/// failures: every outcome is an <see cref="ExportResult"/>.
+/// </summary>
+internal sealed class OtlpHttpTransport
+{
+    /// <summary>The OTLP specification: a response body over 4 MiB is not read and the request counts as failed.</summary>
+    internal const int MaxResponseBytes = 4 * 1024 * 1024;
+    private const int MaxMessageLength = 512;
+
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+    private static readonly ProductInfoHeaderValue[] UserAgent = ParseUserAgent();
+
+    private readonly HttpMessageInvoker _client;
+    private readonly OtlpDestination _destination;
+    private readonly TimeProvider _time;
+
+    public OtlpHttpTransport(OtlpDestination destination, HttpMessageInvoker client, TimeProvider time)
+    {
+        _destination = destination;
+        _client = client;
+        _time = time;
+    }
+
+    public async Task<ExportResult> SendAsync(ReadOnlyMemory<byte> body, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _destination.Endpoint);
+        request.Content = CreateContent(body);
+        foreach (ProductInfoHeaderValue product in UserAgent)
+        {
+            request.Headers.UserAgent.Add(product);
+        }
+
+        _destination.Headers.ApplyTo(request);
+
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        long started = _time.GetTimestamp();
+        try
+        {
+            using HttpResponseMessage response = await _client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
+            (byte[]? responseBody, bool tooLarge) = await ReadLimitedAsync(response, timeoutSource.Token).ConfigureAwait(false);
+            return Classify(response, responseBody, tooLarge, _time.GetElapsedTime(started));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new ExportResult
+            {
+                Outcome = ExportOutcome.Retryable,
+                Message = $"no response within the timeout of {timeout.TotalSeconds:0.###} s",
+                Latency = _time.GetElapsedTime(started),
+            };
+        }
+        catch (HttpRequestException exception)
+        {
+            return new ExportResult
+            {
+                Outcome = ExportOutcome.Retryable,
+                Message = Redact(Describe(exception)),
+                Latency = _time.GetElapsedTime(started),
+            };
+        }
+        catch (IOException exception)
+        {
+            return new ExportResult
+            {
+                Outcome = ExportOutcome.Retryable,
+                Message = Redact("connection lost: " + exception.Message),
+                Latency = _time.GetElapsedTime(started),
+            };
+        }
+    }
+
+    private HttpContent CreateContent(ReadOnlyMemory<byte> body)
+    {
+        HttpContent content;
+        if (_destination.Compression == OtlpCompression.Gzip)
+        {
+            var compressed = new MemoryStream(capacity: Math.Max(256, body.Length / 4));
+            using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(body.Span);
+            }
+
+            content = new ReadOnlyMemoryContent(compressed.GetBuffer().AsMemory(0, (int)compressed.Length));
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+        else
+        {
+            content = new ReadOnlyMemoryContent(body);
+        }
+
+        content.Headers.ContentType = JsonContentType;
+        return content;
+    }
+
+    private static async Task<(byte[]? Body, bool TooLarge)> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength is > MaxResponseBytes)
+        {
+            return (null, true);
+        }
+
+        using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxResponseBytes)
+            {
+                return (null, true);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return (buffer.ToArray(), false);
+    }
+
+    private ExportResult Classify(HttpResponseMessage response, byte[]? body, bool tooLarge, TimeSpan latency)
+    {
+        HttpStatusCode status = response.StatusCode;
+        if (tooLarge)
+        {
+            return new ExportResult
+            {
+                Outcome = ExportOutcome.Final,
+                StatusCode = status,
+                Message = "the response body is larger than 4 MiB and was not read",
+                Latency = latency,
+            };
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            ExportTracePartialSuccess? partial = ReadPartialSuccess(body);
+            return new ExportResult
+            {
+                Outcome = ExportOutcome.Success,
+                StatusCode = status,
+                RejectedSpans = Math.Max(0, partial?.RejectedSpans ?? 0),
+                Message = partial?.ErrorMessage is { Length: > 0 } message ? Redact(Truncate(message)) : null,
+                Latency = latency,
+            };
+        }
+
+        TimeSpan? retryAfter = null;
+        if (response.Headers.TryGetValues("Retry-After", out IEnumerable<string>? values)
+            && RetryPolicy.TryParseRetryAfter(values.FirstOrDefault(), _time.GetUtcNow(), out TimeSpan delay))
+        {
+            retryAfter = delay;
+        }
+
+        return new ExportResult
+        {
+            Outcome = status == HttpStatusCode.RequestEntityTooLarge ? ExportOutcome.TooLarge
+                : RetryPolicy.IsRetryable(status) ? ExportOutcome.Retryable
+                : ExportOutcome.Final,
+            StatusCode = status,
+            Message = body is { Length: > 0 } ? Redact(Truncate(Encoding.UTF8.GetString(body))) : response.ReasonPhrase,
+            RetryAfter = retryAfter,
+            Latency = latency,
+        };
+    }
+
+    private static ExportTracePartialSuccess? ReadPartialSuccess(byte[]? body)
+    {
+        if (body is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(body, OtlpResponseJsonContext.Default.ExportTraceServiceResponse)?.PartialSuccess;
+        }
+        catch (JsonException)
+        {
+            // A 2xx with a body we cannot read is still a success: the spans were accepted.
+            return null;
+        }
+    }
+
+    private string Redact(string text) => _destination.Headers.Redact(text);
+
+    private static string Truncate(string text)
+    {
+        text = text.Trim();
+        return text.Length <= MaxMessageLength ? text : text[..MaxMessageLength] + "…";
+    }
+
+    private static string Describe(HttpRequestException exception)
+    {
+        if (exception.InnerException is SocketException socket)
+        {
+            return socket.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => "connection refused",
+                SocketError.HostNotFound or SocketError.NoData => "host not found",
+                SocketError.TimedOut => "connection timed out",
+                SocketError.ConnectionReset => "connection reset",
+                _ => "network error: " + socket.SocketErrorCode,
+            };
+        }
+
+        return exception.HttpRequestError switch
+        {
+            HttpRequestError.ConnectionError => "connection failed: " + exception.Message,
+            HttpRequestError.NameResolutionError => "host not found",
+            HttpRequestError.SecureConnectionError => "TLS handshake failed: " + exception.Message,
+            HttpRequestError.ResponseEnded => "the connection closed before a full response",
+            _ => exception.Message,
+        };
+    }
+
+    private static ProductInfoHeaderValue[] ParseUserAgent()
+        => [.. SdkInfo.UserAgent.Split(' ').Select(ProductInfoHeaderValue.Parse)];
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Net;
+
+namespace OtlpBroadcast.Export;
+
+/// <summary>
+/// What the OTLP specification says about retrying: only 429, 502, 503, 504 and failures without a response are
+/// retried; <c>Retry-After</c> wins over the computed backoff; otherwise exponential backoff with jitter.
+/// </summary>
+public static class RetryPolicy
+{
+    /// <summary>Whether a response with this status may succeed if sent again.</summary>
+    public static bool IsRetryable(HttpStatusCode status)
+        => status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    /// <summary>
+    /// The backoff before retry number <paramref name="retry"/> (1 for the first retry): the initial backoff grown
+    /// 1.5 times per retry, capped at <paramref name="max"/>, then jittered to between 80 % and 120 % of that.
+    /// </summary>
+    public static TimeSpan Backoff(int retry, TimeSpan initial, TimeSpan max, double random01)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(retry, 1);
+        double baseTicks = Math.Min(initial.Ticks * Math.Pow(1.5, retry - 1), max.Ticks);
+        double jitter = 0.8 + (0.4 * Math.Clamp(random01, 0, 1));
+        return TimeSpan.FromTicks((long)(baseTicks * jitter));
+    }
+
+    /// <summary>
+    /// Reads a <c>Retry-After</c> value: delta-seconds (<c>120</c>) or an HTTP-date
+    /// (<c>Fri, 31 Dec 1999 23:59:59 GMT</c>) relative to <paramref name="now"/>. A date in the past gives zero.
+    /// </summary>
+    public static bool TryParseRetryAfter(string? value, DateTimeOffset now, out TimeSpan delay)
+    {
+        delay = TimeSpan.Zero;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        value = value.Trim();
+        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
+        {
+            delay = TimeSpan.FromSeconds(Math.Min(seconds, 86_400));
+            return true;
+        }
+
+        if (DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset date))
+        {
+            delay = date > now ? date - now : TimeSpan.Zero;
+            return true;
+        }
+
+        return false;
+    }
+}
