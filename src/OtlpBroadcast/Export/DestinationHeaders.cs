@@ -65,10 +65,8 @@ public sealed class DestinationHeaders
                 headers.Add(new(name, reader.GetString()!));
             }
 
-            if (reader.Read())
-            {
-                throw new OtlpConfigurationException("Headers must be a single JSON object; there is more text after it.");
-            }
+            // Text after the object makes the reader throw (it reads one top-level value only).
+            reader.Read();
         }
         catch (JsonException)
         {

@@ -1,0 +1,104 @@
+using OtlpBroadcast.Configuration;
+using OtlpBroadcast.Export;
+
+namespace OtlpBroadcast.Tests.Export;
+
+public class DestinationHeadersTests
+{
+    private const string Secret = "xaat-SECRET-canary-7f3a";
+
+    [Fact]
+    public void ParsesTheAxiomExampleExactlyAsPasted()
+    {
+        DestinationHeaders headers = DestinationHeaders.ParseJson($$"""
+            {
+              "Authorization": "Bearer {{Secret}}",
+              "X-Axiom-Dataset": "your-dataset"
+            }
+            """);
+
+        Assert.Equal(["Authorization", "X-Axiom-Dataset"], headers.Names);
+        Assert.Equal(
+            [new("Authorization", "Bearer " + Secret), new("X-Axiom-Dataset", "your-dataset")],
+            headers.Pairs);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("{}")]
+    public void EmptyMeansNoHeaders(string? json) => Assert.Equal(0, DestinationHeaders.ParseJson(json).Count);
+
+    [Theory]
+    [InlineData("[\"a\"]", "must be a JSON object")]
+    [InlineData("\"Bearer x\"", "must be a JSON object")]
+    [InlineData("{\"X-Count\": 5}", "Header 'X-Count' must have a string value, not a number")]
+    [InlineData("{\"X-Flag\": true}", "Header 'X-Flag' must have a string value, not a boolean")]
+    [InlineData("{\"X-Obj\": {\"a\":\"b\"}}", "Header 'X-Obj' must have a string value, not an object")]
+    [InlineData("{\"X-Arr\": [\"a\"]}", "Header 'X-Arr' must have a string value, not an array")]
+    [InlineData("{\"X-Null\": null}", "Header 'X-Null' must have a string value, not null")]
+    [InlineData("{\"A\":\"1\"} {\"B\":\"2\"}", "not valid JSON")]
+    [InlineData("{\"A\":\"1\",\"a\":\"2\"}", "Header 'a' is given more than once")]
+    [InlineData("{\"Bad Name\":\"v\"}", "Header name 'Bad Name' is invalid")]
+    [InlineData("{\"\":\"v\"}", "A header name is empty")]
+    [InlineData("{\"Content-Type\":\"text/plain\"}", "Header 'Content-Type' is set by the transport")]
+    [InlineData("{\"host\":\"evil\"}", "Header 'host' is set by the transport")]
+    [InlineData("{\"Content-Length\":\"1\"}", "Header 'Content-Length' is set by the transport")]
+    [InlineData("{\"X-A\":\"a\\r\\nX-Injected: 1\"}", "The value of header 'X-A' contains a line break")]
+    [InlineData("{\"X-A\":\"a\\u0000b\"}", "The value of header 'X-A' contains a control character")]
+    [InlineData("{\"X-A\":\"caf\u00e9\"}", "The value of header 'X-A' contains a non-ASCII character")]
+    public void RefusesInvalidHeadersWithAMessageNamingTheProblem(string json, string expected)
+    {
+        var error = Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.ParseJson(json));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MalformedJsonNeverQuotesTheText()
+    {
+        var error = Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.ParseJson($"{{\"Authorization\": \"Bearer {Secret}"));
+        Assert.Contains("not valid JSON", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ErrorsAboutAValueNeverContainTheValue()
+    {
+        var error = Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.ParseJson($"{{\"Authorization\": \"Bearer {Secret}\\n\"}}"));
+        Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
+        Assert.Contains("Authorization", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TrimsWhiteSpaceAroundValuesThatHttpWouldDropAnyway()
+        => Assert.Equal("Bearer x", DestinationHeaders.ParseJson("{\"Authorization\":\"  Bearer x\\t\"}").Pairs.Single().Value);
+
+    [Fact]
+    public void KeepsValuesWithEqualsCommasAndPercents()
+        => Assert.Equal("a=b,c%20d", DestinationHeaders.ParseJson("{\"X-A\":\"a=b,c%20d\"}").Pairs.Single().Value);
+
+    [Fact]
+    public void ToStringMasksEveryValue()
+    {
+        DestinationHeaders headers = DestinationHeaders.ParseJson($"{{\"Authorization\":\"Bearer {Secret}\",\"X-Dataset\":\"ds\"}}");
+        Assert.Equal("Authorization: ***, X-Dataset: ***", headers.ToString());
+    }
+
+    [Fact]
+    public void RedactRemovesEchoedSecrets()
+    {
+        DestinationHeaders headers = DestinationHeaders.ParseJson($"{{\"Authorization\":\"Bearer {Secret}\"}}");
+        Assert.Equal("invalid token *** for dataset", headers.Redact($"invalid token Bearer {Secret} for dataset"));
+    }
+
+    [Fact]
+    public void AppliesHeadersToARequestVerbatim()
+    {
+        DestinationHeaders headers = DestinationHeaders.ParseJson("{\"Authorization\":\"Bearer a b=c\",\"X-Honeycomb-Team\":\"k\"}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1/v1/traces");
+        headers.ApplyTo(request);
+        Assert.Equal("Bearer a b=c", request.Headers.GetValues("Authorization").Single());
+        Assert.Equal("k", request.Headers.GetValues("x-honeycomb-team").Single());
+    }
+}
