@@ -4,5 +4,5 @@ public class SmokeTests
 {
     [Fact]
     public void ConfigurationExceptionKeepsMessage()
-        => Assert.Equal("x", new Configuration.OtlpConfigurationException("x").Message);
+        => Assert.Equal("x", new OtlpBroadcast.Configuration.OtlpConfigurationException("x").Message);
 }
