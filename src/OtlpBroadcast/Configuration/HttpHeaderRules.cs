@@ -30,6 +30,6 @@ internal static class HttpHeaderRules
     }
 
     // RFC 9110 section 5.6.2 "tchar".
-    private static bool IsTokenChar(char c) =>
+    internal static bool IsTokenChar(char c) =>
         char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
 }

@@ -19,7 +19,24 @@ public sealed class OtlpResource
         List<SpanAttribute> list = [new SpanAttribute("service.name", serviceName)];
         if (attributes is not null)
         {
-            list.AddRange(attributes.Where(a => a.Key != "service.name"));
+            // A key given twice keeps its last value, as OTEL_RESOURCE_ATTRIBUTES parsing does in other SDKs.
+            foreach (SpanAttribute attribute in attributes)
+            {
+                if (attribute.Key == "service.name")
+                {
+                    continue;
+                }
+
+                int existing = list.FindIndex(a => a.Key == attribute.Key);
+                if (existing >= 0)
+                {
+                    list[existing] = attribute;
+                }
+                else
+                {
+                    list.Add(attribute);
+                }
+            }
         }
 
         list.Add(new SpanAttribute("telemetry.sdk.name", SdkInfo.Name));
@@ -31,6 +48,19 @@ public sealed class OtlpResource
     /// <summary>The default resource: <c>service.name</c> = <c>unknown_service:&lt;process name&gt;</c>, as the
     /// OpenTelemetry specification says for a service that did not name itself.</summary>
     public static OtlpResource Default { get; } = new("unknown_service:" + SdkInfo.ProcessName);
+
+    /// <summary>
+    /// The resource the OpenTelemetry variables describe: <c>OTEL_SERVICE_NAME</c> (or <c>service.name</c> in
+    /// <c>OTEL_RESOURCE_ATTRIBUTES</c>), then the other <c>OTEL_RESOURCE_ATTRIBUTES</c>; the default name when neither
+    /// gives one.
+    /// </summary>
+    public static OtlpResource FromEnvironment(Configuration.OtlpEnvironmentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new OtlpResource(
+            settings.ServiceName ?? Default.ServiceName,
+            settings.ResourceAttributes.Select(a => new SpanAttribute(a.Key, a.Value)));
+    }
 
     /// <summary>The <c>service.name</c> attribute.</summary>
     public string ServiceName { get; }

@@ -143,7 +143,7 @@ public sealed class DestinationHeaders
 
         foreach (char c in name)
         {
-            if (!IsTokenChar(c))
+            if (!HttpHeaderRules.IsTokenChar(c))
             {
                 throw new OtlpConfigurationException(
                     $"Header name '{SafeName(name)}' is invalid: only letters, digits and !#$%&'*+-.^_`|~ are allowed (RFC 9110 token).");
@@ -174,10 +174,6 @@ public sealed class DestinationHeaders
         }
 
     }
-
-    private static bool IsTokenChar(char c) =>
-        c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9'
-        or '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '-' or '.' or '^' or '_' or '`' or '|' or '~';
 
     /// <summary>A header name as it may appear in a message: control characters escaped, length capped.</summary>
     private static string SafeName(string name)

@@ -81,6 +81,23 @@ public sealed class OtlpDestination
     public static OtlpDestination Create(string name, string endpoint, string? headersJson = null, bool privacyMode = false)
         => Create(new OtlpDestinationOptions { Name = name, Endpoint = endpoint, HeadersJson = headersJson, PrivacyMode = privacyMode });
 
+    /// <summary>
+    /// The destination the standard OpenTelemetry variables describe (<c>OTEL_EXPORTER_OTLP_*</c>, <c>OTEL_BSP_*</c>).
+    /// </summary>
+    /// <param name="name">The destination's name.</param>
+    /// <param name="getVariable">Reads a variable; the process environment when <see langword="null"/>.</param>
+    /// <exception cref="OtlpConfigurationException">A variable is invalid, or no endpoint is set.</exception>
+    public static OtlpDestination FromEnvironment(string name = "otel-environment", Func<string, string?>? getVariable = null)
+    {
+        OtlpEnvironmentSettings settings = getVariable is null ? OtlpEnvironment.Read() : OtlpEnvironment.Read(getVariable);
+        if (settings.TracesEndpoint is null)
+        {
+            throw new OtlpConfigurationException("Neither OTEL_EXPORTER_OTLP_TRACES_ENDPOINT nor OTEL_EXPORTER_OTLP_ENDPOINT is set.");
+        }
+
+        return Create(new OtlpDestinationOptions { Name = name }.ApplyEnvironment(settings));
+    }
+
     /// <summary>Validates <paramref name="options"/> and creates the destination.</summary>
     /// <exception cref="OtlpConfigurationException">Something is invalid; the message names the setting.</exception>
     public static OtlpDestination Create(OtlpDestinationOptions options)

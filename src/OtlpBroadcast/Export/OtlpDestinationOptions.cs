@@ -63,4 +63,28 @@ public sealed class OtlpDestinationOptions
     /// <summary>The largest backoff between retries (default 5 s); a longer <c>Retry-After</c> is still honoured
     /// while the export timeout allows.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Applies what the OpenTelemetry environment variables say on top of these options.</summary>
+    public OtlpDestinationOptions ApplyEnvironment(OtlpEnvironmentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.TracesEndpoint is not null)
+        {
+            Endpoint = settings.TracesEndpoint.AbsoluteUri;
+        }
+
+        foreach (KeyValuePair<string, string> header in settings.Headers)
+        {
+            Headers[header.Key] = header.Value;
+        }
+
+        Timeout = settings.Timeout ?? Timeout;
+        Compression = settings.Compression ?? Compression;
+        Protocol = settings.Protocol ?? Protocol;
+        MaxQueueSize = settings.MaxQueueSize ?? MaxQueueSize;
+        MaxExportBatchSize = settings.MaxExportBatchSize ?? MaxExportBatchSize;
+        ScheduledDelay = settings.ScheduledDelay ?? ScheduledDelay;
+        ExportTimeout = settings.ExportTimeout ?? ExportTimeout;
+        return this;
+    }
 }
