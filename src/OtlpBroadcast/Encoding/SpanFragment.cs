@@ -60,9 +60,23 @@ public sealed class SpanFragment
     /// <summary>Adds a reference, e.g. for one more destination queue.</summary>
     public void AddReference()
     {
-        if (Interlocked.Increment(ref _references) <= 1)
+        // Compare-and-swap rather than Increment: a refused call must leave the count as it was (zero or below), or
+        // a later Release would "succeed" and put this fragment into the pool a second time.
+        int current = Volatile.Read(ref _references);
+        while (true)
         {
-            throw new InvalidOperationException("The fragment was already released.");
+            if (current <= 0)
+            {
+                throw new InvalidOperationException("The fragment was already released.");
+            }
+
+            int seen = Interlocked.CompareExchange(ref _references, current + 1, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
