@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace OtlpBroadcast;
@@ -49,8 +50,12 @@ public static class OtlpJsonSpanEncoder
             throw;
         }
 
-        byte[] filled = state.Buffer.Detach(out int length);
-        return SpanFragment.Create(filled, length, SpanEncoding.Json, contentWithheld);
+        // Copy into an array of about the span's size: the thread's buffer grows in large steps, and a queue of
+        // fragments holding those would keep several times the encoded bytes alive.
+        ReadOnlySpan<byte> encoded = state.Buffer.WrittenSpan;
+        byte[] exact = ArrayPool<byte>.Shared.Rent(encoded.Length);
+        encoded.CopyTo(exact);
+        return SpanFragment.Create(exact, encoded.Length, SpanEncoding.Json, contentWithheld);
     }
 
     private sealed class EncoderState

@@ -3,8 +3,8 @@ using System.Buffers;
 namespace OtlpBroadcast;
 
 /// <summary>
-/// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>, whose filled
-/// array can be handed over (<see cref="Detach"/>) instead of copied.
+/// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>, reused between
+/// writes so that steady-state encoding allocates nothing.
 /// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
@@ -51,16 +51,6 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     }
 
     public void Clear() => _written = 0;
-
-    /// <summary>Hands the filled array to the caller (who returns it to the pool) and starts a new one.</summary>
-    public byte[] Detach(out int length)
-    {
-        byte[] filled = _buffer;
-        length = _written;
-        _buffer = ArrayPool<byte>.Shared.Rent(MinimumSize);
-        _written = 0;
-        return filled;
-    }
 
     public void Dispose()
     {

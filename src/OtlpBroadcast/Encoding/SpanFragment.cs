@@ -31,6 +31,9 @@ public sealed class SpanFragment
     /// <summary>The number of encoded bytes.</summary>
     public int Length => _length;
 
+    /// <summary>The size of the pooled array behind the bytes (what the fragment keeps alive).</summary>
+    internal int Capacity => _buffer.Length;
+
     /// <summary>The encoding of the bytes.</summary>
     public SpanEncoding Encoding { get; private set; }
 

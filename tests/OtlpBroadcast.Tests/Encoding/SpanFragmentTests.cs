@@ -25,6 +25,24 @@ public class SpanFragmentTests
         }
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(1_400)]
+    [InlineData(13_000)]
+    public void AFragmentKeepsAtMostTwiceItsEncodedSizeAlive(int contentLength)
+    {
+        OtlpSpan span = NewSpan("sized").With("gen_ai.prompt", new string('x', contentLength));
+        SpanFragment fragment = OtlpJsonSpanEncoder.Encode(span);
+        try
+        {
+            Assert.InRange(fragment.Capacity, fragment.Length, 2 * fragment.Length);
+        }
+        finally
+        {
+            fragment.Release();
+        }
+    }
+
     [Fact]
     public void BytesStayValidUntilTheLastReferenceIsReleased()
     {
