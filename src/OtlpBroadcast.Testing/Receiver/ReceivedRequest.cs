@@ -58,7 +58,7 @@ public sealed record ReceivedRequest
     {
         var answer = StatusCode == 0 ? (ClientAborted ? "client gave up" : "no response") : StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var spans = Spans.Count == 1 ? "1 span" : $"{Spans.Count} spans";
-        var detail = DecodeError is null ? $"{spans}{(SpansStored ? "" : " not stored")}" : DecodeError;
+        var detail = DecodeError ?? (SpansStored || Spans.Count == 0 ? spans : spans + " not stored");
         return $"#{Index} {Method} {Path} -> {answer}, {detail}";
     }
 }

@@ -35,6 +35,7 @@ public class OtlpTestReceiverResponderTests
         Assert.Equal([(0, 200), (1, 200)], seen);
         Assert.Equal([503, 200], receiver.Requests.Select(r => r.StatusCode));
         Assert.Equal([false, true], receiver.Requests.Select(r => r.SpansStored));
+        Assert.Equal("#0 POST /v1/traces -> 503, 1 span not stored", receiver.Requests[0].ToString());
         Assert.Single(receiver.Spans);
     }
 
