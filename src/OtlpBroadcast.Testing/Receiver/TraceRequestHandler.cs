@@ -1,0 +1,139 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace OtlpBroadcast.Testing;
+
+/// <summary>Handles one request: read, evaluate, let the responder decide, record, answer.</summary>
+internal sealed class TraceRequestHandler(
+    RequestEvaluator evaluator,
+    Func<ReceivedRequest, int, ReceiverResponse?>? responder,
+    long maxBodyBytes,
+    ReceivedLog log,
+    CancellationToken stopping)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var index = log.NextIndex();
+        var receivedAt = DateTimeOffset.UtcNow;
+        var request = context.Request;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        var headers = ReadHeaders(request.Headers);
+        var draft = new ReceivedRequest
+        {
+            Index = index,
+            ReceivedAt = receivedAt,
+            Method = request.Method,
+            Path = request.Path.Value ?? "",
+            Headers = headers,
+            ContentType = request.ContentType,
+            ContentEncoding = headers.GetValueOrDefault("Content-Encoding"),
+        };
+
+        byte[] body;
+        bool tooLarge;
+        try
+        {
+            (body, tooLarge) = await BodyReader.ReadAsync(request.Body, maxBodyBytes, cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            log.Record(draft with { ClientAborted = !stopping.IsCancellationRequested });
+            return;
+        }
+
+        var evaluation = evaluator.Evaluate(draft.Method, draft.Path, headers, body, tooLarge);
+        draft = draft with
+        {
+            Body = body,
+            DecompressedBody = evaluation.DecompressedBody,
+            StatusCode = evaluation.Response.StatusCode,
+            DecodeError = evaluation.DecodeError,
+            Spans = evaluation.Spans,
+        };
+
+        var response = evaluation.ReachedEndpoint ? Ask(draft, index) ?? evaluation.Response : evaluation.Response;
+        await AnswerAsync(context, draft, response, cancel.Token).ConfigureAwait(false);
+    }
+
+    private ReceiverResponse? Ask(ReceivedRequest request, int index)
+    {
+        if (responder is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return responder(request, index);
+        }
+#pragma warning disable CA1031 // A faulty responder must show up in the test, not as a dropped connection.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return new ReceiverResponse { StatusCode = 500, Body = ErrorBody.For(500, $"responder threw {e.GetType().Name}: {e.Message}") };
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext context, ReceivedRequest request, ReceiverResponse response, CancellationToken cancellationToken)
+    {
+        if (response.Delay != TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(response.Delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                log.Record(request with { StatusCode = 0, ClientAborted = context.RequestAborted.IsCancellationRequested });
+                context.Abort();
+                return;
+            }
+        }
+
+        if (response.AbortConnection)
+        {
+            log.Record(request with { StatusCode = 0 });
+            context.Abort();
+            return;
+        }
+
+        // Recorded before the answer is written, so a client that has its response also finds the request.
+        log.Record(request with { StatusCode = response.StatusCode, SpansStored = response.EffectiveStoreSpans });
+        try
+        {
+            await WriteAsync(context.Response, response, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client left while the answer was being written; the request is already recorded.
+        }
+    }
+
+    private static async Task WriteAsync(HttpResponse http, ReceiverResponse response, CancellationToken cancellationToken)
+    {
+        http.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers)
+        {
+            http.Headers[name] = value;
+        }
+
+        var body = Encoding.UTF8.GetBytes(response.EffectiveBody);
+        if (body.Length > 0)
+        {
+            http.ContentType = response.ContentType ?? "application/json";
+            http.ContentLength = body.Length;
+            await http.Body.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Dictionary<string, string> ReadHeaders(IHeaderDictionary headers)
+    {
+        var copy = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in headers)
+        {
+            copy[name] = values.ToString();
+        }
+
+        return copy;
+    }
+}
