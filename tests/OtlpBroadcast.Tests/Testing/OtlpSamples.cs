@@ -77,5 +77,5 @@ internal static class OtlpSamples
           "startTimeUnixNano":"1","endTimeUnixNano":"2",{{spanFields}}}]}]}]}
         """;
 
-    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+    public static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
 }
