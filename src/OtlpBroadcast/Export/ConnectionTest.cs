@@ -101,7 +101,7 @@ public static class ConnectionTester
         }
         else if (result.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
-            message = $"the backend refused the credentials ({(int)result.StatusCode}); check the headers. {result.Message}".TrimEnd();
+            message = $"the backend refused the credentials; check the headers. {result.Message}".TrimEnd();
         }
         else if (result.StatusCode is HttpStatusCode.NotFound)
         {
