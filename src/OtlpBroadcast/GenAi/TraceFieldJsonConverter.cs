@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// Reads and writes <see cref="TraceField"/> by hand: known keys accept strings and, leniently, numbers (an id
+/// given as <c>42</c> is still an id); every other key is kept as metadata whatever its JSON value.
+/// </summary>
+public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
+{
+    /// <inheritdoc/>
+    public override TraceField? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("The trace field must be a JSON object.");
+        }
+
+        var field = new TraceField();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            string key = reader.GetString()!;
+            reader.Read();
+            switch (key)
+            {
+                case "trace_id":
+                    field.TraceId = ReadText(ref reader, key);
+                    break;
+                case "trace_name":
+                    field.TraceName = ReadText(ref reader, key);
+                    break;
+                case "span_name":
+                    field.SpanName = ReadText(ref reader, key);
+                    break;
+                case "generation_name":
+                    field.GenerationName = ReadText(ref reader, key);
+                    break;
+                case "parent_span_id":
+                    field.ParentSpanId = ReadText(ref reader, key);
+                    break;
+                default:
+                    // A repeated key keeps its last value, as System.Text.Json does for dictionaries.
+                    field.Metadata[key] = JsonElement.ParseValue(ref reader);
+                    break;
+            }
+        }
+
+        return field;
+    }
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, TraceField value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        WriteIfSet(writer, "trace_id", value.TraceId);
+        WriteIfSet(writer, "trace_name", value.TraceName);
+        WriteIfSet(writer, "span_name", value.SpanName);
+        WriteIfSet(writer, "generation_name", value.GenerationName);
+        WriteIfSet(writer, "parent_span_id", value.ParentSpanId);
+        foreach (KeyValuePair<string, JsonElement> entry in value.Metadata)
+        {
+            writer.WritePropertyName(entry.Key);
+            entry.Value.WriteTo(writer);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static string? ReadText(ref Utf8JsonReader reader, string key) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        JsonTokenType.Number => reader.TryGetInt64(out long number)
+            ? number.ToString(CultureInfo.InvariantCulture)
+            : reader.GetDouble().ToString("R", CultureInfo.InvariantCulture),
+        _ => throw new JsonException($"The trace field's '{key}' must be a string."),
+    };
+
+    private static void WriteIfSet(Utf8JsonWriter writer, string key, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(key, value);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// Writes the custom keys of a <see cref="TraceField"/> as <c>trace.metadata.&lt;key&gt;</c> attributes with typed
+/// values: strings, booleans, integers (int64), doubles; nested objects flattened with dots
+/// (<c>trace.metadata.team.name</c>); arrays as OTLP arrays (objects or arrays inside an array as JSON text);
+/// <c>null</c> writes nothing.
+/// </summary>
+public static class TraceMetadataWriter
+{
+    /// <summary>The prefix of every metadata attribute.</summary>
+    public static ReadOnlySpan<byte> Prefix => "trace.metadata."u8;
+
+    /// <summary>
+    /// Writes the metadata; returns how many entries were cut by <paramref name="maxEntries"/> or
+    /// <paramref name="maxDepth"/> (nesting below it is written as JSON text instead, and not counted as cut).
+    /// </summary>
+    public static int Write<TSink>(ref TSink sink, IDictionary<string, JsonElement>? metadata, int maxEntries = 64, int maxDepth = 4)
+        where TSink : struct, IAttributeSink
+    {
+        if (metadata is null || metadata.Count == 0)
+        {
+            return 0;
+        }
+
+        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Path = ArrayPool<char>.Shared.Rent(256) };
+        try
+        {
+            foreach (KeyValuePair<string, JsonElement> entry in metadata.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                WriteValue(ref sink, ref state, 0, entry.Key, entry.Value, depth: 1);
+            }
+
+            return state.Cut;
+        }
+        finally
+        {
+            // The path may have grown into another rented array: return the one held now.
+            ArrayPool<char>.Shared.Return(state.Path);
+        }
+    }
+
+    private static void WriteValue<TSink>(ref TSink sink, ref State state, int pathLength, string key, JsonElement value, int depth)
+        where TSink : struct, IAttributeSink
+    {
+        int length = Append(ref state, pathLength, key);
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Null or JsonValueKind.Undefined:
+                return;
+            case JsonValueKind.Object when depth < state.MaxDepth:
+                foreach (JsonProperty property in value.EnumerateObject())
+                {
+                    WriteValue(ref sink, ref state, length, property.Name, property.Value, depth + 1);
+                }
+
+                return;
+        }
+
+        if (state.Remaining <= 0)
+        {
+            state.Cut++;
+            return;
+        }
+
+        state.Remaining--;
+        AttributeKeys.Write(ref sink, Prefix, state.Path.AsSpan(0, length), ToAttributeValue(value));
+    }
+
+    private static AttributeValue ToAttributeValue(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number => value.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer) : AttributeValue.FromDouble(value.GetDouble()),
+        JsonValueKind.Array => AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]),
+        _ => value.GetRawText(),
+    };
+
+    private static AttributeValue ToArrayItem(JsonElement item) => item.ValueKind switch
+    {
+        JsonValueKind.Object or JsonValueKind.Array => item.GetRawText(),
+        JsonValueKind.Null => AttributeValue.FromString(string.Empty),
+        _ => ToAttributeValue(item),
+    };
+
+    private static int Append(ref State state, int pathLength, string key)
+    {
+        int needed = pathLength + 1 + key.Length;
+        if (needed > state.Path.Length)
+        {
+            char[] larger = ArrayPool<char>.Shared.Rent(needed * 2);
+            state.Path.AsSpan(0, pathLength).CopyTo(larger);
+            ArrayPool<char>.Shared.Return(state.Path);
+            state.Path = larger;
+        }
+
+        if (pathLength > 0)
+        {
+            state.Path[pathLength++] = '.';
+        }
+
+        key.CopyTo(state.Path.AsSpan(pathLength));
+        return pathLength + key.Length;
+    }
+
+    private struct State
+    {
+        public int Remaining;
+        public int Cut;
+        public int MaxDepth;
+        public char[] Path;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace OtlpBroadcast.Tests.GenAi;
+
+public class TraceFieldTests
+{
+    private const string MissionTrace =
+        """{"trace_id":"app_trace_001","trace_name":"Chat Handler","generation_name":"Generate Response","environment":"staging","deployment":"us-east-1"}""";
+
+    [Fact]
+    public void ReadsTheMissionsTraceObjectExactly()
+    {
+        TraceField field = TraceField.Parse(MissionTrace);
+
+        Assert.Equal("app_trace_001", field.TraceId);
+        Assert.Equal("Chat Handler", field.TraceName);
+        Assert.Equal("Generate Response", field.GenerationName);
+        Assert.Null(field.SpanName);
+        Assert.Null(field.ParentSpanId);
+        Assert.Equal(["deployment", "environment"], field.Metadata.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("staging", field.Metadata["environment"].GetString());
+        Assert.Equal("us-east-1", field.Metadata["deployment"].GetString());
+    }
+
+    [Fact]
+    public void ReadsEveryKnownKeyAndKeepsAnyJsonValueAsMetadata()
+    {
+        TraceField field = TraceField.Parse("""
+            {"trace_id":"t","trace_name":"n","span_name":"s","generation_name":"g","parent_span_id":"p",
+             "n":1.5,"flag":true,"obj":{"a":[1,"x"]},"nothing":null}
+            """);
+
+        Assert.Equal(("t", "n", "s", "g", "p"), (field.TraceId, field.TraceName, field.SpanName, field.GenerationName, field.ParentSpanId));
+        Assert.Equal(1.5, field.Metadata["n"].GetDouble());
+        Assert.True(field.Metadata["flag"].GetBoolean());
+        Assert.Equal(JsonValueKind.Object, field.Metadata["obj"].ValueKind);
+        Assert.Equal(JsonValueKind.Null, field.Metadata["nothing"].ValueKind);
+    }
+
+    [Fact]
+    public void AcceptsNumbersForIds()
+    {
+        TraceField field = TraceField.Parse("""{"trace_id":12345,"parent_span_id":7}""");
+        Assert.Equal("12345", field.TraceId);
+        Assert.Equal("7", field.ParentSpanId);
+    }
+
+    [Theory]
+    [InlineData("""{"trace_id":{"a":1}}""", "'trace_id' must be a string")]
+    [InlineData("""{"trace_name":[1]}""", "'trace_name' must be a string")]
+    [InlineData("""["a"]""", "must be a JSON object")]
+    public void RefusesWrongShapesWithAClearMessage(string json, string expected)
+    {
+        var error = Assert.ThrowsAny<JsonException>(() => TraceField.Parse(json));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RoundTripsThroughTheSourceGeneratedContext()
+    {
+        TraceField field = TraceField.Parse(MissionTrace);
+        Assert.Equal(MissionTrace, field.ToJson());
+    }
+
+    [Fact]
+    public void WorksInsideAHostsOwnSourceGeneratedRequest()
+    {
+        HostRequest? request = JsonSerializer.Deserialize(
+            $$"""{"model":"openai/gpt-4o","trace":{{MissionTrace}}}""", HostJsonContext.Default.HostRequest);
+
+        Assert.Equal("Chat Handler", request!.Trace!.TraceName);
+        Assert.Equal("staging", request.Trace.Metadata["environment"].GetString());
+    }
+}
+
+public sealed class HostRequest
+{
+    [System.Text.Json.Serialization.JsonPropertyName("model")]
+    public string? Model { get; set; }
+
+    [System.Text.Json.Serialization.JsonPropertyName("trace")]
+    public TraceField? Trace { get; set; }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(HostRequest))]
+public sealed partial class HostJsonContext : System.Text.Json.Serialization.JsonSerializerContext
+{
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using OtlpBroadcast.Testing;
+
+namespace OtlpBroadcast.Tests.GenAi;
+
+public class TraceMetadataWriterTests
+{
+    private static (ReceivedAttributeList Attributes, int Cut) Write(string traceJson, int maxEntries = 64, int maxDepth = 4)
+    {
+        TraceField field = TraceField.Parse(traceJson);
+        int cut = 0;
+        var attributes = new MetadataSource(field, maxEntries, maxDepth, c => cut = c);
+        OtlpSpan span = new(TraceId.CreateRandom(), SpanId.CreateRandom(), "s");
+        SpanFragment fragment = OtlpJsonSpanEncoder.Encode(SpanHeader.From(span), ref attributes, contentWithheld: false);
+        try
+        {
+            byte[] body = [.. "{\"resourceSpans\":[{\"resource\":{},\"scopeSpans\":[{\"scope\":{\"name\":\"t\"},\"spans\":["u8, .. fragment.Bytes, .. "]}]}]}"u8];
+            return (OtlpJsonTraceDecoder.Decode(body).Spans.Single().Attributes, cut);
+        }
+        finally
+        {
+            fragment.Release();
+        }
+    }
+
+    [Fact]
+    public void CustomKeysBecomeTraceMetadataAttributes()
+    {
+        (ReceivedAttributeList attributes, _) = Write("""{"trace_id":"x","environment":"staging","deployment":"us-east-1"}""");
+
+        Assert.Equal(["trace.metadata.deployment", "trace.metadata.environment"], attributes.Keys);
+        Assert.Equal("staging", attributes["trace.metadata.environment"].AsString());
+        Assert.Equal("us-east-1", attributes["trace.metadata.deployment"].AsString());
+    }
+
+    [Fact]
+    public void ValuesKeepTheirTypes()
+    {
+        (ReceivedAttributeList a, _) = Write("""{"s":"v","t":true,"f":false,"i":42,"big":-9007199254740993,"d":2.5,"n":null}""");
+
+        Assert.Equal("v", a["trace.metadata.s"].AsString());
+        Assert.True(a["trace.metadata.t"].AsBool());
+        Assert.False(a["trace.metadata.f"].AsBool());
+        Assert.Equal(42, a["trace.metadata.i"].AsInt());
+        Assert.Equal(-9007199254740993, a["trace.metadata.big"].AsInt());
+        Assert.Equal(2.5, a["trace.metadata.d"].AsDouble());
+        Assert.False(a.ContainsKey("trace.metadata.n"));
+    }
+
+    [Fact]
+    public void NestedObjectsAreFlattenedWithDots()
+    {
+        (ReceivedAttributeList a, _) = Write("""{"team":{"name":"search","owner":{"id":7}}}""");
+
+        Assert.Equal("search", a["trace.metadata.team.name"].AsString());
+        Assert.Equal(7, a["trace.metadata.team.owner.id"].AsInt());
+        Assert.Equal(2, a.Count);
+    }
+
+    [Fact]
+    public void ArraysBecomeOtlpArrays()
+    {
+        (ReceivedAttributeList a, _) = Write("""{"tags":["a","b"],"mixed":[1,true,null,{"k":1}]}""");
+
+        Assert.Equal(["a", "b"], a["trace.metadata.tags"].AsArray().Select(v => v.AsString()));
+        IReadOnlyList<ReceivedValue> mixed = a["trace.metadata.mixed"].AsArray();
+        Assert.Equal(1, mixed[0].AsInt());
+        Assert.True(mixed[1].AsBool());
+        Assert.Equal("", mixed[2].AsString());
+        Assert.Equal("""{"k":1}""", mixed[3].AsString());
+    }
+
+    [Fact]
+    public void NestingBelowTheDepthLimitIsKeptAsJsonText()
+    {
+        (ReceivedAttributeList a, int cut) = Write("""{"a":{"b":{"c":1}}}""", maxDepth: 2);
+
+        Assert.Equal("""{"c":1}""", a["trace.metadata.a.b"].AsString());
+        Assert.Equal(0, cut);
+    }
+
+    [Fact]
+    public void EntriesPastTheLimitAreCutAndCounted()
+    {
+        (ReceivedAttributeList a, int cut) = Write("""{"a":1,"b":2,"c":3,"d":{"e":4}}""", maxEntries: 2);
+
+        Assert.Equal(["trace.metadata.a", "trace.metadata.b"], a.Keys);
+        Assert.Equal(2, cut);
+    }
+
+    [Fact]
+    public void LongAndNonAsciiKeysAreWrittenWhole()
+    {
+        string longKey = new('k', 600);
+        (ReceivedAttributeList a, _) = Write("{\"" + longKey + "\":{\"é\":\"ü\"}}");
+        Assert.Equal("ü", a[$"trace.metadata.{longKey}.é"].AsString());
+    }
+
+    private readonly struct MetadataSource(TraceField field, int maxEntries, int maxDepth, Action<int> cut) : IAttributeSource
+    {
+        public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
+            => cut(TraceMetadataWriter.Write(ref sink, field.Metadata, maxEntries, maxDepth));
+    }
+}
