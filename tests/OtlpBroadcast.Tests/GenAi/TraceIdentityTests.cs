@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace OtlpBroadcast.Tests.GenAi;
+
+public class TraceIdentityTests
+{
+    [Fact]
+    public void TraceIdIsDerivedByTheDocumentedRuleAndKeptRaw()
+    {
+        TraceIdentity identity = TraceIdentity.Resolve(new TraceField { TraceId = "app_trace_001" }, ambient: null);
+
+        Assert.Equal("522cf1e8476223c9f6ae5d9d0f41c52e", identity.TraceId.ToString());
+        Assert.Equal("app_trace_001", identity.RawTraceId);
+        Assert.False(identity.ParentSpanId.IsValid);
+    }
+
+    [Fact]
+    public void HexIdsAreUsedAsGiven()
+    {
+        TraceIdentity identity = TraceIdentity.Resolve(
+            new TraceField { TraceId = "4BF92F3577B34DA6A3CE929D0E0E4736", ParentSpanId = "00F067AA0BA902B7" }, ambient: null);
+
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", identity.TraceId.ToString());
+        Assert.Equal("00f067aa0ba902b7", identity.ParentSpanId.ToString());
+    }
+
+    [Fact]
+    public void ANonHexParentIsDerivedToo()
+        => Assert.Equal(
+            SpanId.FromString("caller-span"),
+            TraceIdentity.Resolve(new TraceField { TraceId = "t", ParentSpanId = "caller-span" }, null).ParentSpanId);
+
+    [Fact]
+    public void WithoutATraceFieldTheAmbientActivityIsTheParent()
+    {
+        using var activity = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        TraceIdentity identity = TraceIdentity.Resolve(null, activity);
+
+        Assert.Equal(activity.TraceId.ToHexString(), identity.TraceId.ToString());
+        Assert.Equal(activity.SpanId.ToHexString(), identity.ParentSpanId.ToString());
+        Assert.Null(identity.RawTraceId);
+    }
+
+    [Fact]
+    public void ATraceIdWinsOverTheAmbientActivity()
+    {
+        using var activity = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        TraceIdentity identity = TraceIdentity.Resolve(new TraceField { TraceId = "app_trace_001" }, activity);
+
+        Assert.Equal(TraceId.FromString("app_trace_001"), identity.TraceId);
+        Assert.False(identity.ParentSpanId.IsValid);
+    }
+
+    [Fact]
+    public void AParentWithoutTraceIdJoinsTheAmbientTrace()
+    {
+        using var activity = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        TraceIdentity identity = TraceIdentity.Resolve(new TraceField { ParentSpanId = "00f067aa0ba902b7" }, activity);
+
+        Assert.Equal(activity.TraceId.ToHexString(), identity.TraceId.ToString());
+        Assert.Equal("00f067aa0ba902b7", identity.ParentSpanId.ToString());
+    }
+
+    [Fact]
+    public void WithNothingATraceIsNewAndHasNoParent()
+    {
+        TraceIdentity first = TraceIdentity.Resolve(new TraceField { ParentSpanId = "00f067aa0ba902b7", TraceId = "" }, null);
+        TraceIdentity second = TraceIdentity.Resolve(null, null);
+
+        Assert.True(first.TraceId.IsValid);
+        Assert.NotEqual(first.TraceId, second.TraceId);
+        Assert.False(first.ParentSpanId.IsValid);
+        Assert.Null(first.RawTraceId);
+    }
+}
