@@ -214,10 +214,12 @@ public sealed class DestinationExporter : IAsyncDisposable
         {
             if (_envelope.MeasureBody(1, next.Length) > Destination.MaxBatchBytes)
             {
+                // Read the length first: once released, the fragment may be empty or already reused by another span.
+                int length = next.Length;
                 _queue.Reader.TryRead(out _);
                 next.Release();
                 _counters.Drop(DropReason.TooLarge, 1, wasAccepted: true);
-                _counters.RecordError($"a span of {next.Length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes", _services.TimeProvider.GetUtcNow());
+                _counters.RecordError($"a span of {length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes", _services.TimeProvider.GetUtcNow());
                 continue;
             }
 

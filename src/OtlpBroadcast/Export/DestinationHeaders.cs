@@ -117,19 +117,25 @@ public sealed class DestinationHeaders
     }
 
     /// <summary>Replaces every header value that occurs in <paramref name="text"/> (e.g. a backend's error message
-    /// echoing a request) with <c>***</c>.</summary>
+    /// echoing a request) with <c>***</c>; also the credentials after a scheme (<c>Bearer &lt;token&gt;</c>), which
+    /// backends often quote alone ("invalid API key &lt;token&gt;").</summary>
     internal string Redact(string text)
     {
         foreach (KeyValuePair<string, string> header in _headers)
         {
-            if (header.Value.Length >= 4)
+            text = Redact(text, header.Value);
+            int space = header.Value.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0)
             {
-                text = text.Replace(header.Value, "***", StringComparison.Ordinal);
+                text = Redact(text, header.Value[(space + 1)..].Trim(' ', '\t'));
             }
         }
 
         return text;
     }
+
+    private static string Redact(string text, string secret)
+        => secret.Length >= 4 ? text.Replace(secret, "***", StringComparison.Ordinal) : text;
 
     /// <summary>The names with masked values, e.g. <c>Authorization: ***, X-Axiom-Dataset: ***</c>.</summary>
     public override string ToString() => _headers.Length == 0 ? "(none)" : string.Join(", ", _headers.Select(h => h.Key + ": ***"));

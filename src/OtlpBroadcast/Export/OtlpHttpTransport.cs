@@ -150,7 +150,7 @@ internal sealed class OtlpHttpTransport
                 Outcome = ExportOutcome.Success,
                 StatusCode = status,
                 RejectedSpans = Math.Max(0, partial?.RejectedSpans ?? 0),
-                Message = partial?.ErrorMessage is { Length: > 0 } message ? Redact(Truncate(message)) : null,
+                Message = partial?.ErrorMessage is { Length: > 0 } message ? Truncate(Redact(message)) : null,
                 Latency = latency,
             };
         }
@@ -168,7 +168,7 @@ internal sealed class OtlpHttpTransport
                 : RetryPolicy.IsRetryable(status) ? ExportOutcome.Retryable
                 : ExportOutcome.Final,
             StatusCode = status,
-            Message = body is { Length: > 0 } ? Redact(Truncate(Encoding.UTF8.GetString(body))) : response.ReasonPhrase,
+            Message = body is { Length: > 0 } ? Truncate(Redact(Encoding.UTF8.GetString(body))) : response.ReasonPhrase,
             RetryAfter = retryAfter,
             Latency = latency,
         };
@@ -192,6 +192,7 @@ internal sealed class OtlpHttpTransport
         }
     }
 
+    // Callers redact before they truncate: a cut through a secret leaves a piece that no longer matches it.
     private string Redact(string text) => _destination.Headers.Redact(text);
 
     private static string Truncate(string text)

@@ -93,6 +93,13 @@ public class DestinationHeadersTests
     }
 
     [Fact]
+    public void RedactRemovesTheTokenQuotedWithoutItsScheme()
+    {
+        DestinationHeaders headers = DestinationHeaders.ParseJson($"{{\"Authorization\":\"Bearer {Secret}\"}}");
+        Assert.Equal("invalid API key ***", headers.Redact($"invalid API key {Secret}"));
+    }
+
+    [Fact]
     public void AppliesHeadersToARequestVerbatim()
     {
         DestinationHeaders headers = DestinationHeaders.ParseJson("{\"Authorization\":\"Bearer a b=c\",\"X-Honeycomb-Team\":\"k\"}");

@@ -1,0 +1,369 @@
+using OtlpBroadcast.Export;
+using OtlpBroadcast.Testing;
+using static OtlpBroadcast.Tests.Export.ExportTestKit;
+
+namespace OtlpBroadcast.Tests.Export;
+
+/// <summary>How the exporter meets the failures a backend produces: retries, give-ups, splits and counts.</summary>
+public class DestinationExporterFaultTests
+{
+    [Fact]
+    public async Task TooManyRequestsWithRetryAfterSecondsIsRetriedOnceAfterTheWait()
+    {
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (_, index) => index == 0 ? ReceiverResponse.RetryAfter(429, TimeSpan.FromSeconds(1)) : null,
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+
+        List<OtlpSpan> spans = EnqueueSpans(exporter, 3);
+        await FlushOrFail(exporter);
+
+        AssertNoDecodeErrors(receiver);
+        Assert.Equal([429, 200], receiver.Requests.Select(r => r.StatusCode));
+        Assert.Equal(Names(spans), StoredNames(receiver));
+
+        // The computed backoff is at most 50 ms here: only Retry-After explains a second or more.
+        TimeSpan gap = receiver.Requests[1].ReceivedAt - receiver.Requests[0].ReceivedAt;
+        Assert.True(gap >= TimeSpan.FromMilliseconds(900), $"the retry came {gap.TotalMilliseconds:0} ms after the 429, before Retry-After: 1");
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(3, stats.Exported);
+        Assert.Equal(2, stats.Requests);
+        Assert.Equal(1, stats.Retries);
+        Assert.StartsWith("HTTP 429 (TooManyRequests)", stats.LastError, StringComparison.Ordinal);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task RetryAfterAsAnHttpDateIsHonoured()
+    {
+        var options = new OtlpTestReceiverOptions
+        {
+            // The date has whole seconds; two seconds ahead leaves at least one second of wait after truncation.
+            Responder = (_, index) => index == 0 ? ReceiverResponse.RetryAfter(503, DateTimeOffset.UtcNow.AddSeconds(2)) : null,
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+
+        List<OtlpSpan> spans = EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        Assert.Equal([503, 200], receiver.Requests.Select(r => r.StatusCode));
+        Assert.Equal(Names(spans), StoredNames(receiver));
+        TimeSpan gap = receiver.Requests[1].ReceivedAt - receiver.Requests[0].ReceivedAt;
+        Assert.True(gap >= TimeSpan.FromMilliseconds(900), $"the retry came {gap.TotalMilliseconds:0} ms after the 503, before the Retry-After date");
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(2, stats.Exported);
+        Assert.Equal(1, stats.Retries);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task ARetryAfterBeyondTheExportTimeoutGivesUpAtOnce()
+    {
+        var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.RetryAfter(429, TimeSpan.FromMinutes(10)) };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        OtlpDestinationOptions destination = Options(receiver);
+        destination.ExportTimeout = TimeSpan.FromSeconds(5);
+        await using DestinationExporter exporter = Exporter(destination);
+
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        Assert.Single(receiver.Requests);
+        Assert.Empty(receiver.Spans);
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(2, stats.Dropped(DropReason.RetriesExhausted));
+        Assert.Equal(0, stats.Retries);
+        Assert.Contains("429", stats.LastError, StringComparison.Ordinal);
+        Assert.Contains("gave up after 1 attempt", stats.LastError, StringComparison.Ordinal);
+        AssertAccounting(stats);
+    }
+
+    [Theory]
+    [InlineData(429)]
+    [InlineData(502)]
+    [InlineData(503)]
+    [InlineData(504)]
+    public async Task RetryableStatusesAreRetriedUntilDelivered(int status)
+    {
+        var options = new OtlpTestReceiverOptions { Responder = (_, index) => index == 0 ? ReceiverResponse.Status(status) : null };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+
+        List<OtlpSpan> spans = EnqueueSpans(exporter, 4);
+        await FlushOrFail(exporter);
+
+        AssertNoDecodeErrors(receiver);
+        Assert.Equal([status, 200], receiver.Requests.Select(r => r.StatusCode));
+        Assert.Equal(Names(spans), StoredNames(receiver));
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(4, stats.Exported);
+        Assert.Equal(2, stats.Requests);
+        Assert.Equal(1, stats.Retries);
+        Assert.Equal(0, stats.DroppedTotal);
+        Assert.Contains($"HTTP {status}", stats.LastError, StringComparison.Ordinal);
+        AssertAccounting(stats);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(401)]
+    [InlineData(403)]
+    [InlineData(404)]
+    [InlineData(500)]
+    public async Task OtherErrorStatusesAreNotRetried(int status)
+    {
+        var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Status(status) };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+
+        EnqueueSpans(exporter, 3);
+        Assert.True(await exporter.FlushAsync(Patience), "a final error settles the spans, so the flush completes");
+
+        Assert.Equal([status], receiver.Requests.Select(r => r.StatusCode));
+        Assert.Empty(receiver.Spans);
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Requests);
+        Assert.Equal(0, stats.Retries);
+        Assert.Equal(0, stats.Exported);
+        Assert.Equal(3, stats.Dropped(DropReason.FinalHttpError));
+        Assert.Equal(3, stats.DroppedTotal);
+        Assert.StartsWith($"HTTP {status} ", stats.LastError, StringComparison.Ordinal);
+        Assert.NotNull(stats.LastErrorTime);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task A413SplitsTheBatchInHalvesUntilEveryPartIsAccepted()
+    {
+        const int MaxSpansPerRequest = 3;
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (request, _) => request.Spans.Count > MaxSpansPerRequest ? ReceiverResponse.Status(413) : null,
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        OtlpDestinationOptions destination = Options(receiver);
+        destination.MaxExportBatchSize = 10;
+        await using DestinationExporter exporter = Exporter(destination);
+
+        // The tenth span fills the batch and wakes the loop: one batch of exactly 10.
+        List<OtlpSpan> spans = EnqueueSpans(exporter, 10);
+        await FlushOrFail(exporter);
+
+        AssertNoDecodeErrors(receiver);
+        Assert.Equal([10, 5, 2, 3, 5, 2, 3], receiver.Requests.Select(r => r.Spans.Count));
+        Assert.Equal([413, 413, 200, 200, 413, 200, 200], receiver.Requests.Select(r => r.StatusCode));
+        Assert.Equal(Names(spans), StoredNames(receiver));
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(10, stats.Exported);
+        Assert.Equal(7, stats.Requests);
+        Assert.Equal(0, stats.Retries);
+        Assert.Equal(0, stats.DroppedTotal);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task A413ForASingleSpanDropsItAsTooLarge()
+    {
+        var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Status(413) };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+
+        EnqueueSpans(exporter, 1);
+        await FlushOrFail(exporter);
+
+        Assert.Equal([413], receiver.Requests.Select(r => r.StatusCode));
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Dropped(DropReason.TooLarge));
+        Assert.Equal(1, stats.DroppedTotal);
+        Assert.Equal(0, stats.Retries);
+        Assert.StartsWith("HTTP 413 ", stats.LastError, StringComparison.Ordinal);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task AReceiverByteLimitIsMetBySplitting()
+    {
+        var spans = Enumerable.Range(0, 8).Select(i => Span(i).With("padding", new string('z', 400))).ToList();
+
+        // The receiver takes three of these spans in one request, not four.
+        var options = new OtlpTestReceiverOptions { MaxRequestBodyBytes = Encoding(spans.Take(3)).Length };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        OtlpDestinationOptions destination = Options(receiver);
+        destination.MaxExportBatchSize = 8;
+        await using DestinationExporter exporter = Exporter(destination);
+
+        foreach (OtlpSpan span in spans)
+        {
+            Assert.True(Enqueue(exporter, span));
+        }
+
+        await FlushOrFail(exporter);
+
+        // 8 -> 413, 4 -> 413, 2 and 2 accepted, 4 -> 413, 2 and 2 accepted.
+        Assert.Equal([413, 413, 200, 200, 413, 200, 200], receiver.Requests.Select(r => r.StatusCode));
+        Assert.All(receiver.Requests.Where(r => r.StatusCode == 200), r => Assert.Equal(2, r.Spans.Count));
+        Assert.Equal(Names(spans), StoredNames(receiver));
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(8, stats.Exported);
+        Assert.Equal(7, stats.Requests);
+        Assert.Equal(0, stats.DroppedTotal);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task ConnectionRefusedIsRetriedUpToMaxAttemptsThenCountedAsRetriesExhausted()
+    {
+        OtlpDestinationOptions options = Options(ClosedEndpoint());
+        options.MaxAttempts = 3;
+        await using DestinationExporter exporter = Exporter(options);
+
+        EnqueueSpans(exporter, 2);
+        Assert.True(await exporter.FlushAsync(Patience));
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(3, stats.Requests);
+        Assert.Equal(2, stats.Retries);
+        Assert.Equal(2, stats.Dropped(DropReason.RetriesExhausted));
+        Assert.Equal(0, stats.Exported);
+        Assert.Equal("no response: connection refused (gave up after 3 attempts)", stats.LastError);
+        Assert.Null(stats.LastSuccessTime);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task ARequestThatOutlivesTheTimeoutIsRetried()
+    {
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (_, index) => index == 0 ? ReceiverResponse.Hang(TimeSpan.FromMinutes(2)) : null,
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        OtlpDestinationOptions destination = Options(receiver);
+        destination.Timeout = TimeSpan.FromSeconds(1);
+        await using DestinationExporter exporter = Exporter(destination);
+
+        List<OtlpSpan> spans = EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        ReceivedRequest hung = await receiver.WaitForRequestAsync(0, Patience);
+        Assert.Equal(0, hung.StatusCode);
+        Assert.True(hung.ClientAborted, "the exporter did not give up on the hanging request");
+        Assert.Equal(Names(spans), StoredNames(receiver));
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(2, stats.Exported);
+        Assert.True(stats.Retries >= 1, "the timed-out request was not retried");
+        Assert.Equal(stats.Retries + 1, stats.Requests);
+        Assert.Contains("no response within the timeout of 1 s", stats.LastError, StringComparison.Ordinal);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task TimeoutsUntilMaxAttemptsAreCountedAsRetriesExhausted()
+    {
+        var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Hang(TimeSpan.FromMinutes(2)) };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        OtlpDestinationOptions destination = Options(receiver);
+        destination.Timeout = TimeSpan.FromMilliseconds(300);
+        destination.MaxAttempts = 2;
+        await using DestinationExporter exporter = Exporter(destination);
+
+        EnqueueSpans(exporter, 1);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(2, stats.Requests);
+        Assert.Equal(1, stats.Retries);
+        Assert.Equal(1, stats.Dropped(DropReason.RetriesExhausted));
+        Assert.Equal("no response: no response within the timeout of 0.3 s (gave up after 2 attempts)", stats.LastError);
+        Assert.Empty(receiver.Spans);
+        AssertAccounting(stats);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PartialSuccessCountsRejectedSpansAndIsNotRetried(bool rejectedAsString)
+    {
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => ReceiverResponse.PartialSuccess(2, "2 spans had no name", rejectedAsString),
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+
+        EnqueueSpans(exporter, 5);
+        await FlushOrFail(exporter);
+
+        Assert.Single(receiver.Requests);
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(3, stats.Exported);
+        Assert.Equal(2, stats.Rejected);
+        Assert.Equal(0, stats.DroppedTotal);
+        Assert.Equal(1, stats.Requests);
+        Assert.Equal(0, stats.Retries);
+        Assert.Equal("the backend rejected 2 of 5 spans: 2 spans had no name", stats.LastError);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task AnOversizedResponseIsNotReadAndCountsAsAFinalError()
+    {
+        var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Oversized(5 * 1024 * 1024) };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+
+        List<OtlpSpan> spans = EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        // The backend answered 200 and stored the spans; the exporter refuses to read a body over 4 MiB and, as the
+        // OTLP specification says for such a response, treats the request as failed and does not retry it.
+        Assert.Equal([200], receiver.Requests.Select(r => r.StatusCode));
+        Assert.Equal(Names(spans), StoredNames(receiver));
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Requests);
+        Assert.Equal(0, stats.Retries);
+        Assert.Equal(0, stats.Exported);
+        Assert.Equal(2, stats.Dropped(DropReason.FinalHttpError));
+        Assert.Equal("HTTP 200 (OK): the response body is larger than 4 MiB and was not read", stats.LastError);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task AResetConnectionIsRetried()
+    {
+        var options = new OtlpTestReceiverOptions { Responder = (_, index) => index == 0 ? ReceiverResponse.Abort() : null };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+
+        List<OtlpSpan> spans = EnqueueSpans(exporter, 3);
+        await FlushOrFail(exporter);
+
+        Assert.Equal([0, 200], receiver.Requests.Select(r => r.StatusCode));
+        Assert.Equal(Names(spans), StoredNames(receiver));
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(3, stats.Exported);
+        Assert.Equal(2, stats.Requests);
+        Assert.Equal(1, stats.Retries);
+        Assert.StartsWith("no response: ", stats.LastError, StringComparison.Ordinal);
+        AssertAccounting(stats);
+    }
+
+    private static byte[] Encoding(IEnumerable<OtlpSpan> spans)
+    {
+        List<SpanFragment> fragments = [.. spans.Select(OtlpJsonSpanEncoder.Encode)];
+        try
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            new OtlpJsonEnvelope(Resource).Write(buffer, fragments);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            fragments.ForEach(f => f.Release());
+        }
+    }
+}
