@@ -159,7 +159,9 @@ public sealed class DestinationExporter : IAsyncDisposable
             Volatile.Write(ref _wakePending, 0);
             while (!stopping.IsCancellationRequested && TakeBatch())
             {
-                await ExportAsync(0, _batch.Count, stopping).ConfigureAwait(false);
+                long deadline = _services.TimeProvider.GetTimestamp()
+                    + (long)(Destination.ExportTimeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
+                await ExportAsync(0, _batch.Count, deadline, stopping).ConfigureAwait(false);
                 foreach (SpanFragment fragment in _batch)
                 {
                     fragment.Release();
@@ -236,11 +238,11 @@ public sealed class DestinationExporter : IAsyncDisposable
         return _batch.Count > 0;
     }
 
-    /// <summary>Sends <c>_batch[start..start+count]</c> with retries; a 413 splits it in halves.</summary>
-    private async Task ExportAsync(int start, int count, CancellationToken stopping)
+    /// <summary>Sends <c>_batch[start..start+count]</c> with retries; a 413 splits it in halves. The halves share the
+    /// batch's deadline: the export timeout bounds the whole batch, splits and retries included.</summary>
+    private async Task ExportAsync(int start, int count, long deadline, CancellationToken stopping)
     {
         TimeProvider time = _services.TimeProvider;
-        long deadline = time.GetTimestamp() + (long)(Destination.ExportTimeout.TotalSeconds * time.TimestampFrequency);
         _body.Clear();
         _envelope.Write(_body, _batch.GetRange(start, count));
         ReadOnlyMemory<byte> body = _body.WrittenMemory;
@@ -280,8 +282,8 @@ public sealed class DestinationExporter : IAsyncDisposable
 
                 case ExportOutcome.TooLarge when count > 1:
                     int half = count / 2;
-                    await ExportAsync(start, half, stopping).ConfigureAwait(false);
-                    await ExportAsync(start + half, count - half, stopping).ConfigureAwait(false);
+                    await ExportAsync(start, half, deadline, stopping).ConfigureAwait(false);
+                    await ExportAsync(start + half, count - half, deadline, stopping).ConfigureAwait(false);
                     return;
 
                 case ExportOutcome.TooLarge:

@@ -57,7 +57,7 @@ internal sealed class OtlpHttpTransport
             return new ExportResult
             {
                 Outcome = ExportOutcome.Retryable,
-                Message = $"no response within the timeout of {timeout.TotalSeconds:0.###} s",
+                Message = $"timed out after {timeout.TotalSeconds:0.###} s",
                 Latency = _time.GetElapsedTime(started),
             };
         }

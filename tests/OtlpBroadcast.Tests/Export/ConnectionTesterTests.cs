@@ -67,7 +67,7 @@ public class ConnectionTesterTests
         AssertNoSecrets(result);
         Assert.False(result.Success);
         Assert.Equal(HttpStatusCode.Unauthorized, result.StatusCode);
-        Assert.Contains("refused the credentials (401)", result.Message, StringComparison.Ordinal);
+        Assert.Contains("refused the credentials; check the headers", result.Message, StringComparison.Ordinal);
         Assert.Contains("check the headers", result.Message, StringComparison.Ordinal);
         Assert.StartsWith("failed: HTTP 401 (Unauthorized)", result.ToString(), StringComparison.Ordinal);
         Assert.Empty(receiver.Spans);

@@ -166,6 +166,31 @@ public class DestinationExporterFaultTests
     }
 
     [Fact]
+    public async Task SplitHalvesShareTheBatchsExportTimeout()
+    {
+        // Every single-span request takes 0.6 s; four of them need 2.4 s, more than the batch's 1.5 s budget.
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (request, _) => request.Spans.Count > 1
+                ? ReceiverResponse.Status(413)
+                : ReceiverResponse.Hang(TimeSpan.FromMilliseconds(600)),
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        OtlpDestinationOptions destination = Options(receiver);
+        destination.MaxExportBatchSize = 4;
+        destination.ExportTimeout = TimeSpan.FromSeconds(1.5);
+        await using DestinationExporter exporter = Exporter(destination);
+
+        EnqueueSpans(exporter, 4);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.True(stats.Dropped(DropReason.RetriesExhausted) >= 1, $"expected the shared deadline to cut the last halves; exported {stats.Exported}");
+        Assert.True(stats.Exported <= 3);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
     public async Task A413ForASingleSpanDropsItAsTooLarge()
     {
         var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Status(413) };
@@ -257,7 +282,7 @@ public class DestinationExporterFaultTests
         Assert.Equal(2, stats.Exported);
         Assert.True(stats.Retries >= 1, "the timed-out request was not retried");
         Assert.Equal(stats.Retries + 1, stats.Requests);
-        Assert.Contains("no response within the timeout of 1 s", stats.LastError, StringComparison.Ordinal);
+        Assert.Contains("timed out after 1 s", stats.LastError, StringComparison.Ordinal);
         AssertAccounting(stats);
     }
 
@@ -278,7 +303,7 @@ public class DestinationExporterFaultTests
         Assert.Equal(2, stats.Requests);
         Assert.Equal(1, stats.Retries);
         Assert.Equal(1, stats.Dropped(DropReason.RetriesExhausted));
-        Assert.Equal("no response: no response within the timeout of 0.3 s (gave up after 2 attempts)", stats.LastError);
+        Assert.Equal("no response: timed out after 0.3 s (gave up after 2 attempts)", stats.LastError);
         Assert.Empty(receiver.Spans);
         AssertAccounting(stats);
     }
