@@ -47,9 +47,7 @@ if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER
 receiver.Clear();
 foreach (OtlpSpan span in ExampleCall.Spans(TimeProvider.System))
 {
-    SpanFragment fragment = OtlpJsonSpanEncoder.Encode(span);
-    registry.Publish(fragment);
-    fragment.Release();
+    registry.Publish(span);
 }
 
 bool flushed = await registry.FlushAsync(TimeSpan.FromSeconds(10));
@@ -101,7 +99,7 @@ internal static class ExampleCall
             .With("gen_ai.usage.input_tokens", 9L)
             .With("gen_ai.usage.output_tokens", 10L)
             .With("gen_ai.usage.total_cost", 0.0001225)
-            .With("gen_ai.input.messages", """[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""");
+              .WithContent("gen_ai.input.messages", """[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""");
 
         var attempt = new OtlpSpan(traceId, SpanId.CreateRandom(), "openai attempt")
         {

@@ -158,7 +158,9 @@ public readonly struct AttributeValue : IEquatable<AttributeValue>
 /// <summary>An OTLP <c>KeyValue</c>: an attribute key and its value.</summary>
 /// <param name="Key">The attribute key, e.g. <c>gen_ai.request.model</c>.</param>
 /// <param name="Value">The value.</param>
-public readonly record struct SpanAttribute(string Key, AttributeValue Value)
+/// <param name="IsContent">Whether the value is sensitive content (a prompt, a completion, tool arguments): it is
+/// never encoded for a destination in privacy mode.</param>
+public readonly record struct SpanAttribute(string Key, AttributeValue Value, bool IsContent = false)
 {
     /// <summary><c>key = value</c>.</summary>
     public override string ToString() => Key + " = " + Value.ToString();

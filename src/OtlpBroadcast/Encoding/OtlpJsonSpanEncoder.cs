@@ -13,11 +13,14 @@ public static class OtlpJsonSpanEncoder
     private static EncoderState? t_state;
 
     /// <summary>Encodes a span model.</summary>
-    public static SpanFragment Encode(OtlpSpan span)
+    /// <param name="span">The span.</param>
+    /// <param name="includeContent">False for destinations in privacy mode: attributes marked as content are left
+    /// out and the fragment is marked <see cref="SpanFragment.ContentWithheld"/>.</param>
+    public static SpanFragment Encode(OtlpSpan span, bool includeContent = true)
     {
         ArgumentNullException.ThrowIfNull(span);
-        var attributes = new SpanAttributeList(span.Attributes);
-        return Encode(SpanHeader.From(span), ref attributes, contentWithheld: false, span.Events, span.Links);
+        var attributes = new SpanAttributeList(span.Attributes, includeContent);
+        return Encode(SpanHeader.From(span), ref attributes, contentWithheld: !includeContent, span.Events, span.Links);
     }
 
     /// <summary>Encodes a span whose attributes come from <paramref name="attributes"/>.</summary>

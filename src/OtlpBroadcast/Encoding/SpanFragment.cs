@@ -37,7 +37,8 @@ public sealed class SpanFragment
     /// <summary>The encoding of the bytes.</summary>
     public SpanEncoding Encoding { get; private set; }
 
-    /// <summary>Whether the span was encoded with sensitive content withheld.</summary>
+    /// <summary>Whether the span was encoded with sensitive content withheld, so that it may go to a destination
+    /// in privacy mode.</summary>
     public bool ContentWithheld { get; private set; }
 
     /// <summary>Takes ownership of a pooled array holding an encoded span; one reference is held by the caller.</summary>

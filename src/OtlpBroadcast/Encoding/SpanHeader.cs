@@ -64,9 +64,16 @@ public readonly record struct SpanHeader
 public readonly struct SpanAttributeList : IAttributeSource
 {
     private readonly List<SpanAttribute>? _attributes;
+    private readonly bool _includeContent;
 
     /// <summary>Wraps a list (may be <see langword="null"/>: nothing is written).</summary>
-    public SpanAttributeList(List<SpanAttribute>? attributes) => _attributes = attributes;
+    /// <param name="attributes">The attributes.</param>
+    /// <param name="includeContent">Whether attributes marked <see cref="SpanAttribute.IsContent"/> are written.</param>
+    public SpanAttributeList(List<SpanAttribute>? attributes, bool includeContent = true)
+    {
+        _attributes = attributes;
+        _includeContent = includeContent;
+    }
 
     /// <inheritdoc/>
     public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
@@ -78,7 +85,10 @@ public readonly struct SpanAttributeList : IAttributeSource
 
         foreach (SpanAttribute attribute in _attributes)
         {
-            AttributeKeys.Write(ref sink, attribute.Key, attribute.Value);
+            if (_includeContent || !attribute.IsContent)
+            {
+                AttributeKeys.Write(ref sink, attribute.Key, attribute.Value);
+            }
         }
     }
 }

@@ -178,6 +178,17 @@ public sealed class OtlpSpan
         Attributes.Add(new SpanAttribute(key, value));
         return this;
     }
+
+    /// <summary>Adds a sensitive-content attribute (prompt, completion, …), never encoded for a privacy-mode
+    /// destination, and returns this span.</summary>
+    public OtlpSpan WithContent(string key, AttributeValue value)
+    {
+        Attributes.Add(new SpanAttribute(key, value, IsContent: true));
+        return this;
+    }
+
+    /// <summary>Whether any attribute is sensitive content.</summary>
+    public bool HasContent => Attributes.Exists(a => a.IsContent);
 }
 
 /// <summary>Conversions to the nanosecond timestamps of OTLP.</summary>

@@ -65,7 +65,7 @@ public static class ConnectionTester
     {
         ArgumentNullException.ThrowIfNull(destination);
         services ??= ExporterServices.Default;
-        IReadOnlyList<OtlpSpan> spans = TestTrace.Create(services.TimeProvider, includeContent: !destination.PrivacyMode);
+        IReadOnlyList<OtlpSpan> spans = TestTrace.Create(services.TimeProvider);
         return SendAsync(destination, spans, services, cancellationToken);
     }
 
@@ -78,7 +78,7 @@ public static class ConnectionTester
         {
             foreach (OtlpSpan span in spans)
             {
-                fragments.Add(OtlpJsonSpanEncoder.Encode(span));
+                fragments.Add(OtlpJsonSpanEncoder.Encode(span, includeContent: !destination.PrivacyMode));
             }
 
             new OtlpJsonEnvelope(services.Resource).Write(body, fragments);

@@ -136,16 +136,52 @@ public sealed class DestinationRegistry : IAsyncDisposable
         return ConnectionTester.SendTestTraceAsync(destination, _services, cancellationToken);
     }
 
-    /// <summary>Queues an encoded span on every enabled destination (by reference: it is not copied).</summary>
+    /// <summary>
+    /// Queues an encoded span, by reference, on every enabled destination it may go to: a fragment that carries
+    /// content (not <see cref="SpanFragment.ContentWithheld"/>) never goes to a destination in privacy mode.
+    /// Use <see cref="Publish(OtlpSpan)"/> to encode the variants the destinations need.
+    /// </summary>
     public void Publish(SpanFragment fragment)
     {
         ArgumentNullException.ThrowIfNull(fragment);
         foreach (DestinationExporter exporter in _exporters)
         {
-            if (exporter.Destination.Enabled)
+            if (exporter.Destination.Enabled && (fragment.ContentWithheld || !exporter.Destination.PrivacyMode))
             {
                 exporter.TryEnqueue(fragment);
             }
+        }
+    }
+
+    /// <summary>
+    /// Encodes a span once per variant some enabled destination needs (with content, and with content withheld for
+    /// privacy mode) and queues each variant, by reference, on the destinations it belongs to.
+    /// </summary>
+    public void Publish(OtlpSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        DestinationExporter[] exporters = _exporters;
+        SpanFragment? full = null;
+        SpanFragment? withheld = null;
+        try
+        {
+            foreach (DestinationExporter exporter in exporters)
+            {
+                if (!exporter.Destination.Enabled)
+                {
+                    continue;
+                }
+
+                SpanFragment fragment = exporter.Destination.PrivacyMode
+                    ? withheld ??= OtlpJsonSpanEncoder.Encode(span, includeContent: false)
+                    : full ??= OtlpJsonSpanEncoder.Encode(span, includeContent: true);
+                exporter.TryEnqueue(fragment);
+            }
+        }
+        finally
+        {
+            full?.Release();
+            withheld?.Release();
         }
     }
 

@@ -9,8 +9,9 @@ public static class TestTrace
     /// <summary>The root span's name.</summary>
     public const string RootName = "OtlpBroadcast test trace";
 
-    /// <summary>Builds the three spans, ending now, with a fresh trace id.</summary>
-    public static IReadOnlyList<OtlpSpan> Create(TimeProvider timeProvider, bool includeContent)
+    /// <summary>Builds the three spans, ending now, with a fresh trace id. The prompt and completion are marked as
+    /// content, so a privacy-mode destination never receives them.</summary>
+    public static IReadOnlyList<OtlpSpan> Create(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         long end = UnixNanos.Now(timeProvider);
@@ -52,12 +53,9 @@ public static class TestTrace
             .With("gen_ai.usage.input_cost", 0.0000225)
             .With("gen_ai.usage.output_cost", 0.00012)
             .With("gen_ai.usage.total_cost", 0.0001425)
-            .With("gen_ai.usage.cost", 0.0001425);
-        if (includeContent)
-        {
-            generation.With("gen_ai.input.messages", """[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""")
-                .With("gen_ai.output.messages", """[{"role":"assistant","parts":[{"type":"text","content":"Hello! This is a test trace from OtlpBroadcast."}],"finish_reason":"stop"}]""");
-        }
+            .With("gen_ai.usage.cost", 0.0001425)
+            .WithContent("gen_ai.input.messages", """[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""")
+            .WithContent("gen_ai.output.messages", """[{"role":"assistant","parts":[{"type":"text","content":"Hello! This is a test trace from OtlpBroadcast."}],"finish_reason":"stop"}]""");
 
         var attempt = new OtlpSpan(traceId, SpanId.CreateRandom(), "provider attempt openai")
         {

@@ -379,7 +379,7 @@ public class DestinationExporterFaultTests
 
     private static byte[] Encoding(IEnumerable<OtlpSpan> spans)
     {
-        List<SpanFragment> fragments = [.. spans.Select(OtlpJsonSpanEncoder.Encode)];
+        List<SpanFragment> fragments = [.. spans.Select(s => OtlpJsonSpanEncoder.Encode(s))];
         try
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();

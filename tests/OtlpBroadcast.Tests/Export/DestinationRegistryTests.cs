@@ -187,6 +187,61 @@ public class DestinationRegistryTests
         }
     }
 
+    [Fact]
+    public async Task PublishingASpanEncodesOneVariantPerPrivacySettingAndNeverSendsContentToPrivacyMode()
+    {
+        const string Canary = "prompt-canary-5e1f";
+        await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver privateOne = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver privateTwo = await OtlpTestReceiver.StartAsync();
+        await using var registry = new DestinationRegistry(Services);
+        await registry.AddAsync(OtlpDestination.Create(Options(open, "open")));
+        foreach ((OtlpTestReceiver receiver, string name) in new[] { (privateOne, "private-1"), (privateTwo, "private-2") })
+        {
+            OtlpDestinationOptions options = Options(receiver, name);
+            options.PrivacyMode = true;
+            await registry.AddAsync(OtlpDestination.Create(options));
+        }
+
+        OtlpSpan span = Span(1).With("gen_ai.request.model", "gpt-4o").WithContent("gen_ai.input.messages", $"[\"{Canary}\"]");
+        registry.Publish(span);
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal($"[\"{Canary}\"]", Assert.Single(open.Spans)["gen_ai.input.messages"].AsString());
+        foreach (OtlpTestReceiver receiver in new[] { privateOne, privateTwo })
+        {
+            ReceivedSpan received = Assert.Single(receiver.Spans);
+            Assert.Equal("gpt-4o", received["gen_ai.request.model"].AsString());
+            Assert.False(received.TryGetAttribute("gen_ai.input.messages", out _));
+            Assert.DoesNotContain(Canary, System.Text.Encoding.UTF8.GetString(Assert.Single(receiver.Requests).DecompressedBody.Span), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task AFragmentWithContentIsNeverQueuedForAPrivacyModeDestination()
+    {
+        await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver privacy = await OtlpTestReceiver.StartAsync();
+        await using var registry = new DestinationRegistry(Services);
+        await registry.AddAsync(OtlpDestination.Create(Options(open, "open")));
+        OtlpDestinationOptions options = Options(privacy, "privacy");
+        options.PrivacyMode = true;
+        await registry.AddAsync(OtlpDestination.Create(options));
+        OtlpSpan span = Span(2).WithContent("gen_ai.prompt", "secret prompt");
+
+        SpanFragment full = OtlpJsonSpanEncoder.Encode(span);
+        SpanFragment withheld = OtlpJsonSpanEncoder.Encode(span, includeContent: false);
+        registry.Publish(full);
+        registry.Publish(withheld);
+        full.Release();
+        withheld.Release();
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal(2, open.Spans.Count);
+        Assert.False(Assert.Single(privacy.Spans).TryGetAttribute("gen_ai.prompt", out _));
+        Assert.True(withheld.ContentWithheld);
+    }
+
     private static void Publish(DestinationRegistry registry, OtlpSpan span)
     {
         SpanFragment fragment = OtlpJsonSpanEncoder.Encode(span);
