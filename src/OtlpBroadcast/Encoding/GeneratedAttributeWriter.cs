@@ -34,6 +34,41 @@ public static class GeneratedAttributeWriter
         sink.Write(key, chars[..length]);
     }
 
+    /// <summary>A <see cref="float"/> as the double its shortest text denotes, so <c>0.7f</c> is written as 0.7 and
+    /// not as 0.699999988079071.</summary>
+    public static void Write<TSink>(ref TSink sink, ReadOnlySpan<byte> key, float value) where TSink : struct, IAttributeSink
+        => sink.Write(key, Widen(value));
+
+    /// <summary>A <see cref="float"/> array item, widened as <see cref="Write{TSink}(ref TSink, ReadOnlySpan{byte}, float)"/>.</summary>
+    public static void WriteArrayItem<TSink>(ref TSink sink, float value) where TSink : struct, IAttributeSink
+        => sink.WriteArrayItem(Widen(value));
+
+    /// <summary>An enum value: its name when the generator knew one (<paramref name="name"/>), else its number.</summary>
+    public static void WriteEnum<TSink>(ref TSink sink, ReadOnlySpan<byte> key, string? name, long value) where TSink : struct, IAttributeSink
+    {
+        if (name is null)
+        {
+            sink.Write(key, value);
+        }
+        else
+        {
+            sink.Write(key, name);
+        }
+    }
+
+    /// <summary>An enum array item: its name, else its number.</summary>
+    public static void WriteEnumItem<TSink>(ref TSink sink, string? name, long value) where TSink : struct, IAttributeSink
+    {
+        if (name is null)
+        {
+            sink.WriteArrayItem(value);
+        }
+        else
+        {
+            sink.WriteArrayItem(name);
+        }
+    }
+
     /// <summary>A <see cref="Guid"/> in its <c>D</c> form.</summary>
     public static void Write<TSink>(ref TSink sink, ReadOnlySpan<byte> key, Guid value) where TSink : struct, IAttributeSink
     {
@@ -224,6 +259,10 @@ public static class GeneratedAttributeWriter
     public static void WriteEntry<TSink>(ref TSink sink, ReadOnlySpan<byte> utf8Prefix, string key, double value) where TSink : struct, IAttributeSink
         => AttributeKeys.Write(ref sink, utf8Prefix, key, AttributeValue.FromDouble(value));
 
+    /// <summary>A dictionary entry of <see cref="float"/> value, widened through its shortest text.</summary>
+    public static void WriteEntry<TSink>(ref TSink sink, ReadOnlySpan<byte> utf8Prefix, string key, float value) where TSink : struct, IAttributeSink
+        => AttributeKeys.Write(ref sink, utf8Prefix, key, AttributeValue.FromDouble(Widen(value)));
+
     /// <summary>A dictionary entry of <see cref="JsonElement"/> value, mapped as
     /// <see cref="Write{TSink}(ref TSink, ReadOnlySpan{byte}, JsonElement)"/>.</summary>
     public static void WriteEntry<TSink>(ref TSink sink, ReadOnlySpan<byte> utf8Prefix, string key, JsonElement value) where TSink : struct, IAttributeSink
@@ -245,6 +284,18 @@ public static class GeneratedAttributeWriter
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    private static double Widen(float value)
+    {
+        if (!float.IsFinite(value))
+        {
+            return value;
+        }
+
+        Span<char> chars = stackalloc char[32];
+        value.TryFormat(chars, out int length, "R", CultureInfo.InvariantCulture);
+        return double.Parse(chars[..length], NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 
     private static void WriteUtf8ArrayItem<TSink>(ref TSink sink, ReadOnlySpan<byte> utf8) where TSink : struct, IAttributeSink
