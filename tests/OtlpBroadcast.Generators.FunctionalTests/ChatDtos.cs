@@ -5,9 +5,16 @@ namespace OtlpBroadcast.Generators.FunctionalTests;
 
 public enum ChatRole
 {
+    [JsonStringEnumMemberName("system")]
     System,
+
+    [JsonStringEnumMemberName("user")]
     User,
+
+    [JsonStringEnumMemberName("assistant")]
     Assistant,
+
+    [JsonStringEnumMemberName("tool")]
     Tool,
 }
 
