@@ -21,6 +21,12 @@ internal sealed partial class TypeParser
     private List<MemberSpec> ParseMembers(INamedTypeSymbol type, string keyPrefix, bool parentSensitive, FlattenContext? context, List<INamedTypeSymbol> path)
     {
         string? typeKeyPrefix = KeyPrefixOf(type);
+        if (typeKeyPrefix is not null && KeyRules.Validate(typeKeyPrefix) is not null)
+        {
+            // Reported once, on the attribute; every derived key would repeat the same mistake.
+            typeKeyPrefix = null;
+        }
+
         var result = new List<MemberSpec>();
         foreach (ISymbol member in ReadableCandidates(type))
         {
