@@ -43,7 +43,9 @@ public class PackagingTests
         {
             string feed = Path.Combine(work, "feed");
             string version = "0.1.0-packtest." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
-            Run(root, "dotnet", "pack", Path.Combine(root, "src", "OtlpBroadcast", "OtlpBroadcast.csproj"), "-c", "Release", "-o", feed, "-p:Version=" + version);
+            // --no-restore: the solution is restored already, and a restore here would rewrite the shared assets files.
+            Run(root, useFreshPackageCache: false, "dotnet", "pack", Path.Combine(root, "src", "OtlpBroadcast", "OtlpBroadcast.csproj"),
+                "--no-restore", "-c", "Release", "-o", feed, "-p:Version=" + version);
 
             string package = Path.Combine(feed, $"OtlpBroadcast.{version}.nupkg");
             using (ZipArchive archive = ZipFile.OpenRead(package))
@@ -83,7 +85,7 @@ public class PackagingTests
                 """);
             File.WriteAllText(Path.Combine(consumer, "Program.cs"), ConsumerProgram);
 
-            string output = Run(consumer, "dotnet", "run", "--project", Path.Combine(consumer, "Consumer.csproj"));
+            string output = Run(consumer, useFreshPackageCache: true, "dotnet", "run", "--project", Path.Combine(consumer, "Consumer.csproj"));
 
             Assert.Equal(ExpectedOutput, output.Trim());
         }
@@ -99,7 +101,7 @@ public class PackagingTests
 
     private static string PackageCache => Path.Combine(Path.GetTempPath(), "otlpbroadcast-pack-nuget-" + Environment.ProcessId);
 
-    private static string Run(string directory, string fileName, params string[] arguments)
+    private static string Run(string directory, bool useFreshPackageCache, string fileName, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -113,8 +115,12 @@ public class PackagingTests
             start.ArgumentList.Add(argument);
         }
 
-        // The package under test must be restored fresh, not taken from a cache filled by an earlier run.
-        start.Environment["NUGET_PACKAGES"] = PackageCache;
+        if (useFreshPackageCache)
+        {
+            // The package under test must be restored fresh, not taken from a cache filled by an earlier run.
+            start.Environment["NUGET_PACKAGES"] = PackageCache;
+        }
+
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         using Process process = Process.Start(start)!;
