@@ -41,10 +41,7 @@ internal sealed class TypeEmitter
         _out.Line("{");
         using (new Indent(_out))
         {
-            foreach (MemberSpec member in spec.Members)
-            {
-                EmitMember(member, "this", gated: false);
-            }
+            EmitMembers(spec.Members, "this", gated: false);
         }
 
         _out.Line("}");
@@ -65,6 +62,23 @@ internal sealed class TypeEmitter
         }
 
         return _out.ToString();
+    }
+
+    /// <summary>Separates a block from its neighbours by a blank line, as one would by hand.</summary>
+    private void EmitMembers(ImmutableEquatableArray<MemberSpec> members, string owner, bool gated)
+    {
+        bool previousWasBlock = false;
+        for (int i = 0; i < members.Count; i++)
+        {
+            bool isBlock = (members[i].Sensitive && !gated) || members[i].Shape != MemberShape.Scalar || members[i].Value!.IsNullableValueType;
+            if (i > 0 && (isBlock || previousWasBlock))
+            {
+                _out.Line();
+            }
+
+            EmitMember(members[i], owner, gated);
+            previousWasBlock = isBlock;
+        }
     }
 
     private void EmitMember(MemberSpec member, string owner, bool gated)
@@ -156,13 +170,7 @@ internal sealed class TypeEmitter
                 });
                 break;
             case MemberShape.ObjectFlattened:
-                WithValue(member, access, nested =>
-                {
-                    foreach (MemberSpec child in member.Children)
-                    {
-                        EmitMember(child, nested, gated: member.Sensitive);
-                    }
-                });
+                WithValue(member, access, nested => EmitMembers(member.Children, nested, gated: member.Sensitive));
                 break;
         }
     }

@@ -11,14 +11,17 @@ namespace Gateway.Chat
             where TSink : struct, global::OtlpBroadcast.IAttributeSink
         {
             sink.Write("gen_ai.request.model"u8, this.Model);
+
             if (this.Temperature is { } temperature)
             {
                 sink.Write("gen_ai.request.temperature"u8, temperature);
             }
+
             if (this.MaxTokens is { } maxTokens)
             {
                 sink.Write("gen_ai.request.max_tokens"u8, (long)maxTokens);
             }
+
             if (this.Stop is { } stop)
             {
                 sink.BeginArray("gen_ai.request.stop_sequences"u8);
@@ -28,7 +31,9 @@ namespace Gateway.Chat
                 }
                 sink.EndArray();
             }
+
             sink.Write("user.id"u8, this.User);
+
             if (includeContent)
             {
                 if (this.Messages is { } messages)
@@ -43,10 +48,12 @@ namespace Gateway.Chat
                     sink.WriteUtf8("gen_ai.input.messages"u8, content.GetWrittenUtf8());
                 }
             }
+
             if (this.Trace is { } trace)
             {
                 sink.Write("trace.id"u8, trace.TraceId);
                 sink.Write("trace.name"u8, trace.TraceName);
+
                 if (trace.Metadata is { } metadata)
                 {
                     foreach (var entry in metadata)

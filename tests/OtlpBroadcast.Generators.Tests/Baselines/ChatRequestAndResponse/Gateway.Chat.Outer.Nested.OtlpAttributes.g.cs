@@ -13,6 +13,7 @@ namespace Gateway.Chat
                 where TSink : struct, global::OtlpBroadcast.IAttributeSink
             {
                 sink.Write("class"u8, (long)this.@class);
+
                 if (this.Counters is { } counters)
                 {
                     sink.BeginKeyValueList("counters"u8);

@@ -11,6 +11,7 @@ namespace Gateway.Chat
             where TSink : struct, global::OtlpBroadcast.IAttributeSink
         {
             sink.Write("gen_ai.response.id"u8, this.Id);
+
             if (this.FinishReasons is { } finishReasons)
             {
                 sink.BeginArray("gen_ai.response.finish_reasons"u8);
@@ -20,20 +21,24 @@ namespace Gateway.Chat
                 }
                 sink.EndArray();
             }
+
             if (this.Usage is { } usage)
             {
                 sink.Write("gen_ai.usage.input_tokens"u8, (long)usage.PromptTokens);
                 sink.Write("gen_ai.usage.output_tokens"u8, (long)usage.CompletionTokens);
+
                 if (usage.Cost is { } cost)
                 {
                     sink.Write("gen_ai.usage.cost"u8, (double)cost);
                 }
             }
+
             {
                 sink.BeginKeyValueList("gen_ai.usage.details"u8);
                 this.Details.WriteOtlpAttributes(ref sink, includeContent);
                 sink.EndKeyValueList();
             }
+
             if (includeContent)
             {
                 if (this.Message is { } message)
@@ -43,6 +48,7 @@ namespace Gateway.Chat
                     sink.WriteUtf8("gen_ai.output.messages"u8, content.GetWrittenUtf8());
                 }
             }
+
             sink.Write("gateway.chunk_count"u8, this.ChunkCount);
         }
 

@@ -12,6 +12,7 @@ namespace Gateway.Chat
         {
             sink.Write("id"u8, this.TraceId);
             sink.Write("name"u8, this.TraceName);
+
             if (this.Metadata is { } metadata)
             {
                 foreach (var entry in metadata)

@@ -12,6 +12,7 @@ namespace Gateway.Chat
         {
             sink.Write("input_tokens"u8, (long)this.PromptTokens);
             sink.Write("output_tokens"u8, (long)this.CompletionTokens);
+
             if (this.Cost is { } cost)
             {
                 sink.Write("cost"u8, (double)cost);

@@ -27,18 +27,22 @@ partial class Scalars : global::OtlpBroadcast.IOtlpAttributes
         global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.at_offset"u8, this.AtOffset);
         sink.Write("app.elapsed"u8, this.Elapsed.TotalSeconds);
         global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.json"u8, this.Json);
+
         if (this.MaybeH is { } maybeH)
         {
             global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.maybe_h"u8, maybeH);
         }
+
         if (this.MaybeId is { } maybeId)
         {
             global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.maybe_id"u8, maybeId);
         }
+
         if (this.Payload is { } payload)
         {
             sink.WriteBytes("app.payload"u8, payload);
         }
+
         if (this.Times is { } times)
         {
             sink.BeginArray("app.times"u8);
@@ -48,6 +52,7 @@ partial class Scalars : global::OtlpBroadcast.IOtlpAttributes
             }
             sink.EndArray();
         }
+
         if (this.Days is { } days)
         {
             sink.BeginArray("app.days"u8);
@@ -57,6 +62,7 @@ partial class Scalars : global::OtlpBroadcast.IOtlpAttributes
             }
             sink.EndArray();
         }
+
         if (this.Ratios is { } ratios)
         {
             sink.BeginArray("app.ratios"u8);
@@ -73,6 +79,7 @@ partial class Scalars : global::OtlpBroadcast.IOtlpAttributes
             }
             sink.EndArray();
         }
+
         if (includeContent)
         {
             if (this.Documents is { } documents)
@@ -85,6 +92,7 @@ partial class Scalars : global::OtlpBroadcast.IOtlpAttributes
                 sink.EndArray();
             }
         }
+
         if (this.Extra is { } extra)
         {
             foreach (var entry in extra)
@@ -92,6 +100,7 @@ partial class Scalars : global::OtlpBroadcast.IOtlpAttributes
                 global::OtlpBroadcast.GeneratedAttributeWriter.WriteEntry(ref sink, "app.extra."u8, entry.Key, entry.Value);
             }
         }
+
         if (this.Weights is { } weights)
         {
             foreach (var entry2 in weights)
