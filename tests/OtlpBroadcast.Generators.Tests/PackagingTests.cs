@@ -6,7 +6,9 @@ namespace OtlpBroadcast.Generators.Tests;
 
 /// <summary>
 /// Packs the runtime and builds and runs a fresh consumer that references only that package, the way a user would.
-/// Takes about a minute; set <c>OTLPBROADCAST_SKIP_PACKAGING_TEST=1</c> to skip it in a quick local loop.
+/// Takes about 20 seconds; set <c>OTLPBROADCAST_SKIP_PACKAGING_TEST=1</c> to skip it in a quick local loop. With
+/// <c>OTLPBROADCAST_AOT_CHECK=1</c> the consumer is also published with Native AOT and run (that needs clang and the
+/// ILCompiler package, so it is opt-in).
 /// </summary>
 public class PackagingTests
 {
@@ -88,6 +90,13 @@ public class PackagingTests
             string output = Run(consumer, useFreshPackageCache: true, "dotnet", "run", "--project", Path.Combine(consumer, "Consumer.csproj"));
 
             Assert.Equal(ExpectedOutput, output.Trim());
+
+            if (Environment.GetEnvironmentVariable("OTLPBROADCAST_AOT_CHECK") == "1")
+            {
+                string published = Path.Combine(work, "aot");
+                Run(consumer, useFreshPackageCache: true, "dotnet", "publish", Path.Combine(consumer, "Consumer.csproj"), "-c", "Release", "-p:PublishAot=true", "-o", published);
+                Assert.Equal(ExpectedOutput, Run(consumer, useFreshPackageCache: false, Path.Combine(published, "Consumer")).Trim());
+            }
         }
         finally
         {
