@@ -124,7 +124,7 @@ public sealed partial record ChatChoice
 }
 
 [OtlpAttributes]
-public sealed partial record ChatResponse
+public partial record ChatResponse
 {
     [OtlpAttribute(GenAiAttributes.ResponseId)]
     public string? Id { get; init; }
@@ -177,4 +177,11 @@ public partial class EverySupportedType
     public IReadOnlyDictionary<string, long>? Counts { get; set; }
     public IDictionary<string, JsonElement>? Extra { get; set; }
     public Usage Usage { get; set; }
+}
+
+/// <summary>A derived annotated type: writes the base members, then its own.</summary>
+[OtlpAttributes(KeyPrefix = "gateway")]
+public sealed partial record StreamedChatResponse : ChatResponse
+{
+    public int ChunkCount { get; init; }
 }
