@@ -54,6 +54,7 @@ internal static class Baseline
             }
 
             CompareLines(path, Normalize(File.ReadAllText(path)), actual);
+            File.Delete(Path.ChangeExtension(path, ".received.cs"));
         }
 
         Assert.True(expectedFiles.Count == 0, $"Baselines of case {caseName} that are no longer generated: {string.Join(", ", expectedFiles)}");
