@@ -41,12 +41,14 @@ public class PackagingTests
 
         string root = RepositoryRoot();
         string work = Directory.CreateTempSubdirectory("otlpbroadcast-pack-").FullName;
+
+        // A version of its own per run, so the consumer restores this build and never a cached older one.
+        string version = "0.1.0-packtest." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
         try
         {
             string feed = Path.Combine(work, "feed");
-            string version = "0.1.0-packtest." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
             // --no-restore: the solution is restored already, and a restore here would rewrite the shared assets files.
-            Run(root, useFreshPackageCache: false, "dotnet", "pack", Path.Combine(root, "src", "OtlpBroadcast", "OtlpBroadcast.csproj"),
+            Run(root, "dotnet", "pack", Path.Combine(root, "src", "OtlpBroadcast", "OtlpBroadcast.csproj"),
                 "--no-restore", "-c", "Release", "-o", feed, "-p:Version=" + version);
 
             string package = Path.Combine(feed, $"OtlpBroadcast.{version}.nupkg");
@@ -87,30 +89,34 @@ public class PackagingTests
                 """);
             File.WriteAllText(Path.Combine(consumer, "Program.cs"), ConsumerProgram);
 
-            string output = Run(consumer, useFreshPackageCache: true, "dotnet", "run", "--project", Path.Combine(consumer, "Consumer.csproj"));
+            string output = Run(consumer, "dotnet", "run", "--project", Path.Combine(consumer, "Consumer.csproj"));
 
             Assert.Equal(ExpectedOutput, output.Trim());
 
             if (Environment.GetEnvironmentVariable("OTLPBROADCAST_AOT_CHECK") == "1")
             {
                 string published = Path.Combine(work, "aot");
-                Run(consumer, useFreshPackageCache: true, "dotnet", "publish", Path.Combine(consumer, "Consumer.csproj"), "-c", "Release", "-p:PublishAot=true", "-o", published);
-                Assert.Equal(ExpectedOutput, Run(consumer, useFreshPackageCache: false, Path.Combine(published, "Consumer")).Trim());
+                Run(consumer, "dotnet", "publish", Path.Combine(consumer, "Consumer.csproj"), "-c", "Release", "-p:PublishAot=true", "-o", published);
+                Assert.Equal(ExpectedOutput, Run(consumer, Path.Combine(published, "Consumer")).Trim());
             }
         }
         finally
         {
             Directory.Delete(work, recursive: true);
-            if (Directory.Exists(PackageCache))
+            string restored = Path.Combine(GlobalPackagesFolder(), "otlpbroadcast", version);
+            if (Directory.Exists(restored))
             {
-                Directory.Delete(PackageCache, recursive: true);
+                Directory.Delete(restored, recursive: true);
             }
         }
     }
 
-    private static string PackageCache => Path.Combine(Path.GetTempPath(), "otlpbroadcast-pack-nuget-" + Environment.ProcessId);
+    private static string GlobalPackagesFolder()
+        => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
-    private static string Run(string directory, bool useFreshPackageCache, string fileName, params string[] arguments)
+    private static string Run(string directory, string fileName, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -124,11 +130,6 @@ public class PackagingTests
             start.ArgumentList.Add(argument);
         }
 
-        if (useFreshPackageCache)
-        {
-            // The package under test must be restored fresh, not taken from a cache filled by an earlier run.
-            start.Environment["NUGET_PACKAGES"] = PackageCache;
-        }
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
