@@ -288,6 +288,31 @@ public class DiagnosticTests
         Error("OTB0010", 0, "Type 'Api.Request' cannot carry [OtlpAttributes]: it is private or protected, but the generated JSON context of the assembly must refer to it; make it internal or public"));
 
     [Fact]
+    public Task OTB0011_ContentKeyWithoutSensitive() => VerifyAsync(
+        """
+        [OtlpAttributes]
+        public partial class Response
+        {
+            [OtlpAttribute(GenAiAttributes.Completion)] public string? {|#0:Text|} { get; set; }
+        }
+        """,
+        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("OTB0011", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("Member 'Text' of 'Response' writes the content key 'gen_ai.completion' but is not marked [OtlpSensitive], so it would reach destinations in privacy mode; add [OtlpSensitive]"));
+
+    [Fact]
+    public Task OTB0011_SensitiveFlatteningCoversInlinedContentKeys() => VerifyAsync(
+        """
+        [OtlpAttributes]
+        public partial class Content { [OtlpAttribute("completion")] public string? Text { get; set; } }
+
+        [OtlpAttributes]
+        public partial class Response
+        {
+            [OtlpFlatten("gen_ai"), OtlpSensitive] public Content? Content { get; set; }
+        }
+        """);
+
+    [Fact]
     public Task ValidTypesReportNothing() => VerifyAsync(
         """
         [OtlpAttributes]

@@ -57,6 +57,13 @@ internal static class DiagnosticDescriptors
         "Type cannot be annotated",
         "Type '{0}' cannot carry [OtlpAttributes]: {1}");
 
-    private static DiagnosticDescriptor Create(string id, string title, string message)
-        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+    /// <summary>A warning, not an error: a deliberate choice can be kept with a suppression, but never by accident.</summary>
+    public static readonly DiagnosticDescriptor ContentKeyNotSensitive = Create(
+        "OTB0011",
+        "Content key written without [OtlpSensitive]",
+        "Member '{0}' of '{1}' writes the content key '{2}' but is not marked [OtlpSensitive], so it would reach destinations in privacy mode; add [OtlpSensitive]",
+        DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error)
+        => new(id, title, message, Category, severity, isEnabledByDefault: true);
 }

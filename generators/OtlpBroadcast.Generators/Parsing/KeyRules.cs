@@ -9,6 +9,13 @@ namespace OtlpBroadcast.Generators.Parsing;
 /// </summary>
 internal static class KeyRules
 {
+    /// <summary>Keys whose values are prompt or completion content in the GenAI conventions or the router format.</summary>
+    public static readonly System.Collections.Generic.HashSet<string> ContentKeys = new(System.StringComparer.Ordinal)
+    {
+        "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions", "gen_ai.tool.definitions",
+        "gen_ai.tool.call.arguments", "gen_ai.tool.call.result", "gen_ai.prompt", "gen_ai.completion",
+    };
+
     /// <summary>Returns why <paramref name="key"/> is invalid, or <see langword="null"/> when it is valid.</summary>
     public static string? Validate(string? key)
     {

@@ -117,6 +117,12 @@ internal sealed partial class TypeParser
         }
 
         string fullKey = keyPrefix + key;
+        if (!effectiveSensitive && KeyRules.ContentKeys.Contains(fullKey))
+        {
+            // Reported on the member, or on the flattening member when the key comes from an inlined type.
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContentKeyNotSensitive, location, display, owner, fullKey));
+        }
+
         MemberSpec? spec = Classify(memberType, typeName, name, fullKey, sensitive, effectiveSensitive, location, display, own, path);
         if (spec is not null)
         {
