@@ -1,0 +1,32 @@
+namespace OtlpBroadcast.Generators.Model;
+
+/// <summary>A type declaration to reopen: its keyword (<c>class</c>, <c>record struct</c>…) and name.</summary>
+internal sealed record TypeDeclarationSpec(string Keyword, string Name);
+
+/// <summary>An enum whose member names are written; <see cref="Names"/> pairs each C# member with its written name.</summary>
+internal sealed record EnumSpec(string TypeName, ImmutableEquatableArray<EnumMemberSpec> Names);
+
+/// <summary>One enum member and the text written for it.</summary>
+internal sealed record EnumMemberSpec(string MemberName, string WrittenName);
+
+/// <summary>Everything needed to emit the writer of one annotated type, and nothing that holds a compilation.</summary>
+/// <param name="Namespace">The namespace, empty for the global namespace.</param>
+/// <param name="Declaration">The annotated type.</param>
+/// <param name="ContainingTypes">Outermost first.</param>
+/// <param name="FullyQualifiedName">With <c>global::</c>.</param>
+/// <param name="HintName">Unique per type, ordinal-sortable.</param>
+/// <param name="HidesBaseWriter">A base type is annotated too, so the method needs <c>new</c>.</param>
+/// <param name="Members">In declaration order, base type members first.</param>
+/// <param name="Enums">The enums used, for the name helpers.</param>
+internal sealed record TypeSpec(
+    string Namespace,
+    TypeDeclarationSpec Declaration,
+    ImmutableEquatableArray<TypeDeclarationSpec> ContainingTypes,
+    string FullyQualifiedName,
+    string HintName,
+    bool HidesBaseWriter,
+    ImmutableEquatableArray<MemberSpec> Members,
+    ImmutableEquatableArray<EnumSpec> Enums);
+
+/// <summary>The outcome of parsing one annotated type: a spec when it can be emitted, and its diagnostics.</summary>
+internal sealed record ParseResult(TypeSpec? Spec, ImmutableEquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,464 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using OtlpBroadcast.Generators.Diagnostics;
+using OtlpBroadcast.Generators.Model;
+
+namespace OtlpBroadcast.Generators.Parsing;
+
+internal sealed partial class TypeParser
+{
+    private static readonly ValueKind[] DictionaryValueKinds =
+    {
+        ValueKind.String, ValueKind.Bool, ValueKind.Int64, ValueKind.UInt64, ValueKind.Single, ValueKind.Double, ValueKind.Decimal, ValueKind.JsonElement,
+    };
+
+    /// <summary>
+    /// The members of <paramref name="type"/>, base type members first. With a <paramref name="context"/> the type
+    /// is being inlined into the root: its own mistakes are reported on it (it is annotated too), so here only the
+    /// mistakes of the combination are reported, at the flattening member.
+    /// </summary>
+    private List<MemberSpec> ParseMembers(INamedTypeSymbol type, string keyPrefix, bool parentSensitive, FlattenContext? context, List<INamedTypeSymbol> path)
+    {
+        string? typeKeyPrefix = KeyPrefixOf(type);
+        if (typeKeyPrefix is not null && KeyRules.Validate(typeKeyPrefix) is not null)
+        {
+            // Reported once, on the attribute; every derived key would repeat the same mistake.
+            typeKeyPrefix = null;
+        }
+
+        var result = new List<MemberSpec>();
+        foreach (ISymbol member in ReadableCandidates(type))
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (ParseMember(member, typeKeyPrefix, keyPrefix, parentSensitive, context, path) is { } spec)
+            {
+                result.Add(spec);
+            }
+        }
+
+        return result;
+    }
+
+    private MemberSpec? ParseMember(ISymbol member, string? typeKeyPrefix, string keyPrefix, bool parentSensitive, FlattenContext? context, List<INamedTypeSymbol> path)
+    {
+        AttributeData? keyAttribute = FindAttribute(member, KnownNames.OtlpAttribute);
+        AttributeData? flattenAttribute = FindAttribute(member, KnownNames.OtlpFlatten);
+        bool ignore = FindAttribute(member, KnownNames.OtlpIgnore) is not null;
+        bool sensitive = FindAttribute(member, KnownNames.OtlpSensitive) is not null;
+        bool isExplicit = keyAttribute is not null || flattenAttribute is not null || sensitive;
+        bool own = context is null;
+        Location? location = context?.ReportAt ?? member.Locations.FirstOrDefault();
+        string display = (context?.DisplayPrefix ?? string.Empty) + member.Name;
+        string owner = _root.Name;
+
+        if (ignore)
+        {
+            if (isExplicit && own)
+            {
+                Fail(DiagnosticDescriptors.ConflictingAnnotations, location, display, owner, "[OtlpIgnore] together with " + Describe(keyAttribute, flattenAttribute, sensitive));
+            }
+
+            return null;
+        }
+
+        if (keyAttribute is not null && flattenAttribute is not null)
+        {
+            FailIf(own, DiagnosticDescriptors.ConflictingAnnotations, location, display, owner, "[OtlpAttribute] and [OtlpFlatten] (a flattened member has a prefix, not a key)");
+            return null;
+        }
+
+        if (ReadProblem(member) is { } problem)
+        {
+            if (isExplicit)
+            {
+                FailIf(own, DiagnosticDescriptors.InaccessibleMember, location, display, owner, problem, _root.Name);
+            }
+
+            return null;
+        }
+
+        ISymbol readSymbol = member is IPropertySymbol property ? property.GetMethod! : member;
+        if (!isExplicit && !IsPublicRead(member))
+        {
+            return null;
+        }
+
+        if (!_compilation.IsSymbolAccessibleWithin(readSymbol, _root))
+        {
+            Fail(DiagnosticDescriptors.InaccessibleMember, location, display, owner,
+                "it is " + AccessibilityText(readSymbol.DeclaredAccessibility) + " in '" + member.ContainingType.Name + "'", _root.Name);
+            return null;
+        }
+
+        ITypeSymbol memberType = member is IPropertySymbol p ? p.Type : ((IFieldSymbol)member).Type;
+        string typeName = memberType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+        bool effectiveSensitive = sensitive || parentSensitive;
+        string name = TypeClassifier.EscapeIdentifier(member.Name);
+
+        if (flattenAttribute is not null)
+        {
+            string prefix = flattenAttribute.ConstructorArguments.FirstOrDefault().Value as string ?? string.Empty;
+            if (KeyRules.Validate(prefix) is { } invalid)
+            {
+                FailIf(own, DiagnosticDescriptors.InvalidKey, location, display, owner, prefix, invalid);
+                return null;
+            }
+
+            return ParseFlattened(member, memberType, name, keyPrefix + prefix + ".", sensitive, effectiveSensitive, location, display, own, path);
+        }
+
+        string key = keyAttribute?.ConstructorArguments.FirstOrDefault().Value as string
+            ?? (typeKeyPrefix is null ? string.Empty : typeKeyPrefix + ".") + KeyRules.ToSnakeCase(member.Name);
+        if (KeyRules.Validate(key) is { } reason)
+        {
+            FailIf(own, DiagnosticDescriptors.InvalidKey, location, display, owner, key, reason);
+            return null;
+        }
+
+        string fullKey = keyPrefix + key;
+        if (!effectiveSensitive && KeyRules.ContentKeys.Contains(fullKey))
+        {
+            // Reported on the member, or on the flattening member when the key comes from an inlined type.
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContentKeyNotSensitive, location, display, owner, fullKey));
+        }
+
+        MemberSpec? spec = Classify(memberType, typeName, name, fullKey, sensitive, effectiveSensitive, location, display, own, path);
+        if (spec is not null)
+        {
+            _keys.Add(new WrittenKey(fullKey, display, location));
+        }
+
+        return spec;
+    }
+
+    private MemberSpec? ParseFlattened(
+        ISymbol member, ITypeSymbol memberType, string name, string prefix, bool sensitive, bool effectiveSensitive,
+        Location? location, string display, bool own, List<INamedTypeSymbol> path)
+    {
+        string typeName = memberType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+        if (TypeClassifier.TryAnnotated(memberType) is { } nested)
+        {
+            if (path.Contains(nested, SymbolEqualityComparer.Default))
+            {
+                Fail(DiagnosticDescriptors.RecursiveType, location, display, _root.Name, CyclePath(path, nested));
+                return null;
+            }
+
+            path.Add(nested);
+            List<MemberSpec> children = ParseMembers(nested, prefix, effectiveSensitive, new FlattenContext(location, display + "."), path);
+            path.RemoveAt(path.Count - 1);
+            return new MemberSpec(name, prefix, effectiveSensitive, MemberShape.ObjectFlattened, TypeClassifier.CanBeNull(memberType), null,
+                nested.ToDisplayString(TypeClassifier.FullyQualified), children.ToImmutableEquatableArray());
+        }
+
+        if (TypeClassifier.TryDictionary(memberType, out ITypeSymbol keyType, out ITypeSymbol valueType))
+        {
+            ValueSpec? value = DictionaryValue(keyType, valueType, typeName, display, location, own);
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (sensitive && value.Kind is not (ValueKind.String or ValueKind.JsonElement))
+            {
+                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, typeName);
+                return null;
+            }
+
+            return new MemberSpec(name, prefix, effectiveSensitive, MemberShape.DictionaryFlattened, TypeClassifier.CanBeNull(memberType), value, null,
+                ImmutableEquatableArray<MemberSpec>.Empty);
+        }
+
+        FailIf(own, DiagnosticDescriptors.InvalidFlatten, location, display, _root.Name, typeName);
+        return null;
+    }
+
+    private MemberSpec? Classify(
+        ITypeSymbol memberType, string typeName, string name, string key, bool sensitive, bool effectiveSensitive,
+        Location? location, string display, bool own, List<INamedTypeSymbol> path)
+    {
+        bool canBeNull = TypeClassifier.CanBeNull(memberType);
+        MemberSpec Spec(MemberShape shape, ValueSpec? value, string? nested = null)
+            => new(name, key, effectiveSensitive, shape, canBeNull, value, nested, ImmutableEquatableArray<MemberSpec>.Empty);
+
+        if (TypeClassifier.TryScalar(memberType) is { } scalar)
+        {
+            if (sensitive && scalar.Kind is not (ValueKind.String or ValueKind.JsonElement))
+            {
+                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, typeName);
+                return null;
+            }
+
+            RegisterEnum(memberType, scalar);
+            return Spec(MemberShape.Scalar, scalar);
+        }
+
+        if (TypeClassifier.IsByteArray(memberType))
+        {
+            return Spec(MemberShape.Bytes, null);
+        }
+
+        if (TypeClassifier.TryDictionary(memberType, out ITypeSymbol keyType, out ITypeSymbol valueType))
+        {
+            ValueSpec? value = DictionaryValue(keyType, valueType, typeName, display, location, own);
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (sensitive && value.Kind is not (ValueKind.String or ValueKind.JsonElement))
+            {
+                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, typeName);
+                return null;
+            }
+
+            return Spec(MemberShape.DictionaryList, value);
+        }
+
+        if (TypeClassifier.TryAnnotated(memberType) is { } nested)
+        {
+            return CheckNotRecursive(nested, location, display, path)
+                ? Spec(sensitive ? MemberShape.ObjectJson : MemberShape.ObjectList, null, nested.ToDisplayString(TypeClassifier.FullyQualified))
+                : null;
+        }
+
+        if (TypeClassifier.TryCollectionItem(memberType) is { } item)
+        {
+            if (TypeClassifier.TryScalar(item) is { } itemValue)
+            {
+                if (sensitive && itemValue.Kind is not (ValueKind.String or ValueKind.JsonElement))
+                {
+                    FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, typeName);
+                    return null;
+                }
+
+                RegisterEnum(item, itemValue);
+                return Spec(MemberShape.Array, itemValue);
+            }
+
+            if (TypeClassifier.TryAnnotated(item) is { } itemType && !item.IsValueType)
+            {
+                if (!sensitive)
+                {
+                    FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, typeName,
+                        " (a collection of objects is written only as JSON content: add [OtlpSensitive] if it is content)");
+                    return null;
+                }
+
+                return CheckNotRecursive(itemType, location, display, path)
+                    ? Spec(MemberShape.ObjectArrayJson, null, itemType.ToDisplayString(TypeClassifier.FullyQualified))
+                    : null;
+            }
+        }
+
+        FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, typeName, UnsupportedHint(memberType));
+        return null;
+    }
+
+    private ValueSpec? DictionaryValue(ITypeSymbol keyType, ITypeSymbol valueType, string typeName, string display, Location? location, bool own)
+    {
+        if (keyType.SpecialType != SpecialType.System_String)
+        {
+            FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, typeName, " (dictionary keys must be strings)");
+            return null;
+        }
+
+        ValueSpec? value = TypeClassifier.TryScalar(valueType);
+        if (value is null || !DictionaryValueKinds.Contains(value.Kind))
+        {
+            FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, typeName,
+                " (dictionary values must be strings, booleans, numbers or JsonElement)");
+            return null;
+        }
+
+        return value;
+    }
+
+    private bool CheckNotRecursive(INamedTypeSymbol nested, Location? location, string display, List<INamedTypeSymbol> path)
+    {
+        var trail = new List<INamedTypeSymbol>(path);
+        if (ReachesPath(nested, path, trail, new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default)))
+        {
+            Fail(DiagnosticDescriptors.RecursiveType, location, display, _root.Name, string.Join(" → ", trail.Select(t => t.Name)));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Depth-first search through annotated member types for a type already on <paramref name="path"/>.</summary>
+    private bool ReachesPath(INamedTypeSymbol type, List<INamedTypeSymbol> path, List<INamedTypeSymbol> trail, HashSet<INamedTypeSymbol> visited)
+    {
+        trail.Add(type);
+        if (path.Contains(type, SymbolEqualityComparer.Default))
+        {
+            return true;
+        }
+
+        if (visited.Add(type))
+        {
+            foreach (ISymbol member in ReadableCandidates(type))
+            {
+                if (FindAttribute(member, KnownNames.OtlpIgnore) is not null)
+                {
+                    continue;
+                }
+
+                ITypeSymbol memberType = member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
+                ITypeSymbol candidate = TypeClassifier.TryCollectionItem(memberType) is { } item && memberType.SpecialType != SpecialType.System_String ? item : memberType;
+                if (TypeClassifier.TryAnnotated(candidate) is { } next && ReachesPath(next, path, trail, visited))
+                {
+                    return true;
+                }
+            }
+        }
+
+        trail.RemoveAt(trail.Count - 1);
+        return false;
+    }
+
+    private void RegisterEnum(ITypeSymbol type, ValueSpec value)
+    {
+        if (value.Kind != ValueKind.Enum)
+        {
+            return;
+        }
+
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
+        {
+            type = wrapper.TypeArguments[0];
+        }
+
+        if (!_enums.ContainsKey(value.TypeName))
+        {
+            _enums.Add(value.TypeName, TypeClassifier.DescribeEnum((INamedTypeSymbol)type));
+        }
+    }
+
+    private void FailIf(bool report, DiagnosticDescriptor descriptor, Location? location, params string[] args)
+    {
+        if (report)
+        {
+            Fail(descriptor, location, args);
+        }
+        else
+        {
+            // The inlined type reports this mistake on itself; the root only must not be emitted half-written.
+            _failed = true;
+        }
+    }
+
+    /// <summary>Instance properties and fields a writer could read, most derived declaration winning.</summary>
+    private static IEnumerable<ISymbol> ReadableCandidates(INamedTypeSymbol type)
+    {
+        var chain = new List<INamedTypeSymbol>();
+        for (INamedTypeSymbol? current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
+        {
+            chain.Insert(0, current);
+        }
+
+        var ordered = new List<ISymbol>();
+        var indexByName = new Dictionary<string, int>();
+        foreach (INamedTypeSymbol declaring in chain)
+        {
+            foreach (ISymbol member in declaring.GetMembers())
+            {
+                bool candidate = member switch
+                {
+                    IPropertySymbol => !member.IsImplicitlyDeclared,
+                    IFieldSymbol field => !member.IsImplicitlyDeclared && field.AssociatedSymbol is null,
+                    _ => false,
+                };
+                if (!candidate)
+                {
+                    continue;
+                }
+
+                if (indexByName.TryGetValue(member.Name, out int index))
+                {
+                    ordered[index] = member;
+                }
+                else
+                {
+                    indexByName.Add(member.Name, ordered.Count);
+                    ordered.Add(member);
+                }
+            }
+        }
+
+        return ordered;
+    }
+
+    private static string? ReadProblem(ISymbol member)
+    {
+        if (member.IsStatic)
+        {
+            return member is IFieldSymbol { IsConst: true } ? "it is a constant" : "it is static";
+        }
+
+        if (member is IPropertySymbol property)
+        {
+            if (property.IsIndexer)
+            {
+                return "it is an indexer";
+            }
+
+            if (property.GetMethod is null)
+            {
+                return "it has no getter";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsPublicRead(ISymbol member)
+        => member.DeclaredAccessibility == Accessibility.Public
+            && (member is not IPropertySymbol property || property.GetMethod!.DeclaredAccessibility == Accessibility.Public);
+
+    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Private => "private",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedAndInternal => "private protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.Internal => "internal",
+        _ => "not accessible",
+    };
+
+    private static string Describe(AttributeData? key, AttributeData? flatten, bool sensitive)
+    {
+        var parts = new List<string>();
+        if (key is not null)
+        {
+            parts.Add("[OtlpAttribute]");
+        }
+
+        if (flatten is not null)
+        {
+            parts.Add("[OtlpFlatten]");
+        }
+
+        if (sensitive)
+        {
+            parts.Add("[OtlpSensitive]");
+        }
+
+        return string.Join(" and ", parts);
+    }
+
+    private static string UnsupportedHint(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol named && named.TypeKind is TypeKind.Class or TypeKind.Struct && named.SpecialType == SpecialType.None
+            && TypeClassifier.TryCollectionItem(type) is null)
+        {
+            return " (annotate '" + named.Name + "' with [OtlpAttributes] to write it as a nested object)";
+        }
+
+        return string.Empty;
+    }
+
+    private static string CyclePath(List<INamedTypeSymbol> path, INamedTypeSymbol repeated)
+        => string.Join(" → ", path.Select(t => t.Name).Concat(new[] { repeated.Name }));
+}
