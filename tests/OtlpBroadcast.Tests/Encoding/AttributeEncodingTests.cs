@@ -1,7 +1,7 @@
 using System.Text.Json;
-using static OtlpBroadcast.Tests.Encoding.EncodingTestHelpers;
+using static OtlpBroadcast.Tests.OtlpEncoding.EncodingTestHelpers;
 
-namespace OtlpBroadcast.Tests.Encoding;
+namespace OtlpBroadcast.Tests.OtlpEncoding;
 
 public class AttributeEncodingTests
 {

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace OtlpBroadcast.Tests.Encoding;
+namespace OtlpBroadcast.Tests.OtlpEncoding;
 
 /// <summary>Something that writes attributes straight into an <see cref="OtlpJsonAttributeSink"/>.</summary>
 internal delegate void SinkAction(ref OtlpJsonAttributeSink sink);

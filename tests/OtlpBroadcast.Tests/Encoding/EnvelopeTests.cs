@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
-using static OtlpBroadcast.Tests.Encoding.EncodingTestHelpers;
+using static OtlpBroadcast.Tests.OtlpEncoding.EncodingTestHelpers;
 
-namespace OtlpBroadcast.Tests.Encoding;
+namespace OtlpBroadcast.Tests.OtlpEncoding;
 
 public class EnvelopeTests
 {

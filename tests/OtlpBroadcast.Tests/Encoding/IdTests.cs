@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
-namespace OtlpBroadcast.Tests.Encoding;
+namespace OtlpBroadcast.Tests.OtlpEncoding;
 
 public partial class IdTests
 {

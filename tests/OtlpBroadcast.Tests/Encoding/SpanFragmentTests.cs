@@ -1,7 +1,7 @@
 using System.Text.Json;
-using static OtlpBroadcast.Tests.Encoding.EncodingTestHelpers;
+using static OtlpBroadcast.Tests.OtlpEncoding.EncodingTestHelpers;
 
-namespace OtlpBroadcast.Tests.Encoding;
+namespace OtlpBroadcast.Tests.OtlpEncoding;
 
 /// <summary>Serial: released fragments go back to a process-wide pool that other tests' encodings draw from.</summary>
 [Collection(SerialEncodingCollection.Name)]

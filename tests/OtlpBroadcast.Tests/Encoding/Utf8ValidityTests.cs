@@ -1,7 +1,7 @@
 using System.Text.Json;
-using static OtlpBroadcast.Tests.Encoding.EncodingTestHelpers;
+using static OtlpBroadcast.Tests.OtlpEncoding.EncodingTestHelpers;
 
-namespace OtlpBroadcast.Tests.Encoding;
+namespace OtlpBroadcast.Tests.OtlpEncoding;
 
 /// <summary>
 /// Whatever the input, the output is valid UTF-8 JSON. Inputs with lone surrogates are kept in tables indexed by
