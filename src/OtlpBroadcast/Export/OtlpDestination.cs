@@ -10,6 +10,7 @@ public sealed class OtlpDestination
 {
     private OtlpDestination(OtlpDestinationOptions o, Uri endpoint, DestinationHeaders headers)
     {
+        Broadcast = o.Broadcast.Validated(o.Name);
         Name = o.Name;
         Endpoint = endpoint;
         Headers = headers;
@@ -27,6 +28,9 @@ public sealed class OtlpDestination
         InitialBackoff = o.InitialBackoff;
         MaxBackoff = o.MaxBackoff;
     }
+
+    /// <summary>Sampling, filters and content settings for LLM generations (a validated copy).</summary>
+    public BroadcastSettings Broadcast { get; }
 
     /// <summary>The destination's name.</summary>
     public string Name { get; }

@@ -64,6 +64,9 @@ public sealed class OtlpDestinationOptions
     /// while the export timeout allows.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Sampling, filters and content settings for LLM generations broadcast to this destination.</summary>
+    public BroadcastSettings Broadcast { get; } = new();
+
     /// <summary>Applies what the OpenTelemetry environment variables say on top of these options.</summary>
     public OtlpDestinationOptions ApplyEnvironment(OtlpEnvironmentSettings settings)
     {

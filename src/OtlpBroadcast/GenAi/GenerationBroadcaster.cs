@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using OtlpBroadcast.Export;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// Turns each LLM call into a span tree and broadcasts it to every destination of a <see cref="DestinationRegistry"/>,
+/// with each destination's privacy mode, content format, sampling and filters. Recording never throws into the caller
+/// and never waits on the network: spans are encoded when the call completes and queued per destination.
+/// </summary>
+public sealed class GenerationBroadcaster
+{
+    private long _generations;
+    private long _internalErrors;
+    private long _truncated;
+    private long _metadataCut;
+    private string? _lastInternalError;
+
+    /// <summary>Broadcasts to the destinations of <paramref name="destinations"/>.</summary>
+    public GenerationBroadcaster(DestinationRegistry destinations, TimeProvider? timeProvider = null)
+    {
+        Destinations = destinations ?? throw new ArgumentNullException(nameof(destinations));
+        TimeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Where generations go.</summary>
+    public DestinationRegistry Destinations { get; }
+
+    /// <summary>The clock of every timestamp.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>
+    /// Starts recording one LLM call. <paramref name="request"/> is read when the call completes (that is when the
+    /// spans are encoded) and not held after that.
+    /// </summary>
+    public GenerationRecording<TRequest> Start<TRequest>(TRequest request, GenerationContext? context = null)
+        where TRequest : IOtlpAttributes
+        => new(this, request, context ?? new GenerationContext(), Activity.Current);
+
+    /// <summary>Counters of the broadcaster itself.</summary>
+    public BroadcasterStatistics GetStatistics() => new()
+    {
+        Generations = Volatile.Read(ref _generations),
+        InternalErrors = Volatile.Read(ref _internalErrors),
+        TruncatedValues = Volatile.Read(ref _truncated),
+        MetadataEntriesCut = Volatile.Read(ref _metadataCut),
+        LastInternalError = Volatile.Read(ref _lastInternalError),
+    };
+
+    internal void Counted(int truncated, int metadataCut)
+    {
+        Interlocked.Increment(ref _generations);
+        Interlocked.Add(ref _truncated, truncated);
+        Interlocked.Add(ref _metadataCut, metadataCut);
+    }
+
+    internal void InternalError(Exception exception)
+    {
+        Interlocked.Increment(ref _internalErrors);
+
+        // The type and message of our own failure; user data does not go into exception messages we raise.
+        Volatile.Write(ref _lastInternalError, exception.GetType().Name + ": " + exception.Message);
+    }
+}
+
+/// <summary>Counters of a <see cref="GenerationBroadcaster"/>.</summary>
+public sealed record BroadcasterStatistics
+{
+    /// <summary>Generations completed (successfully or with an error) and encoded.</summary>
+    public long Generations { get; init; }
+
+    /// <summary>Failures inside the SDK that were swallowed to protect the caller.</summary>
+    public long InternalErrors { get; init; }
+
+    /// <summary>Attribute values cut to a destination's length limit.</summary>
+    public long TruncatedValues { get; init; }
+
+    /// <summary><c>trace.metadata.*</c> entries left out by the limits.</summary>
+    public long MetadataEntriesCut { get; init; }
+
+    /// <summary>The last internal failure, if any.</summary>
+    public string? LastInternalError { get; init; }
+}

@@ -1,0 +1,50 @@
+namespace OtlpBroadcast;
+
+/// <summary>What the broadcaster needs to know of a request beyond its annotated DTO.</summary>
+public sealed class GenerationContext
+{
+    /// <summary>The request's <c>trace</c> field, if any.</summary>
+    public TraceField? Trace { get; set; }
+
+    /// <summary>The requested model (span names, filters).</summary>
+    public string? Model { get; set; }
+
+    /// <summary>The GenAI operation: <c>chat</c> (default), <c>text_completion</c>, <c>embeddings</c>, …</summary>
+    public string Operation { get; set; } = "chat";
+
+    /// <summary>The provider (<c>gen_ai.provider.name</c>: <c>openai</c>, <c>anthropic</c>, …), when known up front.</summary>
+    public string? Provider { get; set; }
+
+    /// <summary>The end user (<c>user.id</c>, at most 128 characters).</summary>
+    public string? User { get; set; }
+
+    /// <summary>The session (<c>session.id</c>, at most 128 characters).</summary>
+    public string? SessionId { get; set; }
+
+    /// <summary>A name for the caller's API key, for destination filters (never sent).</summary>
+    public string? ApiKeyName { get; set; }
+
+    /// <summary>The upstream server's host (<c>server.address</c>).</summary>
+    public string? ServerAddress { get; set; }
+
+    /// <summary>The upstream server's port (<c>server.port</c>).</summary>
+    public int? ServerPort { get; set; }
+}
+
+/// <summary>Cost of a generation in USD.</summary>
+/// <param name="Input">Cost of the input tokens.</param>
+/// <param name="Output">Cost of the output tokens.</param>
+/// <param name="Total">Total; the sum of the two when not given.</param>
+public readonly record struct GenerationCost(double? Input = null, double? Output = null, double? Total = null)
+{
+    /// <summary>The total, given or summed; <see langword="null"/> when nothing is known.</summary>
+    public double? EffectiveTotal => Total ?? (Input is null && Output is null ? null : (Input ?? 0) + (Output ?? 0));
+}
+
+/// <summary>One attempt at an upstream provider (a retry or a fallback is another attempt).</summary>
+/// <param name="Provider">The provider, e.g. <c>openai</c>.</param>
+/// <param name="Start">When the attempt started.</param>
+/// <param name="End">When it ended.</param>
+/// <param name="StatusCode">The provider's HTTP status, if any.</param>
+/// <param name="ErrorType">What went wrong (<c>error.type</c>), or <see langword="null"/> for success.</param>
+public readonly record struct ProviderAttempt(string Provider, DateTimeOffset Start, DateTimeOffset End, int? StatusCode = null, string? ErrorType = null);

@@ -1,0 +1,128 @@
+using System.Text.Json.Serialization;
+
+namespace OtlpBroadcast.OpenAi;
+
+/// <summary>An OpenAI-compatible chat completion response, annotated for the generator.</summary>
+[OtlpAttributes]
+public sealed partial class ChatCompletionResponse
+{
+    /// <summary>The provider's response id.</summary>
+    [JsonPropertyName("id")]
+    [OtlpAttribute(GenAiAttributes.ResponseId)]
+    public string? Id { get; set; }
+
+    /// <summary>The model that answered (may differ from the requested one).</summary>
+    [JsonPropertyName("model")]
+    [OtlpAttribute(GenAiAttributes.ResponseModel)]
+    public string? Model { get; set; }
+
+    /// <summary>Always <c>chat.completion</c>.</summary>
+    [JsonPropertyName("object")]
+    [OtlpIgnore]
+    public string Object { get; set; } = "chat.completion";
+
+    /// <summary>Unix seconds.</summary>
+    [JsonPropertyName("created")]
+    [OtlpIgnore]
+    public long Created { get; set; }
+
+    /// <summary>The choices (their messages are content).</summary>
+    [JsonPropertyName("choices")]
+    [OtlpIgnore]
+    public List<ChatChoice> Choices { get; set; } = [];
+
+    /// <summary>Token usage (and, from some routers, cost).</summary>
+    [JsonPropertyName("usage")]
+    [OtlpFlatten("gen_ai.usage")]
+    public ChatUsage? Usage { get; set; }
+
+    /// <summary>The finish reason of every choice.</summary>
+    [JsonIgnore]
+    [OtlpAttribute(GenAiAttributes.ResponseFinishReasons)]
+    public IEnumerable<string> FinishReasons => Choices.Select(c => c.FinishReason ?? "");
+
+    /// <summary>The messages of every choice: content.</summary>
+    [JsonIgnore]
+    [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
+    public IEnumerable<ChatMessage> OutputMessages => Choices.Select(c => c.Message);
+}
+
+/// <summary>One choice of a response.</summary>
+public sealed class ChatChoice
+{
+    /// <summary>Its index.</summary>
+    [JsonPropertyName("index")]
+    public int Index { get; set; }
+
+    /// <summary>The assistant's message.</summary>
+    [JsonPropertyName("message")]
+    public ChatMessage Message { get; set; } = new() { Role = "assistant" };
+
+    /// <summary><c>stop</c>, <c>length</c>, <c>tool_calls</c>, …</summary>
+    [JsonPropertyName("finish_reason")]
+    public string? FinishReason { get; set; }
+}
+
+/// <summary>Token usage, mapped to the GenAI conventions' <c>gen_ai.usage.*</c> keys.</summary>
+[OtlpAttributes]
+public sealed partial class ChatUsage
+{
+    /// <summary>Input tokens.</summary>
+    [JsonPropertyName("prompt_tokens")]
+    [OtlpAttribute("input_tokens")]
+    public long PromptTokens { get; set; }
+
+    /// <summary>Output tokens.</summary>
+    [JsonPropertyName("completion_tokens")]
+    [OtlpAttribute("output_tokens")]
+    public long CompletionTokens { get; set; }
+
+    /// <summary>All tokens.</summary>
+    [JsonPropertyName("total_tokens")]
+    [OtlpAttribute("total_tokens")]
+    public long TotalTokens { get; set; }
+
+    /// <summary>Cost in USD as some routers report it; the broadcaster writes cost attributes from it when no
+    /// explicit cost is given.</summary>
+    [JsonPropertyName("cost")]
+    [OtlpIgnore]
+    public double? Cost { get; set; }
+
+    /// <summary>Details of the input tokens.</summary>
+    [JsonPropertyName("prompt_tokens_details")]
+    [OtlpFlatten("cache_read")]
+    public PromptTokensDetails? PromptTokensDetails { get; set; }
+
+    /// <summary>Details of the output tokens.</summary>
+    [JsonPropertyName("completion_tokens_details")]
+    [OtlpFlatten("reasoning")]
+    public CompletionTokensDetails? CompletionTokensDetails { get; set; }
+}
+
+/// <summary>Cached input tokens: <c>gen_ai.usage.cache_read.input_tokens</c>.</summary>
+[OtlpAttributes]
+public sealed partial class PromptTokensDetails
+{
+    /// <summary>Input tokens read from the provider's cache.</summary>
+    [JsonPropertyName("cached_tokens")]
+    [OtlpAttribute("input_tokens")]
+    public long? CachedTokens { get; set; }
+}
+
+/// <summary>Reasoning tokens: <c>gen_ai.usage.reasoning.output_tokens</c>.</summary>
+[OtlpAttributes]
+public sealed partial class CompletionTokensDetails
+{
+    /// <summary>Output tokens spent on reasoning.</summary>
+    [JsonPropertyName("reasoning_tokens")]
+    [OtlpAttribute("output_tokens")]
+    public long? ReasoningTokens { get; set; }
+}
+
+/// <summary>Source-generated (reflection-free) JSON for the OpenAI-compatible DTOs.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(ChatCompletionResponse))]
+public sealed partial class OpenAiJsonContext : JsonSerializerContext
+{
+}

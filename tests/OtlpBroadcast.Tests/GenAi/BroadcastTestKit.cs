@@ -1,0 +1,72 @@
+using System.Text.Json;
+using OtlpBroadcast.Export;
+using OtlpBroadcast.OpenAi;
+using OtlpBroadcast.Testing;
+
+namespace OtlpBroadcast.Tests.GenAi;
+
+/// <summary>The mission's example request and the pieces broadcast tests share.</summary>
+internal static class BroadcastTestKit
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    public const string MissionRequestJson = """
+        {
+          "model": "openai/gpt-4o",
+          "messages": [{ "role": "user", "content": "Hello!" }],
+          "user": "user_12345",
+          "session_id": "session_abc",
+          "trace": {
+            "trace_id": "app_trace_001",
+            "trace_name": "Chat Handler",
+            "generation_name": "Generate Response",
+            "environment": "staging",
+            "deployment": "us-east-1"
+          }
+        }
+        """;
+
+    public static ChatCompletionRequest MissionRequest()
+        => JsonSerializer.Deserialize(MissionRequestJson, OpenAiJsonContext.Default.ChatCompletionRequest)!;
+
+    public static ChatCompletionResponse Response(string text = "Hello! How can I help you today?") => new()
+    {
+        Id = "gen-1732800000-abc",
+        Model = "openai/gpt-4o-2024-08-06",
+        Choices = [new ChatChoice { Message = new ChatMessage { Role = "assistant", Content = text }, FinishReason = "stop" }],
+        Usage = new ChatUsage
+        {
+            PromptTokens = 9,
+            CompletionTokens = 10,
+            TotalTokens = 19,
+            PromptTokensDetails = new PromptTokensDetails { CachedTokens = 2 },
+            CompletionTokensDetails = new CompletionTokensDetails { ReasoningTokens = 0 },
+        },
+    };
+
+    public static OtlpDestinationOptions Options(OtlpTestReceiver receiver, string name, bool privacyMode = false) => new()
+    {
+        Name = name,
+        Endpoint = receiver.TracesEndpoint.AbsoluteUri,
+        PrivacyMode = privacyMode,
+        ScheduledDelay = TimeSpan.FromMinutes(30),
+        InitialBackoff = TimeSpan.FromMilliseconds(10),
+        MaxBackoff = TimeSpan.FromMilliseconds(50),
+    };
+
+    public static ExporterServices Services { get; } = new() { Resource = new OtlpResource("broadcast-tests") };
+
+    public static async Task<DestinationRegistry> RegistryAsync(params OtlpDestinationOptions[] destinations)
+    {
+        var registry = new DestinationRegistry(Services);
+        foreach (OtlpDestinationOptions options in destinations)
+        {
+            await registry.AddAsync(OtlpDestination.Create(options));
+        }
+
+        return registry;
+    }
+
+    public static string BodyText(OtlpTestReceiver receiver)
+        => string.Concat(receiver.Requests.Select(r => System.Text.Encoding.UTF8.GetString(r.DecompressedBody.Span)));
+}

@@ -1,0 +1,79 @@
+using OtlpBroadcast.Export;
+using OtlpBroadcast.OpenAi;
+using OtlpBroadcast.Testing;
+using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
+
+namespace OtlpBroadcast.Tests.GenAi;
+
+public class MissionExampleTests
+{
+    [Fact]
+    public async Task TheMissionsExampleRequestArrivesAsTheDocumentedSpanTree()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
+        var broadcaster = new GenerationBroadcaster(registry);
+        ChatCompletionRequest request = MissionRequest();
+        DateTimeOffset attemptStart = DateTimeOffset.UtcNow;
+
+        GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(request, provider: "openai");
+        recording.AddAttempt(new ProviderAttempt("openai", attemptStart, attemptStart.AddMilliseconds(300), 200));
+        recording.CompleteChat(Response(), new GenerationCost(Input: 0.0000225, Output: 0.0001));
+        Assert.True(await registry.FlushAsync(Patience));
+
+        IReadOnlyList<ReceivedSpan> spans = receiver.Spans;
+        Assert.Equal(3, spans.Count);
+        ReceivedSpan root = spans.Single(s => s.Name == "Chat Handler");
+        ReceivedSpan generation = spans.Single(s => s.Name == "Generate Response");
+        ReceivedSpan attempt = spans.Single(s => s.Name == "attempt openai");
+
+        string traceId = TraceId.FromString("app_trace_001").ToString();
+        Assert.All(spans, s => Assert.Equal(traceId, s.TraceId));
+        Assert.Equal(traceId, recording.TraceId.ToString());
+        Assert.Null(root.ParentSpanId);
+        Assert.Equal(root.SpanId, generation.ParentSpanId);
+        Assert.Equal(generation.SpanId, attempt.ParentSpanId);
+        Assert.Equal(3, spans.Select(s => s.SpanId).Distinct().Count());
+        Assert.Equal((int)SpanKind.Server, root.Kind);
+        Assert.Equal((int)SpanKind.Client, generation.Kind);
+        Assert.All(spans, s => Assert.Equal(1, s.StatusCode));
+
+        Assert.Equal("staging", root["trace.metadata.environment"].AsString());
+        Assert.Equal("us-east-1", root["trace.metadata.deployment"].AsString());
+        Assert.Equal("user_12345", root["user.id"].AsString());
+        Assert.Equal("session_abc", root["session.id"].AsString());
+        Assert.Equal("Chat Handler", root["trace.name"].AsString());
+        Assert.Equal("app_trace_001", root["trace.trace_id"].AsString());
+        Assert.Equal("trace", root["span.type"].AsString());
+
+        Assert.Equal("generation", generation["span.type"].AsString());
+        Assert.Equal("DEFAULT", generation["span.level"].AsString());
+        Assert.Equal("chat", generation["gen_ai.operation.name"].AsString());
+        Assert.Equal("openai", generation["gen_ai.provider.name"].AsString());
+        Assert.Equal("openai", generation["gen_ai.system"].AsString());
+        Assert.Equal("openai/gpt-4o", generation["gen_ai.request.model"].AsString());
+        Assert.Equal("openai/gpt-4o-2024-08-06", generation["gen_ai.response.model"].AsString());
+        Assert.Equal("gen-1732800000-abc", generation["gen_ai.response.id"].AsString());
+        Assert.Equal(["stop"], generation["gen_ai.response.finish_reasons"].AsArray().Select(v => v.AsString()));
+        Assert.Equal(9, generation["gen_ai.usage.input_tokens"].AsInt());
+        Assert.Equal(10, generation["gen_ai.usage.output_tokens"].AsInt());
+        Assert.Equal(19, generation["gen_ai.usage.total_tokens"].AsInt());
+        Assert.Equal(2, generation["gen_ai.usage.cache_read.input_tokens"].AsInt());
+        Assert.Equal(0, generation["gen_ai.usage.reasoning.output_tokens"].AsInt());
+        Assert.Equal(0.0000225, generation["gen_ai.usage.input_cost"].AsDouble());
+        Assert.Equal(0.0001, generation["gen_ai.usage.output_cost"].AsDouble());
+        Assert.Equal(0.0001225, generation["gen_ai.usage.total_cost"].AsDouble(), 12);
+        Assert.Equal(0.0001225, generation["gen_ai.usage.cost"].AsDouble(), 12);
+        Assert.Equal("""[{"role":"user","content":"Hello!"}]""", generation["gen_ai.input.messages"].AsString());
+        Assert.Contains("Hello! How can I help you today?", generation["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
+        Assert.Equal("user_12345", generation["user.id"].AsString());
+        Assert.Equal("session_abc", generation["session.id"].AsString());
+        Assert.Equal("staging", generation["trace.metadata.environment"].AsString());
+
+        Assert.Equal("attempt", attempt["span.type"].AsString());
+        Assert.Equal(200, attempt["http.response.status_code"].AsInt());
+        Assert.Equal(1, attempt["gen_ai.attempt.number"].AsInt());
+        Assert.Equal(300_000_000, attempt.EndTimeUnixNano - attempt.StartTimeUnixNano);
+        Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
+    }
+}
