@@ -47,9 +47,10 @@ public class PackagingTests
         try
         {
             string feed = Path.Combine(work, "feed");
-            // --no-restore: the solution is restored already, and a restore here would rewrite the shared assets files.
+            // --no-build: pack what this test run already built. Building here (with another version) would replace
+            // the runtime assembly under the other test projects' feet while they run.
             Run(root, "dotnet", "pack", Path.Combine(root, "src", "OtlpBroadcast", "OtlpBroadcast.csproj"),
-                "--no-restore", "-c", "Release", "-o", feed, "-p:Version=" + version);
+                "--no-build", "-c", BuildConfiguration, "-o", feed, "-p:PackageVersion=" + version);
 
             string package = Path.Combine(feed, $"OtlpBroadcast.{version}.nupkg");
             using (ZipArchive archive = ZipFile.OpenRead(package))
@@ -110,6 +111,12 @@ public class PackagingTests
             }
         }
     }
+
+#if DEBUG
+    private const string BuildConfiguration = "Debug";
+#else
+    private const string BuildConfiguration = "Release";
+#endif
 
     private static string GlobalPackagesFolder()
         => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
