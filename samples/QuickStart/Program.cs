@@ -1,40 +1,62 @@
-// QuickStart: the whole export path in one run, with no backend to install.
-// 1. An OTLP/HTTP receiver starts in this process on loopback and requires an API key header.
-// 2. A destination with the wrong key is refused (its connection test fails); with the right key it is saved.
-// 3. The spans of one LLM call (the mission's example request) are encoded once and broadcast.
-// 4. What the receiver decoded is printed as a tree, with the destination's counters.
-// Set OTEL_EXPORTER_OTLP_ENDPOINT (and OTEL_EXPORTER_OTLP_HEADERS) to send the same spans to a real backend too.
+// QuickStart: the mission in one run, with no backend to install.
+// 1. Two OTLP/HTTP receivers start in this process on loopback; both require an API key header.
+// 2. Destinations are saved only when their connection test passes (a wrong key is refused).
+// 3. The mission's example request is recorded as one LLM generation and broadcast: once with content, once in
+//    privacy mode.
+// 4. What each receiver decoded is printed as a tree, with the destinations' counters.
+// Set OTEL_EXPORTER_OTLP_ENDPOINT (and OTEL_EXPORTER_OTLP_HEADERS) to send the same trace to a real backend too.
+using System.Text.Json;
 using OtlpBroadcast;
-using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
+using OtlpBroadcast.OpenAi;
 using OtlpBroadcast.Testing;
 
 const string ApiKey = "quickstart-demo-key";
+const string MissionRequest = """
+    {
+      "model": "openai/gpt-4o",
+      "messages": [{ "role": "user", "content": "Hello!" }],
+      "user": "user_12345",
+      "session_id": "session_abc",
+      "trace": {
+        "trace_id": "app_trace_001",
+        "trace_name": "Chat Handler",
+        "generation_name": "Generate Response",
+        "environment": "staging",
+        "deployment": "us-east-1"
+      }
+    }
+    """;
 
-await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
-{
-    RequiredHeaders = { ["x-api-key"] = ApiKey },
-});
-Console.WriteLine($"In-process OTLP receiver: {receiver.TracesEndpoint}");
+var receiverOptions = new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = ApiKey } };
+await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync(receiverOptions);
+await using OtlpTestReceiver privacy = await OtlpTestReceiver.StartAsync(receiverOptions);
 
 var services = new ExporterServices { Resource = new OtlpResource("quickstart-gateway") };
 await using var registry = new DestinationRegistry(services);
 
-OtlpDestination Local(string key) => OtlpDestination.Create(new OtlpDestinationOptions
+OtlpDestination Destination(string name, OtlpTestReceiver receiver, string key, bool privacyMode) => OtlpDestination.Create(new OtlpDestinationOptions
 {
-    Name = "local",
+    Name = name,
     Endpoint = receiver.TracesEndpoint.AbsoluteUri,
     HeadersJson = $$"""{"x-api-key":"{{key}}"}""",
+    PrivacyMode = privacyMode,
     ScheduledDelay = TimeSpan.FromMilliseconds(200),
 });
 
-DestinationSaveResult refused = await registry.SaveAsync(Local("wrong-key"));
-Console.WriteLine($"Save with a wrong key:  saved={refused.Saved}  {refused.Test}");
-DestinationSaveResult saved = await registry.SaveAsync(Local(ApiKey));
-Console.WriteLine($"Save with the right key: saved={saved.Saved}  {saved.Test}");
-if (!saved.Saved)
+DestinationSaveResult refused = await registry.SaveAsync(Destination("local", open, "wrong-key", privacyMode: false));
+Console.WriteLine($"Save 'local' with a wrong key:   saved={refused.Saved}  {refused.Test}");
+foreach (DestinationSaveResult saved in new[]
 {
-    return 1;
+    await registry.SaveAsync(Destination("local", open, ApiKey, privacyMode: false)),
+    await registry.SaveAsync(Destination("local-private", privacy, ApiKey, privacyMode: true)),
+})
+{
+    Console.WriteLine($"Save with the right key:         saved={saved.Saved}  {saved.Test}");
+    if (!saved.Saved)
+    {
+        return 1;
+    }
 }
 
 if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))
@@ -44,72 +66,37 @@ if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER
     Console.WriteLine($"Destination from OTEL_* variables: saved={external.Saved}  {external.Test}");
 }
 
-receiver.Clear();
-foreach (OtlpSpan span in ExampleCall.Spans(TimeProvider.System))
+open.Clear();
+privacy.Clear();
+
+// The gateway's part: record the call, let a (here: canned) provider answer, complete the recording.
+ChatCompletionRequest request = JsonSerializer.Deserialize(MissionRequest, OpenAiJsonContext.Default.ChatCompletionRequest)!;
+var broadcaster = new GenerationBroadcaster(registry);
+GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(request, provider: "openai");
+DateTimeOffset attemptStart = DateTimeOffset.UtcNow;
+ChatCompletionResponse response = new()
 {
-    registry.Publish(span);
-}
+    Id = "gen-quickstart-1",
+    Model = "openai/gpt-4o-2024-08-06",
+    Choices = [new ChatChoice { Message = new ChatMessage { Role = "assistant", Content = "Hello! How can I help you today?" }, FinishReason = "stop" }],
+    Usage = new ChatUsage { PromptTokens = 9, CompletionTokens = 9, TotalTokens = 18 },
+};
+recording.AddAttempt(new ProviderAttempt("openai", attemptStart, DateTimeOffset.UtcNow, 200));
+recording.CompleteChat(response, new GenerationCost(Input: 0.0000225, Output: 0.00009));
 
 bool flushed = await registry.FlushAsync(TimeSpan.FromSeconds(10));
 Console.WriteLine();
-Console.WriteLine($"Received by the loopback backend (flushed: {flushed}):");
-Console.WriteLine(TraceTreePrinter.Render(receiver.Spans));
+Console.WriteLine($"Trace {recording.TraceId} (trace_id \"app_trace_001\"), flushed: {flushed}");
+Console.WriteLine();
+Console.WriteLine("Received by 'local' (privacy mode off):");
+Console.WriteLine(TraceTreePrinter.Render(open.Spans));
+Console.WriteLine("Received by 'local-private' (privacy mode on):");
+Console.WriteLine(TraceTreePrinter.Render(privacy.Spans));
 foreach (DestinationInfo info in registry.List())
 {
     DestinationStatistics s = info.Statistics;
-    Console.WriteLine($"{info.Name}: {info.Endpoint} headers [{info.Headers}] exported={s.Exported} dropped={s.DroppedTotal} requests={s.Requests}");
+    Console.WriteLine($"{info.Name}: {info.Endpoint} headers [{info.Headers}] privacy={info.PrivacyMode} exported={s.Exported} dropped={s.DroppedTotal} requests={s.Requests}");
 }
 
-return flushed && receiver.Spans.Count == 3 ? 0 : 1;
-
-/// <summary>The spans of the mission's example request, built by hand with the span model.</summary>
-internal static class ExampleCall
-{
-    public static IReadOnlyList<OtlpSpan> Spans(TimeProvider time)
-    {
-        long end = UnixNanos.Now(time);
-        long start = end - 1_200_000_000;
-        TraceId traceId = TraceId.FromString("app_trace_001");
-
-        var root = new OtlpSpan(traceId, SpanId.FromString("app_trace_001"), "Chat Handler")
-        {
-            Kind = SpanKind.Client,
-            StartTimeUnixNano = start,
-            EndTimeUnixNano = end,
-            Status = SpanStatus.Ok,
-        };
-        root.With("trace.id.raw", "app_trace_001")
-            .With("user.id", "user_12345")
-            .With("session.id", "session_abc")
-            .With("trace.metadata.environment", "staging")
-            .With("trace.metadata.deployment", "us-east-1");
-
-        var generation = new OtlpSpan(traceId, SpanId.CreateRandom(), "Generate Response")
-        {
-            ParentSpanId = root.SpanId,
-            Kind = SpanKind.Client,
-            StartTimeUnixNano = start + 2_000_000,
-            EndTimeUnixNano = end - 1_000_000,
-            Status = SpanStatus.Ok,
-        };
-        generation.With("gen_ai.operation.name", "chat")
-            .With("gen_ai.provider.name", "openai")
-            .With("gen_ai.request.model", "openai/gpt-4o")
-            .With("gen_ai.response.model", "gpt-4o-2024-08-06")
-            .With("gen_ai.usage.input_tokens", 9L)
-            .With("gen_ai.usage.output_tokens", 10L)
-            .With("gen_ai.usage.total_cost", 0.0001225)
-              .WithContent("gen_ai.input.messages", """[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""");
-
-        var attempt = new OtlpSpan(traceId, SpanId.CreateRandom(), "openai attempt")
-        {
-            ParentSpanId = generation.SpanId,
-            Kind = SpanKind.Client,
-            StartTimeUnixNano = start + 3_000_000,
-            EndTimeUnixNano = end - 2_000_000,
-            Status = SpanStatus.Ok,
-        };
-        attempt.With("server.address", "api.openai.com").With("server.port", 443L);
-        return [root, generation, attempt];
-    }
-}
+bool contentWithheld = privacy.Spans.All(s => !s.Attributes.ContainsKey("gen_ai.input.messages") && !s.Attributes.ContainsKey("gen_ai.output.messages"));
+return flushed && open.Spans.Count == 3 && privacy.Spans.Count == 3 && contentWithheld ? 0 : 1;
