@@ -1,0 +1,136 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OtlpBroadcast;
+using OtlpBroadcast.Configuration;
+using OtlpBroadcast.Export;
+
+namespace Gateway;
+
+/// <summary>What the admin API takes to add a destination, like the hosted product's form.</summary>
+public sealed class DestinationForm
+{
+    /// <summary>The destination's name.</summary>
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+
+    /// <summary>The OTLP traces URL.</summary>
+    [JsonPropertyName("endpoint")]
+    public string? Endpoint { get; set; }
+
+    /// <summary>Headers as a JSON object of strings (optional).</summary>
+    [JsonPropertyName("headers")]
+    public JsonElement? Headers { get; set; }
+
+    /// <summary>Privacy mode.</summary>
+    [JsonPropertyName("privacy_mode")]
+    public bool PrivacyMode { get; set; }
+}
+
+/// <summary>A listed destination; header values are masked.</summary>
+public sealed record DestinationView(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("endpoint")] string Endpoint,
+    [property: JsonPropertyName("headers")] string Headers,
+    [property: JsonPropertyName("privacy_mode")] bool PrivacyMode,
+    [property: JsonPropertyName("exported")] long Exported,
+    [property: JsonPropertyName("dropped")] long Dropped,
+    [property: JsonPropertyName("last_error")] string? LastError);
+
+/// <summary>The outcome of a connection test or a test trace.</summary>
+public sealed record TestView(
+    [property: JsonPropertyName("saved")] bool? Saved,
+    [property: JsonPropertyName("success")] bool Success,
+    [property: JsonPropertyName("status")] int? Status,
+    [property: JsonPropertyName("latency_ms")] double LatencyMs,
+    [property: JsonPropertyName("message")] string? Message,
+    [property: JsonPropertyName("trace_id")] string TraceId);
+
+/// <summary>An error answer.</summary>
+public sealed record ErrorView([property: JsonPropertyName("error")] string Error);
+
+/// <summary>The admin API: add (saved only if the connection test passes), list, remove, send a test trace.</summary>
+public static class AdminApi
+{
+    /// <summary>Maps the admin endpoints under <c>/admin/destinations</c>.</summary>
+    public static void Map(WebApplication app)
+    {
+        RouteGroupBuilder group = app.MapGroup("/admin/destinations");
+
+        group.MapGet("/", (DestinationRegistry registry) =>
+            Results.Json(registry.List().Select(View).ToList(), GatewayJsonContext.Default.ListDestinationView));
+
+        group.MapPost("/", async (HttpRequest http, DestinationRegistry registry, ExporterServices services, CancellationToken cancellationToken) =>
+        {
+            DestinationForm? form;
+            try
+            {
+                form = await http.ReadFromJsonAsync(GatewayJsonContext.Default.DestinationForm, cancellationToken);
+            }
+            catch (JsonException)
+            {
+                return Results.Json(new ErrorView("The body is not a valid destination JSON object."), GatewayJsonContext.Default.ErrorView, statusCode: 400);
+            }
+
+            OtlpDestination destination;
+            try
+            {
+                var options = new OtlpDestinationOptions
+                {
+                    Name = form?.Name ?? "",
+                    Endpoint = form?.Endpoint,
+                    HeadersJson = form?.Headers is { ValueKind: not JsonValueKind.Null } headers ? headers.GetRawText() : null,
+                    PrivacyMode = form?.PrivacyMode ?? false,
+                };
+                destination = OtlpDestination.Create(options);
+            }
+            catch (OtlpConfigurationException exception)
+            {
+                return Results.Json(new ErrorView(exception.Message), GatewayJsonContext.Default.ErrorView, statusCode: 400);
+            }
+
+            DestinationSaveResult result = await registry.SaveAsync(destination, cancellationToken);
+            TestView view = View(result.Test, result.Saved);
+            return Results.Json(view, GatewayJsonContext.Default.TestView, statusCode: result.Saved ? 201 : 422);
+        });
+
+        group.MapDelete("/{name}", async (string name, DestinationRegistry registry) =>
+            await registry.RemoveAsync(name) ? Results.NoContent() : Results.NotFound());
+
+        group.MapPost("/{name}/test-trace", async (string name, DestinationRegistry registry, CancellationToken cancellationToken) =>
+        {
+            if (registry.Find(name) is null)
+            {
+                return Results.NotFound();
+            }
+
+            ConnectionTestResult test = await registry.SendTestTraceAsync(name, cancellationToken);
+            return Results.Json(View(test, saved: null), GatewayJsonContext.Default.TestView, statusCode: test.Success ? 200 : 502);
+        });
+    }
+
+    private static DestinationView View(DestinationInfo info) => new(
+        info.Name,
+        info.Endpoint.AbsoluteUri,
+        info.Headers,
+        info.PrivacyMode,
+        info.Statistics.Exported,
+        info.Statistics.DroppedTotal,
+        info.Statistics.LastError);
+
+    private static TestView View(ConnectionTestResult test, bool? saved) => new(
+        saved,
+        test.Success,
+        test.StatusCode is { } status ? (int)status : null,
+        Math.Round(test.Latency.TotalMilliseconds, 1),
+        test.Message,
+        test.TraceId.ToString());
+}
+
+/// <summary>Source-generated JSON of the gateway's own types.</summary>
+[JsonSerializable(typeof(DestinationForm))]
+[JsonSerializable(typeof(List<DestinationView>))]
+[JsonSerializable(typeof(TestView))]
+[JsonSerializable(typeof(ErrorView))]
+public sealed partial class GatewayJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,171 @@
+using OtlpBroadcast;
+using OtlpBroadcast.Configuration;
+using OtlpBroadcast.Export;
+using OtlpBroadcast.Testing;
+
+namespace Gateway;
+
+/// <summary>Builds the gateway: its services, its destinations and its endpoints.</summary>
+public static class GatewayApp
+{
+    /// <summary>
+    /// Creates the application. Destinations come from configuration (<c>OtlpBroadcast:Destinations:N:*</c>) and the
+    /// OTEL_* variables; with none, an embedded OTLP receiver on loopback is the destination and prints each trace
+    /// it receives as a tree.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+        configure?.Invoke(builder);
+        IConfiguration configuration = builder.Configuration;
+
+        string serviceName = configuration["OtlpBroadcast:ServiceName"] ?? Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") ?? "otlpbroadcast-gateway";
+        var services = new ExporterServices { Resource = new OtlpResource(serviceName) };
+        var registry = new DestinationRegistry(services);
+        foreach (OtlpDestination destination in ConfiguredDestinations(configuration))
+        {
+            await registry.AddAsync(destination);
+        }
+
+        EmbeddedBackend? embedded = null;
+        if (registry.Exporters.Count == 0)
+        {
+            embedded = await EmbeddedBackend.StartAsync(registry, console ?? Console.Out);
+        }
+
+        builder.Services.AddSingleton(services);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new GenerationBroadcaster(sp.GetRequiredService<DestinationRegistry>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IModelProvider>(sp => CreateProvider(configuration, sp.GetRequiredService<TimeProvider>()));
+        if (embedded is not null)
+        {
+            builder.Services.AddSingleton(embedded);
+        }
+
+        WebApplication app = builder.Build();
+        ChatApi.Map(app);
+        AdminApi.Map(app);
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            // Short-lived processes lose spans unless the exporter flushes on the way out.
+            registry.FlushAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        });
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            registry.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            embedded?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        });
+        return app;
+    }
+
+    /// <summary>Destinations from <c>OtlpBroadcast:Destinations</c>, then from the OTEL_* variables if they name an endpoint.</summary>
+    internal static IEnumerable<OtlpDestination> ConfiguredDestinations(IConfiguration configuration)
+    {
+        foreach (IConfigurationSection section in configuration.GetSection("OtlpBroadcast:Destinations").GetChildren())
+        {
+            var options = new OtlpDestinationOptions
+            {
+                Name = section["Name"] ?? section.Key,
+                Endpoint = section["Endpoint"],
+                HeadersJson = section["HeadersJson"],
+                PrivacyMode = bool.TryParse(section["PrivacyMode"], out bool privacy) && privacy,
+            };
+            if (bool.TryParse(section["Enabled"], out bool enabled))
+            {
+                options.Enabled = enabled;
+            }
+
+            yield return OtlpDestination.Create(options);
+        }
+
+        OtlpEnvironmentSettings environment = OtlpEnvironment.Read(name => configuration[name]);
+        if (environment.TracesEndpoint is not null)
+        {
+            yield return OtlpDestination.Create(new OtlpDestinationOptions { Name = "otel-environment" }.ApplyEnvironment(environment));
+        }
+    }
+
+    private static IModelProvider CreateProvider(IConfiguration configuration, TimeProvider time)
+    {
+        string? baseUrl = configuration["Gateway:Upstream:BaseUrl"];
+        if (string.IsNullOrWhiteSpace(baseUrl))
+        {
+            return new DeterministicProvider(time);
+        }
+
+        var client = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        if (configuration["Gateway:Upstream:ApiKey"] is { Length: > 0 } key)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return new UpstreamProvider(client, configuration["Gateway:Upstream:Provider"] ?? "openai");
+    }
+}
+
+/// <summary>The embedded default backend: a loopback OTLP receiver that prints each trace it receives as a tree.</summary>
+public sealed class EmbeddedBackend : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _printer;
+
+    private EmbeddedBackend(OtlpTestReceiver receiver, TextWriter console)
+    {
+        Receiver = receiver;
+        _printer = Task.Run(() => PrintLoopAsync(console, _stop.Token));
+    }
+
+    /// <summary>The receiver.</summary>
+    public OtlpTestReceiver Receiver { get; }
+
+    /// <summary>Starts the receiver and adds it to <paramref name="registry"/> as the destination <c>embedded</c>.</summary>
+    public static async Task<EmbeddedBackend> StartAsync(DestinationRegistry registry, TextWriter console)
+    {
+        OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await registry.AddAsync(OtlpDestination.Create(new OtlpDestinationOptions
+        {
+            Name = "embedded",
+            Endpoint = receiver.TracesEndpoint.AbsoluteUri,
+            ScheduledDelay = TimeSpan.FromMilliseconds(200),
+        }));
+        await console.WriteLineAsync($"No destination configured: spans go to the embedded OTLP receiver at {receiver.TracesEndpoint}");
+        return new EmbeddedBackend(receiver, console);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _printer;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await Receiver.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private async Task PrintLoopAsync(TextWriter console, CancellationToken cancellationToken)
+    {
+        int printed = 0;
+        int seen = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            IReadOnlyList<ReceivedSpan> spans = Receiver.Spans;
+
+            // Print once a batch has settled (no new span in the last tick), so a trace is shown whole.
+            if (spans.Count > printed && spans.Count == seen)
+            {
+                await console.WriteLineAsync(TraceTreePrinter.Render(spans.Skip(printed)));
+                printed = spans.Count;
+            }
+
+            seen = spans.Count;
+        }
+    }
+}
