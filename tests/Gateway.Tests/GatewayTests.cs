@@ -1,0 +1,161 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using OtlpBroadcast;
+using OtlpBroadcast.Testing;
+
+namespace Gateway.Tests;
+
+public sealed class GatewayTests
+{
+    private const string Secret = "gw-secret-canary-41f0";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private static async Task<(WebApplication App, HttpClient Client)> StartAsync(params (string Key, string Value)[] settings)
+    {
+        WebApplication app = await GatewayApp.BuildAsync([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+            builder.Logging.ClearProviders();
+        }, TextWriter.Null);
+        app.Urls.Clear();
+        app.Urls.Add("http://127.0.0.1:0");
+        await app.StartAsync();
+        return (app, new HttpClient { BaseAddress = new Uri(app.Urls.First()) });
+    }
+
+    private static (string, string)[] DestinationSettings(OtlpTestReceiver receiver, bool privacy = false) =>
+    [
+        ("OtlpBroadcast:Destinations:0:Name", "configured"),
+        ("OtlpBroadcast:Destinations:0:Endpoint", receiver.TracesEndpoint.AbsoluteUri),
+        ("OtlpBroadcast:Destinations:0:HeadersJson", $$"""{"x-api-key":"{{Secret}}"}"""),
+        ("OtlpBroadcast:Destinations:0:PrivacyMode", privacy ? "true" : "false"),
+    ];
+
+    [Fact]
+    public async Task TheMissionsRequestThroughTheGatewayArrivesAsTheSpanTree()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
+        (WebApplication app, HttpClient client) = await StartAsync(DestinationSettings(receiver));
+        await using (app)
+        using (client)
+        {
+            using HttpResponseMessage reply = await client.PostAsync("/api/v1/chat/completions", new StringContent(Demo.MissionRequest, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+            using JsonDocument answer = JsonDocument.Parse(await reply.Content.ReadAsStringAsync());
+            Assert.Equal("Hello! How can I help you today?", answer.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+
+            // Stopping the app flushes: no explicit flush here.
+            await app.StopAsync();
+            IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(3, Patience);
+
+            ReceivedSpan root = spans.Single(s => s.Name == "Chat Handler");
+            ReceivedSpan generation = spans.Single(s => s.Name == "Generate Response");
+            ReceivedSpan attempt = spans.Single(s => s.Name == "attempt openai");
+            Assert.Equal(TraceId.FromString("app_trace_001").ToString(), root.TraceId);
+            Assert.Equal(root.SpanId, generation.ParentSpanId);
+            Assert.Equal(generation.SpanId, attempt.ParentSpanId);
+            Assert.Equal("staging", root["trace.metadata.environment"].AsString());
+            Assert.Equal("us-east-1", root["trace.metadata.deployment"].AsString());
+            Assert.Equal("user_12345", root["user.id"].AsString());
+            Assert.Equal("session_abc", root["session.id"].AsString());
+            Assert.Equal("openai/gpt-4o", generation["gen_ai.request.model"].AsString());
+            Assert.Equal(6, generation["gen_ai.usage.input_tokens"].AsInt());
+            Assert.True(generation["gen_ai.usage.cost"].AsDouble() > 0);
+            Assert.Equal("""[{"role":"user","content":"Hello!"}]""", generation["gen_ai.input.messages"].AsString());
+        }
+    }
+
+    [Fact]
+    public async Task BadRequestsAreRefusedWithoutBroadcasting()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
+        (WebApplication app, HttpClient client) = await StartAsync(DestinationSettings(receiver));
+        await using (app)
+        using (client)
+        {
+            using HttpResponseMessage notJson = await client.PostAsync("/api/v1/chat/completions", new StringContent("{", Encoding.UTF8, "application/json"));
+            using HttpResponseMessage noModel = await client.PostAsync("/api/v1/chat/completions", new StringContent("""{"messages":[]}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, noModel.StatusCode);
+            await app.StopAsync();
+            Assert.Empty(receiver.Spans);
+        }
+    }
+
+    [Fact]
+    public async Task TheAdminApiSavesOnlyDestinationsWhoseTestPassesAndNeverEchoesASecret()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["Authorization"] = "Bearer " + Secret } });
+        (WebApplication app, HttpClient client) = await StartAsync();
+        await using (app)
+        using (client)
+        {
+            string Form(string token) => $$"""
+                {"name":"axiom","endpoint":"{{receiver.TracesEndpoint}}","headers":{"Authorization":"Bearer {{token}}","X-Axiom-Dataset":"ds"},"privacy_mode":true}
+                """;
+
+            using HttpResponseMessage refused = await client.PostAsync("/admin/destinations", new StringContent(Form(Secret + "-wrong"), Encoding.UTF8, "application/json"));
+            string refusedBody = await refused.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            Assert.Contains("\"saved\":false", refusedBody, StringComparison.Ordinal);
+            Assert.Contains("\"status\":401", refusedBody, StringComparison.Ordinal);
+            Assert.False(refusedBody.Contains(Secret, StringComparison.Ordinal), "the refusal echoes the secret");
+
+            string listed = await client.GetStringAsync("/admin/destinations");
+            Assert.DoesNotContain("\"axiom\"", listed, StringComparison.Ordinal);
+
+            using HttpResponseMessage saved = await client.PostAsync("/admin/destinations", new StringContent(Form(Secret), Encoding.UTF8, "application/json"));
+            string savedBody = await saved.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+            Assert.False(savedBody.Contains(Secret, StringComparison.Ordinal), "the save echoes the secret");
+
+            listed = await client.GetStringAsync("/admin/destinations");
+            Assert.Contains("\"headers\":\"Authorization: ***, X-Axiom-Dataset: ***\"", listed, StringComparison.Ordinal);
+            Assert.Contains("\"privacy_mode\":true", listed, StringComparison.Ordinal);
+            Assert.False(listed.Contains(Secret, StringComparison.Ordinal), "the listing shows the secret");
+
+            using HttpResponseMessage testTrace = await client.PostAsync("/admin/destinations/axiom/test-trace", null);
+            Assert.Equal(HttpStatusCode.OK, testTrace.StatusCode);
+            Assert.Contains(receiver.Spans, s => s.Name == TestTraceRootName);
+            Assert.DoesNotContain(receiver.Spans, s => s.Attributes.ContainsKey("gen_ai.input.messages"));
+
+            using HttpResponseMessage removed = await client.DeleteAsync("/admin/destinations/axiom");
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+            using HttpResponseMessage gone = await client.DeleteAsync("/admin/destinations/axiom");
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"name":"x","endpoint":"ftp://h/v1/traces"}""", "must use http or https")]
+    [InlineData("""{"name":"x","endpoint":"https://h/v1/traces","headers":{"Authorization":5}}""", "must have a string value")]
+    [InlineData("""{"name":"x"}""", "endpoint is missing")]
+    public async Task TheAdminApiRefusesInvalidDestinationsWithAClearMessage(string form, string expected)
+    {
+        (WebApplication app, HttpClient client) = await StartAsync();
+        await using (app)
+        using (client)
+        {
+            using HttpResponseMessage reply = await client.PostAsync("/admin/destinations", new StringContent(form, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, reply.StatusCode);
+            Assert.Contains(expected, await reply.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutDestinationsTheEmbeddedBackendReceivesTheTrace()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await Demo.RunAsync([], output));
+        string text = output.ToString();
+        Assert.Contains("Chat Handler [server]", text, StringComparison.Ordinal);
+        Assert.Contains("trace.metadata.environment = \"staging\"", text, StringComparison.Ordinal);
+        Assert.Contains("embedded: exported=3 dropped=0", text, StringComparison.Ordinal);
+    }
+
+    private const string TestTraceRootName = OtlpBroadcast.Export.TestTrace.RootName;
+}
