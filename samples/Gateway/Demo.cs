@@ -10,21 +10,7 @@ namespace Gateway;
 public static class Demo
 {
     /// <summary>The mission's example request, byte for byte.</summary>
-    public const string MissionRequest = """
-        {
-          "model": "openai/gpt-4o",
-          "messages": [{ "role": "user", "content": "Hello!" }],
-          "user": "user_12345",
-          "session_id": "session_abc",
-          "trace": {
-            "trace_id": "app_trace_001",
-            "trace_name": "Chat Handler",
-            "generation_name": "Generate Response",
-            "environment": "staging",
-            "deployment": "us-east-1"
-          }
-        }
-        """;
+    public const string MissionRequest = OtlpBroadcast.Testing.MissionExample.RequestJson;
 
     /// <summary>Runs the demo; 0 when the whole trace arrived.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter console)

@@ -12,21 +12,7 @@ using OtlpBroadcast.OpenAi;
 using OtlpBroadcast.Testing;
 
 const string ApiKey = "quickstart-demo-key";
-const string MissionRequest = """
-    {
-      "model": "openai/gpt-4o",
-      "messages": [{ "role": "user", "content": "Hello!" }],
-      "user": "user_12345",
-      "session_id": "session_abc",
-      "trace": {
-        "trace_id": "app_trace_001",
-        "trace_name": "Chat Handler",
-        "generation_name": "Generate Response",
-        "environment": "staging",
-        "deployment": "us-east-1"
-      }
-    }
-    """;
+const string MissionRequest = MissionExample.RequestJson;
 
 var receiverOptions = new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = ApiKey } };
 await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync(receiverOptions);

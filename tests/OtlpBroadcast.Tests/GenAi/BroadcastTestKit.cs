@@ -10,21 +10,7 @@ internal static class BroadcastTestKit
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    public const string MissionRequestJson = """
-        {
-          "model": "openai/gpt-4o",
-          "messages": [{ "role": "user", "content": "Hello!" }],
-          "user": "user_12345",
-          "session_id": "session_abc",
-          "trace": {
-            "trace_id": "app_trace_001",
-            "trace_name": "Chat Handler",
-            "generation_name": "Generate Response",
-            "environment": "staging",
-            "deployment": "us-east-1"
-          }
-        }
-        """;
+    public const string MissionRequestJson = MissionExample.RequestJson;
 
     public static ChatCompletionRequest MissionRequest()
         => JsonSerializer.Deserialize(MissionRequestJson, OpenAiJsonContext.Default.ChatCompletionRequest)!;
