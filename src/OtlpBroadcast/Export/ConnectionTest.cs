@@ -78,10 +78,10 @@ public static class ConnectionTester
         {
             foreach (OtlpSpan span in spans)
             {
-                fragments.Add(OtlpJsonSpanEncoder.Encode(span, includeContent: !destination.PrivacyMode));
+                fragments.Add(SpanEnvelopes.Encode(destination.Encoding, span, includeContent: !destination.PrivacyMode));
             }
 
-            new OtlpJsonEnvelope(services.Resource).Write(body, fragments);
+            SpanEnvelopes.Create(destination.Encoding, services.Resource).Write(body, fragments);
         }
         finally
         {
