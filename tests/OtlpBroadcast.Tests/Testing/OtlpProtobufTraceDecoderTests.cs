@@ -108,3 +108,49 @@ public class OtlpProtobufTraceDecoderTests
         Assert.Equal(2, Assert.Single(OtlpProtobufTraceDecoder.Decode(body, strict: false).Spans).Attributes.Count);
     }
 }
+
+/// <summary>The receiver answers a protobuf request in protobuf, as OTLP/HTTP requires.</summary>
+public class OtlpTestReceiverProtobufTests
+{
+    [Fact]
+    public async Task APartialSuccessToAProtobufRequestIsAProtobufResponse()
+    {
+        await using var receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => ReceiverResponse.PartialSuccess(300, "dup"),
+        });
+        using var client = ReceiverClient.Create();
+        var span = new OtlpSpan(TraceId.CreateRandom(), SpanId.CreateRandom(), "s") { StartTimeUnixNano = 1, EndTimeUnixNano = 2 };
+        SpanFragment fragment = OtlpProtobufSpanEncoder.Encode(span);
+        var body = new System.Buffers.ArrayBufferWriter<byte>();
+        new OtlpProtobufEnvelope(new OtlpResource("receiver-test")).Write(body, [fragment]);
+        fragment.Release();
+
+        using var response = await client.PostAsync(receiver.TracesEndpoint, ReceiverClient.Content(body.WrittenSpan.ToArray(), "application/x-protobuf"));
+
+        Assert.Equal("application/x-protobuf", response.Content.Headers.ContentType?.MediaType);
+        byte[] answer = await response.Content.ReadAsByteArrayAsync();
+
+        // partial_success (1) { rejected_spans (1) = 300 (AC 02); error_message (2) = "dup" }
+        Assert.Equal("0A08" + "08AC02" + "1203647570", Convert.ToHexString(answer));
+        Assert.Single(receiver.Spans);
+    }
+
+    [Fact]
+    public async Task ASuccessfulProtobufRequestGetsAnEmptyProtobufResponse()
+    {
+        await using var receiver = await OtlpTestReceiver.StartAsync();
+        using var client = ReceiverClient.Create();
+        var span = new OtlpSpan(TraceId.CreateRandom(), SpanId.CreateRandom(), "s") { StartTimeUnixNano = 1, EndTimeUnixNano = 2 };
+        SpanFragment fragment = OtlpProtobufSpanEncoder.Encode(span);
+        var body = new System.Buffers.ArrayBufferWriter<byte>();
+        new OtlpProtobufEnvelope(new OtlpResource("receiver-test")).Write(body, [fragment]);
+        fragment.Release();
+
+        using var response = await client.PostAsync(receiver.TracesEndpoint, ReceiverClient.Content(body.WrittenSpan.ToArray(), "application/x-protobuf"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("s", Assert.Single(receiver.Spans).Name);
+    }
+}
