@@ -188,6 +188,26 @@ public class ProtobufExportTests
     }
 
     [Fact]
+    public async Task OtelExporterOtlpProtocolHttpProtobufPutsProtobufOnTheWire()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        var variables = new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = receiver.TracesEndpoint.AbsoluteUri,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        };
+        OtlpDestination destination = OtlpDestination.FromEnvironment("env", name => variables.GetValueOrDefault(name));
+        await using var registry = new DestinationRegistry(Services);
+        await registry.AddAsync(destination);
+
+        registry.Publish(Span(7));
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal("application/x-protobuf", Assert.Single(receiver.Requests).ContentType);
+        Assert.Equal("span-7", Assert.Single(receiver.Spans).Name);
+    }
+
+    [Fact]
     public void AProtobufResponseIsReadFromItsFieldNumbers()
     {
         // ExportTraceServiceResponse { partial_success (1) { rejected_spans (1) = 300; error_message (2) = "dup" } },
