@@ -58,7 +58,8 @@ public sealed record ReceiverResponse
 
     /// <summary>
     /// Answers 200 with <c>{"partialSuccess":{"rejectedSpans":..,"errorMessage":..}}</c>; the count is a
-    /// string as the OTLP JSON mapping says, or a number as some receivers send. The spans are stored.
+    /// string as the OTLP JSON mapping says, or a number as some receivers send. A protobuf request is answered with
+    /// the same partial success as a protobuf <c>ExportTraceServiceResponse</c>. The spans are stored.
     /// </summary>
     public static ReceiverResponse PartialSuccess(long rejectedSpans, string errorMessage, bool rejectedAsString = true)
     {
@@ -82,8 +83,19 @@ public sealed record ReceiverResponse
             writer.WriteEndObject();
         }
 
-        return new ReceiverResponse { Body = Encoding.UTF8.GetString(buffer.ToArray()) };
+        return new ReceiverResponse
+        {
+            Body = Encoding.UTF8.GetString(buffer.ToArray()),
+            PartialSuccessRejectedSpans = rejectedSpans,
+            PartialSuccessErrorMessage = errorMessage,
+        };
     }
+
+    /// <summary>Set by <see cref="PartialSuccess"/>: the answer to a protobuf request is then the protobuf
+    /// <c>ExportTraceServiceResponse</c> with these values instead of <see cref="Body"/>.</summary>
+    internal long? PartialSuccessRejectedSpans { get; init; }
+
+    internal string? PartialSuccessErrorMessage { get; init; }
 
     /// <summary>Answers 200 only after <paramref name="duration"/>, to test the exporter's timeout.</summary>
     public static ReceiverResponse Hang(TimeSpan duration) => new() { Delay = duration };

@@ -5,7 +5,7 @@ namespace OtlpBroadcast.Testing;
 
 /// <summary>
 /// Applies the checks of an OTLP/HTTP receiver in a fixed order: route, method, authentication, size,
-/// media type, content encoding, then the OTLP JSON itself; the first that fails decides the answer.
+/// media type, content encoding, then the OTLP JSON or protobuf itself; the first that fails decides the answer.
 /// </summary>
 internal sealed class RequestEvaluator(OtlpTestReceiverOptions options, IReadOnlyDictionary<string, string> requiredHeaders)
 {
@@ -37,16 +37,23 @@ internal sealed class RequestEvaluator(OtlpTestReceiverOptions options, IReadOnl
         }
 
         headers.TryGetValue("Content-Type", out var contentType);
-        if (!IsJson(contentType))
+        var protobuf = IsMediaType(contentType, ProtobufMediaType);
+        if (!protobuf && !IsMediaType(contentType, "application/json"))
         {
-            return Fail(415, $"Content-Type '{contentType}' is not supported; this receiver decodes application/json");
+            return Fail(415, $"Content-Type '{contentType}' is not supported; this receiver decodes application/json and {ProtobufMediaType}");
         }
 
         headers.TryGetValue("Content-Encoding", out var encoding);
-        return DecodeContent(body, encoding?.Trim());
+        return DecodeContent(body, encoding?.Trim(), protobuf);
     }
 
-    private Evaluation DecodeContent(byte[] body, string? encoding)
+    /// <summary>The media type of OTLP/HTTP protobuf.</summary>
+    public const string ProtobufMediaType = "application/x-protobuf";
+
+    /// <summary>Whether the request declared the protobuf encoding (answers then use it too).</summary>
+    public static bool IsProtobuf(string? contentType) => IsMediaType(contentType, ProtobufMediaType);
+
+    private Evaluation DecodeContent(byte[] body, string? encoding, bool protobuf)
     {
         var decompressed = body;
         if (string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase))
@@ -72,7 +79,9 @@ internal sealed class RequestEvaluator(OtlpTestReceiverOptions options, IReadOnl
 
         try
         {
-            var decoded = OtlpJsonTraceDecoder.Decode(decompressed, options.Strict);
+            var decoded = protobuf
+                ? OtlpProtobufTraceDecoder.Decode(decompressed, options.Strict)
+                : OtlpJsonTraceDecoder.Decode(decompressed, options.Strict);
             return new Evaluation(ReceiverResponse.Status(200), ReachedEndpoint: true)
             {
                 DecompressedBody = decompressed,
@@ -85,9 +94,9 @@ internal sealed class RequestEvaluator(OtlpTestReceiverOptions options, IReadOnl
         }
     }
 
-    private static bool IsJson(string? contentType)
+    private static bool IsMediaType(string? contentType, string mediaType)
         => MediaTypeHeaderValue.TryParse(contentType, out var parsed)
-            && string.Equals(parsed.MediaType, "application/json", StringComparison.OrdinalIgnoreCase);
+            && string.Equals(parsed.MediaType, mediaType, StringComparison.OrdinalIgnoreCase);
 
     private static Evaluation Fail(int statusCode, string message, bool reached = true, string? allow = null)
     {

@@ -101,7 +101,7 @@ internal sealed class TraceRequestHandler(
         log.Record(request with { StatusCode = response.StatusCode, SpansStored = response.EffectiveStoreSpans });
         try
         {
-            await WriteAsync(context.Response, response, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(context.Response, response, RequestEvaluator.IsProtobuf(request.ContentType), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
@@ -109,12 +109,24 @@ internal sealed class TraceRequestHandler(
         }
     }
 
-    private static async Task WriteAsync(HttpResponse http, ReceiverResponse response, CancellationToken cancellationToken)
+    private static async Task WriteAsync(HttpResponse http, ReceiverResponse response, bool protobuf, CancellationToken cancellationToken)
     {
         http.StatusCode = response.StatusCode;
         foreach (var (name, value) in response.Headers)
         {
             http.Headers[name] = value;
+        }
+
+        // OTLP: a successful response is encoded like the request. A protobuf success is an (often empty)
+        // ExportTraceServiceResponse; error bodies stay text.
+        if (protobuf && response.StatusCode == 200 && response.ContentType is null
+            && (response.Body is null || response.PartialSuccessRejectedSpans is not null))
+        {
+            var encoded = ProtobufResponseWriter.Write(response.PartialSuccessRejectedSpans, response.PartialSuccessErrorMessage);
+            http.ContentType = RequestEvaluator.ProtobufMediaType;
+            http.ContentLength = encoded.Length;
+            await http.Body.WriteAsync(encoded, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         var body = Encoding.UTF8.GetBytes(response.EffectiveBody);

@@ -8,7 +8,7 @@ namespace OtlpBroadcast;
 /// The OTLP/JSON <c>ExportTraceServiceRequest</c> around a batch of encoded spans. The resource and scope part is
 /// encoded once; a batch is that prefix, the span fragments joined by commas, and a fixed suffix.
 /// </summary>
-public sealed class OtlpJsonEnvelope
+public sealed class OtlpJsonEnvelope : ISpanEnvelope
 {
     private static readonly byte[] Suffix = "]}]}]}"u8.ToArray();
     private readonly byte[] _prefix;
@@ -51,6 +51,12 @@ public sealed class OtlpJsonEnvelope
 
     /// <summary>The size a batch would have with no span at all (prefix and suffix).</summary>
     public int Overhead => _prefix.Length + Suffix.Length;
+
+    SpanEncoding ISpanEnvelope.Encoding => SpanEncoding.Json;
+
+    long ISpanEnvelope.SpanCost(int fragmentLength) => fragmentLength;
+
+    int ISpanEnvelope.MeasureBody(int spanCount, long spanCost) => MeasureBody(spanCount, spanCost);
 
     /// <summary>Writes the whole request body for the given JSON fragments.</summary>
     public void Write(IBufferWriter<byte> output, IReadOnlyList<SpanFragment> fragments)

@@ -116,6 +116,9 @@ public sealed class SpanFragment
 /// <summary>The wire encodings of span fragments.</summary>
 public enum SpanEncoding
 {
-    /// <summary>OTLP/JSON.</summary>
+    /// <summary>OTLP/JSON (<c>application/json</c>).</summary>
     Json = 0,
+
+    /// <summary>OTLP protobuf (<c>application/x-protobuf</c>): the fragment is one <c>Span</c> message.</summary>
+    Protobuf = 1,
 }

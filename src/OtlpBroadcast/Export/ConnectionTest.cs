@@ -78,10 +78,10 @@ public static class ConnectionTester
         {
             foreach (OtlpSpan span in spans)
             {
-                fragments.Add(OtlpJsonSpanEncoder.Encode(span, includeContent: !destination.PrivacyMode));
+                fragments.Add(SpanEnvelopes.Encode(destination.Encoding, span, includeContent: !destination.PrivacyMode));
             }
 
-            new OtlpJsonEnvelope(services.Resource).Write(body, fragments);
+            SpanEnvelopes.Create(destination.Encoding, services.Resource).Write(body, fragments);
         }
         finally
         {
@@ -99,9 +99,14 @@ public static class ConnectionTester
         {
             message = $"the backend rejected {result.RejectedSpans} span(s): {result.Message}";
         }
-        else if (result.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        else if (result.StatusCode is HttpStatusCode.Unauthorized)
         {
             message = $"the backend refused the credentials; check the headers. {result.Message}".TrimEnd();
+        }
+        else if (result.StatusCode is HttpStatusCode.Forbidden)
+        {
+            // Some backends (the Aspire Dashboard) also answer 403 for a path that is not theirs.
+            message = $"the backend refused the request; check the headers, and that the URL is the OTLP traces endpoint (usually ending in /v1/traces). {result.Message}".TrimEnd();
         }
         else if (result.StatusCode is HttpStatusCode.NotFound)
         {

@@ -12,7 +12,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Channel<SpanFragment> _queue;
-    private readonly OtlpJsonEnvelope _envelope;
+    private readonly ISpanEnvelope _envelope;
     private readonly OtlpHttpTransport _transport;
     private readonly ExporterServices _services;
     private readonly ExportCounters _counters = new();
@@ -32,7 +32,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     {
         Destination = destination ?? throw new ArgumentNullException(nameof(destination));
         _services = services ?? ExporterServices.Default;
-        _envelope = new OtlpJsonEnvelope(_services.Resource);
+        _envelope = SpanEnvelopes.Create(destination.Encoding, _services.Resource);
         _transport = new OtlpHttpTransport(destination, _services.HttpClient, _services.TimeProvider);
         _queue = Channel.CreateBounded<SpanFragment>(new BoundedChannelOptions(destination.MaxQueueSize)
         {
@@ -48,12 +48,22 @@ public sealed class DestinationExporter : IAsyncDisposable
     public OtlpDestination Destination { get; }
 
     /// <summary>
-    /// Queues an encoded span. Never blocks and never throws for a full queue or a closed exporter: the span is then
-    /// dropped and counted. On success the exporter holds its own reference to <paramref name="fragment"/>.
+    /// Queues an encoded span. Never blocks and never throws for a full queue, a closed exporter or a fragment in
+    /// another encoding than the destination's <see cref="OtlpDestination.Encoding"/>: the span is then dropped and
+    /// counted. On success the exporter holds its own reference to <paramref name="fragment"/>.
     /// </summary>
     public bool TryEnqueue(SpanFragment fragment)
     {
         ArgumentNullException.ThrowIfNull(fragment);
+        if (fragment.Encoding != _envelope.Encoding)
+        {
+            _counters.Drop(DropReason.WrongEncoding, 1, wasAccepted: false);
+            _counters.RecordError(
+                $"a {fragment.Encoding} span fragment was offered to a destination that sends {_envelope.Encoding} ({Destination.Protocol}); encode spans in the destination's encoding",
+                _services.TimeProvider.GetUtcNow());
+            return false;
+        }
+
         if (_closed)
         {
             _counters.Drop(DropReason.Shutdown, 1, wasAccepted: false);
@@ -211,10 +221,11 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// are dropped here.</summary>
     private bool TakeBatch()
     {
-        long bytes = 0;
+        long cost = 0;
         while (_batch.Count < Destination.MaxExportBatchSize && _queue.Reader.TryPeek(out SpanFragment? next))
         {
-            if (_envelope.MeasureBody(1, next.Length) > Destination.MaxBatchBytes)
+            long nextCost = _envelope.SpanCost(next.Length);
+            if (_envelope.MeasureBody(1, nextCost) > Destination.MaxBatchBytes)
             {
                 // Read the length first: once released, the fragment may be empty or already reused by another span.
                 int length = next.Length;
@@ -225,14 +236,14 @@ public sealed class DestinationExporter : IAsyncDisposable
                 continue;
             }
 
-            if (_envelope.MeasureBody(_batch.Count + 1, bytes + next.Length) > Destination.MaxBatchBytes)
+            if (_envelope.MeasureBody(_batch.Count + 1, cost + nextCost) > Destination.MaxBatchBytes)
             {
                 break;
             }
 
             _queue.Reader.TryRead(out _);
             _batch.Add(next);
-            bytes += next.Length;
+            cost += nextCost;
         }
 
         return _batch.Count > 0;

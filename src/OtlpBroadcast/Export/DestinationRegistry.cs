@@ -138,7 +138,9 @@ public sealed class DestinationRegistry : IAsyncDisposable
 
     /// <summary>
     /// Queues an encoded span, by reference, on every enabled destination it may go to: a fragment that carries
-    /// content (not <see cref="SpanFragment.ContentWithheld"/>) never goes to a destination in privacy mode.
+    /// content (not <see cref="SpanFragment.ContentWithheld"/>) never goes to a destination in privacy mode. A
+    /// destination whose <see cref="OtlpDestination.Encoding"/> differs from the fragment's drops it and counts it
+    /// (<see cref="DropReason.WrongEncoding"/>).
     /// Use <see cref="Publish(OtlpSpan)"/> to encode the variants the destinations need.
     /// </summary>
     public void Publish(SpanFragment fragment)
@@ -154,15 +156,17 @@ public sealed class DestinationRegistry : IAsyncDisposable
     }
 
     /// <summary>
-    /// Encodes a span once per variant some enabled destination needs (with content, and with content withheld for
-    /// privacy mode) and queues each variant, by reference, on the destinations it belongs to.
+    /// Encodes a span once per variant some enabled destination needs (per encoding, JSON or protobuf; with content,
+    /// and with content withheld for privacy mode) and queues each variant, by reference, on the destinations it
+    /// belongs to.
     /// </summary>
     public void Publish(OtlpSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
         DestinationExporter[] exporters = _exporters;
-        SpanFragment? full = null;
-        SpanFragment? withheld = null;
+
+        // One slot per (encoding, privacy) variant: index = encoding * 2 + (withheld ? 1 : 0).
+        var variants = new SpanFragment?[4];
         try
         {
             foreach (DestinationExporter exporter in exporters)
@@ -172,16 +176,19 @@ public sealed class DestinationRegistry : IAsyncDisposable
                     continue;
                 }
 
-                SpanFragment fragment = exporter.Destination.PrivacyMode
-                    ? withheld ??= OtlpJsonSpanEncoder.Encode(span, includeContent: false)
-                    : full ??= OtlpJsonSpanEncoder.Encode(span, includeContent: true);
+                SpanEncoding encoding = exporter.Destination.Encoding;
+                bool withheld = exporter.Destination.PrivacyMode;
+                int slot = ((int)encoding * 2) + (withheld ? 1 : 0);
+                SpanFragment fragment = variants[slot] ??= SpanEnvelopes.Encode(encoding, span, includeContent: !withheld);
                 exporter.TryEnqueue(fragment);
             }
         }
         finally
         {
-            full?.Release();
-            withheld?.Release();
+            foreach (SpanFragment? variant in variants)
+            {
+                variant?.Release();
+            }
         }
     }
 

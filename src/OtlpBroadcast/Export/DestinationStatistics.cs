@@ -17,6 +17,10 @@ public enum DropReason
 
     /// <summary>The exporter shut down before the span could be sent.</summary>
     Shutdown,
+
+    /// <summary>The span was encoded in another encoding than the destination sends (JSON for a protobuf destination,
+    /// or the reverse): a programming error, counted instead of sending bytes the backend cannot read.</summary>
+    WrongEncoding,
 }
 
 /// <summary>

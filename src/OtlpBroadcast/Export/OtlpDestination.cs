@@ -47,8 +47,11 @@ public sealed class OtlpDestination
     /// <summary>Whether content is withheld from this destination.</summary>
     public bool PrivacyMode { get; }
 
-    /// <summary>The wire protocol.</summary>
+    /// <summary>The wire protocol: <see cref="OtlpProtocol.HttpJson"/> or <see cref="OtlpProtocol.HttpProtobuf"/>.</summary>
     public OtlpProtocol Protocol { get; }
+
+    /// <summary>The encoding of the span fragments this destination sends, following <see cref="Protocol"/>.</summary>
+    public SpanEncoding Encoding => Protocol == OtlpProtocol.HttpProtobuf ? SpanEncoding.Protobuf : SpanEncoding.Json;
 
     /// <summary>Body compression.</summary>
     public OtlpCompression Compression { get; }
@@ -118,10 +121,10 @@ public sealed class OtlpDestination
                 $"Destination '{options.Name}' would send headers (credentials) over plain http to {endpoint.Host}; use https, or set AllowInsecureCredentials if this is intended.");
         }
 
-        if (options.Protocol != OtlpProtocol.HttpJson)
+        if (options.Protocol is not (OtlpProtocol.HttpJson or OtlpProtocol.HttpProtobuf))
         {
             throw new OtlpConfigurationException(
-                $"Destination '{options.Name}': protocol {ProtocolName(options.Protocol)} is not supported yet; use http/json.");
+                $"Destination '{options.Name}': protocol {ProtocolName(options.Protocol)} is not supported; use http/json or http/protobuf.");
         }
 
         RequirePositive(options.Timeout, nameof(options.Timeout), options.Name);
@@ -136,9 +139,9 @@ public sealed class OtlpDestination
         return new OtlpDestination(options, endpoint, headers);
     }
 
-    /// <summary>Name, endpoint, header names (values masked), privacy mode and whether it is enabled.</summary>
+    /// <summary>Name, endpoint, protocol, header names (values masked), privacy mode and whether it is enabled.</summary>
     public override string ToString()
-        => $"{Name} -> {Endpoint} (headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
+        => $"{Name} -> {Endpoint} ({ProtocolName(Protocol)}; headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
 
     private static void ValidateName(string? name)
     {

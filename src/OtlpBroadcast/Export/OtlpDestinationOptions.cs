@@ -26,7 +26,8 @@ public sealed class OtlpDestinationOptions
     /// <summary>When on, prompt and completion content is never encoded for this destination.</summary>
     public bool PrivacyMode { get; set; }
 
-    /// <summary>The wire protocol; only <see cref="OtlpProtocol.HttpJson"/> is supported so far.</summary>
+    /// <summary>The wire protocol: <see cref="OtlpProtocol.HttpJson"/> (the default) or
+    /// <see cref="OtlpProtocol.HttpProtobuf"/> (<c>OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf</c>); gRPC is not supported.</summary>
     public OtlpProtocol Protocol { get; set; } = OtlpProtocol.HttpJson;
 
     /// <summary>Body compression; off by default because not every backend accepts gzip.</summary>

@@ -18,7 +18,8 @@ internal sealed class OtlpHttpTransport
     internal const int MaxResponseBytes = 4 * 1024 * 1024;
     private const int MaxMessageLength = 512;
 
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+    private static readonly MediaTypeHeaderValue JsonContentType = new(SpanEnvelopes.JsonMediaType);
+    private static readonly MediaTypeHeaderValue ProtobufContentType = new(SpanEnvelopes.ProtobufMediaType);
     private static readonly ProductInfoHeaderValue[] UserAgent = ParseUserAgent();
 
     private readonly HttpMessageInvoker _client;
@@ -100,7 +101,7 @@ internal sealed class OtlpHttpTransport
             content = new ReadOnlyMemoryContent(body);
         }
 
-        content.Headers.ContentType = JsonContentType;
+        content.Headers.ContentType = _destination.Encoding == SpanEncoding.Protobuf ? ProtobufContentType : JsonContentType;
         return content;
     }
 
@@ -144,7 +145,9 @@ internal sealed class OtlpHttpTransport
 
         if (response.IsSuccessStatusCode)
         {
-            ExportTracePartialSuccess? partial = ReadPartialSuccess(body);
+            ExportTracePartialSuccess? partial = IsProtobuf(response.Content.Headers.ContentType)
+                ? OtlpProtobufResponse.ReadPartialSuccess(body)
+                : ReadPartialSuccess(body);
             return new ExportResult
             {
                 Outcome = ExportOutcome.Success,
@@ -173,6 +176,11 @@ internal sealed class OtlpHttpTransport
             Latency = latency,
         };
     }
+
+    // The OTLP specification: the response is encoded like the request. Reading by the response's Content-Type rather
+    // than the destination's protocol also copes with a backend that answers a protobuf request with JSON.
+    private static bool IsProtobuf(MediaTypeHeaderValue? contentType)
+        => string.Equals(contentType?.MediaType, SpanEnvelopes.ProtobufMediaType, StringComparison.OrdinalIgnoreCase);
 
     private static ExportTracePartialSuccess? ReadPartialSuccess(byte[]? body)
     {

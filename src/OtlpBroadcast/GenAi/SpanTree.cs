@@ -3,7 +3,8 @@ using OtlpBroadcast.Export;
 namespace OtlpBroadcast;
 
 /// <summary>
-/// The spans of one request, built at completion and encoded once per variant that some destination needs:
+/// The spans of one request, built at completion and encoded once per variant that some destination needs (wire
+/// encoding, privacy, content format, length limit):
 /// <code>
 /// top span (trace_name)                    kind server, parent: parent_span_id / ambient Activity / none
 /// └─ intermediate span (span_name)          kind internal, only when span_name is given
@@ -53,12 +54,12 @@ internal sealed class SpanTree<TRequest, TResponse>(
                     continue;
                 }
 
-                var key = new VariantKey(!destination.PrivacyMode, destination.Broadcast.ContentFormat, destination.Broadcast.MaxContentLength);
+                var key = new VariantKey(destination.Encoding, !destination.PrivacyMode, destination.Broadcast.ContentFormat, destination.Broadcast.MaxContentLength);
                 int index = variants.FindIndex(v => v.Key == key);
                 if (index < 0)
                 {
                     var policy = new ContentPolicy(key.Format, key.MaxLength);
-                    variants.Add((key, policy, Encode(key.IncludeContent, policy, identityAttributes)));
+                    variants.Add((key, policy, Encode(key.Encoding, key.IncludeContent, policy, identityAttributes)));
                     index = variants.Count - 1;
                 }
 
@@ -83,7 +84,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
         }
     }
 
-    private SpanFragment[] Encode(bool includeContent, ContentPolicy policy, RequestIdentity identityAttributes)
+    private SpanFragment[] Encode(SpanEncoding encoding, bool includeContent, ContentPolicy policy, RequestIdentity identityAttributes)
     {
         bool failed = facts.ErrorType is not null;
 
@@ -96,7 +97,8 @@ internal sealed class SpanTree<TRequest, TResponse>(
         try
         {
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
-            fragments.Add(OtlpJsonSpanEncoder.Encode(
+            fragments.Add(SpanEnvelopes.Encode(
+                encoding,
                 Header(_rootId, identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags),
                 ref root,
                 !includeContent));
@@ -105,7 +107,8 @@ internal sealed class SpanTree<TRequest, TResponse>(
             if (_intermediateId.IsValid)
             {
                 var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
-                fragments.Add(OtlpJsonSpanEncoder.Encode(
+                fragments.Add(SpanEnvelopes.Encode(
+                    encoding,
                     Header(_intermediateId, _rootId, context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                     ref intermediate,
                     !includeContent));
@@ -114,7 +117,8 @@ internal sealed class SpanTree<TRequest, TResponse>(
 
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
                 new(identityAttributes, facts, new(request, includeContent), new(response, includeContent)), policy);
-            fragments.Add(OtlpJsonSpanEncoder.Encode(
+            fragments.Add(SpanEnvelopes.Encode(
+                encoding,
                 Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                 ref generation,
                 !includeContent));
@@ -124,7 +128,8 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 ProviderAttempt attempt = attempts[i];
                 var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
                 SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
-                fragments.Add(OtlpJsonSpanEncoder.Encode(
+                fragments.Add(SpanEnvelopes.Encode(
+                    encoding,
                     Header(SpanId.CreateRandom(), _generationId, "attempt " + attempt.Provider, SpanKind.Client,
                         UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
                     ref attributes,
@@ -165,5 +170,5 @@ internal sealed class SpanTree<TRequest, TResponse>(
             ? string.IsNullOrEmpty(context.Model) ? context.Operation : context.Operation + " " + context.Model
             : context.Trace.GenerationName;
 
-    private readonly record struct VariantKey(bool IncludeContent, ContentFormat Format, int MaxLength);
+    private readonly record struct VariantKey(SpanEncoding Encoding, bool IncludeContent, ContentFormat Format, int MaxLength);
 }

@@ -242,6 +242,115 @@ public class AllocationTests
     }
 
     [Fact]
+    public void GeneratedStyleSourceEncodesToProtobufWithoutAllocating()
+    {
+        SpanHeader header = NewHeader();
+        GenerationAttributes attributes = NewGenerationAttributes();
+        var firstToken = new SpanEvent("gen_ai.first_token", 1_700_000_000_300_000_000);
+        firstToken.Attributes.Add(new SpanAttribute("gen_ai.latency_ms", 300L));
+        List<SpanEvent> events = [firstToken];
+        List<SpanLink> links = [new SpanLink(TraceId.FromString("other"), SpanId.FromString("other")) { TraceState = "a=b" }];
+
+        // The same source really writes its 27 attributes into the protobuf span.
+        SpanFragment check = OtlpProtobufSpanEncoder.Encode(header, ref attributes, contentWithheld: false, events, links);
+        try
+        {
+            var body = new ArrayBufferWriter<byte>();
+            new OtlpProtobufEnvelope(new OtlpResource("alloc-test")).Write(body, [check]);
+            OtlpBroadcast.Testing.ReceivedSpan span = Assert.Single(OtlpBroadcast.Testing.OtlpProtobufTraceDecoder.Decode(body.WrittenSpan).Spans);
+            Assert.Equal(27, span.Attributes.Count);
+            Assert.Equal(4, span["gen_ai.response.finish_reasons"].AsArray().Count);
+            Assert.Single(span.Events);
+        }
+        finally
+        {
+            check.Release();
+        }
+
+        for (int i = 0; i < WarmUp; i++)
+        {
+            OtlpProtobufSpanEncoder.Encode(header, ref attributes, contentWithheld: false, events, links).Release();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Iterations; i++)
+        {
+            OtlpProtobufSpanEncoder.Encode(header, ref attributes, contentWithheld: false, events, links).Release();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, Describe(allocated));
+    }
+
+    [Fact]
+    public void ModelWithALargeValueEncodesToProtobufWithoutAllocating()
+    {
+        // A 20 kB prompt makes every enclosing length a multi-byte varint, so the length patching moves bytes.
+        OtlpSpan span = new OtlpSpan(TraceId.FromString("model"), SpanId.FromString("model"), "chat gpt-4o")
+        {
+            StartTimeUnixNano = 1_700_000_000_000_000_000,
+            EndTimeUnixNano = 1_700_000_001_000_000_000,
+            Status = SpanStatus.Error("rate limited"),
+        }
+            .With("gen_ai.response.finish_reasons", AttributeValue.FromArray("stop", "length"))
+            .With("trace.metadata", AttributeValue.FromKeyValueList(new SpanAttribute("environment", "prod"), new SpanAttribute("n", 1L)))
+            .With("gen_ai.prompt", new string('é', 10_000));
+
+        for (int i = 0; i < WarmUp; i++)
+        {
+            OtlpProtobufSpanEncoder.Encode(span).Release();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Iterations; i++)
+        {
+            OtlpProtobufSpanEncoder.Encode(span).Release();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, Describe(allocated));
+    }
+
+    [Fact]
+    public void ProtobufEnvelopeWriteIntoAReusedBufferDoesNotAllocate()
+    {
+        var envelope = new OtlpProtobufEnvelope(new OtlpResource("alloc-test"));
+        var fragments = new List<SpanFragment>();
+        for (int i = 0; i < 3; i++)
+        {
+            fragments.Add(OtlpProtobufSpanEncoder.Encode(NewSpan("span-" + i)));
+        }
+
+        try
+        {
+            var output = new ArrayBufferWriter<byte>(64 * 1024);
+            for (int i = 0; i < WarmUp; i++)
+            {
+                output.ResetWrittenCount();
+                envelope.Write(output, fragments);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Iterations; i++)
+            {
+                output.ResetWrittenCount();
+                envelope.Write(output, fragments);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, Describe(allocated));
+            Assert.Equal(envelope.MeasureBody(fragments), output.WrittenCount);
+        }
+        finally
+        {
+            foreach (SpanFragment fragment in fragments)
+            {
+                fragment.Release();
+            }
+        }
+    }
+
+    [Fact]
     public void TheCounterSeesAllocations()
     {
         // Guards the method itself: if the counter could not see an allocation, the tests above would prove nothing.

@@ -43,12 +43,22 @@ public class EnvironmentDestinationTests
     }
 
     [Fact]
-    public void ProtobufFromTheEnvironmentIsAClearErrorUntilSupported()
+    public void HttpProtobufFromTheEnvironmentSelectsProtobuf()
+    {
+        OtlpDestination destination = OtlpDestination.FromEnvironment("env", Variables(
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:4318/v1/traces"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")));
+        Assert.Equal(OtlpProtocol.HttpProtobuf, destination.Protocol);
+        Assert.Equal(SpanEncoding.Protobuf, destination.Encoding);
+    }
+
+    [Fact]
+    public void GrpcFromTheEnvironmentIsAClearError()
     {
         var error = Assert.Throws<OtlpConfigurationException>(() => OtlpDestination.FromEnvironment("env", Variables(
             ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:4318/v1/traces"),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"))));
-        Assert.Contains("http/protobuf is not supported yet", error.Message, StringComparison.Ordinal);
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"))));
+        Assert.Contains("grpc is not supported", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

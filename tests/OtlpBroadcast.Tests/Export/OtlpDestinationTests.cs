@@ -84,14 +84,22 @@ public class OtlpDestinationTests
         Assert.Throws<OtlpConfigurationException>(() => OtlpDestination.Create(options));
     }
 
-    [Theory]
-    [InlineData(OtlpProtocol.HttpProtobuf, "http/protobuf is not supported yet")]
-    [InlineData(OtlpProtocol.Grpc, "grpc is not supported yet")]
-    public void RefusesProtocolsNotYetSupported(OtlpProtocol protocol, string expected)
+    [Fact]
+    public void RefusesGrpcWithAClearMessage()
     {
         var error = Assert.Throws<OtlpConfigurationException>(
-            () => OtlpDestination.Create(new OtlpDestinationOptions { Endpoint = "https://h/v1/traces", Protocol = protocol }));
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+            () => OtlpDestination.Create(new OtlpDestinationOptions { Endpoint = "https://h/v1/traces", Protocol = OtlpProtocol.Grpc }));
+        Assert.Contains("grpc is not supported; use http/json or http/protobuf", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(OtlpProtocol.HttpJson, SpanEncoding.Json)]
+    [InlineData(OtlpProtocol.HttpProtobuf, SpanEncoding.Protobuf)]
+    public void TheProtocolDecidesTheEncodingPerDestination(OtlpProtocol protocol, SpanEncoding expected)
+    {
+        OtlpDestination destination = OtlpDestination.Create(new OtlpDestinationOptions { Endpoint = "https://h/v1/traces", Protocol = protocol });
+        Assert.Equal(protocol, destination.Protocol);
+        Assert.Equal(expected, destination.Encoding);
     }
 
     [Theory]
@@ -138,7 +146,7 @@ public class OtlpDestinationTests
     {
         OtlpDestination destination = OtlpDestination.Create("axiom", "https://api.axiom.co/v1/traces", $"{{\"Authorization\":\"Bearer {Secret}\"}}", privacyMode: true);
         string text = destination.ToString();
-        Assert.Equal("axiom -> https://api.axiom.co/v1/traces (headers: Authorization: ***; privacy mode: on; enabled)", text);
+        Assert.Equal("axiom -> https://api.axiom.co/v1/traces (http/json; headers: Authorization: ***; privacy mode: on; enabled)", text);
         Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
     }
 }

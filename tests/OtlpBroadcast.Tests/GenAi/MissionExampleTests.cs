@@ -77,3 +77,32 @@ public class MissionExampleTests
         Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
     }
 }
+
+public class MissionExampleProtobufTests
+{
+    [Fact]
+    public async Task AProtobufDestinationReceivesTheSameTreeAsAJsonDestination()
+    {
+        await using OtlpTestReceiver jsonReceiver = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver protobufReceiver = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions protobuf = Options(protobufReceiver, "protobuf");
+        protobuf.Protocol = OtlpBroadcast.Configuration.OtlpProtocol.HttpProtobuf;
+        await using DestinationRegistry registry = await RegistryAsync(Options(jsonReceiver, "json"), protobuf);
+        var broadcaster = new GenerationBroadcaster(registry);
+
+        GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(MissionRequest(), provider: "openai");
+        recording.CompleteChat(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal("application/x-protobuf", Assert.Single(protobufReceiver.Requests).ContentType);
+        Assert.Equal(2, protobufReceiver.Spans.Count);
+        foreach (ReceivedSpan json in jsonReceiver.Spans)
+        {
+            ReceivedSpan proto = protobufReceiver.Spans.Single(s => s.SpanId == json.SpanId);
+            Assert.Equal((json.Name, json.ParentSpanId, json.TraceId), (proto.Name, proto.ParentSpanId, proto.TraceId));
+            Assert.Equal(json.Attributes.Select(a => (a.Key, a.Value.ToString())), proto.Attributes.Select(a => (a.Key, a.Value.ToString())));
+        }
+
+        Assert.All(registry.List(), d => Assert.Equal(0, d.Statistics.DroppedTotal));
+    }
+}

@@ -77,8 +77,21 @@ public class OtlpTestReceiverTransportTests
         Assert.Empty(receiver.Spans);
     }
 
+    [Fact]
+    public async Task JsonSentAsProtobufIsA400NamingTheProblem()
+    {
+        await using var receiver = await OtlpTestReceiver.StartAsync();
+        using var client = ReceiverClient.Create();
+
+        using var response = await client.PostJsonAsync(receiver, OtlpSamples.OneSpan(), "application/x-protobuf");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull(Assert.Single(receiver.Requests).DecodeError);
+        Assert.Empty(receiver.Spans);
+    }
+
     [Theory]
-    [InlineData("application/x-protobuf")]
+    [InlineData("application/grpc")]
     [InlineData("text/plain")]
     public async Task AnswersOtherMediaTypesWith415(string contentType)
     {

@@ -1,0 +1,59 @@
+using System.Buffers;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// Encodes spans into <see cref="SpanFragment"/>s of OTLP protobuf: each fragment holds one <c>Span</c> message
+/// (without tag or length; <see cref="OtlpProtobufEnvelope"/> frames it). Reuses one buffer per thread, so a
+/// warmed-up encoding allocates nothing.
+/// </summary>
+public static class OtlpProtobufSpanEncoder
+{
+    [ThreadStatic]
+    private static ProtobufBuffer? t_buffer;
+
+    /// <summary>Encodes a span model.</summary>
+    /// <param name="span">The span.</param>
+    /// <param name="includeContent">False for destinations in privacy mode: attributes marked as content are left
+    /// out and the fragment is marked <see cref="SpanFragment.ContentWithheld"/>.</param>
+    public static SpanFragment Encode(OtlpSpan span, bool includeContent = true)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        var attributes = new SpanAttributeList(span.Attributes, includeContent);
+        return Encode(SpanHeader.From(span), ref attributes, contentWithheld: !includeContent, span.Events, span.Links);
+    }
+
+    /// <summary>Encodes a span whose attributes come from <paramref name="attributes"/>.</summary>
+    /// <param name="header">Ids, name, kind, times and status.</param>
+    /// <param name="attributes">The attribute writer (typically generated code).</param>
+    /// <param name="contentWithheld">Recorded on the fragment: whether sensitive content was left out.</param>
+    /// <param name="events">Optional events.</param>
+    /// <param name="links">Optional links.</param>
+    public static SpanFragment Encode<TAttributes>(
+        in SpanHeader header,
+        ref TAttributes attributes,
+        bool contentWithheld,
+        IReadOnlyList<SpanEvent>? events = null,
+        IReadOnlyList<SpanLink>? links = null)
+        where TAttributes : struct, IAttributeSource
+    {
+        ProtobufBuffer buffer = t_buffer ??= new ProtobufBuffer();
+        buffer.Clear();
+        try
+        {
+            OtlpProtobufSpanWriter.Write(buffer, in header, ref attributes, events, links);
+
+            // Copy into an array of about the span's size, as the JSON encoder does: fragments wait in queues, and
+            // the thread's buffer grows in large steps.
+            ReadOnlySpan<byte> encoded = buffer.WrittenSpan;
+            byte[] exact = ArrayPool<byte>.Shared.Rent(encoded.Length);
+            encoded.CopyTo(exact);
+            return SpanFragment.Create(exact, encoded.Length, SpanEncoding.Protobuf, contentWithheld);
+        }
+        finally
+        {
+            // A half-written span must not leak into the next encoding on this thread.
+            buffer.Clear();
+        }
+    }
+}

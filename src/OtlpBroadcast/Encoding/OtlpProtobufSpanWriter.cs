@@ -1,0 +1,188 @@
+using System.Buffers;
+using F = OtlpBroadcast.OtlpProtobufFields;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// Writes one OTLP protobuf <c>Span</c> message (its fields, without an enclosing tag or length): ids as raw bytes,
+/// times as <c>fixed64</c>, <c>flags</c> as <c>fixed32</c>, fields in field-number order, zero scalars omitted as in
+/// proto3. Attributes come from the same <see cref="IAttributeSource"/> writers as the JSON encoding.
+/// </summary>
+public static class OtlpProtobufSpanWriter
+{
+    [ThreadStatic]
+    private static ProtobufBuffer? t_scratch;
+
+    /// <summary>Writes a span model to <paramref name="output"/>.</summary>
+    /// <param name="output">Where the bytes go.</param>
+    /// <param name="span">The span.</param>
+    /// <param name="includeContent">False to leave out attributes marked as content.</param>
+    public static void Write(IBufferWriter<byte> output, OtlpSpan span, bool includeContent = true)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        var attributes = new SpanAttributeList(span.Attributes, includeContent);
+        Write(output, SpanHeader.From(span), ref attributes, span.Events, span.Links);
+    }
+
+    /// <summary>Writes a span whose attributes come from <paramref name="attributes"/> (typically generated code).</summary>
+    public static void Write<TAttributes>(
+        IBufferWriter<byte> output,
+        in SpanHeader header,
+        ref TAttributes attributes,
+        IReadOnlyList<SpanEvent>? events = null,
+        IReadOnlyList<SpanLink>? links = null)
+        where TAttributes : struct, IAttributeSource
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ProtobufBuffer buffer = t_scratch ??= new ProtobufBuffer();
+        buffer.Clear();
+        try
+        {
+            Write(buffer, in header, ref attributes, events, links);
+            output.Write(buffer.WrittenSpan);
+        }
+        finally
+        {
+            buffer.Clear();
+        }
+    }
+
+    internal static void Write<TAttributes>(
+        ProtobufBuffer buffer,
+        in SpanHeader header,
+        ref TAttributes attributes,
+        IReadOnlyList<SpanEvent>? events,
+        IReadOnlyList<SpanLink>? links)
+        where TAttributes : struct, IAttributeSource
+    {
+        if (!header.TraceId.IsValid || !header.SpanId.IsValid)
+        {
+            throw new ArgumentException("A span needs valid (non-zero) trace and span ids.", nameof(header));
+        }
+
+        WriteTraceId(buffer, F.SpanTraceId, header.TraceId);
+        WriteSpanId(buffer, F.SpanSpanId, header.SpanId);
+        if (!string.IsNullOrEmpty(header.TraceState))
+        {
+            buffer.WriteStringField(F.SpanTraceState, header.TraceState);
+        }
+
+        if (header.ParentSpanId.IsValid)
+        {
+            WriteSpanId(buffer, F.SpanParentSpanId, header.ParentSpanId);
+        }
+
+        buffer.WriteStringField(F.SpanName, header.Name);
+        if (header.Kind != SpanKind.Unspecified)
+        {
+            buffer.WriteVarintField(F.SpanKind, (ulong)(int)header.Kind);
+        }
+
+        WriteNanos(buffer, F.SpanStartTime, header.StartTimeUnixNano);
+        WriteNanos(buffer, F.SpanEndTime, header.EndTimeUnixNano);
+
+        var sink = new OtlpProtobufAttributeSink(buffer, F.SpanAttributes);
+        attributes.WriteTo(ref sink);
+        if (buffer.Depth != 0)
+        {
+            throw new InvalidOperationException("An attribute writer left an array or key-value list open.");
+        }
+
+        if (header.DroppedAttributesCount != 0)
+        {
+            buffer.WriteVarintField(F.SpanDroppedAttributesCount, header.DroppedAttributesCount);
+        }
+
+        if (events is { Count: > 0 })
+        {
+            // Indexing, not foreach: foreach over an IReadOnlyList boxes the enumerator.
+            for (int i = 0; i < events.Count; i++)
+            {
+                WriteEvent(buffer, events[i]);
+            }
+        }
+
+        if (links is { Count: > 0 })
+        {
+            for (int i = 0; i < links.Count; i++)
+            {
+                WriteLink(buffer, links[i]);
+            }
+        }
+
+        buffer.BeginMessage(F.SpanStatus);
+        if (!string.IsNullOrEmpty(header.Status.Message))
+        {
+            buffer.WriteStringField(F.StatusMessage, header.Status.Message);
+        }
+
+        if (header.Status.Code != SpanStatusCode.Unset)
+        {
+            buffer.WriteVarintField(F.StatusCode, (ulong)(int)header.Status.Code);
+        }
+
+        buffer.EndMessage();
+        buffer.WriteFixed32Field(F.SpanFlags, header.Flags | SpanFlags.Sampled);
+    }
+
+    /// <summary>Writes a repeated <c>KeyValue</c> field from a list.</summary>
+    internal static void WriteAttributes(ProtobufBuffer buffer, int field, IReadOnlyList<SpanAttribute> attributes)
+    {
+        var sink = new OtlpProtobufAttributeSink(buffer, field);
+        for (int i = 0; i < attributes.Count; i++)
+        {
+            SpanAttribute attribute = attributes[i];
+            AttributeKeys.Write(ref sink, attribute.Key, attribute.Value);
+        }
+    }
+
+    private static void WriteEvent(ProtobufBuffer buffer, SpanEvent spanEvent)
+    {
+        buffer.BeginMessage(F.SpanEvents);
+        WriteNanos(buffer, F.EventTime, spanEvent.TimeUnixNano);
+        buffer.WriteStringField(F.EventName, spanEvent.Name);
+        WriteAttributes(buffer, F.EventAttributes, spanEvent.Attributes);
+        buffer.EndMessage();
+    }
+
+    private static void WriteLink(ProtobufBuffer buffer, SpanLink link)
+    {
+        buffer.BeginMessage(F.SpanLinks);
+        WriteTraceId(buffer, F.LinkTraceId, link.TraceId);
+        WriteSpanId(buffer, F.LinkSpanId, link.SpanId);
+        if (!string.IsNullOrEmpty(link.TraceState))
+        {
+            buffer.WriteStringField(F.LinkTraceState, link.TraceState);
+        }
+
+        WriteAttributes(buffer, F.LinkAttributes, link.Attributes);
+        if (link.Flags != 0)
+        {
+            buffer.WriteFixed32Field(F.LinkFlags, link.Flags);
+        }
+
+        buffer.EndMessage();
+    }
+
+    private static void WriteTraceId(ProtobufBuffer buffer, int field, TraceId id)
+    {
+        Span<byte> bytes = stackalloc byte[TraceId.ByteLength];
+        id.CopyTo(bytes);
+        buffer.WriteBytesField(field, bytes);
+    }
+
+    private static void WriteSpanId(ProtobufBuffer buffer, int field, SpanId id)
+    {
+        Span<byte> bytes = stackalloc byte[SpanId.ByteLength];
+        id.CopyTo(bytes);
+        buffer.WriteBytesField(field, bytes);
+    }
+
+    private static void WriteNanos(ProtobufBuffer buffer, int field, long nanos)
+    {
+        if (nanos != 0)
+        {
+            buffer.WriteFixed64Field(field, (ulong)nanos);
+        }
+    }
+}
