@@ -23,6 +23,21 @@ public sealed class GenerationBroadcaster
         TimeProvider = timeProvider ?? TimeProvider.System;
     }
 
+    /// <summary>The name of the <see cref="ActivitySource"/> the broadcaster reports spans to when
+    /// <see cref="EmitActivities"/> is on.</summary>
+    public const string ActivitySourceName = "OtlpBroadcast";
+
+    internal static readonly ActivitySource Source = new(ActivitySourceName, SdkInfo.Version);
+
+    /// <summary>
+    /// Also report each generation's spans as <see cref="Activity"/> objects of the source
+    /// <see cref="ActivitySourceName"/>, so in-process <see cref="ActivityListener"/>s (an OpenTelemetry SDK, a
+    /// test) see them. Off by default: a host that already exports its activities would otherwise send them twice.
+    /// The activities carry the same trace id, names, kinds, times, parents' ids, status and attributes (never
+    /// content); their own span ids are new, since <see cref="Activity"/> chooses them.
+    /// </summary>
+    public bool EmitActivities { get; set; }
+
     /// <summary>Where generations go.</summary>
     public DestinationRegistry Destinations { get; }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OtlpBroadcast.Export;
 
 namespace OtlpBroadcast;
@@ -82,6 +83,65 @@ internal sealed class SpanTree<TRequest, TResponse>(
 
             broadcaster.Counted(truncated, identityAttributes.MetadataCut);
         }
+
+        if (broadcaster.EmitActivities && GenerationBroadcaster.Source.HasListeners())
+        {
+            ReportActivities(identityAttributes);
+        }
+    }
+
+    /// <summary>The same tree as <see cref="Activity"/> objects, without content, for in-process listeners.</summary>
+    private void ReportActivities(RequestIdentity identityAttributes)
+    {
+        bool failed = facts.ErrorType is not null;
+        Span<byte> bytes = stackalloc byte[TraceId.ByteLength];
+        identity.TraceId.CopyTo(bytes);
+        ActivityTraceId traceId = ActivityTraceId.CreateFromBytes(bytes);
+        ActivitySpanId parentSpan = default;
+        if (identity.ParentSpanId.IsValid)
+        {
+            identity.ParentSpanId.CopyTo(bytes[..SpanId.ByteLength]);
+            parentSpan = ActivitySpanId.CreateFromBytes(bytes[..SpanId.ByteLength]);
+        }
+
+        var parent = new ActivityContext(traceId, parentSpan, ActivityTraceFlags.Recorded, isRemote: identity.ParentSpanId.IsValid);
+        Activity? root = Report(RootName(), ActivityKind.Server, parent, start, end, new TraceSpanAttributes(identityAttributes, failed, intermediate: false), facts.ErrorType);
+        if (root is null)
+        {
+            return;
+        }
+
+        ActivityContext generationParent = root.Context;
+        if (_intermediateId.IsValid)
+        {
+            generationParent = Report(context.Trace!.SpanName!, ActivityKind.Internal, root.Context, start, end,
+                new TraceSpanAttributes(identityAttributes, failed, intermediate: true), facts.ErrorType)?.Context ?? root.Context;
+        }
+
+        Activity? generation = Report(GenerationName(), ActivityKind.Client, generationParent, start, end,
+            new GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>(
+                identityAttributes, facts, new(request, includeContent: false), new(response, includeContent: false)), facts.ErrorType);
+        for (int i = 0; generation is not null && i < attempts.Length; i++)
+        {
+            Report("attempt " + attempts[i].Provider, ActivityKind.Client, generation.Context, attempts[i].Start, attempts[i].End,
+                new AttemptSpanAttributes(attempts[i], i + 1), attempts[i].ErrorType);
+        }
+    }
+
+    private static Activity? Report<TSource>(string name, ActivityKind kind, ActivityContext parent, DateTimeOffset from, DateTimeOffset to, TSource attributes, string? error)
+        where TSource : struct, IAttributeSource
+    {
+        Activity? activity = GenerationBroadcaster.Source.StartActivity(name, kind, parent, tags: null, links: null, startTime: from);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        ActivityTags.Write(activity, attributes);
+        activity.SetStatus(error is null ? ActivityStatusCode.Ok : ActivityStatusCode.Error, error);
+        activity.SetEndTime(to.UtcDateTime);
+        activity.Stop();
+        return activity;
     }
 
     private SpanFragment[] Encode(SpanEncoding encoding, bool includeContent, ContentPolicy policy, RequestIdentity identityAttributes)
