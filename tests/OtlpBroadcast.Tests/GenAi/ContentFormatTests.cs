@@ -6,6 +6,7 @@ using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
 namespace OtlpBroadcast.Tests.GenAi;
 
 /// <summary>The content keys of each <see cref="ContentFormat"/>, and one encoding per variant.</summary>
+[Collection(BroadcastCollection.Name)]
 public class ContentFormatTests
 {
     private static readonly string[] ConventionKeys = ["gen_ai.input.messages", "gen_ai.output.messages"];

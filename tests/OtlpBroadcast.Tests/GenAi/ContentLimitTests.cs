@@ -10,6 +10,7 @@ namespace OtlpBroadcast.Tests.GenAi;
 /// A destination's <see cref="BroadcastSettings.MaxContentLength"/> and the 128-character limit of <c>user.id</c> and
 /// <c>session.id</c>: long values are truncated (the span is still sent), never rejected.
 /// </summary>
+[Collection(BroadcastCollection.Name)]
 public class ContentLimitTests
 {
     private const int Limit = 1_000;

@@ -7,6 +7,7 @@ using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
 namespace OtlpBroadcast.Tests.GenAi;
 
 /// <summary>A failing or hanging destination costs the others nothing, and the caller never waits for it.</summary>
+[Collection(BroadcastCollection.Name)]
 public class FailingDestinationTests
 {
     private const int Generations = 20;

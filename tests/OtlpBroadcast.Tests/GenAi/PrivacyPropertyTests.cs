@@ -11,6 +11,7 @@ namespace OtlpBroadcast.Tests.GenAi;
 /// no canary reaches a privacy-mode destination in any byte, on the success, error and streaming paths, while a
 /// destination without privacy mode receives every one of them.
 /// </summary>
+[Collection(BroadcastCollection.Name)]
 public class PrivacyPropertyTests
 {
     private const int Iterations = 40;

@@ -7,6 +7,7 @@ using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
 namespace OtlpBroadcast.Tests.GenAi;
 
 /// <summary>A recording never throws into the caller, completes once, and lets go of the caller's objects.</summary>
+[Collection(BroadcastCollection.Name)]
 public class RecordingRobustnessTests
 {
     [Fact]

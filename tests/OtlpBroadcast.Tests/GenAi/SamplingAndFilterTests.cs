@@ -6,6 +6,7 @@ using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
 namespace OtlpBroadcast.Tests.GenAi;
 
 /// <summary>Which generations reach a destination: sampling by trace id, <c>IncludeModels</c>, <c>Filter</c>.</summary>
+[Collection(BroadcastCollection.Name)]
 public class SamplingAndFilterTests
 {
     private const int Traces = 200;

@@ -7,6 +7,7 @@ using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
 namespace OtlpBroadcast.Tests.GenAi;
 
 /// <summary>Streamed calls: chunks become the output message, the final chunk gives usage and cost.</summary>
+[Collection(BroadcastCollection.Name)]
 public class StreamingTests
 {
     private static readonly ChatUsage FinalUsage = new()

@@ -7,6 +7,7 @@ using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
 namespace OtlpBroadcast.Tests.GenAi;
 
 /// <summary>The span tree of requests: shared traces, the intermediate span, parents given or ambient, default names.</summary>
+[Collection(BroadcastCollection.Name)]
 public class TraceShapeTests
 {
     private const uint HasIsRemote = 0x100;
