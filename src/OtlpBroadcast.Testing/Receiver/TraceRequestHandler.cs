@@ -38,6 +38,10 @@ internal sealed class TraceRequestHandler(
         catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
         {
             log.Record(draft with { ClientAborted = !stopping.IsCancellationRequested });
+
+            // Recorded as not answered, so it must not be: returning normally would let Kestrel send an empty 200,
+            // and the client would count spans the receiver never stored as exported.
+            context.Abort();
             return;
         }
 

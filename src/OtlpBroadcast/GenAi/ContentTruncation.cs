@@ -7,7 +7,8 @@ namespace OtlpBroadcast;
 /// <summary>
 /// Cuts content to a length limit without breaking it: JSON content (messages) stays valid JSON of the same shape,
 /// with long strings shortened and trailing elements left out; other text is cut at a character boundary. A cut is
-/// marked with an ellipsis (…) at the end of the last string that was shortened.
+/// marked with an ellipsis (…) at the end of the last string that was shortened. The result never has more characters
+/// than the limit: JSON whose outer structure alone does not fit is cut as plain text.
 /// </summary>
 public static class ContentTruncation
 {
@@ -43,8 +44,8 @@ public static class ContentTruncation
         return trimmed.Length > 0 && (trimmed[0] == '[' || trimmed[0] == '{');
     }
 
-    /// <summary>Copies the JSON token by token, spending a character budget on string contents; once it is spent,
-    /// the open arrays and objects are closed.</summary>
+    /// <summary>Cuts JSON to at most <paramref name="maxLength"/> characters; false when it is not valid JSON or when
+    /// not even its outer structure fits.</summary>
     private static bool TryTruncateJson(string text, int maxLength, out string result)
     {
         result = text;
@@ -54,11 +55,46 @@ public static class ContentTruncation
             return false;
         }
 
-        var output = new ArrayBufferWriter<byte>(Math.Min(utf8.Length, maxLength * 4) + 64);
+        result = CopyWithinBudget(utf8, maxLength);
+        if (result.Length <= maxLength)
+        {
+            return true;
+        }
+
+        // The budget counts characters as they are read, but the writer's escapes (\", \n, \u0001, and \uXXXX\uXXXX
+        // for every character outside the BMP) and a property closed early with null take more room: find, by
+        // bisection, a smaller budget whose copy fits. A budget of 1 gives "[]" or "{}", so any limit of 2 or more
+        // ends with valid JSON.
+        string? fitting = null;
+        int low = 0;
+        int high = maxLength;
+        while (high - low > 1)
+        {
+            int middle = low + ((high - low) / 2);
+            string copy = CopyWithinBudget(utf8, middle);
+            if (copy.Length <= maxLength)
+            {
+                fitting = copy;
+                low = middle;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        result = fitting ?? text;
+        return fitting is not null;
+    }
+
+    /// <summary>Copies the JSON token by token, spending a character budget on string contents; once it is spent,
+    /// the open arrays and objects are closed.</summary>
+    private static string CopyWithinBudget(byte[] utf8, int budget)
+    {
+        var output = new ArrayBufferWriter<byte>(Math.Min(utf8.Length, budget * 4) + 64);
         using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
         {
             // The structure (brackets, keys, numbers) costs characters too; keep a reserve for closing brackets.
-            int budget = maxLength;
             int depth = 0;
             bool exhausted = false;
             bool pendingProperty = false;
@@ -147,8 +183,7 @@ public static class ContentTruncation
             }
         }
 
-        result = Encoding.UTF8.GetString(output.WrittenSpan);
-        return true;
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     private static bool IsValidJson(byte[] utf8)

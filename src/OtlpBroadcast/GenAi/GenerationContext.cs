@@ -15,10 +15,12 @@ public sealed class GenerationContext
     /// <summary>The provider (<c>gen_ai.provider.name</c>: <c>openai</c>, <c>anthropic</c>, …), when known up front.</summary>
     public string? Provider { get; set; }
 
-    /// <summary>The end user (<c>user.id</c>, at most 128 characters).</summary>
+    /// <summary>The end user (<c>user.id</c>, at most 128 characters: a longer id is truncated to 127 characters and
+    /// an ellipsis, and counted in <see cref="BroadcasterStatistics.TruncatedValues"/>; the generation is never
+    /// rejected for it).</summary>
     public string? User { get; set; }
 
-    /// <summary>The session (<c>session.id</c>, at most 128 characters).</summary>
+    /// <summary>The session (<c>session.id</c>, at most 128 characters, truncated like <see cref="User"/>).</summary>
     public string? SessionId { get; set; }
 
     /// <summary>A name for the caller's API key, for destination filters (never sent).</summary>

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using OtlpBroadcast.Export;
+using OtlpBroadcast.OpenAi;
+using OtlpBroadcast.Testing;
+using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
+
+namespace OtlpBroadcast.Tests.GenAi;
+
+/// <summary>
+/// A destination's <see cref="BroadcastSettings.MaxContentLength"/> and the 128-character limit of <c>user.id</c> and
+/// <c>session.id</c>: long values are truncated (the span is still sent), never rejected.
+/// </summary>
+[Collection(BroadcastCollection.Name)]
+public class ContentLimitTests
+{
+    private const int Limit = 1_000;
+
+    [Fact]
+    public async Task LongContentIsCutToTheLimitAsValidJsonEndingWithAnEllipsisAndCounted()
+    {
+        await using OtlpTestReceiver limited = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver unlimited = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions limitedOptions = Options(limited, "limited");
+        limitedOptions.Broadcast.MaxContentLength = Limit;
+        OtlpDestinationOptions unlimitedOptions = Options(unlimited, "unlimited");
+        unlimitedOptions.Broadcast.MaxContentLength = 0;
+        await using DestinationRegistry registry = await RegistryAsync(limitedOptions, unlimitedOptions);
+        var broadcaster = new GenerationBroadcaster(registry);
+        string prompt = "P" + new string('p', 100_000);
+        string answer = "A" + new string('a', 100_000);
+        ChatCompletionRequest request = MissionRequest();
+        request.Messages = [new ChatMessage { Role = "system", Content = "Be brief." }, new ChatMessage { Role = "user", Content = prompt }];
+
+        broadcaster.StartChat(request).CompleteChat(Response(answer));
+        Assert.True(await registry.FlushAsync(Patience));
+
+        ReceivedSpan generation = limited.Spans.Single(s => s.Name == "Generate Response");
+        string input = generation["gen_ai.input.messages"].AsString();
+        string output = generation["gen_ai.output.messages"].AsString();
+        Assert.InRange(input.Length, Limit / 2, Limit);
+        Assert.InRange(output.Length, Limit / 2, Limit);
+        AssertCutJson(input, "Pppp");
+        AssertCutJson(output, "Aaaa");
+        using (JsonDocument messages = JsonDocument.Parse(input))
+        {
+            Assert.Equal("Be brief.", messages.RootElement[0].GetProperty("content").GetString());
+            Assert.Equal("user", messages.RootElement[1].GetProperty("role").GetString());
+        }
+
+        // The two cut values, counted once for the variant that cut them.
+        Assert.Equal(2, broadcaster.GetStatistics().TruncatedValues);
+
+        // A destination without a limit gets everything.
+        ReceivedSpan whole = unlimited.Spans.Single(s => s.Name == "Generate Response");
+        Assert.Contains(prompt, whole["gen_ai.input.messages"].AsString(), StringComparison.Ordinal);
+        Assert.Contains(answer, whole["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ManyMessagesAreCutToTheLimitAsValidJson()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions options = Options(receiver, "limited");
+        options.Broadcast.MaxContentLength = Limit;
+        await using DestinationRegistry registry = await RegistryAsync(options);
+        var broadcaster = new GenerationBroadcaster(registry);
+        ChatCompletionRequest request = MissionRequest();
+        request.Messages = [.. Enumerable.Range(0, 500).Select(i => new ChatMessage
+        {
+            Role = i % 2 == 0 ? "user" : "assistant",
+            Content = $"turn {i}: \"quoted\", 😀, line\nbreak, {new string('t', 200)}",
+            Name = "speaker",
+        })];
+
+        broadcaster.StartChat(request).CompleteChat(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        string input = receiver.Spans.Single(s => s.Name == "Generate Response")["gen_ai.input.messages"].AsString();
+        Assert.True(input.Length <= Limit, $"{input.Length} characters for a limit of {Limit}");
+        using JsonDocument messages = JsonDocument.Parse(input);
+        Assert.InRange(messages.RootElement.GetArrayLength(), 1, 499);
+        Assert.StartsWith("turn 0: \"quoted\"", messages.RootElement[0].GetProperty("content").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, broadcaster.GetStatistics().TruncatedValues);
+    }
+
+    [Fact]
+    public async Task UserAndSessionIdsLongerThan128AreTruncatedTo128NotRejected()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+
+        // No content limit: the identity limit holds on its own.
+        OtlpDestinationOptions options = Options(receiver, "local");
+        options.Broadcast.MaxContentLength = 0;
+        await using DestinationRegistry registry = await RegistryAsync(options);
+        var broadcaster = new GenerationBroadcaster(registry);
+        ChatCompletionRequest request = MissionRequest();
+        request.User = "u" + new string('1', 300);
+        request.SessionId = "s" + new string('2', 129);
+
+        broadcaster.StartChat(request).CompleteChat(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal(2, receiver.Spans.Count);
+        foreach (ReceivedSpan span in receiver.Spans)
+        {
+            string user = span["user.id"].AsString();
+            string session = span["session.id"].AsString();
+            Assert.Equal(128, user.Length);
+            Assert.Equal(128, session.Length);
+            Assert.Equal(request.User[..127] + "…", user);
+            Assert.Equal(request.SessionId[..127] + "…", session);
+        }
+
+        // Two values on each of the two spans that carry them.
+        Assert.Equal(4, broadcaster.GetStatistics().TruncatedValues);
+    }
+
+    [Fact]
+    public async Task IdsOfExactly128AreKept()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
+        var broadcaster = new GenerationBroadcaster(registry);
+        ChatCompletionRequest request = MissionRequest();
+        request.User = new string('u', 128);
+        request.SessionId = new string('s', 128);
+
+        broadcaster.StartChat(request).CompleteChat(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.All(receiver.Spans, span => Assert.Equal(request.User, span["user.id"].AsString()));
+        Assert.All(receiver.Spans, span => Assert.Equal(request.SessionId, span["session.id"].AsString()));
+        Assert.Equal(0, broadcaster.GetStatistics().TruncatedValues);
+    }
+
+    private static void AssertCutJson(string value, string expectedStart)
+    {
+        using JsonDocument document = JsonDocument.Parse(value);
+        string? last = ContentTruncationTests.LastString(document.RootElement);
+        Assert.NotNull(last);
+        Assert.StartsWith(expectedStart, last, StringComparison.Ordinal);
+        Assert.EndsWith("…", last, StringComparison.Ordinal);
+    }
+}
