@@ -212,6 +212,20 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnUnreadableTraceEntryIsIgnoredAndTheCallStillSucceeds()
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        var options = new ChatOptions { AdditionalProperties = new AdditionalPropertiesDictionary { ["trace"] = "{not json" } };
+
+        ChatResponse response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], options);
+
+        Assert.Equal("ok", response.Text);
+        (ReceivedSpan root, _) = await Trace(_full);
+        Assert.Equal("chat request", root.Name);
+    }
+
+    [Fact]
     public async Task AnExceptionFromTheInnerClientIsRecordedAsAnErrorAndRethrownUnchanged()
     {
         var failure = new InvalidOperationException("upstream exploded");
