@@ -33,7 +33,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     {
         // Materialised once: the inner client and the recording must see the same messages.
         IList<AiChatMessage> list = messages as IList<AiChatMessage> ?? [.. messages];
-        GenerationRecording<ChatCompletionRequest>? recording = Start(list, options, stream: false);
+        GenerationRecording<ChatClientRequest>? recording = Start(list, options, stream: false);
         ChatResponse response;
         try
         {
@@ -58,7 +58,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         IEnumerable<AiChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         IList<AiChatMessage> list = messages as IList<AiChatMessage> ?? [.. messages];
-        GenerationRecording<ChatCompletionRequest>? recording = Start(list, options, stream: true);
+        GenerationRecording<ChatClientRequest>? recording = Start(list, options, stream: true);
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {
@@ -82,7 +82,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 }
                 catch (Exception exception)
                 {
-                    recording?.Fail(exception);
+                    stream.Fail(recording, exception);
                     throw;
                 }
 
@@ -105,7 +105,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 GenerationCost cost = stream.Usage is { } usage && _options.Cost is { } price
                     ? SafeCost(price, stream.Model ?? ModelOf(options), usage)
                     : default;
-                recording.CompleteStream(stream.ResponseId, stream.Model, stream.FinishReason, ToUsage(stream.Usage), cost);
+                recording.Complete(stream.ToResponse(), cost);
             }
         }
         finally
@@ -115,34 +115,44 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             // The caller stopped reading (or cancelled) before the stream ended: still recorded, as such.
             if (recording is { IsCompleted: false })
             {
-                recording.Fail("cancelled", "the caller stopped reading the stream before it ended");
+                stream.Fail(recording, "cancelled", "the caller stopped reading the stream before it ended");
             }
         }
     }
 
-    private GenerationRecording<ChatCompletionRequest>? Start(IList<AiChatMessage> messages, ChatOptions? options, bool stream)
+    private GenerationRecording<ChatClientRequest>? Start(IList<AiChatMessage> messages, ChatOptions? options, bool stream)
     {
         try
         {
-            var request = new ChatCompletionRequest
+            var request = new ChatClientRequest
             {
-                Model = ModelOf(options) ?? "",
+                Model = ModelOf(options),
                 Messages = InputMessages(messages, options?.Instructions),
+                Tools = options?.Tools is { Count: > 0 } tools
+                    ? [.. tools.Select(t => new ChatToolDefinition { Name = t.Name, Description = t.Description })]
+                    : null,
                 Temperature = options?.Temperature,
                 TopP = options?.TopP,
                 TopK = options?.TopK,
                 MaxTokens = options?.MaxOutputTokens,
                 FrequencyPenalty = options?.FrequencyPenalty,
                 PresencePenalty = options?.PresencePenalty,
-                Stop = options?.StopSequences is { Count: > 0 } stop ? [.. stop] : null,
+                StopSequences = options?.StopSequences is { Count: > 0 } stop ? [.. stop] : null,
                 Seed = options?.Seed,
                 Stream = stream,
+                OutputType = options?.ResponseFormat switch
+                {
+                    ChatResponseFormatJson => "json",
+                    ChatResponseFormatText => "text",
+                    _ => null,
+                },
+                ConversationId = options?.ConversationId,
             };
             Uri? server = _metadata?.ProviderUri;
             return _broadcaster.Start(request, new GenerationContext
             {
                 Trace = ChatTraceOptions.ReadTrace(options?.AdditionalProperties),
-                Model = request.Model.Length == 0 ? null : request.Model,
+                Model = request.Model,
                 Provider = _options.ProviderName ?? _metadata?.ProviderName,
                 User = ChatTraceOptions.ReadString(options?.AdditionalProperties, OtlpBroadcastChatClientOptions.UserKey),
                 SessionId = ChatTraceOptions.ReadString(options?.AdditionalProperties, OtlpBroadcastChatClientOptions.SessionIdKey),
@@ -158,16 +168,17 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         }
     }
 
-    private void Complete(GenerationRecording<ChatCompletionRequest> recording, ChatResponse response, ChatOptions? options)
+    private void Complete(GenerationRecording<ChatClientRequest> recording, ChatResponse response, ChatOptions? options)
     {
         try
         {
-            var completion = new StreamedCompletion
+            var completion = new ChatClientResponse
             {
                 Id = response.ResponseId,
                 Model = response.ModelId,
                 FinishReasons = response.FinishReason is { } reason ? [reason.Value] : [],
                 Usage = ToUsage(response.Usage),
+                ConversationId = response.ConversationId,
                 Output = [.. response.Messages.Select(ToMessage)],
             };
             GenerationCost cost = response.Usage is { } usage && _options.Cost is { } price
@@ -241,21 +252,26 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     /// <summary>What a stream says about itself as its updates go by.</summary>
     private sealed class StreamState
     {
+        private readonly System.Text.StringBuilder _text = new();
+
         public string? ResponseId { get; private set; }
 
         public string? Model { get; private set; }
 
         public string? FinishReason { get; private set; }
 
+        public string? ConversationId { get; private set; }
+
         public UsageDetails? Usage { get; private set; }
 
-        public void Observe(GenerationRecording<ChatCompletionRequest> recording, ChatResponseUpdate update)
+        public void Observe(GenerationRecording<ChatClientRequest> recording, ChatResponseUpdate update)
         {
             try
             {
                 ResponseId = update.ResponseId ?? ResponseId;
                 Model = update.ModelId ?? Model;
                 FinishReason = update.FinishReason?.Value ?? FinishReason;
+                ConversationId = update.ConversationId ?? ConversationId;
                 foreach (AIContent content in update.Contents)
                 {
                     if (content is UsageContent usage)
@@ -267,12 +283,48 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 string text = update.Text;
                 if (text.Length > 0)
                 {
-                    recording.AppendOutput(text);
+                    recording.MarkFirstToken();
+                    _text.Append(text);
                 }
             }
             catch (Exception)
             {
                 // An odd update is not worth failing the caller's stream over.
+            }
+        }
+
+        public ChatClientResponse ToResponse() => new()
+        {
+            Id = ResponseId,
+            Model = Model,
+            FinishReasons = FinishReason is null ? [] : [FinishReason],
+            Usage = ToUsage(Usage),
+            ConversationId = ConversationId,
+            Output = _text.Length == 0 ? [] : [new OtlpChatMessage { Role = "assistant", Content = _text.ToString() }],
+        };
+
+        /// <summary>Fails the recording, keeping what was streamed so far as (partial) output.</summary>
+        public void Fail(GenerationRecording<ChatClientRequest>? recording, Exception exception)
+        {
+            if (recording is not null)
+            {
+                KeepPartialOutput(recording);
+                recording.Fail(exception);
+            }
+        }
+
+        /// <inheritdoc cref="Fail(GenerationRecording{ChatClientRequest}?, Exception)"/>
+        public void Fail(GenerationRecording<ChatClientRequest> recording, string errorType, string message)
+        {
+            KeepPartialOutput(recording);
+            recording.Fail(errorType, message);
+        }
+
+        private void KeepPartialOutput(GenerationRecording<ChatClientRequest> recording)
+        {
+            if (_text.Length > 0)
+            {
+                recording.AppendOutput(_text.ToString());
             }
         }
     }

@@ -55,6 +55,9 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
             StopSequences = ["END"],
             Seed = 42,
             Instructions = "Be brief.",
+            ResponseFormat = ChatResponseFormat.Json,
+            ConversationId = "conv-7",
+            Tools = [AIFunctionFactory.CreateDeclaration("get_weather", "Weather for a city", JsonDocument.Parse("{}").RootElement)],
         };
 
         ChatResponse response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hello!")], options);
@@ -67,8 +70,8 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.Equal("chat gpt-4o", generation.Name);
         Assert.Equal(3, generation.Kind);
         Assert.Equal("gpt-4o", generation["gen_ai.request.model"].AsString());
-        Assert.Equal(0.5, generation["gen_ai.request.temperature"].AsDouble(), 3);
-        Assert.Equal(0.9, generation["gen_ai.request.top_p"].AsDouble(), 3);
+        Assert.Equal(0.5, generation["gen_ai.request.temperature"].AsDouble());
+        Assert.Equal(0.9, generation["gen_ai.request.top_p"].AsDouble());
         Assert.Equal(100, generation["gen_ai.request.max_tokens"].AsInt());
         Assert.Equal(["END"], generation["gen_ai.request.stop_sequences"].AsArray().Select(v => v.AsString()));
         Assert.Equal(42, generation["gen_ai.request.seed"].AsInt());
@@ -84,6 +87,11 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.Equal(15, generation["gen_ai.usage.total_tokens"].AsInt());
         Assert.Equal(4, generation["gen_ai.usage.cache_read.input_tokens"].AsInt());
         Assert.Equal(0.012, generation["gen_ai.usage.input_cost"].AsDouble(), 6);
+        Assert.Equal("json", generation["gen_ai.output.type"].AsString());
+        Assert.Equal("conv-7", generation["gen_ai.conversation.id"].AsString());
+        using JsonDocument tools = JsonDocument.Parse(generation["gen_ai.tool.definitions"].AsString());
+        Assert.Equal("get_weather", tools.RootElement[0].GetProperty("name").GetString());
+        Assert.Equal("Weather for a city", tools.RootElement[0].GetProperty("description").GetString());
 
         using JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString());
         Assert.Equal("system", input.RootElement[0].GetProperty("role").GetString());
@@ -100,13 +108,15 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     {
         var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "secret answer")) };
         IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        var options = new ChatOptions { Tools = [AIFunctionFactory.CreateDeclaration("secret_tool", "secret tool", JsonDocument.Parse("{}").RootElement)] };
 
-        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "secret question")]);
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "secret question")], options);
 
         (_, ReceivedSpan generation) = await Trace(_private);
         Assert.False(generation.Attributes.ContainsKey("gen_ai.input.messages"));
         Assert.False(generation.Attributes.ContainsKey("gen_ai.output.messages"));
         Assert.Equal("gpt-4o-mini", generation["gen_ai.request.model"].AsString());
+        Assert.Equal("chat gpt-4o-mini", generation.Name);
         Assert.DoesNotContain("secret", Assert.Single(_private.Requests).BodyText, StringComparison.Ordinal);
         (_, ReceivedSpan full) = await Trace(_full);
         Assert.Contains("secret question", full["gen_ai.input.messages"].AsString(), StringComparison.Ordinal);
@@ -287,6 +297,7 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
 
         (_, ReceivedSpan generation) = await Trace(_full);
         Assert.Equal("cancelled", generation["error.type"].AsString());
+        Assert.Contains("one", generation["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
     }
 
     [Fact]
