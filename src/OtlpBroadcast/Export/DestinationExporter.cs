@@ -67,6 +67,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         if (_closed)
         {
             _counters.Drop(DropReason.Shutdown, 1, wasAccepted: false);
+            NotifyDropped(DropReason.Shutdown, 1);
             return false;
         }
 
@@ -74,7 +75,9 @@ public sealed class DestinationExporter : IAsyncDisposable
         if (!_queue.Writer.TryWrite(fragment))
         {
             fragment.Release();
-            _counters.Drop(_closed ? DropReason.Shutdown : DropReason.QueueFull, 1, wasAccepted: false);
+            DropReason reason = _closed ? DropReason.Shutdown : DropReason.QueueFull;
+            _counters.Drop(reason, 1, wasAccepted: false);
+            NotifyDropped(reason, 1);
             return false;
         }
 
@@ -144,10 +147,17 @@ public sealed class DestinationExporter : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         Wake();
         await _loop.ConfigureAwait(false);
+        long left = 0;
         while (_queue.Reader.TryRead(out SpanFragment? fragment))
         {
             fragment.Release();
             _counters.Drop(DropReason.Shutdown, 1, wasAccepted: true);
+            left++;
+        }
+
+        if (left > 0)
+        {
+            NotifyDropped(DropReason.Shutdown, left);
         }
 
         _body.Dispose();
@@ -193,6 +203,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             }
 
             _counters.Drop(DropReason.Shutdown, _batch.Count, wasAccepted: true);
+            NotifyDropped(DropReason.Shutdown, _batch.Count);
             _batch.Clear();
         }
 
@@ -232,7 +243,10 @@ public sealed class DestinationExporter : IAsyncDisposable
                 _queue.Reader.TryRead(out _);
                 next.Release();
                 _counters.Drop(DropReason.TooLarge, 1, wasAccepted: true);
-                _counters.RecordError($"a span of {length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes", _services.TimeProvider.GetUtcNow());
+                string error = $"a span of {length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes";
+                _counters.RecordError(error, _services.TimeProvider.GetUtcNow());
+                NotifyFailed(error, willRetry: false);
+                NotifyDropped(DropReason.TooLarge, 1);
                 continue;
             }
 
@@ -286,7 +300,9 @@ public sealed class DestinationExporter : IAsyncDisposable
                     _counters.Delivered(count - rejected, rejected, time.GetUtcNow());
                     if (rejected > 0)
                     {
-                        _counters.RecordError($"the backend rejected {rejected} of {count} spans: {result.Message}", time.GetUtcNow());
+                        string error = $"the backend rejected {rejected} of {count} spans: {result.Message}";
+                        _counters.RecordError(error, time.GetUtcNow());
+                        NotifyFailed(error, willRetry: false);
                     }
 
                     return;
@@ -315,6 +331,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             }
 
             _counters.RecordError(result.ToString(), time.GetUtcNow());
+            NotifyFailed(result.ToString(), willRetry: true);
             try
             {
                 await Task.Delay(delay, time, stopping).ConfigureAwait(false);
@@ -331,6 +348,32 @@ public sealed class DestinationExporter : IAsyncDisposable
     {
         _counters.Drop(reason, count, wasAccepted: true);
         _counters.RecordError(error, _services.TimeProvider.GetUtcNow());
+        NotifyFailed(error, willRetry: false);
+        NotifyDropped(reason, count);
+    }
+
+    private void NotifyFailed(string error, bool willRetry)
+    {
+        try
+        {
+            _services.Events?.ExportFailed(Destination.Name, error, willRetry);
+        }
+        catch (Exception)
+        {
+            // A listener's failure must not stop the export loop.
+        }
+    }
+
+    private void NotifyDropped(DropReason reason, long count)
+    {
+        try
+        {
+            _services.Events?.SpansDropped(Destination.Name, reason, count);
+        }
+        catch (Exception)
+        {
+            // A listener's failure must not stop the export loop or reach the recording thread.
+        }
     }
 
     private TimeSpan Remaining(long deadline)

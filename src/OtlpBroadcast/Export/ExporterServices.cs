@@ -26,6 +26,9 @@ public sealed class ExporterServices
     /// <summary>The clock for timestamps, <c>Retry-After</c> dates and backoff delays.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Hears about export failures and dropped spans (a host logs them); <see langword="null"/>: nobody.</summary>
+    public IExportEventListener? Events { get; init; }
+
     /// <summary>Services that send through <paramref name="handler"/> (tests, custom TLS, proxies).</summary>
     public static ExporterServices WithHandler(HttpMessageHandler handler, OtlpResource? resource = null)
     {

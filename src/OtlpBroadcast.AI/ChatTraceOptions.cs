@@ -1,0 +1,130 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace OtlpBroadcast.AI;
+
+/// <summary>
+/// Reads the router-style request options a caller put into <see cref="ChatOptions.AdditionalProperties"/>: a
+/// <c>trace</c> entry (a <see cref="TraceField"/>, a <see cref="JsonElement"/>, JSON text or an
+/// <see cref="IDictionary{TKey, TValue}"/> with the router's keys), and <c>user</c> and <c>session_id</c>.
+/// </summary>
+internal static class ChatTraceOptions
+{
+    /// <summary>The trace field; <see langword="null"/> when absent or unreadable (telemetry never fails a call).</summary>
+    public static TraceField? ReadTrace(AdditionalPropertiesDictionary? properties)
+    {
+        if (properties is null || !properties.TryGetValue(OtlpBroadcastChatClientOptions.TraceKey, out object? value) || value is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value switch
+            {
+                TraceField field => field,
+                JsonElement { ValueKind: JsonValueKind.Object } element => TraceField.Parse(element.GetRawText()),
+                string text => TraceField.Parse(text),
+                IDictionary<string, object?> dictionary => TraceField.Parse(ToJson(dictionary)),
+                IReadOnlyDictionary<string, object?> dictionary => TraceField.Parse(ToJson(dictionary)),
+                _ => null,
+            };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A string entry (a string or a JSON string), else <see langword="null"/>.</summary>
+    public static string? ReadString(AdditionalPropertiesDictionary? properties, string key)
+    {
+        if (properties is null || !properties.TryGetValue(key, out object? value))
+        {
+            return null;
+        }
+
+        return value switch
+        {
+            string text => text,
+            JsonElement { ValueKind: JsonValueKind.String } element => element.GetString(),
+            _ => null,
+        };
+    }
+
+    private static string ToJson(IEnumerable<KeyValuePair<string, object?>> dictionary)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteObject(writer, dictionary, depth: 0);
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static void WriteObject(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, object?>> entries, int depth)
+    {
+        writer.WriteStartObject();
+        foreach (KeyValuePair<string, object?> entry in entries)
+        {
+            writer.WritePropertyName(entry.Key);
+            WriteValue(writer, entry.Value, depth + 1);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes a value without reflection: JSON-like CLR values are written as such, anything else as its text.</summary>
+    private static void WriteValue(Utf8JsonWriter writer, object? value, int depth)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case int or long or short or byte or sbyte or ushort or uint:
+                writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case ulong big:
+                writer.WriteNumberValue(big);
+                break;
+            case double or float or decimal:
+                writer.WriteNumberValue(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                break;
+            case JsonElement element:
+                element.WriteTo(writer);
+                break;
+            case IDictionary<string, object?> dictionary when depth < 16:
+                WriteObject(writer, dictionary, depth);
+                break;
+            case IReadOnlyDictionary<string, object?> dictionary when depth < 16:
+                WriteObject(writer, dictionary, depth);
+                break;
+            case IEnumerable items and not IDictionary when depth < 16:
+                writer.WriteStartArray();
+                foreach (object? item in items)
+                {
+                    WriteValue(writer, item, depth + 1);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case IFormattable formattable:
+                writer.WriteStringValue(formattable.ToString(null, CultureInfo.InvariantCulture));
+                break;
+            default:
+                writer.WriteStringValue(value.ToString());
+                break;
+        }
+    }
+}

@@ -1,0 +1,331 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using OtlpBroadcast.OpenAi;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using OtlpChatMessage = OtlpBroadcast.OpenAi.ChatMessage;
+
+namespace OtlpBroadcast.AI;
+
+/// <summary>
+/// An <see cref="IChatClient"/> middleware that records every call, streamed or not, as an LLM generation and
+/// broadcasts it through a <see cref="GenerationBroadcaster"/>: request parameters, input and output messages (content,
+/// so privacy mode applies), usage, finish reason, response id and model, provider, errors, and for streams the time to
+/// the first token. The caller's results and exceptions pass through unchanged; recording never throws into the call.
+/// </summary>
+public sealed class OtlpBroadcastChatClient : DelegatingChatClient
+{
+    private readonly GenerationBroadcaster _broadcaster;
+    private readonly OtlpBroadcastChatClientOptions _options;
+    private readonly ChatClientMetadata? _metadata;
+
+    /// <summary>Wraps <paramref name="innerClient"/>.</summary>
+    public OtlpBroadcastChatClient(IChatClient innerClient, GenerationBroadcaster broadcaster, OtlpBroadcastChatClientOptions? options = null)
+        : base(innerClient)
+    {
+        _broadcaster = broadcaster ?? throw new ArgumentNullException(nameof(broadcaster));
+        _options = options ?? new OtlpBroadcastChatClientOptions();
+        _metadata = innerClient.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
+    }
+
+    /// <inheritdoc/>
+    public override async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // Materialised once: the inner client and the recording must see the same messages.
+        IList<AiChatMessage> list = messages as IList<AiChatMessage> ?? [.. messages];
+        GenerationRecording<ChatClientRequest>? recording = Start(list, options, stream: false);
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            recording?.Fail(exception);
+            throw;
+        }
+
+        if (recording is not null)
+        {
+            Complete(recording, response, options);
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc/>
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<AiChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        IList<AiChatMessage> list = messages as IList<AiChatMessage> ?? [.. messages];
+        GenerationRecording<ChatClientRequest>? recording = Start(list, options, stream: true);
+        IAsyncEnumerator<ChatResponseUpdate> updates;
+        try
+        {
+            updates = base.GetStreamingResponseAsync(list, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            recording?.Fail(exception);
+            throw;
+        }
+
+        var stream = new StreamState();
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await updates.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    stream.Fail(recording, exception);
+                    throw;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                ChatResponseUpdate update = updates.Current;
+                if (recording is not null)
+                {
+                    stream.Observe(recording, update);
+                }
+
+                yield return update;
+            }
+
+            if (recording is not null)
+            {
+                GenerationCost cost = stream.Usage is { } usage && _options.Cost is { } price
+                    ? SafeCost(price, stream.Model ?? ModelOf(options), usage)
+                    : default;
+                recording.Complete(stream.ToResponse(), cost);
+            }
+        }
+        finally
+        {
+            await updates.DisposeAsync().ConfigureAwait(false);
+
+            // The caller stopped reading (or cancelled) before the stream ended: still recorded, as such.
+            if (recording is { IsCompleted: false })
+            {
+                stream.Fail(recording, "cancelled", "the caller stopped reading the stream before it ended");
+            }
+        }
+    }
+
+    private GenerationRecording<ChatClientRequest>? Start(IList<AiChatMessage> messages, ChatOptions? options, bool stream)
+    {
+        try
+        {
+            var request = new ChatClientRequest
+            {
+                Model = ModelOf(options),
+                Messages = InputMessages(messages, options?.Instructions),
+                Tools = options?.Tools is { Count: > 0 } tools
+                    ? [.. tools.Select(t => new ChatToolDefinition { Name = t.Name, Description = t.Description })]
+                    : null,
+                Temperature = options?.Temperature,
+                TopP = options?.TopP,
+                TopK = options?.TopK,
+                MaxTokens = options?.MaxOutputTokens,
+                FrequencyPenalty = options?.FrequencyPenalty,
+                PresencePenalty = options?.PresencePenalty,
+                StopSequences = options?.StopSequences is { Count: > 0 } stop ? [.. stop] : null,
+                Seed = options?.Seed,
+                Stream = stream,
+                OutputType = options?.ResponseFormat switch
+                {
+                    ChatResponseFormatJson => "json",
+                    ChatResponseFormatText => "text",
+                    _ => null,
+                },
+                ConversationId = options?.ConversationId,
+            };
+            Uri? server = _metadata?.ProviderUri;
+            return _broadcaster.Start(request, new GenerationContext
+            {
+                Trace = ChatTraceOptions.ReadTrace(options?.AdditionalProperties),
+                Model = request.Model,
+                Provider = _options.ProviderName ?? _metadata?.ProviderName,
+                User = ChatTraceOptions.ReadString(options?.AdditionalProperties, OtlpBroadcastChatClientOptions.UserKey),
+                SessionId = ChatTraceOptions.ReadString(options?.AdditionalProperties, OtlpBroadcastChatClientOptions.SessionIdKey),
+                ApiKeyName = _options.ApiKeyName,
+                ServerAddress = server?.Host,
+                ServerPort = server is null ? null : server.Port,
+            });
+        }
+        catch (Exception)
+        {
+            // Telemetry never fails the call: without a recording the call simply goes unrecorded.
+            return null;
+        }
+    }
+
+    private void Complete(GenerationRecording<ChatClientRequest> recording, ChatResponse response, ChatOptions? options)
+    {
+        try
+        {
+            var completion = new ChatClientResponse
+            {
+                Id = response.ResponseId,
+                Model = response.ModelId,
+                FinishReasons = response.FinishReason is { } reason ? [reason.Value] : [],
+                Usage = ToUsage(response.Usage),
+                ConversationId = response.ConversationId,
+                Output = [.. response.Messages.Select(ToMessage)],
+            };
+            GenerationCost cost = response.Usage is { } usage && _options.Cost is { } price
+                ? SafeCost(price, response.ModelId ?? ModelOf(options), usage)
+                : default;
+            recording.Complete(completion, cost);
+        }
+        catch (Exception exception)
+        {
+            recording.Fail(exception);
+        }
+    }
+
+    private string? ModelOf(ChatOptions? options) => options?.ModelId ?? _metadata?.DefaultModelId;
+
+    private static GenerationCost SafeCost(Func<string?, UsageDetails, GenerationCost> price, string? model, UsageDetails usage)
+    {
+        try
+        {
+            return price(model, usage);
+        }
+        catch (Exception)
+        {
+            return default;
+        }
+    }
+
+    private static List<OtlpChatMessage> InputMessages(IList<AiChatMessage> messages, string? instructions)
+    {
+        var list = new List<OtlpChatMessage>(messages.Count + 1);
+        if (!string.IsNullOrEmpty(instructions))
+        {
+            list.Add(new OtlpChatMessage { Role = "system", Content = instructions });
+        }
+
+        foreach (AiChatMessage message in messages)
+        {
+            list.Add(ToMessage(message));
+        }
+
+        return list;
+    }
+
+    private static OtlpChatMessage ToMessage(AiChatMessage message) => new()
+    {
+        Role = message.Role.Value,
+        Content = message.Text,
+        Name = message.AuthorName,
+        ToolCallId = message.Contents.OfType<FunctionResultContent>().FirstOrDefault()?.CallId,
+    };
+
+    internal static ChatUsage? ToUsage(UsageDetails? usage)
+    {
+        if (usage is null)
+        {
+            return null;
+        }
+
+        long input = usage.InputTokenCount ?? 0;
+        long output = usage.OutputTokenCount ?? 0;
+        return new ChatUsage
+        {
+            PromptTokens = input,
+            CompletionTokens = output,
+            TotalTokens = usage.TotalTokenCount ?? input + output,
+            PromptTokensDetails = usage.CachedInputTokenCount is { } cached ? new PromptTokensDetails { CachedTokens = cached } : null,
+            CompletionTokensDetails = usage.ReasoningTokenCount is { } reasoning ? new CompletionTokensDetails { ReasoningTokens = reasoning } : null,
+        };
+    }
+
+    /// <summary>What a stream says about itself as its updates go by.</summary>
+    private sealed class StreamState
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public string? ResponseId { get; private set; }
+
+        public string? Model { get; private set; }
+
+        public string? FinishReason { get; private set; }
+
+        public string? ConversationId { get; private set; }
+
+        public UsageDetails? Usage { get; private set; }
+
+        public void Observe(GenerationRecording<ChatClientRequest> recording, ChatResponseUpdate update)
+        {
+            try
+            {
+                ResponseId = update.ResponseId ?? ResponseId;
+                Model = update.ModelId ?? Model;
+                FinishReason = update.FinishReason?.Value ?? FinishReason;
+                ConversationId = update.ConversationId ?? ConversationId;
+                foreach (AIContent content in update.Contents)
+                {
+                    if (content is UsageContent usage)
+                    {
+                        Usage = usage.Details;
+                    }
+                }
+
+                string text = update.Text;
+                if (text.Length > 0)
+                {
+                    recording.MarkFirstToken();
+                    _text.Append(text);
+                }
+            }
+            catch (Exception)
+            {
+                // An odd update is not worth failing the caller's stream over.
+            }
+        }
+
+        public ChatClientResponse ToResponse() => new()
+        {
+            Id = ResponseId,
+            Model = Model,
+            FinishReasons = FinishReason is null ? [] : [FinishReason],
+            Usage = ToUsage(Usage),
+            ConversationId = ConversationId,
+            Output = _text.Length == 0 ? [] : [new OtlpChatMessage { Role = "assistant", Content = _text.ToString() }],
+        };
+
+        /// <summary>Fails the recording, keeping what was streamed so far as (partial) output.</summary>
+        public void Fail(GenerationRecording<ChatClientRequest>? recording, Exception exception)
+        {
+            if (recording is not null)
+            {
+                KeepPartialOutput(recording);
+                recording.Fail(exception);
+            }
+        }
+
+        /// <inheritdoc cref="Fail(GenerationRecording{ChatClientRequest}?, Exception)"/>
+        public void Fail(GenerationRecording<ChatClientRequest> recording, string errorType, string message)
+        {
+            KeepPartialOutput(recording);
+            recording.Fail(errorType, message);
+        }
+
+        private void KeepPartialOutput(GenerationRecording<ChatClientRequest> recording)
+        {
+            if (_text.Length > 0)
+            {
+                recording.AppendOutput(_text.ToString());
+            }
+        }
+    }
+}

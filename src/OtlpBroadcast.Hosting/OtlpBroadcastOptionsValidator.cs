@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Options;
+using OtlpBroadcast.Configuration;
+using OtlpBroadcast.Export;
+
+namespace OtlpBroadcast.Hosting;
+
+/// <summary>
+/// Checks the options at start-up by building every destination, so that a bad endpoint or header fails the host's
+/// start with the runtime's message (which never quotes a header value), not the first export.
+/// </summary>
+internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroadcastOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OtlpBroadcastOptions options)
+    {
+        try
+        {
+            _ = Resource(options);
+            _ = Destinations(options);
+            if (options.ShutdownTimeout < TimeSpan.Zero)
+            {
+                return ValidateOptionsResult.Fail("OtlpBroadcast: ShutdownTimeout must not be negative.");
+            }
+
+            return ValidateOptionsResult.Success;
+        }
+        catch (OtlpConfigurationException exception)
+        {
+            return ValidateOptionsResult.Fail("OtlpBroadcast: " + exception.Message);
+        }
+    }
+
+    /// <summary>The resource: the options' service name and attributes over the OTEL variables' (when read).</summary>
+    internal static OtlpResource Resource(OtlpBroadcastOptions options)
+    {
+        OtlpEnvironmentSettings? environment = options.UseOtelEnvironment ? ReadEnvironment(options) : null;
+        var attributes = new List<SpanAttribute>();
+        if (environment is not null)
+        {
+            attributes.AddRange(environment.ResourceAttributes.Select(a => new SpanAttribute(a.Key, a.Value)));
+        }
+
+        attributes.AddRange(options.ResourceAttributes.Select(a => new SpanAttribute(a.Key, a.Value)));
+        string serviceName = !string.IsNullOrWhiteSpace(options.ServiceName)
+            ? options.ServiceName
+            : environment?.ServiceName ?? OtlpResource.Default.ServiceName;
+        return new OtlpResource(serviceName, attributes);
+    }
+
+    /// <summary>Every destination, validated: configuration's, the OTEL variables', then code's.</summary>
+    /// <exception cref="OtlpConfigurationException">One is invalid, or two share a name.</exception>
+    internal static List<OtlpDestination> Destinations(OtlpBroadcastOptions options)
+    {
+        var destinations = new List<OtlpDestination>();
+        foreach (OtlpBroadcastDestinationOptions configured in options.Destinations)
+        {
+            destinations.Add(OtlpDestination.Create(configured.ToDestinationOptions()));
+        }
+
+        if (options.UseOtelEnvironment && ReadEnvironment(options) is { TracesEndpoint: not null } environment)
+        {
+            destinations.Add(OtlpDestination.Create(new OtlpDestinationOptions { Name = options.EnvironmentDestinationName }.ApplyEnvironment(environment)));
+        }
+
+        foreach (OtlpDestinationOptions code in options.CodeDestinations)
+        {
+            destinations.Add(OtlpDestination.Create(code));
+        }
+
+        string? duplicate = destinations.GroupBy(d => d.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (duplicate is not null)
+        {
+            throw new OtlpConfigurationException($"Two destinations are named '{duplicate}'; names must be unique.");
+        }
+
+        return destinations;
+    }
+
+    private static OtlpEnvironmentSettings ReadEnvironment(OtlpBroadcastOptions options)
+        => options.GetEnvironmentVariable is { } get ? OtlpEnvironment.Read(get) : OtlpEnvironment.Read();
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OtlpBroadcast;
+using OtlpBroadcast.Export;
+using OtlpBroadcast.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers OtlpBroadcast in a service collection.</summary>
+public static class OtlpBroadcastServiceCollectionExtensions
+{
+    /// <summary>The name of the <see cref="System.Net.Http.IHttpClientFactory"/> client exporters send with (it never
+    /// follows redirects, so credentials never travel to another host).</summary>
+    public const string HttpClientName = "OtlpBroadcast";
+
+    /// <summary>
+    /// Registers <see cref="DestinationRegistry"/>, <see cref="GenerationBroadcaster"/> and <see cref="ExporterServices"/>
+    /// (singletons), the HTTP client, the logging of export failures and drops, and a hosted service that sends what is
+    /// queued when the application stops.
+    /// </summary>
+    public static IServiceCollection AddOtlpBroadcast(this IServiceCollection services, Action<OtlpBroadcastOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        OptionsBuilder<OtlpBroadcastOptions> options = services.AddOptions<OtlpBroadcastOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return AddCore(services);
+    }
+
+    /// <summary>
+    /// As <see cref="AddOtlpBroadcast(IServiceCollection, Action{OtlpBroadcastOptions})"/>, with the options bound from
+    /// <paramref name="configuration"/> (e.g. <c>builder.Configuration.GetSection("OtlpBroadcast")</c>), then
+    /// <paramref name="configure"/>.
+    /// </summary>
+    public static IServiceCollection AddOtlpBroadcast(this IServiceCollection services, IConfiguration configuration, Action<OtlpBroadcastOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        OptionsBuilder<OtlpBroadcastOptions> options = services.AddOptions<OtlpBroadcastOptions>().Bind(configuration);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return AddCore(services);
+    }
+
+    private static IServiceCollection AddCore(IServiceCollection services)
+    {
+        services.AddOptions<OtlpBroadcastOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OtlpBroadcastOptions>, OtlpBroadcastOptionsValidator>());
+
+        services.AddHttpClient(HttpClientName)
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            })
+
+            // Exporters hold their client for the application's life; the pooled connection lifetime above renews DNS.
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+
+            // Request logging would add a line per export; failures are logged by OtlpBroadcast itself.
+            .RemoveAllLoggers();
+
+        services.TryAddSingleton(static sp => Build.ExporterServices(sp));
+        services.TryAddSingleton(static sp => Build.Registry(sp));
+        services.TryAddSingleton(static sp => new GenerationBroadcaster(
+            sp.GetRequiredService<DestinationRegistry>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OtlpBroadcastLifetime>());
+        return services;
+    }
+
+    private static class Build
+    {
+        public static ExporterServices ExporterServices(IServiceProvider sp)
+        {
+            OtlpBroadcastOptions options = sp.GetRequiredService<IOptions<OtlpBroadcastOptions>>().Value;
+            TimeProvider time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
+            return new ExporterServices
+            {
+                Resource = OtlpBroadcastOptionsValidator.Resource(options),
+                HttpClient = sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
+                TimeProvider = time,
+                Events = new LoggingExportListener(Logger(sp), time),
+            };
+        }
+
+        public static DestinationRegistry Registry(IServiceProvider sp)
+        {
+            OtlpBroadcastOptions options = sp.GetRequiredService<IOptions<OtlpBroadcastOptions>>().Value;
+            ILogger logger = Logger(sp);
+            var registry = new DestinationRegistry(sp.GetRequiredService<ExporterServices>());
+            foreach (OtlpDestination destination in OtlpBroadcastOptionsValidator.Destinations(options))
+            {
+                // Names are unique (validated), so nothing is replaced and adding completes at once.
+                registry.AddAsync(destination).GetAwaiter().GetResult();
+                OtlpBroadcastLog.DestinationAdded(
+                    logger, destination.Name, OtlpBroadcastLog.SafeEndpoint(destination.Endpoint), destination.Headers.ToString(),
+                    destination.PrivacyMode, destination.Enabled);
+            }
+
+            return registry;
+        }
+
+        private static ILogger Logger(IServiceProvider sp)
+            => sp.GetService<ILoggerFactory>()?.CreateLogger(OtlpBroadcastLog.Category) ?? NullLogger.Instance;
+    }
+}

@@ -1,0 +1,21 @@
+namespace OtlpBroadcast.Export;
+
+/// <summary>
+/// Hears about export failures and dropped spans as they happen (a host logs them). Calls come from the exporters'
+/// background loops and, for a full queue, from the recording thread: keep them quick. What a listener throws is
+/// swallowed. Nothing passed to it contains a header value.
+/// </summary>
+public interface IExportEventListener
+{
+    /// <summary>A request failed; <paramref name="willRetry"/> when the batch will be sent again.</summary>
+    /// <param name="destination">The destination's name.</param>
+    /// <param name="error">What went wrong, described without secrets.</param>
+    /// <param name="willRetry">Whether another attempt follows.</param>
+    void ExportFailed(string destination, string error, bool willRetry);
+
+    /// <summary>Spans were dropped (and counted in <see cref="DestinationStatistics.Dropped"/>).</summary>
+    /// <param name="destination">The destination's name.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="count">How many spans.</param>
+    void SpansDropped(string destination, DropReason reason, long count);
+}

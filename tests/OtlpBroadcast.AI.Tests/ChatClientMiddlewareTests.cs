@@ -1,0 +1,333 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using OtlpBroadcast.Export;
+using OtlpBroadcast.Testing;
+
+namespace OtlpBroadcast.AI.Tests;
+
+public sealed class ChatClientMiddlewareTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private OtlpTestReceiver _full = null!;
+    private OtlpTestReceiver _private = null!;
+    private DestinationRegistry _registry = null!;
+    private GenerationBroadcaster _broadcaster = null!;
+
+    public async Task InitializeAsync()
+    {
+        _full = await OtlpTestReceiver.StartAsync();
+        _private = await OtlpTestReceiver.StartAsync();
+        _registry = new DestinationRegistry(new ExporterServices { Resource = new OtlpResource("ai-tests") });
+        await _registry.AddAsync(OtlpDestination.Create(new OtlpDestinationOptions { Name = "full", Endpoint = _full.TracesEndpoint.AbsoluteUri, ScheduledDelay = TimeSpan.FromMinutes(30) }));
+        await _registry.AddAsync(OtlpDestination.Create(new OtlpDestinationOptions { Name = "private", Endpoint = _private.TracesEndpoint.AbsoluteUri, PrivacyMode = true, ScheduledDelay = TimeSpan.FromMinutes(30) }));
+        _broadcaster = new GenerationBroadcaster(_registry);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _registry.DisposeAsync();
+        await _full.DisposeAsync();
+        await _private.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ACallArrivesAsATraceWithRequestResponseUsageAndContent()
+    {
+        var inner = new FakeChatClient
+        {
+            Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "Hi there!"))
+            {
+                ResponseId = "chatcmpl-1",
+                ModelId = "gpt-4o-2024-08-06",
+                FinishReason = ChatFinishReason.Stop,
+                Usage = new UsageDetails { InputTokenCount = 12, OutputTokenCount = 3, TotalTokenCount = 15, CachedInputTokenCount = 4 },
+            },
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster, o => o.Cost = (_, u) => new GenerationCost(Input: u.InputTokenCount * 0.001)).Build();
+        var options = new ChatOptions
+        {
+            ModelId = "gpt-4o",
+            Temperature = 0.5f,
+            TopP = 0.9f,
+            MaxOutputTokens = 100,
+            StopSequences = ["END"],
+            Seed = 42,
+            Instructions = "Be brief.",
+            ResponseFormat = ChatResponseFormat.Json,
+            ConversationId = "conv-7",
+            Tools = [AIFunctionFactory.CreateDeclaration("get_weather", "Weather for a city", JsonDocument.Parse("{}").RootElement)],
+        };
+
+        ChatResponse response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hello!")], options);
+        Assert.Equal("Hi there!", response.Text);
+
+        (ReceivedSpan root, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("chat request", root.Name);
+        Assert.Equal(2, root.Kind);
+        Assert.Equal(root.SpanId, generation.ParentSpanId);
+        Assert.Equal("chat gpt-4o", generation.Name);
+        Assert.Equal(3, generation.Kind);
+        Assert.Equal("gpt-4o", generation["gen_ai.request.model"].AsString());
+        Assert.Equal(0.5, generation["gen_ai.request.temperature"].AsDouble());
+        Assert.Equal(0.9, generation["gen_ai.request.top_p"].AsDouble());
+        Assert.Equal(100, generation["gen_ai.request.max_tokens"].AsInt());
+        Assert.Equal(["END"], generation["gen_ai.request.stop_sequences"].AsArray().Select(v => v.AsString()));
+        Assert.Equal(42, generation["gen_ai.request.seed"].AsInt());
+        Assert.False(generation["gen_ai.request.stream"].AsBool());
+        Assert.Equal("openai", generation["gen_ai.provider.name"].AsString());
+        Assert.Equal("api.openai.com", generation["server.address"].AsString());
+        Assert.Equal(443, generation["server.port"].AsInt());
+        Assert.Equal("chatcmpl-1", generation["gen_ai.response.id"].AsString());
+        Assert.Equal("gpt-4o-2024-08-06", generation["gen_ai.response.model"].AsString());
+        Assert.Equal(["stop"], generation["gen_ai.response.finish_reasons"].AsArray().Select(v => v.AsString()));
+        Assert.Equal(12, generation["gen_ai.usage.input_tokens"].AsInt());
+        Assert.Equal(3, generation["gen_ai.usage.output_tokens"].AsInt());
+        Assert.Equal(15, generation["gen_ai.usage.total_tokens"].AsInt());
+        Assert.Equal(4, generation["gen_ai.usage.cache_read.input_tokens"].AsInt());
+        Assert.Equal(0.012, generation["gen_ai.usage.input_cost"].AsDouble(), 6);
+        Assert.Equal("json", generation["gen_ai.output.type"].AsString());
+        Assert.Equal("conv-7", generation["gen_ai.conversation.id"].AsString());
+        using JsonDocument tools = JsonDocument.Parse(generation["gen_ai.tool.definitions"].AsString());
+        Assert.Equal("get_weather", tools.RootElement[0].GetProperty("name").GetString());
+        Assert.Equal("Weather for a city", tools.RootElement[0].GetProperty("description").GetString());
+
+        using JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString());
+        Assert.Equal("system", input.RootElement[0].GetProperty("role").GetString());
+        Assert.Equal("Be brief.", input.RootElement[0].GetProperty("content").GetString());
+        Assert.Equal("user", input.RootElement[1].GetProperty("role").GetString());
+        Assert.Equal("Hello!", input.RootElement[1].GetProperty("content").GetString());
+        using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
+        Assert.Equal("assistant", output.RootElement[0].GetProperty("role").GetString());
+        Assert.Equal("Hi there!", output.RootElement[0].GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task ThePrivacyDestinationGetsTheSameTraceWithoutContent()
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "secret answer")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        var options = new ChatOptions { Tools = [AIFunctionFactory.CreateDeclaration("secret_tool", "secret tool", JsonDocument.Parse("{}").RootElement)] };
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "secret question")], options);
+
+        (_, ReceivedSpan generation) = await Trace(_private);
+        Assert.False(generation.Attributes.ContainsKey("gen_ai.input.messages"));
+        Assert.False(generation.Attributes.ContainsKey("gen_ai.output.messages"));
+        Assert.Equal("gpt-4o-mini", generation["gen_ai.request.model"].AsString());
+        Assert.Equal("chat gpt-4o-mini", generation.Name);
+        Assert.DoesNotContain("secret", Assert.Single(_private.Requests).BodyText, StringComparison.Ordinal);
+        (_, ReceivedSpan full) = await Trace(_full);
+        Assert.Contains("secret question", full["gen_ai.input.messages"].AsString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStreamedCallCollectsChunksUsageFinishReasonAndTimeToFirstToken()
+    {
+        var inner = new FakeChatClient
+        {
+            Updates =
+            [
+                new ChatResponseUpdate(ChatRole.Assistant, "Hel") { ResponseId = "stream-1", ModelId = "gpt-4o-mini-2024" },
+                new ChatResponseUpdate(ChatRole.Assistant, "lo!") { ResponseId = "stream-1" },
+                new ChatResponseUpdate
+                {
+                    ResponseId = "stream-1",
+                    FinishReason = ChatFinishReason.Length,
+                    Contents = [new UsageContent(new UsageDetails { InputTokenCount = 7, OutputTokenCount = 2, ReasoningTokenCount = 1 })],
+                },
+            ],
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        var text = new System.Text.StringBuilder();
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Say hello")]))
+        {
+            text.Append(update.Text);
+        }
+
+        Assert.Equal("Hello!", text.ToString());
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.True(generation["gen_ai.request.stream"].AsBool());
+        Assert.Equal("stream-1", generation["gen_ai.response.id"].AsString());
+        Assert.Equal("gpt-4o-mini-2024", generation["gen_ai.response.model"].AsString());
+        Assert.Equal(["length"], generation["gen_ai.response.finish_reasons"].AsArray().Select(v => v.AsString()));
+        Assert.Equal(7, generation["gen_ai.usage.input_tokens"].AsInt());
+        Assert.Equal(2, generation["gen_ai.usage.output_tokens"].AsInt());
+        Assert.Equal(9, generation["gen_ai.usage.total_tokens"].AsInt());
+        Assert.Equal(1, generation["gen_ai.usage.reasoning.output_tokens"].AsInt());
+        Assert.True(generation["gen_ai.response.time_to_first_token"].AsDouble() >= 0);
+        using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
+        Assert.Equal("Hello!", output.RootElement[0].GetProperty("content").GetString());
+
+        (_, ReceivedSpan hidden) = await Trace(_private);
+        Assert.False(hidden.Attributes.ContainsKey("gen_ai.output.messages"));
+    }
+
+    public static TheoryData<string> TraceForms => ["dictionary", "json", "field", "text"];
+
+    [Theory]
+    [MemberData(nameof(TraceForms))]
+    public async Task TraceOptionsFromAdditionalPropertiesShapeTheTree(string form)
+    {
+        const string Json = """{"trace_id":"app_trace_001","trace_name":"Chat Handler","span_name":"Step","generation_name":"Generate Response","environment":"staging","team":{"name":"core"}}""";
+        object trace = form switch
+        {
+            "dictionary" => new Dictionary<string, object?>
+            {
+                ["trace_id"] = "app_trace_001",
+                ["trace_name"] = "Chat Handler",
+                ["span_name"] = "Step",
+                ["generation_name"] = "Generate Response",
+                ["environment"] = "staging",
+                ["team"] = new Dictionary<string, object?> { ["name"] = "core" },
+            },
+            "json" => JsonDocument.Parse(Json).RootElement.Clone(),
+            "field" => TraceField.Parse(Json),
+            _ => Json,
+        };
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        var options = new ChatOptions
+        {
+            AdditionalProperties = new AdditionalPropertiesDictionary
+            {
+                ["trace"] = trace,
+                ["user"] = "user_12345",
+                ["session_id"] = "session_abc",
+            },
+        };
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], options);
+        Assert.True(await _registry.FlushAsync(Patience));
+
+        IReadOnlyList<ReceivedSpan> spans = await _full.WaitForSpansAsync(3, Patience);
+        Assert.Equal(3, spans.Count);
+        Assert.All(spans, s => Assert.Equal("522cf1e8476223c9f6ae5d9d0f41c52e", s.TraceId));
+        ReceivedSpan root = spans.Single(s => s.Name == "Chat Handler");
+        ReceivedSpan step = spans.Single(s => s.Name == "Step");
+        ReceivedSpan generation = spans.Single(s => s.Name == "Generate Response");
+        Assert.Null(root.ParentSpanId);
+        Assert.Equal(root.SpanId, step.ParentSpanId);
+        Assert.Equal(step.SpanId, generation.ParentSpanId);
+        Assert.Equal("user_12345", generation["user.id"].AsString());
+        Assert.Equal("session_abc", generation["session.id"].AsString());
+        Assert.Equal("staging", generation["trace.metadata.environment"].AsString());
+        Assert.Equal("core", generation["trace.metadata.team.name"].AsString());
+        Assert.Equal("app_trace_001", root["trace.trace_id"].AsString());
+
+        // The options reach the inner client untouched (routers read them from the request body).
+        Assert.Same(options, Assert.Single(inner.SeenOptions));
+    }
+
+    [Fact]
+    public async Task AnUnreadableTraceEntryIsIgnoredAndTheCallStillSucceeds()
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        var options = new ChatOptions { AdditionalProperties = new AdditionalPropertiesDictionary { ["trace"] = "{not json" } };
+
+        ChatResponse response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], options);
+
+        Assert.Equal("ok", response.Text);
+        (ReceivedSpan root, _) = await Trace(_full);
+        Assert.Equal("chat request", root.Name);
+    }
+
+    [Fact]
+    public async Task AnExceptionFromTheInnerClientIsRecordedAsAnErrorAndRethrownUnchanged()
+    {
+        var failure = new InvalidOperationException("upstream exploded");
+        var inner = new FakeChatClient { Failure = failure };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")]));
+
+        Assert.Same(failure, thrown);
+        (ReceivedSpan root, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal(2, generation.StatusCode);
+        Assert.Equal("System.InvalidOperationException", generation["error.type"].AsString());
+        Assert.Equal(2, root.StatusCode);
+        (_, ReceivedSpan hidden) = await Trace(_private);
+        Assert.DoesNotContain("upstream exploded", hidden.StatusMessage ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStreamThatFailsMidwayIsRecordedWithWhatArrivedAndRethrowsUnchanged()
+    {
+        var failure = new HttpRequestException("connection reset");
+        var inner = new FakeChatClient
+        {
+            Updates = [new ChatResponseUpdate(ChatRole.Assistant, "Partial "), new ChatResponseUpdate(ChatRole.Assistant, "never")],
+            Failure = failure,
+            FailAfter = 1,
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        var received = new List<string>();
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(async () =>
+        {
+            await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")]))
+            {
+                received.Add(update.Text);
+            }
+        });
+
+        Assert.Same(failure, thrown);
+        Assert.Equal(["Partial "], received);
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("System.Net.Http.HttpRequestException", generation["error.type"].AsString());
+        Assert.Contains("Partial ", generation["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStreamTheCallerAbandonsIsStillRecorded()
+    {
+        var inner = new FakeChatClient
+        {
+            Updates = [new ChatResponseUpdate(ChatRole.Assistant, "one"), new ChatResponseUpdate(ChatRole.Assistant, "two")],
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")]))
+        {
+            break;
+        }
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("cancelled", generation["error.type"].AsString());
+        Assert.Contains("one", generation["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheServiceProviderOverloadUsesTheRegisteredBroadcaster()
+    {
+        var services = new ServiceCollection();
+        services.AddOtlpBroadcast(o => o.AddDestination(new OtlpDestinationOptions
+        {
+            Name = "di",
+            Endpoint = _full.TracesEndpoint.AbsoluteUri,
+            ScheduledDelay = TimeSpan.FromMinutes(30),
+        }));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(o => o.ProviderName = "my-provider").Build(provider);
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")]);
+        Assert.True(await provider.GetRequiredService<DestinationRegistry>().FlushAsync(Patience));
+
+        IReadOnlyList<ReceivedSpan> spans = await _full.WaitForSpansAsync(2, Patience);
+        Assert.Equal("my-provider", spans.Single(s => s.Attributes.ContainsKey("gen_ai.provider.name"))["gen_ai.provider.name"].AsString());
+        Assert.Throws<InvalidOperationException>(() => inner.AsBuilder().UseOtlpBroadcast().Build(new ServiceCollection().BuildServiceProvider()));
+    }
+
+    /// <summary>Flushes, then returns the root and generation spans that arrived at <paramref name="receiver"/>.</summary>
+    private async Task<(ReceivedSpan Root, ReceivedSpan Generation)> Trace(OtlpTestReceiver receiver)
+    {
+        Assert.True(await _registry.FlushAsync(Patience));
+        IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(2, Patience);
+        Assert.Equal(2, spans.Count);
+        return (spans.Single(s => s.ParentSpanId is null), spans.Single(s => s.ParentSpanId is not null));
+    }
+}

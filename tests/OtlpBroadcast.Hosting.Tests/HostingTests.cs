@@ -1,0 +1,325 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OtlpBroadcast.Export;
+using OtlpBroadcast.OpenAi;
+using OtlpBroadcast.Testing;
+
+namespace OtlpBroadcast.Hosting.Tests;
+
+public class HostingTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private const string Canary = "c4n4ry-hosting-5a4b3c2d1e";
+
+    [Fact]
+    public async Task DependencyInjectionResolvesEveryPiece()
+    {
+        using IHost host = BuildHost(o => o.AddDestination(new OtlpDestinationOptions { Name = "local", Endpoint = "http://127.0.0.1:4318/v1/traces" }));
+        IServiceProvider services = host.Services;
+
+        var registry = services.GetRequiredService<DestinationRegistry>();
+        var broadcaster = services.GetRequiredService<GenerationBroadcaster>();
+        var exporterServices = services.GetRequiredService<ExporterServices>();
+
+        Assert.Same(registry, broadcaster.Destinations);
+        Assert.Same(registry, services.GetRequiredService<DestinationRegistry>());
+        Assert.Equal("local", Assert.Single(registry.List()).Name);
+        Assert.IsType<HttpClient>(exporterServices.HttpClient);
+        Assert.NotNull(exporterServices.Events);
+        Assert.Contains(services.GetServices<IHostedService>(), s => s is OtlpBroadcastLifetime);
+        Assert.NotNull(services.GetRequiredService<IHttpClientFactory>().CreateClient(OtlpBroadcastServiceCollectionExtensions.HttpClientName));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task CallingAddOtlpBroadcastTwiceRegistersOneOfEach()
+    {
+        var services = new ServiceCollection();
+        services.AddOtlpBroadcast().AddOtlpBroadcast();
+        Assert.Single(services, d => d.ServiceType == typeof(DestinationRegistry));
+        Assert.Single(services, d => d.ImplementationType == typeof(OtlpBroadcastLifetime));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task BindsTheMissionsAxiomStyleDestinationFromJsonConfiguration()
+    {
+        string json = $$"""
+        {
+          "OtlpBroadcast": {
+            "ServiceName": "my-gateway",
+            "ResourceAttributes": { "deployment.environment": "staging" },
+            "ShutdownTimeout": "00:00:07",
+            "Destinations": [
+              {
+                "Name": "axiom",
+                "Endpoint": "https://api.axiom.co/v1/traces",
+                "HeadersJson": "{\"Authorization\":\"Bearer xaat-{{Canary}}\",\"X-Axiom-Dataset\":\"my-dataset\"}",
+                "PrivacyMode": true,
+                "Timeout": "00:00:03",
+                "MaxExportBatchSize": 64,
+                "Broadcast": { "SamplingRate": 0.5, "ContentFormat": "RouterCompatible", "MaxContentLength": 100, "IncludeModels": [ "openai/*" ] }
+              },
+              {
+                "Name": "collector",
+                "Endpoint": "http://127.0.0.1:4318/v1/traces",
+                "Headers": { "X-Team": "a" },
+                "Enabled": false
+              }
+            ]
+          }
+        }
+        """;
+        IConfiguration configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var services = new ServiceCollection();
+        services.AddOtlpBroadcast(configuration.GetSection("OtlpBroadcast"));
+        // The registry only disposes asynchronously (it flushes), as the generic host disposes its services.
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        OtlpBroadcastOptions options = provider.GetRequiredService<IOptions<OtlpBroadcastOptions>>().Value;
+        Assert.Equal("my-gateway", options.ServiceName);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.ShutdownTimeout);
+        Assert.Equal("staging", options.ResourceAttributes["deployment.environment"]);
+
+        var registry = provider.GetRequiredService<DestinationRegistry>();
+        OtlpDestination axiom = registry.Find("axiom")!;
+        Assert.Equal(new Uri("https://api.axiom.co/v1/traces"), axiom.Endpoint);
+        Assert.Equal(["Authorization", "X-Axiom-Dataset"], axiom.Headers.Names);
+        Assert.True(
+            options.Destinations[0].HeadersJson == $$"""{"Authorization":"Bearer xaat-{{Canary}}","X-Axiom-Dataset":"my-dataset"}""",
+            "HeadersJson was not bound verbatim");
+        Assert.True(axiom.PrivacyMode);
+        Assert.Equal(TimeSpan.FromSeconds(3), axiom.Timeout);
+        Assert.Equal(64, axiom.MaxExportBatchSize);
+        Assert.Equal(0.5, axiom.Broadcast.SamplingRate);
+        Assert.Equal(ContentFormat.RouterCompatible, axiom.Broadcast.ContentFormat);
+        Assert.Equal(100, axiom.Broadcast.MaxContentLength);
+        Assert.Equal(["openai/*"], axiom.Broadcast.IncludeModels);
+
+        OtlpDestination collector = registry.Find("collector")!;
+        Assert.False(collector.Enabled);
+        Assert.Equal(["X-Team"], collector.Headers.Names);
+
+        OtlpResource resource = provider.GetRequiredService<ExporterServices>().Resource;
+        Assert.Equal("my-gateway", resource.ServiceName);
+        Assert.Contains(resource.Attributes, a => a.Key == "deployment.environment");
+    }
+
+    [Fact]
+    public async Task AnInvalidDestinationFailsStartWithAMessageThatQuotesNoSecret()
+    {
+        using IHost host = BuildHost(o => o.Destinations.Add(new OtlpBroadcastDestinationOptions
+        {
+            Name = "bad",
+            Endpoint = "https://api.axiom.co/v1/traces",
+            HeadersJson = $$"""{"Authorization":"Bearer {{Canary}}""",
+        }));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("not valid JSON", error.Message, StringComparison.Ordinal);
+        Assert.False(error.Message.Contains(Canary, StringComparison.Ordinal), "the secret appears in the validation message");
+    }
+
+    [Fact]
+    public async Task TwoDestinationsWithOneNameFailStart()
+    {
+        using IHost host = BuildHost(o =>
+        {
+            o.AddDestination(OtlpPresets.Jaeger(name: "same"));
+            o.AddDestination(OtlpPresets.Collector("http://127.0.0.1:4318", name: "same"));
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("'same'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SpansRecordedThroughTheBroadcasterArriveWhenTheHostStopsWithoutAnExplicitFlush()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        using IHost host = BuildHost(o =>
+        {
+            o.ServiceName = "hosted-gateway";
+            o.Destinations.Add(new OtlpBroadcastDestinationOptions
+            {
+                Name = "receiver",
+                Endpoint = receiver.TracesEndpoint.AbsoluteUri,
+                ScheduledDelay = TimeSpan.FromMinutes(30),
+            });
+        });
+        await host.StartAsync();
+
+        var broadcaster = host.Services.GetRequiredService<GenerationBroadcaster>();
+        var request = new ChatCompletionRequest
+        {
+            Model = "openai/gpt-4o",
+            Messages = [new ChatMessage { Role = "user", Content = "Hello!" }],
+            Trace = TraceField.Parse("""{"trace_id":"hosted_001","trace_name":"Hosted"}"""),
+        };
+        GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(request, provider: "openai");
+        recording.CompleteChat(new ChatCompletionResponse { Id = "r1", Model = "gpt-4o" });
+        Assert.Empty(receiver.Spans);
+
+        await host.StopAsync();
+
+        IReadOnlyList<ReceivedSpan> spans = receiver.Spans;
+        Assert.Equal(2, spans.Count);
+        Assert.Contains(spans, s => s.Name == "Hosted");
+        Assert.Contains(spans, s => s.Name == "chat openai/gpt-4o");
+        Assert.All(spans, s => Assert.Equal("hosted-gateway", s.Resource["service.name"].AsString()));
+        Assert.All(spans, s => Assert.Equal(TraceId.FromString("hosted_001").ToString(), s.TraceId));
+    }
+
+    [Fact]
+    public async Task LogsTellOfAFailedExportButNeverContainTheHeaderValue()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
+        {
+            RequiredHeaders = { ["Authorization"] = "Bearer the-right-key" },
+        });
+        var logs = new CapturingLoggerProvider();
+        using IHost host = BuildHost(
+            o => o.Destinations.Add(new OtlpBroadcastDestinationOptions
+            {
+                Name = "secured",
+                Endpoint = receiver.TracesEndpoint.AbsoluteUri + "?api_key=" + Canary,
+                HeadersJson = $$"""{"Authorization":"Bearer {{Canary}}"}""",
+                ScheduledDelay = TimeSpan.FromMinutes(30),
+            }),
+            logs);
+        await host.StartAsync();
+
+        var registry = host.Services.GetRequiredService<DestinationRegistry>();
+        registry.Publish(new OtlpSpan(TraceId.CreateRandom(), SpanId.CreateRandom(), "work").With("note", "x"));
+        await host.StopAsync();
+
+        Assert.Equal(401, Assert.Single(receiver.Requests).StatusCode);
+        var entries = logs.Entries.Where(e => e.Category == "OtlpBroadcast").ToList();
+        Assert.Contains(entries, e => e.EventId.Name == "ExportFailed" && e.Message.Contains("401", StringComparison.Ordinal) && e.Message.Contains("secured", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.EventId.Name == "SpansDropped" && e.Values.Any(v => v.Key == "Reason" && Equals(v.Value, DropReason.FinalHttpError)));
+        Assert.Contains(entries, e => e.EventId.Name == "DestinationAdded" && e.Message.Contains("Authorization: ***", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.EventId.Name == "DestinationStopped");
+        Assert.False(logs.AllText().Contains(Canary, StringComparison.Ordinal), "the secret appears in the logs");
+    }
+
+    [Fact]
+    public async Task HealthIsHealthyWhileExportsSucceedThenDegradedAfterA401()
+    {
+        bool refuse = false;
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => Volatile.Read(ref refuse) ? new ReceiverResponse { StatusCode = 401, Body = "invalid API key" } : null,
+        });
+        using IHost host = BuildHost(o => o.Destinations.Add(new OtlpBroadcastDestinationOptions
+        {
+            Name = "backend",
+            Endpoint = receiver.TracesEndpoint.AbsoluteUri,
+            ScheduledDelay = TimeSpan.FromMinutes(30),
+        }));
+        await host.StartAsync();
+        var registry = host.Services.GetRequiredService<DestinationRegistry>();
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+
+        HealthReport fresh = await health.CheckHealthAsync();
+        Assert.Equal(HealthStatus.Healthy, fresh.Status);
+
+        registry.Publish(new OtlpSpan(TraceId.CreateRandom(), SpanId.CreateRandom(), "first"));
+        Assert.True(await registry.FlushAsync(Patience));
+        HealthReportEntry healthy = (await health.CheckHealthAsync()).Entries["otlp-broadcast"];
+        Assert.Equal(HealthStatus.Healthy, healthy.Status);
+        Assert.Equal(1L, healthy.Data["backend.exported"]);
+        Assert.Equal("healthy", healthy.Data["backend.status"]);
+
+        Volatile.Write(ref refuse, true);
+        registry.Publish(new OtlpSpan(TraceId.CreateRandom(), SpanId.CreateRandom(), "second"));
+        Assert.True(await registry.FlushAsync(Patience));
+        HealthReportEntry degraded = (await health.CheckHealthAsync()).Entries["otlp-broadcast"];
+        Assert.Equal(HealthStatus.Degraded, degraded.Status);
+        Assert.Equal("degraded", degraded.Data["backend.status"]);
+        Assert.Equal(1L, degraded.Data["backend.dropped"]);
+        Assert.Contains("401", (string)degraded.Data["backend.lastError"], StringComparison.Ordinal);
+        Assert.Contains("backend", degraded.Description, StringComparison.Ordinal);
+
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task TheOtelVariablesAddADestinationAndNameTheServiceWhenSwitchedOn()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        var variables = new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.BaseAddress.AbsoluteUri,
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-team=blue",
+            ["OTEL_SERVICE_NAME"] = "from-environment",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "service.version=1.2.3",
+        };
+        using IHost host = BuildHost(o =>
+        {
+            o.UseOtelEnvironment = true;
+            o.GetEnvironmentVariable = name => variables.GetValueOrDefault(name);
+        });
+
+        OtlpDestination destination = host.Services.GetRequiredService<DestinationRegistry>().Find("otel-environment")!;
+        Assert.Equal(receiver.TracesEndpoint, destination.Endpoint);
+        Assert.Equal(["x-team"], destination.Headers.Names);
+        OtlpResource resource = host.Services.GetRequiredService<ExporterServices>().Resource;
+        Assert.Equal("from-environment", resource.ServiceName);
+        Assert.Contains(resource.Attributes, a => a.Key == "service.version");
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void WithoutTheSwitchTheOtelVariablesAreIgnored()
+    {
+        using IHost host = BuildHost(o => o.GetEnvironmentVariable = name => name == "OTEL_EXPORTER_OTLP_ENDPOINT" ? "http://127.0.0.1:4318" : null);
+        Assert.Empty(host.Services.GetRequiredService<DestinationRegistry>().List());
+    }
+
+    [Fact]
+    public async Task TheHttpClientDoesNotFollowRedirects()
+    {
+        await using OtlpTestReceiver target = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver redirecting = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => new ReceiverResponse
+            {
+                StatusCode = 307,
+                Headers = new Dictionary<string, string> { ["Location"] = target.TracesEndpoint.AbsoluteUri },
+            },
+        });
+        using IHost host = BuildHost(o => o.Destinations.Add(new OtlpBroadcastDestinationOptions
+        {
+            Name = "redirecting",
+            Endpoint = redirecting.TracesEndpoint.AbsoluteUri,
+            ScheduledDelay = TimeSpan.FromMinutes(30),
+        }));
+        var registry = host.Services.GetRequiredService<DestinationRegistry>();
+
+        registry.Publish(new OtlpSpan(TraceId.CreateRandom(), SpanId.CreateRandom(), "span"));
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Single(redirecting.Requests);
+        Assert.Empty(target.Requests);
+        Assert.Equal(1, registry.List()[0].Statistics.DroppedTotal);
+    }
+
+    private static IHost BuildHost(Action<OtlpBroadcastOptions> configure, CapturingLoggerProvider? logs = null)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        builder.Services.AddOtlpBroadcast(configure);
+        builder.Services.AddHealthChecks().AddOtlpBroadcast();
+        return builder.Build();
+    }
+}
