@@ -39,7 +39,7 @@ public sealed record DestinationInfo
 /// The configured destinations, each with its own exporter. Like the hosted product's settings page, a destination
 /// is saved only after its connection test passes.
 /// </summary>
-public sealed class DestinationRegistry : IAsyncDisposable
+public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
 {
     private readonly ExporterServices _services;
     private readonly Lock _lock = new();
@@ -198,6 +198,10 @@ public sealed class DestinationRegistry : IAsyncDisposable
         bool[] results = await Task.WhenAll(_exporters.Select(e => e.FlushAsync(timeout, cancellationToken))).ConfigureAwait(false);
         return results.All(r => r);
     }
+
+    /// <summary>Flushes and stops every exporter, blocking; for containers and callers that dispose synchronously.
+    /// Prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => Task.Run(() => DisposeAsync().AsTask()).GetAwaiter().GetResult();
 
     /// <summary>Flushes and stops every exporter.</summary>
     public async ValueTask DisposeAsync()

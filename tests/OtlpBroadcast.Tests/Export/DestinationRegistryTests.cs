@@ -243,6 +243,20 @@ public class DestinationRegistryTests
         Assert.False(Assert.Single(privacy.Spans).TryGetAttribute("gen_ai.prompt", out _));
     }
 
+    [Fact]
+    public async Task DisposingSynchronouslySendsWhatIsQueued()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        var registry = new DestinationRegistry(Services);
+        await registry.AddAsync(OtlpDestination.Create(Options(receiver, "sync")));
+        registry.Publish(Span(7));
+
+        registry.Dispose();
+
+        Assert.Equal("span-7", Assert.Single(receiver.Spans).Name);
+        Assert.Empty(registry.Exporters);
+    }
+
     private static void Publish(DestinationRegistry registry, OtlpSpan span)
     {
         SpanFragment fragment = OtlpJsonSpanEncoder.Encode(span);
