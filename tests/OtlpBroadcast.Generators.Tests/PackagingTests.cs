@@ -14,10 +14,34 @@ public class PackagingTests
 {
     private const string ConsumerProgram = """
         using System.Text.Json;
+        using Microsoft.Extensions.DependencyInjection;
+        using Microsoft.Extensions.Hosting;
+        using Microsoft.Extensions.Logging;
         using OtlpBroadcast;
+        using OtlpBroadcast.Export;
+        using OtlpBroadcast.Hosting;
+        using OtlpBroadcast.Testing;
 
         var request = new ChatRequest { Model = "gpt-4o", Prompt = "secret", Metadata = new() { ["env"] = "prod" } };
         Console.WriteLine(JsonSerializer.Serialize(request, Consumer.OtlpAttributesJsonContext.ContentWithheld.ChatRequest));
+
+        // The hosting package: a destination from options, a recorded generation, the flush on shutdown.
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddOtlpBroadcast(options => options.AddDestination(
+            new OtlpDestinationOptions { Name = "local", Endpoint = receiver.TracesEndpoint.AbsoluteUri, PrivacyMode = true }));
+        using (IHost host = builder.Build())
+        {
+            await host.StartAsync();
+            GenerationBroadcaster broadcaster = host.Services.GetRequiredService<GenerationBroadcaster>();
+            broadcaster.Start(request, new GenerationContext { Model = request.Model }).Complete(new Reply { Answer = "secret answer" });
+            await host.StopAsync();
+        }
+
+        IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(2, TimeSpan.FromSeconds(20));
+        Console.WriteLine(string.Join(",", spans.Select(s => s.Name).Order(StringComparer.Ordinal)));
+        Console.WriteLine(spans.Any(s => s.Attributes.Any(a => a.Value.ToString().Contains("secret", StringComparison.Ordinal))) ? "content leaked" : "no content");
 
         [OtlpAttributes]
         public sealed partial class ChatRequest
@@ -26,10 +50,19 @@ public class PackagingTests
             [OtlpAttribute(GenAiAttributes.Prompt), OtlpSensitive] public string? Prompt { get; set; }
             [OtlpFlatten(GenAiAttributes.TraceMetadataPrefix)] public Dictionary<string, string>? Metadata { get; set; }
         }
+
+        [OtlpAttributes]
+        public sealed partial class Reply
+        {
+            [OtlpAttribute(GenAiAttributes.Completion), OtlpSensitive] public string? Answer { get; set; }
+        }
         """;
 
-    private const string ExpectedOutput =
-        """[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"trace.metadata.env","value":{"stringValue":"prod"}}]""";
+    private const string ExpectedOutput = """
+        [{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"trace.metadata.env","value":{"stringValue":"prod"}}]
+        chat gpt-4o,chat request
+        no content
+        """;
 
     [Fact]
     public void PackageCarriesRuntimeAndGeneratorAndWorksForAFreshConsumer()
@@ -49,8 +82,11 @@ public class PackagingTests
             string feed = Path.Combine(work, "feed");
             // --no-build: pack what this test run already built. Building here (with another version) would replace
             // the runtime assembly under the other test projects' feet while they run.
-            Run(root, "dotnet", "pack", Path.Combine(root, "src", "OtlpBroadcast", "OtlpBroadcast.csproj"),
-                "--no-build", "-c", BuildConfiguration, "-o", feed, "-p:PackageVersion=" + version);
+            foreach (string project in new[] { "OtlpBroadcast", "OtlpBroadcast.Testing", "OtlpBroadcast.Hosting" })
+            {
+                Run(root, "dotnet", "pack", Path.Combine(root, "src", project, project + ".csproj"),
+                    "--no-build", "-c", BuildConfiguration, "-o", feed, "-p:PackageVersion=" + version);
+            }
 
             string package = Path.Combine(feed, $"OtlpBroadcast.{version}.nupkg");
             using (ZipArchive archive = ZipFile.OpenRead(package))
@@ -85,6 +121,9 @@ public class PackagingTests
                   </PropertyGroup>
                   <ItemGroup>
                     <PackageReference Include="OtlpBroadcast" Version="{version}" />
+                    <PackageReference Include="OtlpBroadcast.Testing" Version="{version}" />
+                    <PackageReference Include="OtlpBroadcast.Hosting" Version="{version}" />
+                    <PackageReference Include="Microsoft.Extensions.Hosting" Version="10.0.12" />
                   </ItemGroup>
                 </Project>
                 """);
@@ -104,10 +143,13 @@ public class PackagingTests
         finally
         {
             Directory.Delete(work, recursive: true);
-            string restored = Path.Combine(GlobalPackagesFolder(), "otlpbroadcast", version);
-            if (Directory.Exists(restored))
+            foreach (string id in new[] { "otlpbroadcast", "otlpbroadcast.testing", "otlpbroadcast.hosting" })
             {
-                Directory.Delete(restored, recursive: true);
+                string restored = Path.Combine(GlobalPackagesFolder(), id, version);
+                if (Directory.Exists(restored))
+                {
+                    Directory.Delete(restored, recursive: true);
+                }
             }
         }
     }
