@@ -157,5 +157,60 @@ public sealed class GatewayTests
         Assert.Contains("embedded: exported=3 dropped=0", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnUpstreamProviderAnswersWhenConfiguredAndItsFailureIsRecorded()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
+
+        // The upstream is another gateway with the built-in provider: an OpenAI-compatible server on loopback.
+        (WebApplication upstream, HttpClient upstreamClient) = await StartAsync();
+        await using (upstream)
+        using (upstreamClient)
+        {
+            (WebApplication app, HttpClient client) = await StartAsync(
+                [.. DestinationSettings(receiver), ("Gateway:Upstream:BaseUrl", upstream.Urls.First() + "/api/v1"), ("Gateway:Upstream:Provider", "upstream-gw")]);
+            await using (app)
+            using (client)
+            {
+                using HttpResponseMessage reply = await client.PostAsync("/api/v1/chat/completions", new StringContent(Demo.MissionRequest, Encoding.UTF8, "application/json"));
+                Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+                Assert.Contains("Hello! How can I help you today?", await reply.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+                await upstream.StopAsync();
+                using HttpResponseMessage failed = await client.PostAsync("/api/v1/chat/completions", new StringContent(Demo.MissionRequest, Encoding.UTF8, "application/json"));
+                Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+
+                await app.StopAsync();
+                IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(6, Patience);
+                ReceivedSpan[] generations = [.. spans.Where(s => s.Name == "Generate Response").OrderBy(s => s.StartTimeUnixNano)];
+                Assert.Equal("upstream-gw", generations[0]["gen_ai.provider.name"].AsString());
+                Assert.Equal(1, generations[0].StatusCode);
+                Assert.Equal(2, generations[1].StatusCode);
+                Assert.True(generations[1].TryGetAttribute("error.type", out _));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task TheOtelVariablesAddADestination()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
+        (WebApplication app, HttpClient client) = await StartAsync(
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.TracesEndpoint.AbsoluteUri),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=" + Secret));
+        await using (app)
+        using (client)
+        {
+            string listed = await client.GetStringAsync("/admin/destinations");
+            Assert.Contains("\"name\":\"otel-environment\"", listed, StringComparison.Ordinal);
+            Assert.DoesNotContain("embedded", listed, StringComparison.Ordinal);
+            Assert.False(listed.Contains(Secret, StringComparison.Ordinal), "the listing shows the secret");
+
+            using HttpResponseMessage reply = await client.PostAsync("/api/v1/chat/completions", new StringContent(Demo.MissionRequest, Encoding.UTF8, "application/json"));
+            await app.StopAsync();
+            Assert.Equal(3, (await receiver.WaitForSpansAsync(3, Patience)).Count);
+        }
+    }
+
     private const string TestTraceRootName = OtlpBroadcast.Export.TestTrace.RootName;
 }
