@@ -20,21 +20,39 @@ internal sealed class OpenTelemetrySpanTree : IDisposable
     private readonly ActivitySource _source = new(SourceName);
     private readonly TracerProvider _provider;
 
+    /// <summary>Exports each tree as one batch of three, synchronously, into <paramref name="handler"/>.</summary>
     public OpenTelemetrySpanTree(HttpMessageHandler handler)
+        : this(
+            new OtlpExporterOptions
+            {
+                Protocol = OtlpExportProtocol.HttpProtobuf,
+                Endpoint = new Uri("http://127.0.0.1:4318/v1/traces"),
+                HttpClientFactory = () => new HttpClient(handler, disposeHandler: false),
+            },
+            exporter => new TreeExportProcessor(exporter))
     {
-        var exporter = new OtlpTraceExporter(new OtlpExporterOptions
-        {
-            Protocol = OtlpExportProtocol.HttpProtobuf,
-            Endpoint = new Uri("http://127.0.0.1:4318/v1/traces"),
-            HttpClientFactory = () => new HttpClient(handler, disposeHandler: false),
-        });
+    }
+
+    /// <summary>Exports to <paramref name="endpoint"/> with the SDK's batching processor (for end-to-end runs).</summary>
+    public OpenTelemetrySpanTree(Uri endpoint, int maxQueueSize)
+        : this(
+            new OtlpExporterOptions { Protocol = OtlpExportProtocol.HttpProtobuf, Endpoint = endpoint },
+            exporter => new BatchActivityExportProcessor(exporter, maxQueueSize, scheduledDelayMilliseconds: 100, exporterTimeoutMilliseconds: 30_000, maxExportBatchSize: 512))
+    {
+    }
+
+    private OpenTelemetrySpanTree(OtlpExporterOptions options, Func<BaseExporter<Activity>, BaseProcessor<Activity>> processor)
+    {
         _provider = Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("benchmark"))
             .AddSource(SourceName)
             .SetSampler(new AlwaysOnSampler())
-            .AddProcessor(new TreeExportProcessor(exporter))
+            .AddProcessor(processor(new OtlpTraceExporter(options)))
             .Build()!;
     }
+
+    /// <summary>Exports what the processor holds.</summary>
+    public bool Flush(int timeoutMilliseconds) => _provider.ForceFlush(timeoutMilliseconds);
 
     /// <summary>Creates, tags and ends the three spans; the exporter sends them when the root ends.</summary>
     public void Record(SpanTreeFixture f)
