@@ -29,6 +29,12 @@ public static class Program
             return 0;
         }
 
+        if (rest is ["--generator-probe", ..])
+        {
+            GeneratorBenchmarks.Probe();
+            return 0;
+        }
+
         if (rest is ["--receiver", ..])
         {
             await LoopbackReceiver.RunAsync().ConfigureAwait(false);
