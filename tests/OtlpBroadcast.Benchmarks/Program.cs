@@ -8,7 +8,8 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 namespace OtlpBroadcast.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- [--quick] [BenchmarkDotNet arguments, e.g. --filter *Encoding*]</c>;
+/// <c>dotnet run -c Release -- [--quick] [--wall-clock] [BenchmarkDotNet arguments, e.g. --filter *Encoding*]</c>
+/// (times are the benchmark thread's CPU time unless <c>--wall-clock</c>);
 /// <c>-- --check</c> only checks that the JSON contenders write identical bytes;
 /// <c>-- --end-to-end [--quick]</c> runs the throughput and CPU-per-span comparison (benchmark 3).
 /// </summary>
@@ -17,7 +18,8 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         bool quick = args.Contains("--quick");
-        string[] rest = [.. args.Where(a => a != "--quick")];
+        bool wallClock = args.Contains("--wall-clock") || !ThreadCpuClock.Instance.IsAvailable;
+        string[] rest = [.. args.Where(a => a is not ("--quick" or "--wall-clock"))];
         if (rest is ["--check", ..])
         {
             foreach (ContentCase content in Enum.GetValues<ContentCase>())
@@ -50,6 +52,12 @@ public static class Program
         // In-process: no per-benchmark project build, which on a shared 2-core machine takes minutes.
         Job job = (quick ? Job.ShortRun.WithWarmupCount(3).WithIterationCount(5) : Job.Default)
             .WithToolchain(InProcessEmitToolchain.Instance);
+        if (!wallClock)
+        {
+            // Thread CPU time, not wall time: other processes' load then barely moves the numbers (see ThreadCpuClock).
+            job = job.WithClock(ThreadCpuClock.Instance);
+        }
+
         IConfig config = DefaultConfig.Instance
             .AddJob(job)
             .AddDiagnoser(MemoryDiagnoser.Default)
