@@ -26,12 +26,17 @@ public static class TraceMetadataWriter
             return 0;
         }
 
+        // Keys in ordinal order, sorted in a pooled array: this runs for every span of every request, and LINQ's
+        // OrderBy allocated several objects per call.
+        KeyValuePair<string, JsonElement>[] entries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
+        int count = Copy(metadata, entries);
+        entries.AsSpan(0, count).Sort(ByKey.Instance);
         var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Path = ArrayPool<char>.Shared.Rent(256) };
         try
         {
-            foreach (KeyValuePair<string, JsonElement> entry in metadata.OrderBy(e => e.Key, StringComparer.Ordinal))
+            for (int i = 0; i < count; i++)
             {
-                WriteValue(ref sink, ref state, 0, entry.Key, entry.Value, depth: 1);
+                WriteValue(ref sink, ref state, 0, entries[i].Key, entries[i].Value, depth: 1);
             }
 
             return state.Cut;
@@ -40,7 +45,35 @@ public static class TraceMetadataWriter
         {
             // The path may have grown into another rented array: return the one held now.
             ArrayPool<char>.Shared.Return(state.Path);
+            ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(entries, clearArray: true);
         }
+    }
+
+    private static int Copy(IDictionary<string, JsonElement> metadata, KeyValuePair<string, JsonElement>[] entries)
+    {
+        int count = 0;
+        if (metadata is Dictionary<string, JsonElement> dictionary)
+        {
+            // The concrete type's struct enumerator: enumerating through the interface would box it.
+            foreach (KeyValuePair<string, JsonElement> entry in dictionary)
+            {
+                entries[count++] = entry;
+            }
+
+            return count;
+        }
+
+        foreach (KeyValuePair<string, JsonElement> entry in metadata)
+        {
+            if (count == entries.Length)
+            {
+                break;
+            }
+
+            entries[count++] = entry;
+        }
+
+        return count;
     }
 
     private static void WriteValue<TSink>(ref TSink sink, ref State state, int pathLength, string key, JsonElement value, int depth)
@@ -113,5 +146,12 @@ public static class TraceMetadataWriter
         public int Cut;
         public int MaxDepth;
         public char[] Path;
+    }
+
+    private sealed class ByKey : IComparer<KeyValuePair<string, JsonElement>>
+    {
+        public static readonly ByKey Instance = new();
+
+        public int Compare(KeyValuePair<string, JsonElement> x, KeyValuePair<string, JsonElement> y) => string.CompareOrdinal(x.Key, y.Key);
     }
 }

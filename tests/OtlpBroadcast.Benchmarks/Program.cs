@@ -1,0 +1,69 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace OtlpBroadcast.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release -- [--quick] [--wall-clock] [BenchmarkDotNet arguments, e.g. --filter *Encoding*]</c>
+/// (times are the benchmark thread's CPU time unless <c>--wall-clock</c>);
+/// <c>-- --check</c> only checks that the JSON contenders write identical bytes;
+/// <c>-- --end-to-end [--quick]</c> runs the throughput and CPU-per-span comparison (benchmark 3).
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        bool wallClock = args.Contains("--wall-clock") || !ThreadCpuClock.Instance.IsAvailable;
+        string[] rest = [.. args.Where(a => a is not ("--quick" or "--wall-clock"))];
+        if (rest is ["--check", ..])
+        {
+            foreach (ContentCase content in Enum.GetValues<ContentCase>())
+            {
+                FairnessCheck.AssertSameBytes(SpanTreeFixture.For(content));
+                Console.WriteLine($"{content}: every JSON contender writes the SDK's {SdkSpanTreeEncoder.EncodeToArray(SpanTreeFixture.For(content)).Length + 2} bytes");
+            }
+
+            return 0;
+        }
+
+        if (rest is ["--generator-probe", ..])
+        {
+            GeneratorBenchmarks.Probe();
+            return 0;
+        }
+
+        if (rest is ["--receiver", ..])
+        {
+            await LoopbackReceiver.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+
+        if (rest is ["--end-to-end", ..])
+        {
+            await EndToEnd.RunAsync(quick).ConfigureAwait(false);
+            return 0;
+        }
+
+        // In-process: no per-benchmark project build, which on a shared 2-core machine takes minutes.
+        Job job = (quick ? Job.ShortRun.WithWarmupCount(3).WithIterationCount(5) : Job.Default)
+            .WithToolchain(InProcessEmitToolchain.Instance);
+        if (!wallClock)
+        {
+            // Thread CPU time, not wall time: other processes' load then barely moves the numbers (see ThreadCpuClock).
+            job = job.WithClock(ThreadCpuClock.Instance);
+        }
+
+        IConfig config = DefaultConfig.Instance
+            .AddJob(job)
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddColumn(StatisticColumn.Median)
+            .WithOptions(ConfigOptions.JoinSummary);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, config);
+        return 0;
+    }
+}

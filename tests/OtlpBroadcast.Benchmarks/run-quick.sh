@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# A quick subset of the benchmarks (short BenchmarkDotNet job, in-process; a short end-to-end run): a few minutes on
+# a 2-core machine. For CI on demand, not on every push. Results go to artifacts/benchmarks/ under the repository.
+#   bash tests/OtlpBroadcast.Benchmarks/run-quick.sh [extra BenchmarkDotNet arguments]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="$root/artifacts/benchmarks"
+mkdir -p "$out"
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg), $(dotnet --version) SDK"
+dotnet build "$here/OtlpBroadcast.Benchmarks.csproj" -c Release -nologo -v quiet
+app="$here/bin/Release/net10.0/OtlpBroadcast.Benchmarks.dll"
+
+dotnet "$app" --check
+dotnet "$app" --quick --artifacts "$out" --filter '*EncodingBenchmarks*' '*RecordingBenchmarks*' '*GeneratorBenchmarks*' "$@"
+dotnet "$app" --end-to-end --quick | tee "$out/end-to-end.md"
+echo "reports: $out/results/*.md"
