@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace OtlpBroadcast;
@@ -53,12 +52,7 @@ public static class OtlpJsonSpanEncoder
             throw;
         }
 
-        // Copy into an array of about the span's size: the thread's buffer grows in large steps, and a queue of
-        // fragments holding those would keep several times the encoded bytes alive.
-        ReadOnlySpan<byte> encoded = state.Buffer.WrittenSpan;
-        byte[] exact = ArrayPool<byte>.Shared.Rent(encoded.Length);
-        encoded.CopyTo(exact);
-        return SpanFragment.Create(exact, encoded.Length, SpanEncoding.Json, contentWithheld);
+        return SpanFragment.CopyOf(state.Buffer.WrittenSpan, SpanEncoding.Json, contentWithheld);
     }
 
     private sealed class EncoderState

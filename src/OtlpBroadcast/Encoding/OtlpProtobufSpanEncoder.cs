@@ -1,4 +1,3 @@
-using System.Buffers;
 
 namespace OtlpBroadcast;
 
@@ -42,13 +41,7 @@ public static class OtlpProtobufSpanEncoder
         try
         {
             OtlpProtobufSpanWriter.Write(buffer, in header, ref attributes, events, links);
-
-            // Copy into an array of about the span's size, as the JSON encoder does: fragments wait in queues, and
-            // the thread's buffer grows in large steps.
-            ReadOnlySpan<byte> encoded = buffer.WrittenSpan;
-            byte[] exact = ArrayPool<byte>.Shared.Rent(encoded.Length);
-            encoded.CopyTo(exact);
-            return SpanFragment.Create(exact, encoded.Length, SpanEncoding.Protobuf, contentWithheld);
+            return SpanFragment.CopyOf(buffer.WrittenSpan, SpanEncoding.Protobuf, contentWithheld);
         }
         finally
         {

@@ -41,8 +41,19 @@ public sealed class SpanFragment
     /// in privacy mode.</summary>
     public bool ContentWithheld { get; private set; }
 
-    /// <summary>Takes ownership of a pooled array holding an encoded span; one reference is held by the caller.</summary>
-    internal static SpanFragment Create(byte[] pooledBuffer, int length, SpanEncoding encoding, bool contentWithheld)
+    /// <summary>
+    /// Copies an encoded span into a pooled array of about its own size (an encoder's reusable buffer grows in large
+    /// steps, and a queue of fragments holding those would keep several times the encoded bytes alive); one reference
+    /// is held by the caller.
+    /// </summary>
+    internal static SpanFragment CopyOf(ReadOnlySpan<byte> encoded, SpanEncoding encoding, bool contentWithheld)
+    {
+        byte[] exact = ArrayPool<byte>.Shared.Rent(encoded.Length);
+        encoded.CopyTo(exact);
+        return Create(exact, encoded.Length, encoding, contentWithheld);
+    }
+
+    private static SpanFragment Create(byte[] pooledBuffer, int length, SpanEncoding encoding, bool contentWithheld)
     {
         if (!Pool.TryDequeue(out SpanFragment? fragment))
         {
