@@ -56,11 +56,13 @@ internal sealed class FaultLedger
                 var key = Key(spans[i]);
                 _spans.TryGetValue(key, out var record);
                 record.Received++;
+                record.LastReceivedAt = request.Index;
                 if (i < request.StoredSpans)
                 {
                     if (request.AnswerDelivered)
                     {
                         record.Delivered++;
+                        record.ConfirmedAtPlusOne = record.ConfirmedAtPlusOne == 0 ? request.Index + 1 : Math.Min(record.ConfirmedAtPlusOne, request.Index + 1);
                     }
                     else
                     {
@@ -92,6 +94,13 @@ internal sealed class FaultLedger
                 var record = _spans[key];
                 record.Delivered--;
                 record.Lost++;
+                if (record.ConfirmedAtPlusOne == index + 1)
+                {
+                    // The client was not told after all. (Were it confirmed again later, that later confirmation is
+                    // forgotten too: this only weakens the resend check, never fails it wrongly.)
+                    record.ConfirmedAtPlusOne = 0;
+                }
+
                 _spans[key] = record;
             }
         }
@@ -133,7 +142,7 @@ internal sealed class FaultLedger
                 tooLargeSingles += fault == ReceiverFault.PayloadTooLarge && request.SpanCount == 1 ? 1 : 0;
             }
 
-            long storedUnique = 0, storedTotal = 0, delivered = 0, lostOnly = 0, unexplained = 0;
+            long storedUnique = 0, storedTotal = 0, delivered = 0, lostOnly = 0, resent = 0;
             foreach (var record in _spans.Values)
             {
                 var stores = record.Delivered + record.Lost;
@@ -141,7 +150,7 @@ internal sealed class FaultLedger
                 storedTotal += stores;
                 delivered += record.Delivered;
                 lostOnly += record.Delivered == 0 && record.Lost > 0 ? 1 : 0;
-                unexplained += Math.Max(0, record.Delivered - 1);
+                resent += record.ConfirmedAtPlusOne != 0 && record.LastReceivedAt >= record.ConfirmedAtPlusOne ? 1 : 0;
             }
 
             return new FaultReceiverSummary
@@ -155,7 +164,7 @@ internal sealed class FaultLedger
                 StoredTotal = storedTotal,
                 StoredOnDeliveredAnswers = delivered,
                 StoredOnLostAnswersOnly = lostOnly,
-                UnexplainedDuplicates = unexplained,
+                ResentAfterConfirmation = resent,
                 RejectedSpans = rejected,
                 FinalErrorSpans = finalErrors,
                 TooLargeSingleSpans = tooLargeSingles,
@@ -172,5 +181,11 @@ internal sealed class FaultLedger
         public int Received;
         public int Delivered;
         public int Lost;
+
+        /// <summary>1 + the index of the first request that stored the span and told the client; 0: none yet.</summary>
+        public int ConfirmedAtPlusOne;
+
+        /// <summary>The index of the last request that carried the span.</summary>
+        public int LastReceivedAt;
     }
 }

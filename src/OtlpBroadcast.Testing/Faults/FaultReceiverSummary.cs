@@ -6,7 +6,7 @@ namespace OtlpBroadcast.Testing;
 /// "lost" means it stored the spans but the client never got the answer (hang, reset after storing, body cut).
 /// For an exporter that loses nothing unaccounted, after it has settled everything:
 /// <list type="bullet">
-/// <item><c>Exported = <see cref="StoredOnDeliveredAnswers"/></c> and <c><see cref="UnexplainedDuplicates"/> = 0</c>;</item>
+/// <item><c>Exported = <see cref="StoredOnDeliveredAnswers"/></c> and <c><see cref="ResentAfterConfirmation"/> = 0</c>;</item>
 /// <item><c>Rejected = <see cref="RejectedSpans"/></c>;</item>
 /// <item>dropped as a final HTTP error = <see cref="FinalErrorSpans"/>; as too large = <see cref="TooLargeSingleSpans"/>
 /// (when no span is larger than its batch limit);</item>
@@ -46,9 +46,9 @@ public sealed record FaultReceiverSummary
     /// <summary><see cref="StoredTotal"/> − <see cref="StoredUnique"/>: extra copies stored.</summary>
     public long DuplicateStores => StoredTotal - StoredUnique;
 
-    /// <summary>Extra copies that no lost answer explains: a span stored on more than one delivered answer was sent
-    /// again after the client had been told it was stored.</summary>
-    public long UnexplainedDuplicates { get; init; }
+    /// <summary>Distinct span ids that arrived again after the receiver had stored them and told the client so: a
+    /// duplicate no lost answer explains (every other copy in <see cref="DuplicateStores"/> follows a lost answer).</summary>
+    public long ResentAfterConfirmation { get; init; }
 
     /// <summary>Spans rejected by delivered partial successes.</summary>
     public long RejectedSpans { get; init; }

@@ -90,6 +90,9 @@ public sealed class DestinationExporter : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Whether the background loop still runs: from construction until <see cref="ShutdownAsync"/> has ended it.</summary>
+    public bool IsRunning => !_loop.IsCompleted;
+
     /// <summary>A snapshot of the counters.</summary>
     public DestinationStatistics GetStatistics() => _counters.Snapshot(Destination.Name);
 

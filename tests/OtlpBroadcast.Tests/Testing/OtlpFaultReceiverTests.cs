@@ -172,10 +172,30 @@ public class OtlpFaultReceiverTests
         FaultReceiverSummary afterResend = receiver.Summarize();
 
         // A retry after a lost answer: the second copy is unavoidable.
-        Assert.Equal((2L, 4L, 2L, 0L, 0L), (afterRetry.StoredUnique, afterRetry.StoredTotal, afterRetry.DuplicateStores, afterRetry.UnexplainedDuplicates, afterRetry.StoredOnLostAnswersOnly));
+        Assert.Equal((2L, 4L, 2L, 0L, 0L), (afterRetry.StoredUnique, afterRetry.StoredTotal, afterRetry.DuplicateStores, afterRetry.ResentAfterConfirmation, afterRetry.StoredOnLostAnswersOnly));
 
         // Sending again what the receiver had confirmed is not.
-        Assert.Equal((4L, 2L), (afterResend.DuplicateStores, afterResend.UnexplainedDuplicates));
+        Assert.Equal((4L, 2L), (afterResend.DuplicateStores, afterResend.ResentAfterConfirmation));
+    }
+
+    [Fact]
+    public async Task AConfirmedSpanSentAgainIsCaughtEvenWhenTheSecondAnswerIsLost()
+    {
+        var options = new OtlpFaultReceiverOptions
+        {
+            Script = [ReceiverFault.Accept, ReceiverFault.ResetAfterStore],
+            Weights = OtlpFaultReceiverOptions.Only(ReceiverFault.Accept),
+        };
+        await using OtlpFaultReceiver receiver = await OtlpFaultReceiver.StartAsync(options);
+        using HttpClient client = Client();
+        using HttpClient another = Client();
+        byte[] body = Body(0, 3);
+
+        (await PostAsync(client, receiver, body)).Dispose();
+        await Assert.ThrowsAsync<HttpRequestException>(() => PostAsync(another, receiver, body));
+
+        FaultReceiverSummary summary = receiver.Summarize();
+        Assert.Equal((3L, 3L, 3L), (summary.StoredOnDeliveredAnswers, summary.DuplicateStores, summary.ResentAfterConfirmation));
     }
 
     [Fact]
