@@ -8,6 +8,8 @@ namespace OtlpBroadcast.Testing;
 /// </summary>
 internal sealed class FaultLedger
 {
+    private const int MaxExamples = 5;
+
     private readonly Lock _gate = new();
     private readonly List<FaultRequest> _requests = [];
     private readonly Dictionary<ulong, SpanRecord> _spans = [];
@@ -121,13 +123,15 @@ internal sealed class FaultLedger
         {
             var byFault = Enum.GetValues<ReceiverFault>().ToDictionary(f => f, _ => 0);
             long spansReceived = 0, rejected = 0, finalErrors = 0, tooLargeSingles = 0;
-            var refused = 0;
+            int refused = 0, unread = 0;
             foreach (var request in _requests)
             {
                 spansReceived += request.SpanCount;
                 if (request.Fault is not { } fault)
                 {
-                    refused++;
+                    // Refused requests were answered; unread ones were not (no status).
+                    refused += request.StatusCode != 0 ? 1 : 0;
+                    unread += request.StatusCode == 0 ? 1 : 0;
                     continue;
                 }
 
@@ -143,14 +147,22 @@ internal sealed class FaultLedger
             }
 
             long storedUnique = 0, storedTotal = 0, delivered = 0, lostOnly = 0, resent = 0;
-            foreach (var record in _spans.Values)
+            var resentExamples = new List<ResentSpan>();
+            foreach (var (key, record) in _spans)
             {
                 var stores = record.Delivered + record.Lost;
                 storedUnique += stores > 0 ? 1 : 0;
                 storedTotal += stores;
                 delivered += record.Delivered;
                 lostOnly += record.Delivered == 0 && record.Lost > 0 ? 1 : 0;
-                resent += record.ConfirmedAtPlusOne != 0 && record.LastReceivedAt >= record.ConfirmedAtPlusOne ? 1 : 0;
+                if (record.ConfirmedAtPlusOne != 0 && record.LastReceivedAt >= record.ConfirmedAtPlusOne)
+                {
+                    resent++;
+                    if (resentExamples.Count < MaxExamples)
+                    {
+                        resentExamples.Add(new ResentSpan(key.ToString("x16", CultureInfo.InvariantCulture), Find(record.ConfirmedAtPlusOne - 1), Find(record.LastReceivedAt)));
+                    }
+                }
             }
 
             return new FaultReceiverSummary
@@ -158,6 +170,7 @@ internal sealed class FaultLedger
                 Requests = _requests.Count,
                 RequestsByFault = byFault,
                 RefusedRequests = refused,
+                UnreadRequests = unread,
                 SpansReceived = spansReceived,
                 DistinctSpansReceived = _spans.Count,
                 StoredUnique = storedUnique,
@@ -165,6 +178,7 @@ internal sealed class FaultLedger
                 StoredOnDeliveredAnswers = delivered,
                 StoredOnLostAnswersOnly = lostOnly,
                 ResentAfterConfirmation = resent,
+                ResentExamples = resentExamples,
                 RejectedSpans = rejected,
                 FinalErrorSpans = finalErrors,
                 TooLargeSingleSpans = tooLargeSingles,
@@ -173,6 +187,8 @@ internal sealed class FaultLedger
             };
         }
     }
+
+    private FaultRequest Find(int index) => _requests.FindLast(r => r.Index == index)!;
 
     private static ulong Key(ReceivedSpan span) => ulong.Parse(span.SpanId, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
 

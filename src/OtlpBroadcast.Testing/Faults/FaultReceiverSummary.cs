@@ -22,8 +22,13 @@ public sealed record FaultReceiverSummary
     /// <summary>Requests per fault met (refused requests are not in it).</summary>
     public required IReadOnlyDictionary<ReceiverFault, int> RequestsByFault { get; init; }
 
-    /// <summary>Requests refused before a fault was drawn (see <see cref="FaultRequest.Error"/>).</summary>
+    /// <summary>Requests read but refused before a fault was drawn: the body did not decode, was too large, or went to
+    /// another path or media type (see <see cref="FaultRequest.Error"/>). An exporter under test should cause none.</summary>
     public int RefusedRequests { get; init; }
+
+    /// <summary>Requests whose body was not read to its end, because the client gave up while sending it or the
+    /// receiver stopped listening meanwhile; they are not answered.</summary>
+    public int UnreadRequests { get; init; }
 
     /// <summary>Spans in all decoded bodies, every copy counted.</summary>
     public long SpansReceived { get; init; }
@@ -50,6 +55,10 @@ public sealed record FaultReceiverSummary
     /// duplicate no lost answer explains (every other copy in <see cref="DuplicateStores"/> follows a lost answer).</summary>
     public long ResentAfterConfirmation { get; init; }
 
+    /// <summary>Up to five of the <see cref="ResentAfterConfirmation"/> spans, each with the request that confirmed it
+    /// and the one that carried it again, for a failure message.</summary>
+    public IReadOnlyList<ResentSpan> ResentExamples { get; init; } = [];
+
     /// <summary>Spans rejected by delivered partial successes.</summary>
     public long RejectedSpans { get; init; }
 
@@ -64,4 +73,14 @@ public sealed record FaultReceiverSummary
 
     /// <summary>The last exception <see cref="OtlpFaultReceiverOptions.OnRequest"/> threw, as type and message.</summary>
     public string? LastObserverFailure { get; init; }
+}
+
+/// <summary>A span that arrived again after the receiver had confirmed storing it.</summary>
+/// <param name="SpanId">The span id, 16 hex characters.</param>
+/// <param name="ConfirmedBy">The first request that stored it and told the client.</param>
+/// <param name="ReceivedAgainIn">The last request that carried it.</param>
+public sealed record ResentSpan(string SpanId, FaultRequest ConfirmedBy, FaultRequest ReceivedAgainIn)
+{
+    /// <summary>One line naming both requests.</summary>
+    public override string ToString() => $"span {SpanId}: confirmed by {ConfirmedBy}, received again in {ReceivedAgainIn}";
 }

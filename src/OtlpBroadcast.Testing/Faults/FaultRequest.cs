@@ -13,7 +13,8 @@ public sealed record FaultRequest
     public required DateTimeOffset ReceivedAt { get; init; }
 
     /// <summary>The fault it met; <see langword="null"/> when it was refused before one was drawn (the body did not
-    /// decode, was too large, or went to another path or media type) or the client left while sending it.</summary>
+    /// decode, was too large, or went to another path or media type; <see cref="StatusCode"/> says the answer) or its
+    /// body was not read to its end (the client left, or the receiver stopped; no answer, status 0).</summary>
     public ReceiverFault? Fault { get; init; }
 
     /// <summary>The status sent (also for <see cref="ReceiverFault.CloseMidBody"/>, whose answer is cut); 0 when none.</summary>
@@ -34,7 +35,7 @@ public sealed record FaultRequest
     /// <summary>Whether a complete answer was written: false for the faults that lose it, and when writing failed.</summary>
     public bool AnswerDelivered { get; init; }
 
-    /// <summary>Why the request was refused before a fault was drawn (a decode error names the JSON path).</summary>
+    /// <summary>Why the request was refused or not read before a fault was drawn (a decode error names the JSON path).</summary>
     public string? Error { get; init; }
 
     /// <summary>The body as received; empty unless <see cref="OtlpFaultReceiverOptions.KeepBodies"/> (or in
@@ -53,6 +54,6 @@ public sealed record FaultRequest
         string answer = StatusCode == 0 ? "no answer" : StatusCode.ToString(CultureInfo.InvariantCulture) + (AnswerDelivered ? "" : " (cut)");
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"#{Index} {Fault?.ToString() ?? "refused"} -> {answer}, {SpanCount} spans, {StoredSpans} stored, {RejectedSpans} rejected{(Error is null ? "" : ": " + Error)}");
+            $"#{Index} at {ReceivedAt:HH:mm:ss.fff} {Fault?.ToString() ?? "refused"} -> {answer}, {SpanCount} spans, {StoredSpans} stored, {RejectedSpans} rejected{(Error is null ? "" : ": " + Error)}");
     }
 }

@@ -32,7 +32,7 @@ internal sealed class FaultRequestHandler(
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
         {
-            ledger.Record(draft with { Error = "the client left while sending the body" }, []);
+            ledger.Record(draft with { Error = "the body was not read to its end: the client left or the receiver stopped" }, []);
             context.Abort();
             return;
         }

@@ -242,6 +242,26 @@ public class OtlpFaultReceiverTests
     }
 
     [Fact]
+    public async Task ABodyTheClientStopsSendingIsCountedAsUnreadNotAsRefused()
+    {
+        await using OtlpFaultReceiver receiver = await StartAsync(ReceiverFault.Accept);
+        using HttpClient client = Client(timeout: TimeSpan.FromMilliseconds(500));
+        var content = new HalfSentContent(Body(0, 2));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.PostAsync(receiver.TracesEndpoint, content));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (receiver.Requests.Count == 0 && clock.Elapsed < ReceiverClient.Patience)
+        {
+            await Task.Delay(20);
+        }
+
+        FaultRequest request = Assert.Single(receiver.Requests);
+        Assert.Equal((null, 0), (request.Fault, request.StatusCode));
+        FaultReceiverSummary summary = receiver.Summarize();
+        Assert.Equal((1, 0, 0L), (summary.UnreadRequests, summary.RefusedRequests, summary.StoredUnique));
+    }
+
+    [Fact]
     public async Task BodiesAreKeptOnlyWhenAskedButAlwaysShownToTheObserver()
     {
         var observed = new List<FaultRequest>();
@@ -392,5 +412,25 @@ public class OtlpFaultReceiverTests
         }
 
         return [.. receiver.Requests.Skip(before).Select(r => r.Fault)];
+    }
+
+    /// <summary>Promises a whole body, sends half of it, then waits until the request is cancelled.</summary>
+    private sealed class HalfSentContent(byte[] body) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(body.AsMemory(0, body.Length / 2), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+            => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
+        }
     }
 }
