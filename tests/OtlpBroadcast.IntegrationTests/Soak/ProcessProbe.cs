@@ -2,7 +2,11 @@ using System.Diagnostics;
 
 namespace OtlpBroadcast.IntegrationTests.Soak;
 
-/// <summary>Samples the process's managed heap and working set in the background and keeps the peaks; counts threads.</summary>
+/// <summary>
+/// Samples the process's managed heap and working set in the background and keeps the peaks, from a baseline taken
+/// when it starts (after a full collection); counts threads. Earlier tests of the same process leave memory behind,
+/// so what a soak is judged by is growth over the baseline.
+/// </summary>
 internal sealed class ProcessProbe : IDisposable
 {
     private readonly Thread _sampler;
@@ -12,10 +16,22 @@ internal sealed class ProcessProbe : IDisposable
 
     public ProcessProbe()
     {
+        BaselineLiveHeapBytes = LiveHeapBytes();
+        BaselineWorkingSetBytes = Environment.WorkingSet;
         _sampler = new Thread(Sample) { IsBackground = true, Name = "soak-memory-probe" };
         _sampler.Start();
     }
 
+    /// <summary>The live managed heap when the probe started.</summary>
+    public long BaselineLiveHeapBytes { get; }
+
+    /// <summary>The working set when the probe started.</summary>
+    public long BaselineWorkingSetBytes { get; }
+
+    /// <summary>The managed heap after a full, blocking collection: what is really held.</summary>
+    public static long LiveHeapBytes() => GC.GetTotalMemory(forceFullCollection: true);
+
+    /// <summary>The largest heap sampled, garbage not yet collected included.</summary>
     public long PeakHeapBytes => Volatile.Read(ref _peakHeap);
 
     public long PeakWorkingSetBytes => Volatile.Read(ref _peakWorkingSet);
