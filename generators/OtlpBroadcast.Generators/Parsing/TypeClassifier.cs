@@ -1,5 +1,5 @@
 using System.Collections.Generic;
-using System.Linq;
+using System.Text;
 using Microsoft.CodeAnalysis;
 using OtlpBroadcast.Generators.Model;
 
@@ -41,21 +41,56 @@ internal static class TypeClassifier
             {
                 kind = ValueKind.Enum;
             }
-            else
+            else if (KnownNames.Guid.Matches(type))
             {
-                kind = MetadataName(type) switch
-                {
-                    KnownNames.Guid => ValueKind.Guid,
-                    KnownNames.DateTimeOffset => ValueKind.DateTimeOffset,
-                    KnownNames.TimeSpan => ValueKind.TimeSpan,
-                    KnownNames.JsonElement => ValueKind.JsonElement,
-                    _ => null,
-                };
+                kind = ValueKind.Guid;
+            }
+            else if (KnownNames.DateTimeOffset.Matches(type))
+            {
+                kind = ValueKind.DateTimeOffset;
+            }
+            else if (KnownNames.TimeSpan.Matches(type))
+            {
+                kind = ValueKind.TimeSpan;
+            }
+            else if (KnownNames.JsonElement.Matches(type))
+            {
+                kind = ValueKind.JsonElement;
             }
         }
 
-        return kind is null ? null : new ValueSpec(kind.Value, type.ToDisplayString(FullyQualified), nullable);
+        return kind is null ? null : new ValueSpec(kind.Value, ScalarTypeName(type, kind.Value), nullable);
     }
+
+    /// <summary>
+    /// What <c>type.ToDisplayString(FullyQualified)</c> gives for a scalar type, without formatting it: every scalar
+    /// but an enum has a fixed name. The parser runs for every member on every compilation change.
+    /// </summary>
+    private static string ScalarTypeName(ITypeSymbol type, ValueKind kind) => type.SpecialType switch
+    {
+        SpecialType.System_String => "string",
+        SpecialType.System_Boolean => "bool",
+        SpecialType.System_SByte => "sbyte",
+        SpecialType.System_Byte => "byte",
+        SpecialType.System_Int16 => "short",
+        SpecialType.System_UInt16 => "ushort",
+        SpecialType.System_Int32 => "int",
+        SpecialType.System_UInt32 => "uint",
+        SpecialType.System_Int64 => "long",
+        SpecialType.System_UInt64 => "ulong",
+        SpecialType.System_Single => "float",
+        SpecialType.System_Double => "double",
+        SpecialType.System_Decimal => "decimal",
+        SpecialType.System_DateTime => "global::System.DateTime",
+        _ => kind switch
+        {
+            ValueKind.Guid => "global::System.Guid",
+            ValueKind.DateTimeOffset => "global::System.DateTimeOffset",
+            ValueKind.TimeSpan => "global::System.TimeSpan",
+            ValueKind.JsonElement => "global::System.Text.Json.JsonElement",
+            _ => type.ToDisplayString(FullyQualified),
+        },
+    };
 
     /// <summary>Whether the type (or the <c>T</c> of <c>Nullable&lt;T&gt;</c>) carries <c>[OtlpAttributes]</c>.</summary>
     public static INamedTypeSymbol? TryAnnotated(ITypeSymbol type)
@@ -69,15 +104,21 @@ internal static class TypeClassifier
     }
 
     public static bool IsAnnotated(INamedTypeSymbol type)
-        => type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.OtlpAttributes);
+        => KnownNames.OtlpAttributesType.FindIn(type.GetAttributes()) is not null;
 
     /// <summary>The key and value types of a dictionary (the type itself or one of its interfaces).</summary>
     public static bool TryDictionary(ITypeSymbol type, out ITypeSymbol key, out ITypeSymbol value)
     {
-        foreach (INamedTypeSymbol candidate in SelfAndInterfaces(type))
+        if (type is INamedTypeSymbol named && IsDictionaryInterface(named))
         {
-            string name = candidate.OriginalDefinition.ToDisplayString();
-            if (name is "System.Collections.Generic.IDictionary<TKey, TValue>" or "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>")
+            key = named.TypeArguments[0];
+            value = named.TypeArguments[1];
+            return true;
+        }
+
+        foreach (INamedTypeSymbol candidate in type.AllInterfaces)
+        {
+            if (IsDictionaryInterface(candidate))
             {
                 key = candidate.TypeArguments[0];
                 value = candidate.TypeArguments[1];
@@ -88,6 +129,9 @@ internal static class TypeClassifier
         key = value = null!;
         return false;
     }
+
+    private static bool IsDictionaryInterface(INamedTypeSymbol type)
+        => KnownNames.IDictionary.Matches(type) || KnownNames.IReadOnlyDictionary.Matches(type);
 
     /// <summary>
     /// The item type of an array or a reference-type collection. Value-type collections are left out: a default
@@ -105,7 +149,12 @@ internal static class TypeClassifier
             return null;
         }
 
-        foreach (INamedTypeSymbol candidate in SelfAndInterfaces(type))
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } enumerable)
+        {
+            return enumerable.TypeArguments[0];
+        }
+
+        foreach (INamedTypeSymbol candidate in type.AllInterfaces)
         {
             if (candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
             {
@@ -137,7 +186,7 @@ internal static class TypeClassifier
             string written = field.Name;
             foreach (AttributeData attribute in field.GetAttributes())
             {
-                if (attribute.AttributeClass?.ToDisplayString() == KnownNames.JsonStringEnumMemberName
+                if (KnownNames.JsonStringEnumMemberName.Matches(attribute.AttributeClass)
                     && attribute.ConstructorArguments.Length == 1
                     && attribute.ConstructorArguments[0].Value is string custom)
                 {
@@ -151,24 +200,50 @@ internal static class TypeClassifier
         return new EnumSpec(enumType.ToDisplayString(FullyQualified), names.ToImmutableEquatableArray());
     }
 
+    /// <summary>
+    /// What <c>type.ToDisplayString(FullyQualified)</c> gives for a non-generic type, composed from its name parts
+    /// (the parser runs for every annotated type on every compilation change; the display formatter is slow).
+    /// </summary>
+    public static string FullyQualifiedName(INamedTypeSymbol nonGenericType)
+    {
+        var name = new StringBuilder("global::");
+        string containingNamespace = NamespaceName(nonGenericType, escape: true);
+        if (containingNamespace.Length > 0)
+        {
+            name.Append(containingNamespace).Append('.');
+        }
+
+        var outer = new List<string>();
+        for (INamedTypeSymbol? type = nonGenericType.ContainingType; type is not null; type = type.ContainingType)
+        {
+            outer.Add(type.Name);
+        }
+
+        for (int i = outer.Count - 1; i >= 0; i--)
+        {
+            name.Append(EscapeIdentifier(outer[i])).Append('.');
+        }
+
+        return name.Append(EscapeIdentifier(nonGenericType.Name)).ToString();
+    }
+
+    /// <summary>
+    /// The type's namespace as <c>ContainingNamespace.ToDisplayString()</c> gives it (<paramref name="escape"/>
+    /// false), or with keyword segments escaped as the fully qualified format writes them; empty for the global namespace.
+    /// </summary>
+    public static string NamespaceName(INamedTypeSymbol type, bool escape = false)
+    {
+        var segments = new List<string>();
+        for (INamespaceSymbol? current = type.ContainingNamespace; current is { IsGlobalNamespace: false }; current = current.ContainingNamespace)
+        {
+            segments.Add(escape ? EscapeIdentifier(current.Name) : current.Name);
+        }
+
+        segments.Reverse();
+        return string.Join(".", segments);
+    }
+
     public static string EscapeIdentifier(string name)
         => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
-    private static string MetadataName(ITypeSymbol type)
-        => type.ContainingNamespace is null || type.ContainingNamespace.IsGlobalNamespace
-            ? type.MetadataName
-            : type.ContainingNamespace.ToDisplayString() + "." + type.MetadataName;
-
-    private static IEnumerable<INamedTypeSymbol> SelfAndInterfaces(ITypeSymbol type)
-    {
-        if (type is INamedTypeSymbol named)
-        {
-            yield return named;
-        }
-
-        foreach (INamedTypeSymbol item in type.AllInterfaces)
-        {
-            yield return item;
-        }
-    }
 }
