@@ -207,7 +207,7 @@ internal static class TypeClassifier
     public static string FullyQualifiedName(INamedTypeSymbol nonGenericType)
     {
         var name = new StringBuilder("global::");
-        string containingNamespace = NamespaceName(nonGenericType, escape: true);
+        string containingNamespace = NamespaceName(nonGenericType);
         if (containingNamespace.Length > 0)
         {
             name.Append(containingNamespace).Append('.');
@@ -228,15 +228,15 @@ internal static class TypeClassifier
     }
 
     /// <summary>
-    /// The type's namespace as <c>ContainingNamespace.ToDisplayString()</c> gives it (<paramref name="escape"/>
-    /// false), or with keyword segments escaped as the fully qualified format writes them; empty for the global namespace.
+    /// The type's namespace as <c>ContainingNamespace.ToDisplayString()</c> gives it (keyword segments escaped);
+    /// empty for the global namespace.
     /// </summary>
-    public static string NamespaceName(INamedTypeSymbol type, bool escape = false)
+    public static string NamespaceName(INamedTypeSymbol type)
     {
         var segments = new List<string>();
         for (INamespaceSymbol? current = type.ContainingNamespace; current is { IsGlobalNamespace: false }; current = current.ContainingNamespace)
         {
-            segments.Add(escape ? EscapeIdentifier(current.Name) : current.Name);
+            segments.Add(EscapeIdentifier(current.Name));
         }
 
         segments.Reverse();
