@@ -59,6 +59,27 @@ public class ParsingNamesTests
             public class Plain { }
         }
 
+        public class Pairs<T> : IEnumerable<KeyValuePair<string, T>>
+        {
+            public IEnumerator<KeyValuePair<string, T>> GetEnumerator() => throw null!;
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => throw null!;
+        }
+
+        public class StringKeyed<TValue> : Dictionary<string, TValue> { }
+
+        public class Reversed<A, B> : Dictionary<B, A> where B : notnull { }
+
+        public class Members
+        {
+            public List<string> List { get; } = new();
+            public Dictionary<string, int> Dictionary { get; } = new();
+            public IReadOnlyDictionary<string, double> ReadOnly { get; } = null!;
+            public Pairs<int> Pairs { get; } = new();
+            public StringKeyed<long> StringKeyed { get; } = new();
+            public Reversed<int, string> Reversed { get; } = new();
+            public HashSet<Guid> Set { get; } = new();
+        }
+
         namespace Fake.System.Collections.Generic
         {
             public interface IDictionary<TKey, TValue> { }
@@ -127,6 +148,34 @@ public class ParsingNamesTests
         Assert.True(KnownNames.Guid.Matches(compilation.GetTypeByMetadataName("System.Guid")));
         Assert.False(KnownNames.Guid.Matches(compilation.GetTypeByMetadataName("System.DateTimeOffset")));
         Assert.False(KnownNames.Guid.Matches(null));
+    }
+
+    [Fact]
+    public void InterfaceTypeArgumentsOfConstructedTypesAreTheSubstitutedOnes()
+    {
+        // The classifier looks interfaces up on the generic definition and maps the type arguments itself; the
+        // result must be what Roslyn's own substitution of the constructed type's interfaces gives.
+        INamedTypeSymbol members = Compile().GetTypeByMetadataName("Members")!;
+        int dictionaries = 0;
+        foreach (IPropertySymbol property in members.GetMembers().OfType<IPropertySymbol>())
+        {
+            ITypeSymbol type = property.Type;
+            INamedTypeSymbol? enumerable = type.AllInterfaces.FirstOrDefault(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
+            Assert.True(SymbolEqualityComparer.IncludeNullability.Equals(enumerable?.TypeArguments[0], TypeClassifier.TryCollectionItem(type)), property.Name);
+
+            INamedTypeSymbol? dictionary = ((INamedTypeSymbol)type).Name.Contains("Dictionary", StringComparison.Ordinal) && type.TypeKind == TypeKind.Interface
+                ? (INamedTypeSymbol)type
+                : type.AllInterfaces.FirstOrDefault(i => i.Name is "IDictionary" or "IReadOnlyDictionary" && i.Arity == 2);
+            Assert.Equal(dictionary is not null, TypeClassifier.TryDictionary(type, out ITypeSymbol key, out ITypeSymbol value));
+            if (dictionary is not null)
+            {
+                Assert.True(SymbolEqualityComparer.IncludeNullability.Equals(dictionary.TypeArguments[0], key), property.Name + " key");
+                Assert.True(SymbolEqualityComparer.IncludeNullability.Equals(dictionary.TypeArguments[1], value), property.Name + " value");
+                dictionaries++;
+            }
+        }
+
+        Assert.Equal(4, dictionaries);
     }
 
     private static Compilation Compile()

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using OtlpBroadcast.Generators.Model;
@@ -109,29 +110,16 @@ internal static class TypeClassifier
     /// <summary>The key and value types of a dictionary (the type itself or one of its interfaces).</summary>
     public static bool TryDictionary(ITypeSymbol type, out ITypeSymbol key, out ITypeSymbol value)
     {
-        if (type is INamedTypeSymbol named && IsDictionaryInterface(named))
+        if (FindInterfaceTypeArguments(type, IsDictionaryInterface) is { } arguments)
         {
-            key = named.TypeArguments[0];
-            value = named.TypeArguments[1];
+            key = arguments[0];
+            value = arguments[1];
             return true;
-        }
-
-        foreach (INamedTypeSymbol candidate in type.AllInterfaces)
-        {
-            if (IsDictionaryInterface(candidate))
-            {
-                key = candidate.TypeArguments[0];
-                value = candidate.TypeArguments[1];
-                return true;
-            }
         }
 
         key = value = null!;
         return false;
     }
-
-    private static bool IsDictionaryInterface(INamedTypeSymbol type)
-        => KnownNames.IDictionary.Matches(type) || KnownNames.IReadOnlyDictionary.Matches(type);
 
     /// <summary>
     /// The item type of an array or a reference-type collection. Value-type collections are left out: a default
@@ -149,20 +137,80 @@ internal static class TypeClassifier
             return null;
         }
 
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } enumerable)
+        return FindInterfaceTypeArguments(type, IsEnumerableInterface)?[0];
+    }
+
+    private static bool IsDictionaryInterface(INamedTypeSymbol type)
+        => KnownNames.IDictionary.Matches(type) || KnownNames.IReadOnlyDictionary.Matches(type);
+
+    private static bool IsEnumerableInterface(INamedTypeSymbol type)
+        => type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T;
+
+    /// <summary>
+    /// The type arguments of the first interface <paramref name="type"/> is or implements that <paramref name="wanted"/>
+    /// accepts, in <see cref="ITypeSymbol.AllInterfaces"/> order. Roslyn builds the interfaces of a constructed generic
+    /// type anew for every instance it binds (one per member declared as <c>List&lt;string&gt;</c>, on every
+    /// compilation), but those of its definition once; so they are looked up on the definition, and the interface's
+    /// type arguments, when they are the definition's own type parameters, are mapped to the constructed type's.
+    /// </summary>
+    private static ImmutableArray<ITypeSymbol>? FindInterfaceTypeArguments(ITypeSymbol type, System.Func<INamedTypeSymbol, bool> wanted)
+    {
+        if (type is INamedTypeSymbol named)
         {
-            return enumerable.TypeArguments[0];
+            if (wanted(named))
+            {
+                return named.TypeArguments;
+            }
+
+            INamedTypeSymbol definition = named.OriginalDefinition;
+            if (named.IsGenericType && !SymbolEqualityComparer.Default.Equals(named, definition))
+            {
+                foreach (INamedTypeSymbol candidate in definition.AllInterfaces)
+                {
+                    if (wanted(candidate))
+                    {
+                        if (MapToConstructed(candidate.TypeArguments, named) is { } mapped)
+                        {
+                            return mapped;
+                        }
+
+                        break;
+                    }
+                }
+            }
         }
 
         foreach (INamedTypeSymbol candidate in type.AllInterfaces)
         {
-            if (candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+            if (wanted(candidate))
             {
-                return candidate.TypeArguments[0];
+                return candidate.TypeArguments;
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <paramref name="arguments"/> (written in the type parameters of the definition of <paramref name="constructed"/>)
+    /// with each type parameter replaced by the constructed type's argument; <see langword="null"/> when an argument is
+    /// anything else (e.g. <c>KeyValuePair&lt;TKey, TValue&gt;</c>), which needs Roslyn's substitution.
+    /// </summary>
+    private static ImmutableArray<ITypeSymbol>? MapToConstructed(ImmutableArray<ITypeSymbol> arguments, INamedTypeSymbol constructed)
+    {
+        ImmutableArray<ITypeSymbol>.Builder mapped = ImmutableArray.CreateBuilder<ITypeSymbol>(arguments.Length);
+        foreach (ITypeSymbol argument in arguments)
+        {
+            if (argument is not ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Type } parameter
+                || !SymbolEqualityComparer.Default.Equals(parameter.DeclaringType, constructed.OriginalDefinition))
+            {
+                return null;
+            }
+
+            mapped.Add(constructed.TypeArguments[parameter.Ordinal]);
+        }
+
+        return mapped.MoveToImmutable();
     }
 
     public static bool IsByteArray(ITypeSymbol type)

@@ -82,6 +82,7 @@ public class GeneratorBenchmarks
         var b = new GeneratorBenchmarks();
         b.Setup();
         var times = new Dictionary<string, List<double>>();
+        var allocations = new Dictionary<string, double>();
         for (int i = 0; i < rounds; i++)
         {
             Time("this generator", b._warm, b.Edited());
@@ -94,14 +95,16 @@ public class GeneratorBenchmarks
         Console.WriteLine($"Incremental run after an unrelated edit, thread CPU, median (minimum) of {rounds}:");
         foreach ((string name, List<double> values) in times)
         {
-            Console.WriteLine($"  {name,-42} {values.Order().ElementAt(values.Count / 2),8:F2} ms ({values.Min():F2})");
+            Console.WriteLine($"  {name,-42} {values.Order().ElementAt(values.Count / 2),8:F2} ms ({values.Min():F2}), {allocations[name]:F1} MB allocated");
         }
 
         void Time(string name, GeneratorDriver driver, CSharpCompilation edited)
         {
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
             long start = ThreadCpuClock.Instance.GetTimestamp();
             driver.RunGenerators(edited);
             double milliseconds = (ThreadCpuClock.Instance.GetTimestamp() - start) / 1e6;
+            allocations[name] = (GC.GetAllocatedBytesForCurrentThread() - allocated) / 1e6;
             if (!times.TryGetValue(name, out List<double>? list))
             {
                 times[name] = list = [];
