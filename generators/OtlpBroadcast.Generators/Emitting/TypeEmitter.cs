@@ -152,7 +152,7 @@ internal sealed class TypeEmitter
                 {
                     string content = Local("content");
                     _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent();");
-                    _out.Line(ContentBuffer + ".WriteObject(" + content + ".Writer, " + nested + ");");
+                    _out.Line(content + ".WriteObject(" + nested + ");");
                     _out.Line("sink.WriteUtf8(" + key + ", " + content + ".GetWrittenUtf8());");
                 });
                 break;
@@ -161,12 +161,12 @@ internal sealed class TypeEmitter
                 {
                     string content = Local("content");
                     _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent();");
-                    _out.Line(content + ".Writer.WriteStartArray();");
+                    _out.Line(content + ".WriteStartArray();");
                     string item = Local("item");
                     _out.Open("foreach (var " + item + " in " + items + ")");
-                    _out.Line(ContentBuffer + ".WriteObject(" + content + ".Writer, " + item + ");");
+                    _out.Line(content + ".WriteObject(" + item + ");");
                     _out.Close();
-                    _out.Line(content + ".Writer.WriteEndArray();");
+                    _out.Line(content + ".WriteEndArray();");
                     _out.Line("sink.WriteUtf8(" + key + ", " + content + ".GetWrittenUtf8());");
                 });
                 break;

@@ -66,6 +66,18 @@ internal sealed class JsonBuffer
         }
     }
 
+    /// <summary>
+    /// Writes a comma unless nothing was written yet or the last byte opened an object or array: before a property
+    /// or an array item of plain JSON (a value right after a property name is written without it).
+    /// </summary>
+    public void WriteValueSeparator()
+    {
+        if (_position > 0 && _buffer[_position - 1] is not ((byte)'{' or (byte)'['))
+        {
+            WriteByte((byte)',');
+        }
+    }
+
     /// <summary>Copies UTF-8 JSON text as it is.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write(ReadOnlySpan<byte> json)
@@ -93,8 +105,26 @@ internal sealed class JsonBuffer
     /// <summary>A 64-bit integer in decimal.</summary>
     public void WriteInt64(long value)
     {
-        Utf8Formatter.TryFormat(value, Reserve(20), out int written);
-        _position += written;
+        Span<byte> destination = Reserve(20);
+        if ((ulong)value < 10)
+        {
+            destination[0] = (byte)('0' + value);
+            _position++;
+            return;
+        }
+
+        // Digits of the magnitude (unsigned: no culture is consulted), after a minus sign. long.MinValue's
+        // magnitude does not fit a long but does fit a ulong.
+        int sign = 0;
+        if (value < 0)
+        {
+            destination[0] = (byte)'-';
+            sign = 1;
+        }
+
+        ulong magnitude = value < 0 ? unchecked((ulong)-value) : (ulong)value;
+        magnitude.TryFormat(destination[sign..], out int written);
+        _position += sign + written;
     }
 
     /// <summary>A finite double as <see cref="System.Text.Json.Utf8JsonWriter"/> writes it: the shortest text that
@@ -102,7 +132,12 @@ internal sealed class JsonBuffer
     public void WriteDouble(double value)
     {
         Debug.Assert(double.IsFinite(value), "JSON numbers are finite; the caller writes NaN and infinities as strings.");
-        value.TryFormat(Reserve(32), out int written, default, CultureInfo.InvariantCulture);
+        Span<byte> destination = Reserve(32);
+        if (!ShortDoubleFormat.TryFormat(value, destination, out int written))
+        {
+            value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+        }
+
         _position += written;
     }
 
@@ -176,18 +211,17 @@ internal sealed class JsonBuffer
     {
         while (true)
         {
-            int plain = utf8.IndexOfAnyExcept(JsonEscapes.PlainAsciiBytes);
-            if (plain < 0)
+            int plain = PlainPrefixLength(utf8);
+            Write(utf8[..plain]);
+            if (plain == utf8.Length)
             {
-                Write(utf8);
                 return true;
             }
 
-            Write(utf8[..plain]);
             utf8 = utf8[plain..];
             if (utf8[0] < 0x80)
             {
-                Write(JsonEscapes.ForAscii(utf8[0]));
+                _position += JsonEscapes.WriteAscii(utf8[0], Reserve(sizeof(ulong)));
                 utf8 = utf8[1..];
                 continue;
             }
@@ -210,6 +244,27 @@ internal sealed class JsonBuffer
 
             utf8 = utf8[run..];
         }
+    }
+
+    /// <summary>How many bytes at the start need no escaping. Short runs (between the quotes of JSON text, say) are
+    /// counted byte by byte, longer ones with a vectorised search.</summary>
+    private static int PlainPrefixLength(ReadOnlySpan<byte> utf8)
+    {
+        const int ShortRun = 16;
+        int i = 0;
+        int limit = Math.Min(utf8.Length, ShortRun);
+        while (i < limit && JsonEscapes.IsPlain(utf8[i]))
+        {
+            i++;
+        }
+
+        if (i < ShortRun || i == utf8.Length)
+        {
+            return i;
+        }
+
+        int more = utf8[i..].IndexOfAnyExcept(JsonEscapes.PlainAsciiBytes);
+        return more < 0 ? utf8.Length : i + more;
     }
 
     private void Encode(ReadOnlySpan<byte> nonAscii)

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 
 namespace OtlpBroadcast;
@@ -19,9 +21,13 @@ internal static class JsonEscapes
     /// <summary>The same set as characters.</summary>
     public static readonly SearchValues<char> PlainAsciiChars;
 
+    /// <summary>Whether the encoder copies a byte unchanged, by byte (non-ASCII bytes are not plain).</summary>
+    private static readonly bool[] Plain = new bool[256];
+
     /// <summary>How the encoder writes each ASCII character (itself when plain, else an escape such as <c>\"</c>,
-    /// <c>\n</c> or <c>\u001F</c>), indexed by the character.</summary>
-    private static readonly byte[][] Ascii = new byte[128][];
+    /// <c>\n</c> or <c>\u001F</c>, at most six bytes), packed little-endian into eight bytes, and its length.</summary>
+    private static readonly ulong[] AsciiPacked = new ulong[128];
+    private static readonly byte[] AsciiLength = new byte[128];
 
     /// <summary>What the encoder writes for a lone UTF-16 surrogate (the replacement character, escaped).</summary>
     private static readonly byte[] LoneSurrogateEscape = System.Text.Encoding.UTF8.GetBytes(Encoder.Encode("\uD800"));
@@ -39,7 +45,15 @@ internal static class JsonEscapes
             }
 
             Encoder.EncodeUtf8(one, escaped, out _, out int written);
-            Ascii[c] = escaped[..written].ToArray();
+            Debug.Assert(written <= sizeof(ulong), "An ASCII escape fits eight bytes.");
+            escaped[written..].Clear();
+            AsciiPacked[c] = BinaryPrimitives.ReadUInt64LittleEndian(escaped);
+            AsciiLength[c] = (byte)written;
+        }
+
+        foreach (byte c in plain)
+        {
+            Plain[c] = true;
         }
 
         PlainAsciiBytes = SearchValues.Create(plain.ToArray());
@@ -49,6 +63,14 @@ internal static class JsonEscapes
     /// <summary>What the encoder writes for a lone UTF-16 surrogate.</summary>
     public static ReadOnlySpan<byte> LoneSurrogate => LoneSurrogateEscape;
 
-    /// <summary>What the encoder writes for one ASCII character.</summary>
-    public static ReadOnlySpan<byte> ForAscii(byte c) => Ascii[c];
+    /// <summary>Whether the encoder copies <paramref name="b"/> unchanged (plain ASCII).</summary>
+    public static bool IsPlain(byte b) => Plain[b];
+
+    /// <summary>Writes what the encoder writes for the ASCII character <paramref name="c"/> into the first eight
+    /// bytes of <paramref name="destination"/>; returns how many of them count.</summary>
+    public static int WriteAscii(byte c, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, AsciiPacked[c]);
+        return AsciiLength[c];
+    }
 }

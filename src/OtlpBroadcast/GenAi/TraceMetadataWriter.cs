@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -27,20 +28,25 @@ public static class TraceMetadataWriter
             return 0;
         }
 
-        // Keys in ordinal order, sorted in a pooled array: this runs for every span of every request, and LINQ's
-        // OrderBy allocated several objects per call. A static lambda, not an IComparer: sorting with a comparer
-        // object allocates a delegate to its Compare method on every call.
-        KeyValuePair<string, JsonElement>[] entries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
+        // Keys in ordinal order, sorted on the stack (in a pooled array past 16 entries): this runs for every span
+        // of every request, and LINQ's OrderBy allocated several objects per call. A static lambda, not an
+        // IComparer: sorting with a comparer object allocates a delegate to its Compare method on every call.
+        KeyValuePair<string, JsonElement>[]? rentedEntries = null;
+        SmallEntries small = default;
+        Span<KeyValuePair<string, JsonElement>> entries = metadata.Count <= SmallEntries.Length
+            ? small
+            : rentedEntries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
         int count = Copy(metadata, entries);
-        entries.AsSpan(0, count).Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+        entries = entries[..count];
+        entries.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+
         var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Key = ArrayPool<byte>.Shared.Rent(256) };
         Prefix.CopyTo(state.Key);
         try
         {
-            for (int i = 0; i < count; i++)
+            foreach (KeyValuePair<string, JsonElement> entry in entries)
             {
-                int keyLength = Append(ref state, Prefix.Length, entries[i].Key);
-                WriteValue(ref sink, ref state, keyLength, entries[i].Value, depth: 1);
+                WriteValue(ref sink, ref state, Append(ref state, Prefix.Length, entry.Key), entry.Value, depth: 1);
             }
 
             return state.Cut;
@@ -49,11 +55,14 @@ public static class TraceMetadataWriter
         {
             // The key may have grown into another rented array: return the one held now.
             ArrayPool<byte>.Shared.Return(state.Key);
-            ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(entries, clearArray: true);
+            if (rentedEntries is not null)
+            {
+                ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(rentedEntries, clearArray: true);
+            }
         }
     }
 
-    private static int Copy(IDictionary<string, JsonElement> metadata, KeyValuePair<string, JsonElement>[] entries)
+    private static int Copy(IDictionary<string, JsonElement> metadata, Span<KeyValuePair<string, JsonElement>> entries)
     {
         int count = 0;
         if (metadata is Dictionary<string, JsonElement> dictionary)
@@ -180,5 +189,14 @@ public static class TraceMetadataWriter
 
         /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8.</summary>
         public byte[] Key;
+    }
+
+    /// <summary>Room for the entries of most metadata, on the stack.</summary>
+    [InlineArray(Length)]
+    private struct SmallEntries
+    {
+        public const int Length = 16;
+
+        private KeyValuePair<string, JsonElement> _first;
     }
 }

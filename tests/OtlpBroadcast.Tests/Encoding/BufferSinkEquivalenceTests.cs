@@ -55,6 +55,50 @@ public class BufferSinkEquivalenceTests
     public void AnEmptySourceWritesAnEmptyArray()
         => Assert.Equal("[]", AssertSameBytes(default(NoAttributes)));
 
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void ContentJsonIsWrittenAsTheWriterContentSinkWritesIt(string text)
+    {
+        // Plain JSON objects (sensitive members rendered as one JSON string): JsonBufferContentSink against
+        // JsonContentAttributeSink over a Utf8JsonWriter.
+        AssertSameContent(new Strings(text));
+        AssertSameContent(new Structures(text));
+    }
+
+    [Theory]
+    [MemberData(nameof(Doubles))]
+    public void ContentNumbersAreWrittenAsTheWriterContentSinkWritesThem(double value)
+    {
+        AssertSameContent(new Numbers(value, -7));
+        AssertSameContent(new Numbers(value, long.MinValue));
+    }
+
+    [Fact]
+    public void ContentKeysThatNeedEscapingAreWrittenAlike()
+        => AssertSameContent(new EscapedKeys());
+
+    private static void AssertSameContent<TSource>(TSource source) where TSource : struct, IAttributeSource
+    {
+        var general = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(general, OtlpJsonNames.WriterOptions))
+        {
+            writer.WriteStartObject();
+            var sink = new JsonContentAttributeSink(writer);
+            source.WriteTo(ref sink);
+            writer.WriteEndObject();
+        }
+
+        var json = new JsonBuffer();
+        json.WriteByte((byte)'{');
+        var fast = new JsonBufferContentSink(json);
+        source.WriteTo(ref fast);
+        json.WriteByte((byte)'}');
+
+        string expected = System.Text.Encoding.UTF8.GetString(general.WrittenSpan);
+        Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(EncodingTestHelpers.AssertValidUtf8WithoutBom(json.WrittenSpan.ToArray())));
+        using JsonDocument parsed = JsonDocument.Parse(expected);
+    }
+
     /// <summary>Writes <paramref name="source"/> through both sinks, asserts the bytes are equal, returns them.</summary>
     private static string AssertSameBytes<TSource>(TSource source) where TSource : struct, IAttributeSource
     {
@@ -150,6 +194,19 @@ public class BufferSinkEquivalenceTests
                 new SpanAttribute("a", AttributeValue.FromArray(AttributeValue.FromArray(text), default)),
                 new SpanAttribute("b \"quoted\"", double.PositiveInfinity),
                 new SpanAttribute("c", AttributeValue.FromKeyValueList())));
+        }
+    }
+
+    private readonly struct EscapedKeys : IAttributeSource
+    {
+        public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
+        {
+            sink.Write("a\"b\\c\nd"u8, "v");
+            sink.Write("é東京😀"u8, true);
+            sink.Write(""u8, 1.5);
+            sink.BeginArray("\u0001"u8);
+            sink.EndArray();
+            AttributeKeys.Write(ref sink, "lone \ud800", AttributeValue.FromString("x"));
         }
     }
 

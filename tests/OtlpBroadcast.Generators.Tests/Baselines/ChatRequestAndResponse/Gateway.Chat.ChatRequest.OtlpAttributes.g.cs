@@ -39,12 +39,12 @@ namespace Gateway.Chat
                 if (this.Messages is { } messages)
                 {
                     using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
-                    content.Writer.WriteStartArray();
+                    content.WriteStartArray();
                     foreach (var item2 in messages)
                     {
-                        global::OtlpBroadcast.ContentJsonBuffer.WriteObject(content.Writer, item2);
+                        content.WriteObject(item2);
                     }
-                    content.Writer.WriteEndArray();
+                    content.WriteEndArray();
                     sink.WriteUtf8("gen_ai.input.messages"u8, content.GetWrittenUtf8());
                 }
             }

@@ -44,7 +44,7 @@ namespace Gateway.Chat
                 if (this.Message is { } message)
                 {
                     using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
-                    global::OtlpBroadcast.ContentJsonBuffer.WriteObject(content.Writer, message);
+                    content.WriteObject(message);
                     sink.WriteUtf8("gen_ai.output.messages"u8, content.GetWrittenUtf8());
                 }
             }
