@@ -61,7 +61,9 @@ public class IncrementalTests
         var specReasons = result.TrackedSteps[TrackingNames.TypeSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
         Assert.Equal(1, parseReasons.Count(r => r == IncrementalStepRunReason.Modified));
         Assert.Equal(1, specReasons.Count(r => r == IncrementalStepRunReason.Modified));
-        Assert.Contains(result.GeneratedSources, s => s.SourceText.ToString().Contains("\"session.id\"u8, this.User", StringComparison.Ordinal));
+        Assert.Contains(result.GeneratedSources, s => s.SourceText.ToString().Contains(
+            """PrecomposedKey("session.id"u8, "{\"key\":\"session.id\",\"value\":{\"stringValue\":\""u8), this.User""",
+            StringComparison.Ordinal));
     }
 
     [Fact]

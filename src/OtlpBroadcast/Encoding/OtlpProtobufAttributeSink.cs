@@ -75,6 +75,18 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
     }
 
     /// <inheritdoc/>
+    public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, long value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, double value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, bool value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
     public void WriteBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         StartKeyValue(key);

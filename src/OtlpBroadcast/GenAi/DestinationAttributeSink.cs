@@ -5,23 +5,14 @@ namespace OtlpBroadcast;
 /// string values cut to the destination's limit (JSON content kept valid), <c>user.id</c> and <c>session.id</c> cut
 /// to 128 characters as the hosted router does.
 /// </summary>
-internal sealed class ContentPolicy
+internal readonly struct ContentPolicy(ContentFormat format, int maxLength)
 {
     /// <summary>The router's limit for <c>user</c> and <c>session_id</c>.</summary>
     public const int IdentityMaxLength = 128;
 
-    public ContentPolicy(ContentFormat format, int maxLength)
-    {
-        Format = format;
-        MaxLength = maxLength;
-    }
+    public ContentFormat Format { get; } = format;
 
-    public ContentFormat Format { get; }
-
-    public int MaxLength { get; }
-
-    /// <summary>Values cut by this policy (summed over every span it encoded).</summary>
-    public int Truncated;
+    public int MaxLength { get; } = maxLength;
 
     public ReadOnlySpan<byte> MapKey(ReadOnlySpan<byte> key)
     {
@@ -41,6 +32,9 @@ internal sealed class ContentPolicy
         return key;
     }
 
+    /// <summary>Whether <see cref="MapKey"/> gives another key.</summary>
+    public bool Renames(ReadOnlySpan<byte> key) => Format == ContentFormat.RouterCompatible && MapKey(key) != key;
+
     public int LimitFor(ReadOnlySpan<byte> key)
         => key.SequenceEqual("user.id"u8) || key.SequenceEqual("session.id"u8) ? IdentityMaxLength : MaxLength;
 }
@@ -50,6 +44,7 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 {
     private TInner _inner;
     private readonly ContentPolicy _policy;
+    private int _truncated;
 
     public DestinationAttributeSink(TInner inner, ContentPolicy policy)
     {
@@ -59,6 +54,9 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 
     /// <summary>The wrapped sink, to be copied back after writing (it may carry state).</summary>
     public readonly TInner Inner => _inner;
+
+    /// <summary>Values this sink cut to the policy's limit.</summary>
+    public readonly int Truncated => _truncated;
 
     public void Write(ReadOnlySpan<byte> key, string? value)
     {
@@ -73,7 +71,7 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
         int limit = _policy.LimitFor(key);
         if (limit > 0 && value.Length > limit)
         {
-            Interlocked.Increment(ref _policy.Truncated);
+            _truncated++;
             _inner.Write(_policy.MapKey(key), ContentTruncation.Truncate(value.ToString(), limit));
             return;
         }
@@ -91,7 +89,7 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
             string text = System.Text.Encoding.UTF8.GetString(utf8Value);
             if (text.Length > limit)
             {
-                Interlocked.Increment(ref _policy.Truncated);
+                _truncated++;
                 _inner.Write(_policy.MapKey(key), ContentTruncation.Truncate(text, limit));
                 return;
             }
@@ -99,6 +97,30 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 
         _inner.WriteUtf8(_policy.MapKey(key), utf8Value);
     }
+
+    public void Write(PrecomposedKey key, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        int limit = _policy.LimitFor(key.Key);
+        if ((limit > 0 && value.Length > limit) || _policy.Renames(key.Key))
+        {
+            // Cut or renamed: the precomposed opening no longer applies.
+            Write(key.Key, value.AsSpan());
+            return;
+        }
+
+        _inner.Write(key, value);
+    }
+
+    public void Write(PrecomposedKey key, long value) => _inner.Write(key, value);
+
+    public void Write(PrecomposedKey key, double value) => _inner.Write(key, value);
+
+    public void Write(PrecomposedKey key, bool value) => _inner.Write(key, value);
 
     public void Write(ReadOnlySpan<byte> key, bool value) => _inner.Write(key, value);
 
@@ -142,13 +164,24 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 }
 
 /// <summary>Writes a source through a <see cref="DestinationAttributeSink{TInner}"/>.</summary>
-internal readonly struct PolicyAttributeSource<TSource>(TSource source, ContentPolicy policy) : IAttributeSource
+/// <remarks>A mutable struct: the encoders take it by reference, so after encoding it holds what the policy cut and
+/// the source itself (e.g. its <c>MetadataCut</c>).</remarks>
+internal struct PolicyAttributeSource<TSource>(TSource source, ContentPolicy policy) : IAttributeSource
     where TSource : struct, IAttributeSource
 {
+    private TSource _source = source;
+
+    /// <summary>The source, as it is after writing.</summary>
+    public readonly TSource Source => _source;
+
+    /// <summary>Values cut to the policy's limit, summed over every write.</summary>
+    public int Truncated { get; private set; }
+
     public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
     {
         var wrapped = new DestinationAttributeSink<TSink>(sink, policy);
-        source.WriteTo(ref wrapped);
+        _source.WriteTo(ref wrapped);
         sink = wrapped.Inner;
+        Truncated += wrapped.Truncated;
     }
 }

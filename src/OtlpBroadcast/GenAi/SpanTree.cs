@@ -43,8 +43,9 @@ internal sealed class SpanTree<TRequest, TResponse>(
             Metadata = context.Trace?.Metadata,
         };
 
-        var variants = new List<(VariantKey Key, ContentPolicy Policy, SpanFragment[] Fragments)>();
+        var variants = new List<(VariantKey Key, SpanFragment[] Fragments)>();
         int truncated = 0;
+        int metadataCut = 0;
         try
         {
             foreach (DestinationExporter exporter in broadcaster.Destinations.Exporters)
@@ -60,7 +61,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 if (index < 0)
                 {
                     var policy = new ContentPolicy(key.Format, key.MaxLength);
-                    variants.Add((key, policy, Encode(key.Encoding, key.IncludeContent, policy, identityAttributes)));
+                    variants.Add((key, Encode(key.Encoding, key.IncludeContent, policy, identityAttributes, ref truncated, ref metadataCut)));
                     index = variants.Count - 1;
                 }
 
@@ -72,16 +73,15 @@ internal sealed class SpanTree<TRequest, TResponse>(
         }
         finally
         {
-            foreach ((_, ContentPolicy policy, SpanFragment[] fragments) in variants)
+            foreach ((_, SpanFragment[] fragments) in variants)
             {
-                truncated += policy.Truncated;
                 foreach (SpanFragment fragment in fragments)
                 {
                     fragment.Release();
                 }
             }
 
-            broadcaster.Counted(truncated, identityAttributes.MetadataCut);
+            broadcaster.Counted(truncated, metadataCut);
         }
 
         if (broadcaster.EmitActivities && GenerationBroadcaster.Source.HasListeners())
@@ -144,7 +144,10 @@ internal sealed class SpanTree<TRequest, TResponse>(
         return activity;
     }
 
-    private SpanFragment[] Encode(SpanEncoding encoding, bool includeContent, ContentPolicy policy, RequestIdentity identityAttributes)
+    /// <summary>Encodes one variant; adds what its policy cut to <paramref name="truncated"/> and
+    /// <paramref name="metadataCut"/>.</summary>
+    private SpanFragment[] Encode(
+        SpanEncoding encoding, bool includeContent, ContentPolicy policy, RequestIdentity identityAttributes, ref int truncated, ref int metadataCut)
     {
         bool failed = facts.ErrorType is not null;
 
@@ -162,6 +165,8 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 Header(_rootId, identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags),
                 ref root,
                 !includeContent));
+            truncated += root.Truncated;
+            metadataCut += root.Source.MetadataCut;
 
             SpanId generationParent = _rootId;
             if (_intermediateId.IsValid)
@@ -172,6 +177,8 @@ internal sealed class SpanTree<TRequest, TResponse>(
                     Header(_intermediateId, _rootId, context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                     ref intermediate,
                     !includeContent));
+                truncated += intermediate.Truncated;
+                metadataCut += intermediate.Source.MetadataCut;
                 generationParent = _intermediateId;
             }
 
@@ -182,6 +189,8 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                 ref generation,
                 !includeContent));
+            truncated += generation.Truncated;
+            metadataCut += generation.Source.MetadataCut;
 
             for (int i = 0; i < attempts.Length; i++)
             {
@@ -194,6 +203,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
                         UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
                     ref attributes,
                     !includeContent));
+                truncated += attributes.Truncated;
             }
 
             return [.. fragments];

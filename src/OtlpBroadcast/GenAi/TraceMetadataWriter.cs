@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace OtlpBroadcast;
@@ -26,30 +28,41 @@ public static class TraceMetadataWriter
             return 0;
         }
 
-        // Keys in ordinal order, sorted in a pooled array: this runs for every span of every request, and LINQ's
-        // OrderBy allocated several objects per call.
-        KeyValuePair<string, JsonElement>[] entries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
+        // Keys in ordinal order, sorted on the stack (in a pooled array past 16 entries): this runs for every span
+        // of every request, and LINQ's OrderBy allocated several objects per call. A static lambda, not an
+        // IComparer: sorting with a comparer object allocates a delegate to its Compare method on every call.
+        KeyValuePair<string, JsonElement>[]? rentedEntries = null;
+        SmallEntries small = default;
+        Span<KeyValuePair<string, JsonElement>> entries = metadata.Count <= SmallEntries.Length
+            ? small
+            : rentedEntries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
         int count = Copy(metadata, entries);
-        entries.AsSpan(0, count).Sort(ByKey.Instance);
-        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Path = ArrayPool<char>.Shared.Rent(256) };
+        entries = entries[..count];
+        entries.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+
+        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Key = ArrayPool<byte>.Shared.Rent(256) };
+        Prefix.CopyTo(state.Key);
         try
         {
-            for (int i = 0; i < count; i++)
+            foreach (KeyValuePair<string, JsonElement> entry in entries)
             {
-                WriteValue(ref sink, ref state, 0, entries[i].Key, entries[i].Value, depth: 1);
+                WriteValue(ref sink, ref state, Append(ref state, Prefix.Length, entry.Key), entry.Value, depth: 1);
             }
 
             return state.Cut;
         }
         finally
         {
-            // The path may have grown into another rented array: return the one held now.
-            ArrayPool<char>.Shared.Return(state.Path);
-            ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(entries, clearArray: true);
+            // The key may have grown into another rented array: return the one held now.
+            ArrayPool<byte>.Shared.Return(state.Key);
+            if (rentedEntries is not null)
+            {
+                ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(rentedEntries, clearArray: true);
+            }
         }
     }
 
-    private static int Copy(IDictionary<string, JsonElement> metadata, KeyValuePair<string, JsonElement>[] entries)
+    private static int Copy(IDictionary<string, JsonElement> metadata, Span<KeyValuePair<string, JsonElement>> entries)
     {
         int count = 0;
         if (metadata is Dictionary<string, JsonElement> dictionary)
@@ -76,10 +89,11 @@ public static class TraceMetadataWriter
         return count;
     }
 
-    private static void WriteValue<TSink>(ref TSink sink, ref State state, int pathLength, string key, JsonElement value, int depth)
+    /// <summary>Writes <paramref name="value"/> under the key held in the first <paramref name="keyLength"/> bytes of
+    /// the state's key buffer.</summary>
+    private static void WriteValue<TSink>(ref TSink sink, ref State state, int keyLength, JsonElement value, int depth)
         where TSink : struct, IAttributeSink
     {
-        int length = Append(ref state, pathLength, key);
         switch (value.ValueKind)
         {
             case JsonValueKind.Null or JsonValueKind.Undefined:
@@ -87,7 +101,7 @@ public static class TraceMetadataWriter
             case JsonValueKind.Object when depth < state.MaxDepth:
                 foreach (JsonProperty property in value.EnumerateObject())
                 {
-                    WriteValue(ref sink, ref state, length, property.Name, property.Value, depth + 1);
+                    WriteValue(ref sink, ref state, Append(ref state, keyLength, property), property.Value, depth + 1);
                 }
 
                 return;
@@ -100,44 +114,71 @@ public static class TraceMetadataWriter
         }
 
         state.Remaining--;
-        AttributeKeys.Write(ref sink, Prefix, state.Path.AsSpan(0, length), ToAttributeValue(value));
+        ReadOnlySpan<byte> key = state.Key.AsSpan(0, keyLength);
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            sink.Write(key, AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]));
+        }
+        else
+        {
+            // Strings, numbers and booleans as themselves, written from the element's UTF-8 (no string is made);
+            // an object below the depth limit as its JSON text.
+            GeneratedAttributeWriter.Write(ref sink, key, value);
+        }
     }
-
-    private static AttributeValue ToAttributeValue(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Number => value.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer) : AttributeValue.FromDouble(value.GetDouble()),
-        JsonValueKind.Array => AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]),
-        _ => value.GetRawText(),
-    };
 
     private static AttributeValue ToArrayItem(JsonElement item) => item.ValueKind switch
     {
-        JsonValueKind.Object or JsonValueKind.Array => item.GetRawText(),
+        JsonValueKind.String => item.GetString(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number => item.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer) : AttributeValue.FromDouble(item.GetDouble()),
         JsonValueKind.Null => AttributeValue.FromString(string.Empty),
-        _ => ToAttributeValue(item),
+        _ => item.GetRawText(),
     };
 
-    private static int Append(ref State state, int pathLength, string key)
+    /// <summary>Appends a dictionary key to the key held in the first <paramref name="keyLength"/> bytes (in UTF-8;
+    /// lone surrogates become U+FFFD); returns the new length.</summary>
+    private static int Append(ref State state, int keyLength, string name)
     {
-        int needed = pathLength + 1 + key.Length;
-        if (needed > state.Path.Length)
+        int at = StartSegment(ref state, keyLength, System.Text.Encoding.UTF8.GetMaxByteCount(name.Length));
+        return at + System.Text.Encoding.UTF8.GetBytes(name, state.Key.AsSpan(at));
+    }
+
+    /// <summary>Appends a nested property's name, from the document's UTF-8 (unescaped through a string only when it
+    /// holds escape sequences); returns the new length.</summary>
+    private static int Append(ref State state, int keyLength, JsonProperty property)
+    {
+        ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.IndexOf((byte)'\\') >= 0)
         {
-            char[] larger = ArrayPool<char>.Shared.Rent(needed * 2);
-            state.Path.AsSpan(0, pathLength).CopyTo(larger);
-            ArrayPool<char>.Shared.Return(state.Path);
-            state.Path = larger;
+            return Append(ref state, keyLength, property.Name);
         }
 
-        if (pathLength > 0)
+        int at = StartSegment(ref state, keyLength, raw.Length);
+        raw.CopyTo(state.Key.AsSpan(at));
+        return at + raw.Length;
+    }
+
+    /// <summary>Makes room for a segment of up to <paramref name="segmentBytes"/> bytes after the key and a dot
+    /// (no dot right after <see cref="Prefix"/>, which ends with one); returns where the segment starts.</summary>
+    private static int StartSegment(ref State state, int keyLength, int segmentBytes)
+    {
+        int needed = keyLength + 1 + segmentBytes;
+        if (needed > state.Key.Length)
         {
-            state.Path[pathLength++] = '.';
+            byte[] larger = ArrayPool<byte>.Shared.Rent(needed * 2);
+            state.Key.AsSpan(0, keyLength).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(state.Key);
+            state.Key = larger;
         }
 
-        key.CopyTo(state.Path.AsSpan(pathLength));
-        return pathLength + key.Length;
+        if (keyLength > Prefix.Length)
+        {
+            state.Key[keyLength++] = (byte)'.';
+        }
+
+        return keyLength;
     }
 
     private struct State
@@ -145,13 +186,17 @@ public static class TraceMetadataWriter
         public int Remaining;
         public int Cut;
         public int MaxDepth;
-        public char[] Path;
+
+        /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8.</summary>
+        public byte[] Key;
     }
 
-    private sealed class ByKey : IComparer<KeyValuePair<string, JsonElement>>
+    /// <summary>Room for the entries of most metadata, on the stack.</summary>
+    [InlineArray(Length)]
+    private struct SmallEntries
     {
-        public static readonly ByKey Instance = new();
+        public const int Length = 16;
 
-        public int Compare(KeyValuePair<string, JsonElement> x, KeyValuePair<string, JsonElement> y) => string.CompareOrdinal(x.Key, y.Key);
+        private KeyValuePair<string, JsonElement> _first;
     }
 }

@@ -96,6 +96,17 @@ public class TraceMetadataWriterTests
         Assert.Equal("ü", a[$"trace.metadata.{longKey}.é"].AsString());
     }
 
+    [Fact]
+    public void EscapedStringsAndNamesAreUnescaped()
+    {
+        // Values are written from the document's UTF-8; escape sequences are resolved without making a string.
+        (ReceivedAttributeList a, _) = Write("""{"quoted":"say \"hi\"\n\u00e9 \ud83d\ude00","te\u0061m":{"n\"x":"\\"},"long":"\u0041""" + new string('x', 400) + "\"}");
+
+        Assert.Equal("say \"hi\"\né 😀", a["trace.metadata.quoted"].AsString());
+        Assert.Equal("\\", a["trace.metadata.team.n\"x"].AsString());
+        Assert.Equal("A" + new string('x', 400), a["trace.metadata.long"].AsString());
+    }
+
     private readonly struct MetadataSource(TraceField field, int maxEntries, int maxDepth, Action<int> cut) : IAttributeSource
     {
         public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink

@@ -36,15 +36,81 @@ public sealed partial class ChatCompletionResponse
     [OtlpFlatten("gen_ai.usage")]
     public ChatUsage? Usage { get; set; }
 
-    /// <summary>The finish reason of every choice.</summary>
+    private ChatChoiceView<string>? _finishReasons;
+    private ChatChoiceView<ChatMessage>? _outputMessages;
+
+    /// <summary>The finish reason of every choice (<c>""</c> when a choice has none).</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.ResponseFinishReasons)]
-    public IEnumerable<string> FinishReasons => Choices.Select(c => c.FinishReason ?? "");
+    public ChatChoiceView<string> FinishReasons => _finishReasons ??= new(this, static choice => choice.FinishReason ?? "");
 
     /// <summary>The messages of every choice: content.</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
-    public IEnumerable<ChatMessage> OutputMessages => Choices.Select(c => c.Message);
+    public ChatChoiceView<ChatMessage> OutputMessages => _outputMessages ??= new(this, static choice => choice.Message);
+}
+
+/// <summary>
+/// One value of every choice of a response (its finish reason, its message), read from
+/// <see cref="ChatCompletionResponse.Choices"/> when enumerated. Its enumerator is a struct, so the generated writer
+/// enumerates it without allocating (LINQ's <c>Select</c> allocated an iterator per encoding).
+/// </summary>
+/// <typeparam name="T">The value taken from each choice.</typeparam>
+public sealed class ChatChoiceView<T> : IReadOnlyList<T>
+{
+    private static readonly List<ChatChoice> NoChoices = [];
+    private readonly ChatCompletionResponse _response;
+    private readonly Func<ChatChoice, T> _select;
+
+    internal ChatChoiceView(ChatCompletionResponse response, Func<ChatChoice, T> select)
+    {
+        _response = response;
+        _select = select;
+    }
+
+    /// <inheritdoc/>
+    public int Count => Choices.Count;
+
+    private List<ChatChoice> Choices => _response.Choices ?? NoChoices;
+
+    /// <inheritdoc/>
+    public T this[int index] => _select(Choices[index]);
+
+    /// <summary>Enumerates the values without allocating.</summary>
+    public Enumerator GetEnumerator() => new(Choices.GetEnumerator(), _select);
+
+    IEnumerator<T> IEnumerable<T>.GetEnumerator() => GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The enumerator of a <see cref="ChatChoiceView{T}"/>.</summary>
+    public struct Enumerator : IEnumerator<T>
+    {
+        private List<ChatChoice>.Enumerator _choices;
+        private readonly Func<ChatChoice, T> _select;
+
+        internal Enumerator(List<ChatChoice>.Enumerator choices, Func<ChatChoice, T> select)
+        {
+            _choices = choices;
+            _select = select;
+        }
+
+        /// <inheritdoc/>
+        public T Current => _select(_choices.Current);
+
+        object? System.Collections.IEnumerator.Current => Current;
+
+        /// <inheritdoc/>
+        public bool MoveNext() => _choices.MoveNext();
+
+        /// <inheritdoc/>
+        public void Reset() => throw new NotSupportedException();
+
+        /// <inheritdoc/>
+        public readonly void Dispose()
+        {
+        }
+    }
 }
 
 /// <summary>One choice of a response.</summary>
