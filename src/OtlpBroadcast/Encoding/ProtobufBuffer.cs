@@ -156,24 +156,6 @@ internal sealed class ProtobufBuffer : IDisposable
 
     public void WriteVarint(ulong value) => _position += WriteVarint(GetSpan(MaxVarintSize), value);
 
-    public void WriteFixed64(ulong value)
-    {
-        BinaryPrimitives.WriteUInt64LittleEndian(GetSpan(8), value);
-        _position += 8;
-    }
-
-    public void WriteFixed32(uint value)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(GetSpan(4), value);
-        _position += 4;
-    }
-
-    public void WriteRaw(ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(GetSpan(bytes.Length));
-        _position += bytes.Length;
-    }
-
     /// <summary>A varint field (int64 values are written as their two's complement, ten bytes when negative).</summary>
     public void WriteVarintField(int field, ulong value)
     {
