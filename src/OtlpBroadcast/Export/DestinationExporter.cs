@@ -33,7 +33,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         Destination = destination ?? throw new ArgumentNullException(nameof(destination));
         _services = services ?? ExporterServices.Default;
         _envelope = SpanEnvelopes.Create(destination.Encoding, _services.Resource);
-        _transport = new OtlpHttpTransport(destination, _services.HttpClient, _services.TimeProvider);
+        _transport = new OtlpHttpTransport(destination, _services);
         _queue = Channel.CreateBounded<SpanFragment>(new BoundedChannelOptions(destination.MaxQueueSize)
         {
             SingleReader = true,
@@ -319,6 +319,10 @@ public sealed class DestinationExporter : IAsyncDisposable
 
                 case ExportOutcome.Final:
                     Settle(DropReason.FinalHttpError, count, result.ToString());
+                    return;
+
+                case ExportOutcome.Refused:
+                    Settle(DropReason.AddressRefused, count, result.ToString());
                     return;
             }
 

@@ -21,6 +21,10 @@ public enum DropReason
     /// <summary>The span was encoded in another encoding than the destination sends (JSON for a protobuf destination,
     /// or the reverse): a programming error, counted instead of sending bytes the backend cannot read.</summary>
     WrongEncoding,
+
+    /// <summary>The <see cref="DestinationNetworkPolicy"/> refused the destination's address (loopback, private,
+    /// link-local, metadata, …), so nothing was sent.</summary>
+    AddressRefused,
 }
 
 /// <summary>
