@@ -309,7 +309,7 @@ public class HostingTests
         Assert.Equal(1, registry.List()[0].Statistics.DroppedTotal);
     }
 
-    private static IHost BuildHost(Action<OtlpBroadcastOptions> configure, CapturingLoggerProvider? logs = null)
+    internal static IHost BuildHost(Action<OtlpBroadcastOptions> configure, CapturingLoggerProvider? logs = null)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
