@@ -90,6 +90,9 @@ public sealed class DestinationExporter : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Counts what the limits cut in spans offered to this destination (the broadcaster reports it).</summary>
+    internal void CountLimits(int truncatedValues, int droppedAttributes) => _counters.Limited(truncatedValues, droppedAttributes);
+
     /// <summary>A snapshot of the counters.</summary>
     public DestinationStatistics GetStatistics() => _counters.Snapshot(Destination.Name);
 

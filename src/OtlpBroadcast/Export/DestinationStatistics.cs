@@ -63,6 +63,15 @@ public sealed record DestinationStatistics
     /// <summary>Requests that were retries.</summary>
     public long Retries { get; init; }
 
+    /// <summary>Attribute values cut by a limit in the spans offered: strings past the destination's
+    /// <c>MaxContentLength</c> (JSON content kept valid), <c>user.id</c>/<c>session.id</c> past 128 characters,
+    /// arrays past 1024 items.</summary>
+    public long TruncatedValues { get; init; }
+
+    /// <summary>Attributes left out of the spans offered because a span had more than 128 (each such span says how
+    /// many in its <c>droppedAttributesCount</c>).</summary>
+    public long DroppedAttributes { get; init; }
+
     /// <summary>The last failure, described without secrets; <see langword="null"/> if none yet.</summary>
     public string? LastError { get; init; }
 

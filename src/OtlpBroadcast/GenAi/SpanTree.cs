@@ -68,6 +68,8 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 {
                     exporter.TryEnqueue(fragment);
                 }
+
+                exporter.CountLimits(variants[index].Policy.Truncated, variants[index].Policy.DroppedAttributes);
             }
         }
         finally
@@ -157,7 +159,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
         try
         {
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
-            fragments.Add(SpanEnvelopes.Encode(
+            fragments.Add(PolicyEncoding.Encode(
                 encoding,
                 Header(_rootId, identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags),
                 ref root,
@@ -167,7 +169,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
             if (_intermediateId.IsValid)
             {
                 var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
-                fragments.Add(SpanEnvelopes.Encode(
+                fragments.Add(PolicyEncoding.Encode(
                     encoding,
                     Header(_intermediateId, _rootId, context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                     ref intermediate,
@@ -177,7 +179,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
 
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
                 new(identityAttributes, facts, new(request, includeContent), new(response, includeContent)), policy);
-            fragments.Add(SpanEnvelopes.Encode(
+            fragments.Add(PolicyEncoding.Encode(
                 encoding,
                 Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                 ref generation,
@@ -188,7 +190,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 ProviderAttempt attempt = attempts[i];
                 var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
                 SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
-                fragments.Add(SpanEnvelopes.Encode(
+                fragments.Add(PolicyEncoding.Encode(
                     encoding,
                     Header(SpanId.CreateRandom(), _generationId, "attempt " + attempt.Provider, SpanKind.Client,
                         UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),

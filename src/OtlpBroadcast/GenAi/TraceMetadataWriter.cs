@@ -31,7 +31,14 @@ public static class TraceMetadataWriter
         KeyValuePair<string, JsonElement>[] entries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
         int count = Copy(metadata, entries);
         entries.AsSpan(0, count).Sort(ByKey.Instance);
-        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Path = ArrayPool<char>.Shared.Rent(256) };
+        var state = new State
+        {
+            Remaining = maxEntries,
+            MaxDepth = maxDepth,
+            Path = ArrayPool<char>.Shared.Rent(256),
+            Written = ArrayPool<char>.Shared.Rent(256),
+            WrittenEnds = ArrayPool<int>.Shared.Rent(Math.Clamp(maxEntries, 1, 64)),
+        };
         try
         {
             for (int i = 0; i < count; i++)
@@ -43,8 +50,10 @@ public static class TraceMetadataWriter
         }
         finally
         {
-            // The path may have grown into another rented array: return the one held now.
+            // The buffers may have grown into other rented arrays: return the ones held now.
             ArrayPool<char>.Shared.Return(state.Path);
+            ArrayPool<char>.Shared.Return(state.Written);
+            ArrayPool<int>.Shared.Return(state.WrittenEnds);
             ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(entries, clearArray: true);
         }
     }
@@ -87,20 +96,102 @@ public static class TraceMetadataWriter
             case JsonValueKind.Object when depth < state.MaxDepth:
                 foreach (JsonProperty property in value.EnumerateObject())
                 {
-                    WriteValue(ref sink, ref state, length, property.Name, property.Value, depth + 1);
+                    if (TryGetName(property, out string? name))
+                    {
+                        WriteValue(ref sink, ref state, length, name, property.Value, depth + 1);
+                    }
+                    else
+                    {
+                        state.Cut++;
+                    }
                 }
 
                 return;
         }
 
-        if (state.Remaining <= 0)
+        // A key already written (a nested object repeating a key, or "a.b" beside {"a":{"b":…}}) would repeat an
+        // attribute key, which OTLP does not allow: the first one is kept.
+        if (state.Remaining <= 0 || WasWritten(ref state, length) || !TryToAttributeValue(value, out AttributeValue attribute))
         {
             state.Cut++;
             return;
         }
 
         state.Remaining--;
-        AttributeKeys.Write(ref sink, Prefix, state.Path.AsSpan(0, length), ToAttributeValue(value));
+        Remember(ref state, length);
+        AttributeKeys.Write(ref sink, Prefix, state.Path.AsSpan(0, length), attribute);
+    }
+
+    private static bool WasWritten(ref State state, int length)
+    {
+        ReadOnlySpan<char> path = state.Path.AsSpan(0, length);
+        int start = 0;
+        for (int i = 0; i < state.WrittenCount; i++)
+        {
+            int end = state.WrittenEnds[i];
+            if (state.Written.AsSpan(start, end - start).SequenceEqual(path))
+            {
+                return true;
+            }
+
+            start = end;
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds the current path to those written.</summary>
+    private static void Remember(ref State state, int length)
+    {
+        if (state.WrittenCount == state.WrittenEnds.Length)
+        {
+            int[] more = ArrayPool<int>.Shared.Rent(state.WrittenCount * 2);
+            state.WrittenEnds.AsSpan(0, state.WrittenCount).CopyTo(more);
+            ArrayPool<int>.Shared.Return(state.WrittenEnds);
+            state.WrittenEnds = more;
+        }
+
+        int start = state.WrittenCount == 0 ? 0 : state.WrittenEnds[state.WrittenCount - 1];
+        if (start + length > state.Written.Length)
+        {
+            char[] larger = ArrayPool<char>.Shared.Rent((start + length) * 2);
+            state.Written.AsSpan(0, start).CopyTo(larger);
+            ArrayPool<char>.Shared.Return(state.Written);
+            state.Written = larger;
+        }
+
+        state.Path.AsSpan(0, length).CopyTo(state.Written.AsSpan(start));
+        state.WrittenEnds[state.WrittenCount++] = start + length;
+    }
+
+    // JSON can escape a lone surrogate (\ud800), which System.Text.Json refuses to turn into a string: such an entry is
+    // left out and counted, rather than failing the whole generation.
+    private static bool TryGetName(JsonProperty property, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = null;
+            return false;
+        }
+    }
+
+    private static bool TryToAttributeValue(JsonElement value, out AttributeValue attribute)
+    {
+        try
+        {
+            attribute = ToAttributeValue(value);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            attribute = default;
+            return false;
+        }
     }
 
     private static AttributeValue ToAttributeValue(JsonElement value) => value.ValueKind switch
@@ -108,7 +199,9 @@ public static class TraceMetadataWriter
         JsonValueKind.String => value.GetString(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
-        JsonValueKind.Number => value.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer) : AttributeValue.FromDouble(value.GetDouble()),
+        JsonValueKind.Number => value.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer)
+            : value.TryGetDouble(out double number) ? AttributeValue.FromDouble(number)
+            : value.GetRawText(), // beyond a double (1e400): kept as written
         JsonValueKind.Array => AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]),
         _ => value.GetRawText(),
     };
@@ -146,6 +239,11 @@ public static class TraceMetadataWriter
         public int Cut;
         public int MaxDepth;
         public char[] Path;
+
+        /// <summary>The paths written so far, end to end; <see cref="WrittenEnds"/> says where each ends.</summary>
+        public char[] Written;
+        public int[] WrittenEnds;
+        public int WrittenCount;
     }
 
     private sealed class ByKey : IComparer<KeyValuePair<string, JsonElement>>
