@@ -119,7 +119,7 @@ public class DestinationConfigurationProperties
                 accepted++;
                 AssertNoCanary(destination.ToString(), sample.Canary, "OtlpDestination.ToString()");
                 Assert.True(destination.Endpoint.Scheme is "http" or "https");
-                Assert.DoesNotContain(destination.Endpoint.AbsoluteUri, c => char.IsControl(c) || char.IsWhiteSpace(c));
+                Assert.DoesNotContain(destination.Endpoint.AbsoluteUri, c => char.IsControl(c) || char.IsWhiteSpace(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format);
                 Assert.All(destination.Endpoint.IdnHost, c => Assert.InRange(c, '!', '~'));
                 Assert.All(destination.Headers.Names, name => Assert.All(name, c => Assert.True(HttpHeaderRules.IsTokenChar(c))));
                 _ = DestinationNetworkPolicy.PublicAddressesOnly.FindProblem(destination.Endpoint);
