@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.OpenAi;
 using OtlpBroadcast.Testing;
+using OtlpBroadcast.Tests.Shared;
 
 namespace OtlpBroadcast.Hosting.Tests;
 
