@@ -43,7 +43,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
             Metadata = context.Trace?.Metadata,
         };
 
-        var variants = new List<(VariantKey Key, SpanFragment[] Fragments)>();
+        var variants = new List<(VariantKey Key, SpanFragment[] Fragments, LimitCounts Limited)>();
         int truncated = 0;
         int metadataCut = 0;
         try
@@ -61,7 +61,9 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 if (index < 0)
                 {
                     var policy = new ContentPolicy(key.Format, key.MaxLength);
-                    variants.Add((key, Encode(key.Encoding, key.IncludeContent, policy, identityAttributes, ref truncated, ref metadataCut)));
+                    LimitCounts limited = default;
+                    variants.Add((key, Encode(key.Encoding, key.IncludeContent, policy, identityAttributes, ref limited, ref metadataCut), limited));
+                    truncated += limited.Truncated;
                     index = variants.Count - 1;
                 }
 
@@ -69,11 +71,13 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 {
                     exporter.TryEnqueue(fragment);
                 }
+
+                exporter.CountLimits(variants[index].Limited.Truncated, variants[index].Limited.DroppedAttributes);
             }
         }
         finally
         {
-            foreach ((_, SpanFragment[] fragments) in variants)
+            foreach ((_, SpanFragment[] fragments, _) in variants)
             {
                 foreach (SpanFragment fragment in fragments)
                 {
@@ -144,10 +148,10 @@ internal sealed class SpanTree<TRequest, TResponse>(
         return activity;
     }
 
-    /// <summary>Encodes one variant; adds what its policy cut to <paramref name="truncated"/> and
+    /// <summary>Encodes one variant; adds what its policy cut to <paramref name="limited"/> and
     /// <paramref name="metadataCut"/>.</summary>
     private SpanFragment[] Encode(
-        SpanEncoding encoding, bool includeContent, ContentPolicy policy, RequestIdentity identityAttributes, ref int truncated, ref int metadataCut)
+        SpanEncoding encoding, bool includeContent, ContentPolicy policy, RequestIdentity identityAttributes, ref LimitCounts limited, ref int metadataCut)
     {
         bool failed = facts.ErrorType is not null;
 
@@ -160,36 +164,36 @@ internal sealed class SpanTree<TRequest, TResponse>(
         try
         {
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
-            fragments.Add(SpanEnvelopes.Encode(
+            fragments.Add(PolicyEncoding.Encode(
                 encoding,
                 Header(_rootId, identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags),
                 ref root,
                 !includeContent));
-            truncated += root.Truncated;
+            limited.Add(root.Truncated, root.DroppedAttributes);
             metadataCut += root.Source.MetadataCut;
 
             SpanId generationParent = _rootId;
             if (_intermediateId.IsValid)
             {
                 var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
-                fragments.Add(SpanEnvelopes.Encode(
+                fragments.Add(PolicyEncoding.Encode(
                     encoding,
                     Header(_intermediateId, _rootId, context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                     ref intermediate,
                     !includeContent));
-                truncated += intermediate.Truncated;
+                limited.Add(intermediate.Truncated, intermediate.DroppedAttributes);
                 metadataCut += intermediate.Source.MetadataCut;
                 generationParent = _intermediateId;
             }
 
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
                 new(identityAttributes, facts, new(request, includeContent), new(response, includeContent)), policy);
-            fragments.Add(SpanEnvelopes.Encode(
+            fragments.Add(PolicyEncoding.Encode(
                 encoding,
                 Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                 ref generation,
                 !includeContent));
-            truncated += generation.Truncated;
+            limited.Add(generation.Truncated, generation.DroppedAttributes);
             metadataCut += generation.Source.MetadataCut;
 
             for (int i = 0; i < attempts.Length; i++)
@@ -197,13 +201,13 @@ internal sealed class SpanTree<TRequest, TResponse>(
                 ProviderAttempt attempt = attempts[i];
                 var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
                 SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
-                fragments.Add(SpanEnvelopes.Encode(
+                fragments.Add(PolicyEncoding.Encode(
                     encoding,
                     Header(SpanId.CreateRandom(), _generationId, "attempt " + attempt.Provider, SpanKind.Client,
                         UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
                     ref attributes,
                     !includeContent));
-                truncated += attributes.Truncated;
+                limited.Add(attributes.Truncated, attributes.DroppedAttributes);
             }
 
             return [.. fragments];
@@ -241,4 +245,17 @@ internal sealed class SpanTree<TRequest, TResponse>(
             : context.Trace.GenerationName;
 
     private readonly record struct VariantKey(SpanEncoding Encoding, bool IncludeContent, ContentFormat Format, int MaxLength);
+
+    /// <summary>What the limits cut in one variant's spans, reported to each destination that gets the variant.</summary>
+    private struct LimitCounts
+    {
+        public int Truncated;
+        public int DroppedAttributes;
+
+        public void Add(int truncated, int droppedAttributes)
+        {
+            Truncated += truncated;
+            DroppedAttributes += droppedAttributes;
+        }
+    }
 }

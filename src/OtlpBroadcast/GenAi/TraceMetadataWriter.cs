@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -17,8 +18,9 @@ public static class TraceMetadataWriter
     public static ReadOnlySpan<byte> Prefix => "trace.metadata."u8;
 
     /// <summary>
-    /// Writes the metadata; returns how many entries were cut by <paramref name="maxEntries"/> or
-    /// <paramref name="maxDepth"/> (nesting below it is written as JSON text instead, and not counted as cut).
+    /// Writes the metadata; returns how many entries were cut by <paramref name="maxEntries"/>, left out because their
+    /// key repeats one already written, or left out because a key or string escapes a lone surrogate
+    /// (<paramref name="maxDepth"/> cuts nothing: nesting below it is written as JSON text instead).
     /// </summary>
     public static int Write<TSink>(ref TSink sink, IDictionary<string, JsonElement>? metadata, int maxEntries = 64, int maxDepth = 4)
         where TSink : struct, IAttributeSink
@@ -40,7 +42,14 @@ public static class TraceMetadataWriter
         entries = entries[..count];
         entries.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
 
-        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Key = ArrayPool<byte>.Shared.Rent(256) };
+        var state = new State
+        {
+            Remaining = maxEntries,
+            MaxDepth = maxDepth,
+            Key = ArrayPool<byte>.Shared.Rent(256),
+            Written = ArrayPool<byte>.Shared.Rent(256),
+            WrittenEnds = ArrayPool<int>.Shared.Rent(Math.Clamp(maxEntries, 1, 64)),
+        };
         Prefix.CopyTo(state.Key);
         try
         {
@@ -53,8 +62,10 @@ public static class TraceMetadataWriter
         }
         finally
         {
-            // The key may have grown into another rented array: return the one held now.
+            // The buffers may have grown into other rented arrays: return the ones held now.
             ArrayPool<byte>.Shared.Return(state.Key);
+            ArrayPool<byte>.Shared.Return(state.Written);
+            ArrayPool<int>.Shared.Return(state.WrittenEnds);
             if (rentedEntries is not null)
             {
                 ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(rentedEntries, clearArray: true);
@@ -101,23 +112,41 @@ public static class TraceMetadataWriter
             case JsonValueKind.Object when depth < state.MaxDepth:
                 foreach (JsonProperty property in value.EnumerateObject())
                 {
-                    WriteValue(ref sink, ref state, Append(ref state, keyLength, property), property.Value, depth + 1);
+                    // JSON can escape a lone surrogate (\ud800), which System.Text.Json refuses to turn into text: such
+                    // an entry is left out and counted, rather than failing the whole generation.
+                    if (IsReadable(JsonMarshal.GetRawUtf8PropertyName(property)))
+                    {
+                        WriteValue(ref sink, ref state, Append(ref state, keyLength, property), property.Value, depth + 1);
+                    }
+                    else
+                    {
+                        state.Cut++;
+                    }
                 }
 
                 return;
         }
 
-        if (state.Remaining <= 0)
+        // A key already written (a nested object repeating a key, or "a.b" beside {"a":{"b":…}}) would repeat an
+        // attribute key, which OTLP does not allow: the first one is kept. A string escaping a lone surrogate is left
+        // out like a key that does.
+        if (state.Remaining <= 0 || WasWritten(ref state, keyLength) || !IsReadable(value))
         {
             state.Cut++;
             return;
         }
 
         state.Remaining--;
+        Remember(ref state, keyLength);
         ReadOnlySpan<byte> key = state.Key.AsSpan(0, keyLength);
         if (value.ValueKind == JsonValueKind.Array)
         {
             sink.Write(key, AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]));
+        }
+        else if (value.ValueKind == JsonValueKind.Number && !value.TryGetInt64(out _) && !value.TryGetDouble(out _))
+        {
+            // Beyond a double (1e400): kept as written.
+            sink.WriteUtf8(key, JsonMarshal.GetRawUtf8Value(value));
         }
         else
         {
@@ -132,10 +161,128 @@ public static class TraceMetadataWriter
         JsonValueKind.String => item.GetString(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
-        JsonValueKind.Number => item.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer) : AttributeValue.FromDouble(item.GetDouble()),
+        JsonValueKind.Number => item.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer)
+            : item.TryGetDouble(out double number) ? AttributeValue.FromDouble(number)
+            : item.GetRawText(), // beyond a double (1e400): kept as written
         JsonValueKind.Null => AttributeValue.FromString(string.Empty),
         _ => item.GetRawText(),
     };
+
+    /// <summary>Whether a string, or every string item of an array, can be read as text.</summary>
+    private static bool IsReadable(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                return IsReadable(JsonMarshal.GetRawUtf8Value(value));
+            case JsonValueKind.Array:
+                foreach (JsonElement item in value.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.String && !IsReadable(JsonMarshal.GetRawUtf8Value(item)))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// Whether JSON string text (as written, quoted or not) escapes only whole surrogate pairs: a high surrogate
+    /// escape followed at once by a low one. The document's unescaped UTF-8 was already validated by the parser, so
+    /// only escapes can make a lone surrogate. Reads the text without unescaping it (nothing is allocated).
+    /// </summary>
+    private static bool IsReadable(ReadOnlySpan<byte> text)
+    {
+        int escape = text.IndexOf((byte)'\\');
+        if (escape < 0)
+        {
+            return true;
+        }
+
+        bool expectLow = false;
+        for (int i = escape; i < text.Length; i++)
+        {
+            if (text[i] != (byte)'\\')
+            {
+                if (expectLow)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (text[i + 1] != (byte)'u')
+            {
+                if (expectLow)
+                {
+                    return false;
+                }
+
+                i++;
+                continue;
+            }
+
+            int unit = int.Parse(text.Slice(i + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            i += 5;
+            bool low = unit is >= 0xDC00 and <= 0xDFFF;
+            if (low != expectLow)
+            {
+                // A low surrogate without a high one before it, or a high one not followed by a low one.
+                return false;
+            }
+
+            expectLow = unit is >= 0xD800 and <= 0xDBFF;
+        }
+
+        return !expectLow;
+    }
+
+    private static bool WasWritten(ref State state, int keyLength)
+    {
+        ReadOnlySpan<byte> key = state.Key.AsSpan(0, keyLength);
+        int start = 0;
+        for (int i = 0; i < state.WrittenCount; i++)
+        {
+            int end = state.WrittenEnds[i];
+            if (state.Written.AsSpan(start, end - start).SequenceEqual(key))
+            {
+                return true;
+            }
+
+            start = end;
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds the current key to those written.</summary>
+    private static void Remember(ref State state, int keyLength)
+    {
+        if (state.WrittenCount == state.WrittenEnds.Length)
+        {
+            int[] more = ArrayPool<int>.Shared.Rent(state.WrittenCount * 2);
+            state.WrittenEnds.AsSpan(0, state.WrittenCount).CopyTo(more);
+            ArrayPool<int>.Shared.Return(state.WrittenEnds);
+            state.WrittenEnds = more;
+        }
+
+        int start = state.WrittenCount == 0 ? 0 : state.WrittenEnds[state.WrittenCount - 1];
+        if (start + keyLength > state.Written.Length)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent((start + keyLength) * 2);
+            state.Written.AsSpan(0, start).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(state.Written);
+            state.Written = larger;
+        }
+
+        state.Key.AsSpan(0, keyLength).CopyTo(state.Written.AsSpan(start));
+        state.WrittenEnds[state.WrittenCount++] = start + keyLength;
+    }
 
     /// <summary>Appends a dictionary key to the key held in the first <paramref name="keyLength"/> bytes (in UTF-8;
     /// lone surrogates become U+FFFD); returns the new length.</summary>
@@ -189,6 +336,11 @@ public static class TraceMetadataWriter
 
         /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8.</summary>
         public byte[] Key;
+
+        /// <summary>The keys written so far, end to end; <see cref="WrittenEnds"/> says where each ends.</summary>
+        public byte[] Written;
+        public int[] WrittenEnds;
+        public int WrittenCount;
     }
 
     /// <summary>Room for the entries of most metadata, on the stack.</summary>
