@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace OtlpBroadcast;
@@ -6,7 +5,9 @@ namespace OtlpBroadcast;
 /// <summary>
 /// One span, encoded once, held in a pooled buffer. A fragment is shared by reference between the queues of every
 /// destination that takes it (each holds a reference); the last <see cref="Release"/> returns the buffer to the pool.
-/// A batch is the concatenation of its fragments inside an envelope: nothing is serialised twice.
+/// A batch is the concatenation of its fragments inside an envelope: nothing is serialised twice. Both the fragment
+/// objects and their buffers are pooled, so that a warmed-up broadcast allocates nothing although fragments are
+/// created on the request thread and released on exporter threads.
 /// </summary>
 public sealed class SpanFragment
 {
@@ -31,6 +32,9 @@ public sealed class SpanFragment
     /// <summary>The number of encoded bytes.</summary>
     public int Length => _length;
 
+    /// <summary>The number of idle fragment objects in the pool (for tests).</summary>
+    internal static int PooledCount => Volatile.Read(ref s_pooled);
+
     /// <summary>The size of the pooled array behind the bytes (what the fragment keeps alive).</summary>
     internal int Capacity => _buffer.Length;
 
@@ -48,7 +52,7 @@ public sealed class SpanFragment
     /// </summary>
     internal static SpanFragment CopyOf(ReadOnlySpan<byte> encoded, SpanEncoding encoding, bool contentWithheld)
     {
-        byte[] exact = ArrayPool<byte>.Shared.Rent(encoded.Length);
+        byte[] exact = FragmentBufferPool.Rent(encoded.Length);
         encoded.CopyTo(exact);
         return Create(exact, encoded.Length, encoding, contentWithheld);
     }
@@ -112,7 +116,7 @@ public sealed class SpanFragment
         byte[] buffer = _buffer;
         _buffer = [];
         _length = 0;
-        ArrayPool<byte>.Shared.Return(buffer);
+        FragmentBufferPool.Return(buffer);
         if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
         {
             Pool.Enqueue(this);
