@@ -10,18 +10,22 @@ internal sealed class ContentPolicy
     /// <summary>The router's limit for <c>user</c> and <c>session_id</c>.</summary>
     public const int IdentityMaxLength = 128;
 
-    public ContentPolicy(ContentFormat format, int maxLength)
-    {
-        Format = format;
-        MaxLength = maxLength;
-    }
+    public ContentPolicy(ContentFormat format, int maxLength) => Reset(format, maxLength);
 
-    public ContentFormat Format { get; }
+    public ContentFormat Format { get; private set; }
 
-    public int MaxLength { get; }
+    public int MaxLength { get; private set; }
 
     /// <summary>Values cut by this policy (summed over every span it encoded).</summary>
     public int Truncated;
+
+    /// <summary>Makes this (reused) policy a new one.</summary>
+    public void Reset(ContentFormat format, int maxLength)
+    {
+        Format = format;
+        MaxLength = maxLength;
+        Truncated = 0;
+    }
 
     public ReadOnlySpan<byte> MapKey(ReadOnlySpan<byte> key)
     {

@@ -2,21 +2,29 @@ using System.Text.Json;
 
 namespace OtlpBroadcast;
 
-/// <summary>The identity and metadata every span of a request that backends filter on carries.</summary>
+/// <summary>The identity and metadata every span of a request that backends filter on carries (reused by the
+/// recording that owns it: see <see cref="BroadcastScratch"/>).</summary>
 internal sealed class RequestIdentity
 {
-    public required string? User { get; init; }
+    public string? User { get; set; }
 
-    public required string? SessionId { get; init; }
+    public string? SessionId { get; set; }
 
-    public required string? RawTraceId { get; init; }
+    public string? RawTraceId { get; set; }
 
-    public required string? TraceName { get; init; }
+    public string? TraceName { get; set; }
 
-    public required IDictionary<string, JsonElement>? Metadata { get; init; }
+    public IDictionary<string, JsonElement>? Metadata { get; set; }
 
     /// <summary>Metadata entries cut by the limits (counted once per encoding).</summary>
     public int MetadataCut;
+
+    public void Clear()
+    {
+        User = SessionId = RawTraceId = TraceName = null;
+        Metadata = null;
+        MetadataCut = 0;
+    }
 
     public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
     {
@@ -43,22 +51,36 @@ internal readonly struct TraceSpanAttributes(RequestIdentity identity, bool fail
     }
 }
 
-/// <summary>Everything a generation span carries besides the DTOs' own attributes.</summary>
+/// <summary>Everything a generation span carries besides the DTOs' own attributes (reused by the recording that owns
+/// it: see <see cref="BroadcastScratch"/>).</summary>
 internal sealed class GenerationFacts
 {
-    public required string Operation { get; init; }
+    public string Operation { get; set; } = "";
 
-    public required string? Provider { get; init; }
+    public string? Provider { get; set; }
 
-    public required string? ServerAddress { get; init; }
+    public string? ServerAddress { get; set; }
 
-    public required int? ServerPort { get; init; }
+    public int? ServerPort { get; set; }
 
-    public required GenerationCost Cost { get; init; }
+    public GenerationCost Cost { get; set; }
 
-    public required string? ErrorType { get; init; }
+    public string? ErrorType { get; set; }
 
-    public required double? TimeToFirstTokenSeconds { get; init; }
+    public double? TimeToFirstTokenSeconds { get; set; }
+
+    public void Set(string operation, string? provider, string? serverAddress, int? serverPort, GenerationCost cost, string? errorType, double? timeToFirstTokenSeconds)
+    {
+        Operation = operation;
+        Provider = provider;
+        ServerAddress = serverAddress;
+        ServerPort = serverPort;
+        Cost = cost;
+        ErrorType = errorType;
+        TimeToFirstTokenSeconds = timeToFirstTokenSeconds;
+    }
+
+    public void Clear() => Set("", null, null, null, default, null, null);
 }
 
 /// <summary>Attributes of the LLM generation span: GenAI conventions, the request and response DTOs, cost.</summary>

@@ -14,6 +14,9 @@ public static class TraceMetadataWriter
     /// <summary>The prefix of every metadata attribute.</summary>
     public static ReadOnlySpan<byte> Prefix => "trace.metadata."u8;
 
+    // A Comparison, not an IComparer: sorting a span with a comparer object makes a delegate of it on every call.
+    private static readonly Comparison<KeyValuePair<string, JsonElement>> ByKey = static (x, y) => string.CompareOrdinal(x.Key, y.Key);
+
     /// <summary>
     /// Writes the metadata; returns how many entries were cut by <paramref name="maxEntries"/> or
     /// <paramref name="maxDepth"/> (nesting below it is written as JSON text instead, and not counted as cut).
@@ -30,13 +33,17 @@ public static class TraceMetadataWriter
         // OrderBy allocated several objects per call.
         KeyValuePair<string, JsonElement>[] entries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
         int count = Copy(metadata, entries);
-        entries.AsSpan(0, count).Sort(ByKey.Instance);
-        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Path = ArrayPool<char>.Shared.Rent(256) };
+        entries.AsSpan(0, count).Sort(ByKey);
+
+        // The key of every attribute is built in one UTF-8 buffer that starts with the prefix, so a value is written
+        // under its path with no conversion of its own.
+        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Path = ArrayPool<byte>.Shared.Rent(256) };
+        Prefix.CopyTo(state.Path);
         try
         {
             for (int i = 0; i < count; i++)
             {
-                WriteValue(ref sink, ref state, 0, entries[i].Key, entries[i].Value, depth: 1);
+                WriteValue(ref sink, ref state, Prefix.Length, entries[i].Key, entries[i].Value, depth: 1);
             }
 
             return state.Cut;
@@ -44,7 +51,7 @@ public static class TraceMetadataWriter
         finally
         {
             // The path may have grown into another rented array: return the one held now.
-            ArrayPool<char>.Shared.Return(state.Path);
+            ArrayPool<byte>.Shared.Return(state.Path);
             ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(entries, clearArray: true);
         }
     }
@@ -100,44 +107,31 @@ public static class TraceMetadataWriter
         }
 
         state.Remaining--;
-        AttributeKeys.Write(ref sink, Prefix, state.Path.AsSpan(0, length), ToAttributeValue(value));
+
+        // Strings, numbers (int64 when integral), booleans, arrays; an object below the depth limit as its JSON text.
+        // Strings are written from the element's UTF-8 bytes: no string is made for them.
+        GeneratedAttributeWriter.Write(ref sink, state.Path.AsSpan(0, length), value);
     }
 
-    private static AttributeValue ToAttributeValue(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Number => value.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer) : AttributeValue.FromDouble(value.GetDouble()),
-        JsonValueKind.Array => AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]),
-        _ => value.GetRawText(),
-    };
-
-    private static AttributeValue ToArrayItem(JsonElement item) => item.ValueKind switch
-    {
-        JsonValueKind.Object or JsonValueKind.Array => item.GetRawText(),
-        JsonValueKind.Null => AttributeValue.FromString(string.Empty),
-        _ => ToAttributeValue(item),
-    };
-
+    /// <summary>Appends <c>.key</c> (just <c>key</c> right after the prefix) to the path; returns its new length.</summary>
     private static int Append(ref State state, int pathLength, string key)
     {
-        int needed = pathLength + 1 + key.Length;
+        int needed = pathLength + 1 + System.Text.Encoding.UTF8.GetMaxByteCount(key.Length);
         if (needed > state.Path.Length)
         {
-            char[] larger = ArrayPool<char>.Shared.Rent(needed * 2);
+            byte[] larger = ArrayPool<byte>.Shared.Rent(needed * 2);
             state.Path.AsSpan(0, pathLength).CopyTo(larger);
-            ArrayPool<char>.Shared.Return(state.Path);
+            ArrayPool<byte>.Shared.Return(state.Path);
             state.Path = larger;
         }
 
-        if (pathLength > 0)
+        if (pathLength > Prefix.Length)
         {
-            state.Path[pathLength++] = '.';
+            state.Path[pathLength++] = (byte)'.';
         }
 
-        key.CopyTo(state.Path.AsSpan(pathLength));
-        return pathLength + key.Length;
+        // Lone surrogates become U+FFFD, as for every key given as a .NET string.
+        return pathLength + System.Text.Encoding.UTF8.GetBytes(key, state.Path.AsSpan(pathLength));
     }
 
     private struct State
@@ -145,13 +139,6 @@ public static class TraceMetadataWriter
         public int Remaining;
         public int Cut;
         public int MaxDepth;
-        public char[] Path;
-    }
-
-    private sealed class ByKey : IComparer<KeyValuePair<string, JsonElement>>
-    {
-        public static readonly ByKey Instance = new();
-
-        public int Compare(KeyValuePair<string, JsonElement> x, KeyValuePair<string, JsonElement> y) => string.CompareOrdinal(x.Key, y.Key);
+        public byte[] Path;
     }
 }

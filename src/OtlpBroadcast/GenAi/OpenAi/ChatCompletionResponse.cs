@@ -6,6 +6,14 @@ namespace OtlpBroadcast.OpenAi;
 [OtlpAttributes]
 public sealed partial class ChatCompletionResponse
 {
+    /// <summary>An empty response.</summary>
+    public ChatCompletionResponse()
+    {
+        // Made once with the response: recording it then allocates nothing (a LINQ projection per recording did).
+        FinishReasons = new(this, static choice => choice.FinishReason ?? "");
+        OutputMessages = new(this, static choice => choice.Message);
+    }
+
     /// <summary>The provider's response id.</summary>
     [JsonPropertyName("id")]
     [OtlpAttribute(GenAiAttributes.ResponseId)]
@@ -36,15 +44,68 @@ public sealed partial class ChatCompletionResponse
     [OtlpFlatten("gen_ai.usage")]
     public ChatUsage? Usage { get; set; }
 
-    /// <summary>The finish reason of every choice.</summary>
+    /// <summary>The finish reason of every choice (the empty string for a choice without one).</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.ResponseFinishReasons)]
-    public IEnumerable<string> FinishReasons => Choices.Select(c => c.FinishReason ?? "");
+    public ChatChoiceValues<string> FinishReasons { get; }
 
     /// <summary>The messages of every choice: content.</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
-    public IEnumerable<ChatMessage> OutputMessages => Choices.Select(c => c.Message);
+    public ChatChoiceValues<ChatMessage> OutputMessages { get; }
+}
+
+/// <summary>
+/// One value of every choice of a <see cref="ChatCompletionResponse"/>, read from its current
+/// <see cref="ChatCompletionResponse.Choices"/> whenever it is enumerated. <c>foreach</c> over it allocates nothing.
+/// </summary>
+/// <typeparam name="T">The value taken from each choice.</typeparam>
+public sealed class ChatChoiceValues<T> : IEnumerable<T>
+{
+    private readonly ChatCompletionResponse _response;
+    private readonly Func<ChatChoice, T> _select;
+
+    internal ChatChoiceValues(ChatCompletionResponse response, Func<ChatChoice, T> select)
+    {
+        _response = response;
+        _select = select;
+    }
+
+    /// <summary>An enumerator over the choices as they are now (none when <see cref="ChatCompletionResponse.Choices"/>
+    /// is <see langword="null"/>).</summary>
+    public Enumerator GetEnumerator() => new(_response.Choices ?? [], _select);
+
+    IEnumerator<T> IEnumerable<T>.GetEnumerator() => GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Enumerates the values without allocating.</summary>
+    public struct Enumerator : IEnumerator<T>
+    {
+        private readonly Func<ChatChoice, T> _select;
+        private List<ChatChoice>.Enumerator _choices;
+
+        internal Enumerator(List<ChatChoice> choices, Func<ChatChoice, T> select)
+        {
+            _choices = choices.GetEnumerator();
+            _select = select;
+        }
+
+        /// <inheritdoc/>
+        public readonly T Current => _select(_choices.Current);
+
+        readonly object? System.Collections.IEnumerator.Current => Current;
+
+        /// <inheritdoc/>
+        public bool MoveNext() => _choices.MoveNext();
+
+        /// <inheritdoc/>
+        public readonly void Dispose()
+        {
+        }
+
+        void System.Collections.IEnumerator.Reset() => throw new NotSupportedException();
+    }
 }
 
 /// <summary>One choice of a response.</summary>
