@@ -16,7 +16,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     private readonly OtlpHttpTransport _transport;
     private readonly ExporterServices _services;
     private readonly ExportCounters _counters = new();
-    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly WakeSignal _wake = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly PooledBufferWriter _body = new(64 * 1024);
     private readonly List<SpanFragment> _batch;
@@ -147,8 +147,9 @@ public sealed class DestinationExporter : IAsyncDisposable
         await FlushAsync(timeout).ConfigureAwait(false);
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
-        Wake();
+        _wake.Set();
         await _loop.ConfigureAwait(false);
+        _wake.Dispose();
         long left = 0;
         while (_queue.Reader.TryRead(out SpanFragment? fragment))
         {
@@ -175,7 +176,8 @@ public sealed class DestinationExporter : IAsyncDisposable
         {
             if (!FlushRequested() && _queue.Reader.Count < _wakeThreshold)
             {
-                await WaitForWorkAsync(stopping).ConfigureAwait(false);
+                // Woken by a full batch, a flush or the shutdown; or the scheduled delay passed.
+                await _wake.WaitAsync(Destination.ScheduledDelay == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : Destination.ScheduledDelay).ConfigureAwait(false);
             }
 
             Volatile.Write(ref _wakePending, 0);
@@ -201,24 +203,6 @@ public sealed class DestinationExporter : IAsyncDisposable
         }
 
         SignalProgress();
-    }
-
-    private async Task WaitForWorkAsync(CancellationToken stopping)
-    {
-        try
-        {
-            if (Destination.ScheduledDelay == TimeSpan.Zero)
-            {
-                await _wake.WaitAsync(stopping).ConfigureAwait(false);
-            }
-            else
-            {
-                await _wake.WaitAsync(Destination.ScheduledDelay, stopping).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     /// <summary>Takes the next batch: up to the span limit and within the byte limit. Spans too large on their own
@@ -399,11 +383,13 @@ public sealed class DestinationExporter : IAsyncDisposable
 
     private bool FlushRequested() => _counters.SettledCount + _batch.Count < Volatile.Read(ref _flushTarget);
 
+    /// <summary>Wakes the loop once until it wakes up (on the request thread when a batch is full: allocates
+    /// nothing).</summary>
     private void Wake()
     {
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
-            _wake.Release();
+            _wake.Set();
         }
     }
 

@@ -19,6 +19,9 @@ public class RecordingAllocationTests
     /// <summary>Recordings between flushes: dozens of fragments are in flight and come back on exporter threads.</summary>
     private const int RecordingsPerRound = 10;
 
+    /// <summary>Fewer spans than a round queues per destination (three per recording).</summary>
+    private const int BatchSize = 16;
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
@@ -26,8 +29,14 @@ public class RecordingAllocationTests
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
 
-        // Privacy alternates off, on, off: two encodings of every tree, with and without content.
+        // Privacy alternates off, on, off: two encodings of every tree, with and without content. Small batches:
+        // within a round the queues fill a batch, and the recording thread wakes the exporters' loops.
         OtlpDestinationOptions[] options = [.. Enumerable.Range(0, destinations).Select(i => Options(receiver, "destination-" + i, privacyMode: i % 2 == 1))];
+        foreach (OtlpDestinationOptions destination in options)
+        {
+            destination.MaxExportBatchSize = BatchSize;
+        }
+
         await using DestinationRegistry registry = await RegistryAsync(options);
         var broadcaster = new GenerationBroadcaster(registry);
         ChatCompletionRequest request = MissionRequest();
