@@ -2,19 +2,39 @@ namespace OtlpBroadcast;
 
 /// <summary>
 /// The objects broadcasting one span tree needs, kept with a pooled recording and reused by its next calls: the
-/// identity and facts the attribute sources read, one content policy per encoding variant, and the fragments of every
-/// variant (the recording's own references, released once every destination has queued its own).
+/// identity and facts the attribute sources read, one content policy per encoding variant, the attempts' span ids,
+/// and the fragments of every variant (the recording's own references, released once every destination has queued
+/// its own).
 /// </summary>
 internal sealed class BroadcastScratch
 {
     private Variant[] _variants = new Variant[2];
     private int _variantCount;
+    private Entry[] _entries = new Entry[8];
     private SpanFragment[] _fragments = new SpanFragment[8];
     private int _fragmentCount;
+    private SpanId[] _attemptIds = new SpanId[2];
 
     public RequestIdentity Identity { get; } = new();
 
     public GenerationFacts Facts { get; } = new();
+
+    /// <summary>New random span ids for <paramref name="count"/> attempts: an attempt has the same id at every
+    /// destination, like the tree's other spans.</summary>
+    public void NewAttemptIds(int count)
+    {
+        if (count > _attemptIds.Length)
+        {
+            _attemptIds = new SpanId[count];
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            _attemptIds[i] = SpanId.CreateRandom();
+        }
+    }
+
+    public SpanId AttemptId(int attempt) => _attemptIds[attempt];
 
     /// <summary>The index of the variant encoded for <paramref name="key"/>, or -1.</summary>
     public int FindVariant(VariantKey key)
@@ -22,6 +42,23 @@ internal sealed class BroadcastScratch
         for (int i = 0; i < _variantCount; i++)
         {
             if (_variants[i].Key == key)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>An earlier variant whose spans without content are the bytes <paramref name="variant"/> needs: the
+    /// same wire encoding and length limit (privacy and content format only change the generation span), or -1.</summary>
+    public int FindVariantToShareWith(int variant)
+    {
+        VariantKey key = _variants[variant].Key;
+        for (int i = 0; i < variant; i++)
+        {
+            VariantKey candidate = _variants[i].Key;
+            if (candidate.Encoding == key.Encoding && candidate.MaxLength == key.MaxLength)
             {
                 return i;
             }
@@ -51,14 +88,34 @@ internal sealed class BroadcastScratch
 
     public ContentPolicy PolicyOf(int variant) => _variants[variant].Policy!;
 
-    public void AddFragment(SpanFragment fragment)
+    /// <summary>Adds a fragment just encoded, with the values and metadata entries its encoding cut.</summary>
+    public void AddFragment(SpanFragment fragment, int truncated, int metadataCut)
     {
         if (_fragmentCount == _fragments.Length)
         {
             Array.Resize(ref _fragments, _fragments.Length * 2);
+            Array.Resize(ref _entries, _fragments.Length);
         }
 
-        _fragments[_fragmentCount++] = fragment;
+        _fragments[_fragmentCount] = fragment;
+        _entries[_fragmentCount] = new Entry(truncated, metadataCut);
+        _fragmentCount++;
+    }
+
+    /// <summary>
+    /// Adds the fragment at <paramref name="position"/> of <paramref name="donor"/> to the variant being encoded, with
+    /// a reference of its own, and counts what its encoding cut once more, for the variant's policy: as if it had
+    /// been encoded again.
+    /// </summary>
+    public void AddShared(int donor, int position, ContentPolicy policy)
+    {
+        int index = _variants[donor].First + position;
+        SpanFragment fragment = _fragments[index];
+        Entry entry = _entries[index];
+        fragment.AddReference();
+        AddFragment(fragment, entry.Truncated, entry.MetadataCut);
+        policy.Truncated += entry.Truncated;
+        Identity.MetadataCut += entry.MetadataCut;
     }
 
     public void EndVariant(int variant)
@@ -73,8 +130,8 @@ internal sealed class BroadcastScratch
         return _fragments.AsSpan(encoded.First, encoded.Count);
     }
 
-    /// <summary>Releases every fragment made (also those of a variant whose encoding failed half-way) and forgets
-    /// the variants; returns the values the variants' policies cut.</summary>
+    /// <summary>Releases every fragment reference held (also those of a variant whose encoding failed half-way)
+    /// and forgets the variants; returns the values the variants' policies cut.</summary>
     public int ReleaseFragments()
     {
         int truncated = 0;
@@ -114,4 +171,7 @@ internal sealed class BroadcastScratch
         public int First;
         public int Count;
     }
+
+    /// <summary>What encoding a fragment cut, to be counted again where it is shared.</summary>
+    private readonly record struct Entry(int Truncated, int MetadataCut);
 }

@@ -13,11 +13,8 @@ namespace OtlpBroadcast;
 /// </summary>
 internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
 {
-    /// <summary>The most idle states kept per request type (about 1 KB each, more while they held long output).</summary>
+    /// <summary>The most idle states kept per request type (well under 1 KB each).</summary>
     internal const int MaxPooled = 1024;
-
-    // A StringBuilder that held a long streamed answer is not worth keeping.
-    private const int MaxRetainedOutputChars = 64 * 1024;
 
     private static readonly ConcurrentQueue<RecordingState<TRequest>> Pool = new();
     private static int s_pooled;
@@ -34,15 +31,11 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
     private DateTimeOffset _start;
     private long _startTimestamp;
     private StringBuilder? _output;
-    private bool _hasOutput;
     private TimeSpan? _timeToFirstToken;
 
     private RecordingState()
     {
     }
-
-    /// <summary>The number of idle states in the pool of this request type (for tests).</summary>
-    internal static int PooledCount => Volatile.Read(ref s_pooled);
 
     /// <summary>Starts recording one call.</summary>
     public static GenerationRecording<TRequest> Start(GenerationBroadcaster broadcaster, TRequest request, in RecordingContext context, Activity? ambient)
@@ -97,7 +90,6 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
 
             _timeToFirstToken ??= _broadcaster!.TimeProvider.GetElapsedTime(_startTimestamp);
             (_output ??= new StringBuilder()).Append(chunk);
-            _hasOutput = true;
         }
     }
 
@@ -188,12 +180,12 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
         lock (_lock)
         {
             // A late call through an old handle must not read what a later recording streamed.
-            if (!IsCurrent(token) || (onlyWithOutput && !_hasOutput))
+            if (!IsCurrent(token) || (onlyWithOutput && _output is null))
             {
                 return null;
             }
 
-            text = _hasOutput ? _output!.ToString() : null;
+            text = _output?.ToString();
         }
 
         return new StreamedCompletion
@@ -229,16 +221,9 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
             _identity = default;
             _attempts.Clear();
             _timeToFirstToken = null;
-            _hasOutput = false;
-            if (_output is { } output)
-            {
-                output.Clear();
-                if (output.Capacity > MaxRetainedOutputChars)
-                {
-                    _output = null;
-                }
-            }
 
+            // Streamed text is not kept for the next call (streaming allocates the text it collects anyway).
+            _output = null;
             _scratch.Clear();
         }
 

@@ -71,6 +71,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
         identityAttributes.TraceName = _context.Trace?.TraceName;
         identityAttributes.Metadata = _context.Trace?.Metadata;
 
+        _scratch.NewAttemptIds(_attempts.Count);
         try
         {
             // Indexed: enumerating the registry's list through its interface would allocate an enumerator.
@@ -167,65 +168,104 @@ internal readonly struct SpanTree<TRequest, TResponse>
         return activity;
     }
 
-    /// <summary>Encodes every span of the tree for <paramref name="variant"/>, adding the fragments to the scratch
-    /// as they are made (so that a failure half-way releases what was made).</summary>
+    /// <summary>
+    /// Encodes every span of the tree for <paramref name="variant"/>, adding the fragments to the scratch as they are
+    /// made (so that a failure half-way releases what was made). Only the generation span carries content: the other
+    /// spans are the same bytes in every variant of the same wire encoding and length limit, as long as their status
+    /// is the same (a failed tree's error message goes only where content goes). Those are taken by reference from
+    /// the variant that encoded them first, with what their encoding cut counted again for this variant.
+    /// </summary>
     private void Encode(int variant)
     {
         VariantKey key = _scratch.KeyOf(variant);
         ContentPolicy policy = _scratch.PolicyOf(variant);
-        SpanEncoding encoding = key.Encoding;
-        bool includeContent = key.IncludeContent;
         GenerationFacts facts = Facts;
         RequestIdentity identityAttributes = _scratch.Identity;
         bool failed = facts.ErrorType is not null;
-
-        // An error message may quote the prompt: privacy-mode destinations get the error type only.
-        SpanStatus status = failed ? SpanStatus.Error(includeContent ? _errorMessage ?? facts.ErrorType : facts.ErrorType) : SpanStatus.Ok;
+        SpanStatus status = StatusFor(key.IncludeContent);
+        int donor = _scratch.FindVariantToShareWith(variant);
         long startNanos = UnixNanos.From(_start);
         long endNanos = UnixNanos.From(_end);
         uint flags = _identity.ParentSpanId.IsValid ? SpanFlags.ContextHasIsRemote | SpanFlags.ContextIsRemote : SpanFlags.ContextHasIsRemote;
 
-        var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
-        _scratch.AddFragment(SpanEnvelopes.Encode(
-            encoding,
-            Header(_rootId, _identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags),
-            ref root,
-            !includeContent));
+        // The top span (and the intermediate one) carry content only in an error message.
+        bool spansShareable = donor >= 0 && StatusFor(_scratch.KeyOf(donor).IncludeContent) == status;
+        bool statusWithheld = status == StatusFor(includeContent: false);
+        int position = 0;
+        if (spansShareable)
+        {
+            _scratch.AddShared(donor, position++, policy);
+        }
+        else
+        {
+            var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
+            AddEncoded(key.Encoding, Header(_rootId, _identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags), ref root, policy, statusWithheld);
+            position++;
+        }
 
         SpanId generationParent = _rootId;
         if (_intermediateId.IsValid)
         {
-            var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
-            _scratch.AddFragment(SpanEnvelopes.Encode(
-                encoding,
-                Header(_intermediateId, _rootId, _context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
-                ref intermediate,
-                !includeContent));
+            if (spansShareable)
+            {
+                _scratch.AddShared(donor, position++, policy);
+            }
+            else
+            {
+                var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
+                AddEncoded(key.Encoding, Header(_intermediateId, _rootId, _context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote), ref intermediate, policy, statusWithheld);
+                position++;
+            }
+
             generationParent = _intermediateId;
         }
 
+        // The generation span: content, and the status of the top span.
         var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
-            new(identityAttributes, facts, new(_request, includeContent), new(_response, includeContent)), policy);
-        _scratch.AddFragment(SpanEnvelopes.Encode(
-            encoding,
-            Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
-            ref generation,
-            !includeContent));
+            new(identityAttributes, facts, new(_request, key.IncludeContent), new(_response, key.IncludeContent)), policy);
+        AddEncoded(key.Encoding, Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote), ref generation, policy, !key.IncludeContent);
+        position++;
 
-        for (int i = 0; i < _attempts.Count; i++)
+        // Attempts: never content, whatever the variant (their status is the attempt's own error type).
+        for (int i = 0; i < _attempts.Count; i++, position++)
         {
+            if (donor >= 0)
+            {
+                _scratch.AddShared(donor, position, policy);
+                continue;
+            }
+
             ProviderAttempt attempt = _attempts[i];
             var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
             SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
-            _scratch.AddFragment(SpanEnvelopes.Encode(
-                encoding,
-                Header(SpanId.CreateRandom(), _generationId, SpanNames.Attempt(attempt.Provider), SpanKind.Client,
+            AddEncoded(
+                key.Encoding,
+                Header(_scratch.AttemptId(i), _generationId, SpanNames.Attempt(attempt.Provider), SpanKind.Client,
                     UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
                 ref attributes,
-                !includeContent));
+                policy,
+                contentWithheld: true);
         }
 
         _scratch.EndVariant(variant);
+    }
+
+    /// <summary>The status of the top, intermediate and generation spans: an error message may quote the prompt, so
+    /// privacy-mode destinations get the error type only.</summary>
+    private SpanStatus StatusFor(bool includeContent)
+    {
+        string? errorType = Facts.ErrorType;
+        return errorType is null ? SpanStatus.Ok : SpanStatus.Error(includeContent ? _errorMessage ?? errorType : errorType);
+    }
+
+    /// <summary>Encodes one span and adds it, with what its encoding cut (values, metadata entries), to the scratch.</summary>
+    private void AddEncoded<TSource>(SpanEncoding encoding, in SpanHeader header, ref TSource attributes, ContentPolicy policy, bool contentWithheld)
+        where TSource : struct, IAttributeSource
+    {
+        int truncatedBefore = policy.Truncated;
+        int cutBefore = _scratch.Identity.MetadataCut;
+        SpanFragment fragment = SpanEnvelopes.Encode(encoding, in header, ref attributes, contentWithheld);
+        _scratch.AddFragment(fragment, policy.Truncated - truncatedBefore, _scratch.Identity.MetadataCut - cutBefore);
     }
 
     private SpanHeader Header(SpanId id, SpanId parent, string name, SpanKind kind, long startNanos, long endNanos, SpanStatus status, uint flags) => new()

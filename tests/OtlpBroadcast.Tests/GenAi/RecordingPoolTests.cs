@@ -168,55 +168,58 @@ public class RecordingPoolTests
             Assert.True(registry.FlushAsync(Patience).GetAwaiter().GetResult());
         }
 
-        // The first round fills the pools with what a round needs; a flush returns only once the exporters let go.
+        // The first round fills the pool with what a round needs; a flush returns only once the exporters let go.
         RecordAndFlush();
-        long retainedBytes = FragmentBufferPool.RetainedBytes;
-        int pooledFragments = SpanFragment.PooledCount;
+        long retainedBytes = FragmentPool.RetainedBytes;
 
         RecordAndFlush();
 
-        // Each fragment (two variants of three spans, shared by reference by the two open destinations) went back
-        // once: fewer in the pools would be a leak, more a second release of one buffer.
-        Assert.Equal(retainedBytes, FragmentBufferPool.RetainedBytes);
-        Assert.Equal(pooledFragments, SpanFragment.PooledCount);
+        // Each fragment (the spans of two variants, shared by reference between the destinations and, for the spans
+        // without content, between the variants) went back once: less in the pool would be a leak, more a second
+        // release of one fragment.
+        Assert.True(retainedBytes > 0);
+        Assert.Equal(retainedBytes, FragmentPool.RetainedBytes);
         Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
         Assert.Equal(2 * 20 * 3 * 3, receiver.Spans.Count);
-        Assert.True(FragmentBufferPool.RetainedBytes > 0);
     }
 
     [Fact]
-    public void TheFragmentBufferPoolHandsOutPowersOfTwoAndKeepsWhatComesBack()
+    public void PooledFragmentsHavePowerOfTwoArraysAndComeBackWhenReleased()
     {
-        byte[] small = FragmentBufferPool.Rent(1);
-        byte[] exact = FragmentBufferPool.Rent(1024);
-        byte[] above = FragmentBufferPool.Rent(1025);
-        byte[] huge = FragmentBufferPool.Rent(FragmentBufferPool.MaximumPooledLength + 1);
+        SpanFragment small = SpanFragment.CopyOf(new byte[10], SpanEncoding.Json, contentWithheld: false);
+        SpanFragment exact = SpanFragment.CopyOf(new byte[1024], SpanEncoding.Json, contentWithheld: false);
+        SpanFragment above = SpanFragment.CopyOf(new byte[1025], SpanEncoding.Json, contentWithheld: false);
+        SpanFragment huge = SpanFragment.CopyOf(new byte[FragmentPool.MaximumPooledLength + 1], SpanEncoding.Json, contentWithheld: false);
 
-        Assert.Equal(FragmentBufferPool.MinimumLength, small.Length);
-        Assert.Equal(1024, exact.Length);
-        Assert.Equal(2048, above.Length);
-        Assert.Equal(FragmentBufferPool.MaximumPooledLength + 1, huge.Length);
+        Assert.Equal(FragmentPool.MinimumLength, small.Capacity);
+        Assert.Equal(1024, exact.Capacity);
+        Assert.Equal(2048, above.Capacity);
+        Assert.Equal(FragmentPool.MaximumPooledLength + 1, huge.Capacity);
 
-        // A huge array is not kept.
-        long before = FragmentBufferPool.RetainedBytes;
-        FragmentBufferPool.Return(huge);
-        Assert.Equal(before, FragmentBufferPool.RetainedBytes);
+        // A huge fragment is not kept.
+        long before = FragmentPool.RetainedBytes;
+        huge.Release();
+        Assert.Equal(before, FragmentPool.RetainedBytes);
 
         // A pooled one is kept, and handed out again: the pool is first in, first out, so it comes back after the
-        // arrays of its size that were already waiting (other tests may have left some).
-        byte[] large = FragmentBufferPool.Rent(FragmentBufferPool.MaximumPooledLength);
-        long waiting = FragmentBufferPool.RetainedBytes / FragmentBufferPool.MaximumPooledLength;
-        FragmentBufferPool.Return(large);
-        var rented = new List<byte[]>();
+        // fragments of its size that were already waiting (other tests may have left some).
+        SpanFragment large = SpanFragment.CopyOf(new byte[FragmentPool.MaximumPooledLength], SpanEncoding.Json, contentWithheld: false);
+        long waiting = FragmentPool.RetainedBytes / FragmentPool.MaximumPooledLength;
+        large.Release();
+        Assert.Equal(0, large.Length);
+        var rented = new List<SpanFragment>();
         for (int i = 0; i <= waiting && !rented.Contains(large); i++)
         {
-            rented.Add(FragmentBufferPool.Rent(FragmentBufferPool.MaximumPooledLength - 1));
+            rented.Add(SpanFragment.CopyOf(new byte[FragmentPool.MaximumPooledLength - 1], SpanEncoding.Protobuf, contentWithheld: true));
         }
 
         Assert.Contains(large, rented);
-        foreach (byte[] array in rented.Concat([small, exact, above]))
+        Assert.Equal(FragmentPool.MaximumPooledLength - 1, large.Length);
+        Assert.Equal(SpanEncoding.Protobuf, large.Encoding);
+        Assert.True(large.ContentWithheld);
+        foreach (SpanFragment fragment in rented.Concat([small, exact, above]))
         {
-            FragmentBufferPool.Return(array);
+            fragment.Release();
         }
     }
 
