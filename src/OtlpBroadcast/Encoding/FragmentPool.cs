@@ -8,15 +8,15 @@ namespace OtlpBroadcast;
 /// released on an exporter's thread after its batch is sent, hundreds of fragments later.
 /// <see cref="System.Buffers.ArrayPool{T}.Shared"/> keeps a few arrays per size per thread and per core, so arrays
 /// rented on one thread and returned on another, with hundreds in flight, emptied it and every rental allocated a new
-/// array. This pool keeps every fragment that comes back, whichever thread returns it, up to
-/// <see cref="MaxRetainedBytes"/>: enough for the queues' usual contents, so that in steady state a fragment costs
-/// one dequeue and allocates nothing.
+/// array. This pool keeps every fragment that comes back, whichever thread returns it, up to as many as the exporters'
+/// queues can hold together (<see cref="AddQueueCapacity"/>; at least <see cref="MinimumPooled"/>): what the queues
+/// held at their fullest is what the pool may keep, so that in steady state a fragment costs one dequeue and
+/// allocates nothing, and the pool never keeps more memory than full queues would.
 /// </summary>
 internal static class FragmentPool
 {
-    /// <summary>The most bytes of arrays the pool keeps while they are idle (fragments returned beyond it are left to
-    /// the garbage collector): about twenty thousand typical spans, or several full default queues.</summary>
-    public const long MaxRetainedBytes = 32 * 1024 * 1024;
+    /// <summary>The idle fragments kept even without any exporter.</summary>
+    public const int MinimumPooled = 4096;
 
     /// <summary>The smallest array a fragment gets.</summary>
     public const int MinimumLength = 256;
@@ -27,10 +27,31 @@ internal static class FragmentPool
     private const int SizeClassCount = 13;
 
     private static readonly ConcurrentQueue<SpanFragment>[] Classes = CreateClasses();
-    private static long s_retainedBytes;
+    private static int s_pooled;
+    private static long s_queueCapacity;
 
-    /// <summary>The bytes of the arrays of the idle fragments now in the pool.</summary>
-    public static long RetainedBytes => Volatile.Read(ref s_retainedBytes);
+    /// <summary>The number of idle fragments now in the pool.</summary>
+    public static int PooledCount => Volatile.Read(ref s_pooled);
+
+    /// <summary>The most idle fragments the pool keeps now.</summary>
+    public static long Limit => Math.Max(MinimumPooled, Volatile.Read(ref s_queueCapacity));
+
+    /// <summary>An exporter's queue of <paramref name="fragments"/> started: the pool may keep that many more.</summary>
+    public static void AddQueueCapacity(int fragments) => Interlocked.Add(ref s_queueCapacity, fragments);
+
+    /// <summary>An exporter's queue of <paramref name="fragments"/> stopped: what the pool keeps beyond its new limit
+    /// is let go.</summary>
+    public static void RemoveQueueCapacity(int fragments)
+    {
+        Interlocked.Add(ref s_queueCapacity, -fragments);
+        for (int sizeClass = SizeClassCount - 1; sizeClass >= 0 && PooledCount > Limit; sizeClass--)
+        {
+            while (PooledCount > Limit && Classes[sizeClass].TryDequeue(out _))
+            {
+                Interlocked.Decrement(ref s_pooled);
+            }
+        }
+    }
 
     /// <summary>An idle fragment whose array holds at least <paramref name="length"/> bytes (a power of two from
     /// 256 B to 1 MiB, so at most twice the length asked for above 128 bytes).</summary>
@@ -44,7 +65,7 @@ internal static class FragmentPool
 
         if (Classes[sizeClass].TryDequeue(out SpanFragment? pooled))
         {
-            Interlocked.Add(ref s_retainedBytes, -pooled.Capacity);
+            Interlocked.Decrement(ref s_pooled);
             return pooled;
         }
 
@@ -62,9 +83,9 @@ internal static class FragmentPool
             return;
         }
 
-        if (Interlocked.Add(ref s_retainedBytes, capacity) > MaxRetainedBytes)
+        if (Interlocked.Increment(ref s_pooled) > Limit)
         {
-            Interlocked.Add(ref s_retainedBytes, -capacity);
+            Interlocked.Decrement(ref s_pooled);
             return;
         }
 

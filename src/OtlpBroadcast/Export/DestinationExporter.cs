@@ -41,6 +41,9 @@ public sealed class DestinationExporter : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _batch = new List<SpanFragment>(destination.MaxExportBatchSize);
+
+        // The fragments this queue may hold can come back to the pool and wait there for the next requests.
+        FragmentPool.AddQueueCapacity(destination.MaxQueueSize);
         _wakeThreshold = destination.ScheduledDelay == TimeSpan.Zero ? 1 : destination.MaxExportBatchSize;
         _loop = Task.Run(RunAsync);
     }
@@ -163,6 +166,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             NotifyDropped(DropReason.Shutdown, left);
         }
 
+        FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
         _body.Dispose();
     }
 

@@ -23,9 +23,10 @@ public class RecordingAllocationTests
     private const int BatchSize = 16;
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public async Task AWarmedUpRecordingAllocatesNothingOnTheRequestThread(int destinations)
+    [InlineData(1, false)]
+    [InlineData(3, false)]
+    [InlineData(3, true)]
+    public async Task AWarmedUpRecordingAllocatesNothingOnTheRequestThread(int destinations, bool modelFilter)
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
 
@@ -35,6 +36,11 @@ public class RecordingAllocationTests
         foreach (OtlpDestinationOptions destination in options)
         {
             destination.MaxExportBatchSize = BatchSize;
+            if (modelFilter)
+            {
+                destination.Broadcast.IncludeModels.Add("anthropic/*");
+                destination.Broadcast.IncludeModels.Add("openai/*");
+            }
         }
 
         await using DestinationRegistry registry = await RegistryAsync(options);

@@ -170,15 +170,15 @@ public class RecordingPoolTests
 
         // The first round fills the pool with what a round needs; a flush returns only once the exporters let go.
         RecordAndFlush();
-        long retainedBytes = FragmentPool.RetainedBytes;
+        int pooled = FragmentPool.PooledCount;
 
         RecordAndFlush();
 
         // Each fragment (the spans of two variants, shared by reference between the destinations and, for the spans
         // without content, between the variants) went back once: less in the pool would be a leak, more a second
         // release of one fragment.
-        Assert.True(retainedBytes > 0);
-        Assert.Equal(retainedBytes, FragmentPool.RetainedBytes);
+        Assert.True(pooled > 0);
+        Assert.Equal(pooled, FragmentPool.PooledCount);
         Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
         Assert.Equal(2 * 20 * 3 * 3, receiver.Spans.Count);
     }
@@ -197,14 +197,14 @@ public class RecordingPoolTests
         Assert.Equal(FragmentPool.MaximumPooledLength + 1, huge.Capacity);
 
         // A huge fragment is not kept.
-        long before = FragmentPool.RetainedBytes;
+        int before = FragmentPool.PooledCount;
         huge.Release();
-        Assert.Equal(before, FragmentPool.RetainedBytes);
+        Assert.Equal(before, FragmentPool.PooledCount);
 
         // A pooled one is kept, and handed out again: the pool is first in, first out, so it comes back after the
         // fragments of its size that were already waiting (other tests may have left some).
         SpanFragment large = SpanFragment.CopyOf(new byte[FragmentPool.MaximumPooledLength], SpanEncoding.Json, contentWithheld: false);
-        long waiting = FragmentPool.RetainedBytes / FragmentPool.MaximumPooledLength;
+        int waiting = FragmentPool.PooledCount;
         large.Release();
         Assert.Equal(0, large.Length);
         var rented = new List<SpanFragment>();
@@ -221,6 +221,23 @@ public class RecordingPoolTests
         {
             fragment.Release();
         }
+    }
+
+    [Fact]
+    public async Task TheFragmentPoolKeepsAsManyFragmentsAsTheQueuesCanHold()
+    {
+        long before = FragmentPool.Limit;
+        var options = new OtlpDestinationOptions { Name = "large-queue", Endpoint = "http://127.0.0.1:9/v1/traces", MaxQueueSize = 100_000 };
+        var exporter = new DestinationExporter(OtlpDestination.Create(options), Services);
+
+        // A queue of a hundred thousand spans: that many fragments may wait in the pool for the next requests.
+        Assert.True(FragmentPool.Limit >= 100_000, $"limit {FragmentPool.Limit}");
+
+        // Once the queue is gone, so is the room it made; the pool keeps no more than its limit.
+        await exporter.ShutdownAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(before, FragmentPool.Limit);
+        Assert.True(FragmentPool.PooledCount <= FragmentPool.Limit);
+        Assert.True(FragmentPool.Limit >= FragmentPool.MinimumPooled);
     }
 
     /// <summary>Writes its name as <c>pool.request</c>.</summary>
