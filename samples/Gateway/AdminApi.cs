@@ -48,7 +48,11 @@ public sealed record TestView(
 /// <summary>An error answer.</summary>
 public sealed record ErrorView([property: JsonPropertyName("error")] string Error);
 
-/// <summary>The admin API: add (saved only if the connection test passes), list, remove, send a test trace.</summary>
+/// <summary>
+/// The admin API: add (saved only if the connection test passes), list, remove, send a test trace. It has no
+/// authentication of its own: put it behind the host's. When users who must not reach the gateway's network add
+/// destinations here, turn on <c>OtlpBroadcast:NetworkPolicy:RequirePublicAddresses</c> (off by default).
+/// </summary>
 public static class AdminApi
 {
     /// <summary>Maps the admin endpoints under <c>/admin/destinations</c>.</summary>
@@ -82,6 +86,9 @@ public static class AdminApi
                     PrivacyMode = form?.PrivacyMode ?? false,
                 };
                 destination = OtlpDestination.Create(options);
+
+                // A literal address or localhost that the network policy refuses is refused here, before any request.
+                services.NetworkPolicy.Validate(destination);
             }
             catch (OtlpConfigurationException exception)
             {

@@ -20,7 +20,7 @@ public static class GatewayApp
         IConfiguration configuration = builder.Configuration;
 
         string serviceName = configuration["OtlpBroadcast:ServiceName"] ?? Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") ?? "otlpbroadcast-gateway";
-        var services = new ExporterServices { Resource = new OtlpResource(serviceName) };
+        var services = new ExporterServices { Resource = new OtlpResource(serviceName), NetworkPolicy = NetworkPolicy(configuration) };
         var registry = new DestinationRegistry(services);
         foreach (OtlpDestination destination in ConfiguredDestinations(configuration))
         {
@@ -30,7 +30,15 @@ public static class GatewayApp
         EmbeddedBackend? embedded = null;
         if (registry.Exporters.Count == 0)
         {
-            embedded = await EmbeddedBackend.StartAsync(registry, console ?? Console.Out);
+            if (services.NetworkPolicy.RequirePublicAddresses)
+            {
+                // The embedded receiver listens on loopback, which the policy refuses: users add their own destinations.
+                await (console ?? Console.Out).WriteLineAsync("No destination configured, and the network policy refuses the embedded receiver on loopback: add destinations through /admin/destinations.");
+            }
+            else
+            {
+                embedded = await EmbeddedBackend.StartAsync(registry, console ?? Console.Out);
+            }
         }
 
         builder.Services.AddSingleton(services);
@@ -57,6 +65,29 @@ public static class GatewayApp
             embedded?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;
+    }
+
+    /// <summary>
+    /// The network policy from <c>OtlpBroadcast:NetworkPolicy:RequirePublicAddresses</c> (default false) and
+    /// <c>OtlpBroadcast:NetworkPolicy:AllowedHosts:N</c>. Turn it on when users who should not reach the gateway's own
+    /// network add destinations through the admin API: destinations on loopback, private, link-local or metadata
+    /// addresses are then refused when added (IP literals, localhost) and whenever a connection is made.
+    /// </summary>
+    internal static DestinationNetworkPolicy NetworkPolicy(IConfiguration configuration)
+    {
+        IConfigurationSection section = configuration.GetSection("OtlpBroadcast:NetworkPolicy");
+        string? setting = section["RequirePublicAddresses"];
+        bool requirePublic = false;
+        if (setting is not null && !bool.TryParse(setting, out requirePublic))
+        {
+            // A typo must not leave a multi-tenant gateway open without anyone noticing.
+            throw new OtlpConfigurationException("OtlpBroadcast:NetworkPolicy:RequirePublicAddresses must be true or false.");
+        }
+
+        string[] allowed = [.. section.GetSection("AllowedHosts").GetChildren().Select(c => c.Value).OfType<string>()];
+        return requirePublic || allowed.Length > 0
+            ? new DestinationNetworkPolicy { RequirePublicAddresses = requirePublic, AllowedHosts = allowed }
+            : DestinationNetworkPolicy.Unrestricted;
     }
 
     /// <summary>Destinations from <c>OtlpBroadcast:Destinations</c>, then from the OTEL_* variables if they name an endpoint.</summary>

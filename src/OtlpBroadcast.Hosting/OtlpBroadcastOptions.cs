@@ -30,6 +30,12 @@ public sealed class OtlpBroadcastOptions
     /// <summary>The name of the destination the OTEL variables describe.</summary>
     public string EnvironmentDestinationName { get; set; } = "otel-environment";
 
+    /// <summary>
+    /// Which addresses destinations may reach. Off by default; a multi-tenant gateway whose users add their own
+    /// destinations sets <c>RequirePublicAddresses</c> (see <see cref="DestinationNetworkPolicy"/>).
+    /// </summary>
+    public OtlpBroadcastNetworkPolicyOptions NetworkPolicy { get; set; } = new();
+
     /// <summary>How long shutdown may take to send what is queued (default 5 s); what is left is dropped and counted.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -46,6 +52,25 @@ public sealed class OtlpBroadcastOptions
         _codeDestinations.Add(destination);
         return this;
     }
+}
+
+/// <summary>The <see cref="DestinationNetworkPolicy"/> as configuration describes it
+/// (<c>"NetworkPolicy": { "RequirePublicAddresses": true, "AllowedHosts": [ "collector.internal" ] }</c>).</summary>
+public sealed class OtlpBroadcastNetworkPolicyOptions
+{
+    /// <summary>Refuse destinations on loopback, private, link-local, carrier-grade NAT, multicast, reserved and cloud
+    /// metadata addresses, when configured (IP literals, <c>localhost</c>) and at every connect. Off by default.</summary>
+    public bool RequirePublicAddresses { get; set; }
+
+    /// <summary>Host names or IP literals exempt from the check (the operator's own collector, say). An exemption
+    /// holds for every destination naming the host, users' destinations included.</summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>The runtime's policy.</summary>
+    /// <exception cref="OtlpBroadcast.Configuration.OtlpConfigurationException">An allowed host is empty.</exception>
+    public DestinationNetworkPolicy ToPolicy() => RequirePublicAddresses || AllowedHosts.Count > 0
+        ? new DestinationNetworkPolicy { RequirePublicAddresses = RequirePublicAddresses, AllowedHosts = AllowedHosts }
+        : DestinationNetworkPolicy.Unrestricted;
 }
 
 /// <summary>One destination as configuration describes it; unset values keep <see cref="OtlpDestinationOptions"/>'s defaults.</summary>

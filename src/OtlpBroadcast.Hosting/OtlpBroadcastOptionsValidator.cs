@@ -47,7 +47,8 @@ internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroad
     }
 
     /// <summary>Every destination, validated: configuration's, the OTEL variables', then code's.</summary>
-    /// <exception cref="OtlpConfigurationException">One is invalid, or two share a name.</exception>
+    /// <exception cref="OtlpConfigurationException">One is invalid, the network policy refuses one, or two share a
+    /// name.</exception>
     internal static List<OtlpDestination> Destinations(OtlpBroadcastOptions options)
     {
         var destinations = new List<OtlpDestination>();
@@ -64,6 +65,12 @@ internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroad
         foreach (OtlpDestinationOptions code in options.CodeDestinations)
         {
             destinations.Add(OtlpDestination.Create(code));
+        }
+
+        DestinationNetworkPolicy policy = options.NetworkPolicy.ToPolicy();
+        foreach (OtlpDestination destination in destinations)
+        {
+            policy.Validate(destination);
         }
 
         string? duplicate = destinations.GroupBy(d => d.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;

@@ -15,7 +15,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class OtlpBroadcastServiceCollectionExtensions
 {
     /// <summary>The name of the <see cref="System.Net.Http.IHttpClientFactory"/> client exporters send with (it never
-    /// follows redirects, so credentials never travel to another host).</summary>
+    /// follows redirects, so credentials never travel to another host, and it enforces the network policy when it
+    /// connects).</summary>
     public const string HttpClientName = "OtlpBroadcast";
 
     /// <summary>
@@ -58,15 +59,14 @@ public static class OtlpBroadcastServiceCollectionExtensions
         services.AddOptions<OtlpBroadcastOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OtlpBroadcastOptions>, OtlpBroadcastOptionsValidator>());
 
+        // One policy for the handler that enforces it at connect time and for the registry that checks destinations
+        // as they are added. Register a DestinationNetworkPolicy before AddOtlpBroadcast to replace it (its resolver, say).
+        services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<OtlpBroadcastOptions>>().Value.NetworkPolicy.ToPolicy());
         services.AddHttpClient(HttpClientName)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            })
+
+            // No redirects, no decompression, connections renewed every 2 minutes, and the policy's connect-time check.
+            .ConfigurePrimaryHttpMessageHandler(static sp => sp.GetRequiredService<DestinationNetworkPolicy>().CreateHandler())
 
             // Exporters hold their client for the application's life; the pooled connection lifetime above renews DNS.
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
@@ -93,6 +93,7 @@ public static class OtlpBroadcastServiceCollectionExtensions
                 Resource = OtlpBroadcastOptionsValidator.Resource(options),
                 HttpClient = sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
                 TimeProvider = time,
+                NetworkPolicy = sp.GetRequiredService<DestinationNetworkPolicy>(),
                 Events = new LoggingExportListener(Logger(sp), time),
             };
         }

@@ -14,7 +14,7 @@ public sealed class GatewayTests
     private const string Secret = "gw-secret-canary-41f0";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private static async Task<(WebApplication App, HttpClient Client)> StartAsync(params (string Key, string Value)[] settings)
+    internal static async Task<(WebApplication App, HttpClient Client)> StartAsync(params (string Key, string Value)[] settings)
     {
         WebApplication app = await GatewayApp.BuildAsync([], builder =>
         {

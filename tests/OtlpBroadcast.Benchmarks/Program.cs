@@ -10,7 +10,8 @@ namespace OtlpBroadcast.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release -- [--quick] [--wall-clock] [BenchmarkDotNet arguments, e.g. --filter *Encoding*]</c>
 /// (times are the benchmark thread's CPU time unless <c>--wall-clock</c>);
-/// <c>-- --check</c> only checks that the JSON contenders write identical bytes;
+/// <c>-- --check</c> only checks that the JSON contenders write identical bytes and that the protobuf contenders carry
+/// the same spans;
 /// <c>-- --end-to-end [--quick]</c> runs the throughput and CPU-per-span comparison (benchmark 3).
 /// </summary>
 public static class Program
@@ -26,6 +27,8 @@ public static class Program
             {
                 FairnessCheck.AssertSameBytes(SpanTreeFixture.For(content));
                 Console.WriteLine($"{content}: every JSON contender writes the SDK's {SdkSpanTreeEncoder.EncodeToArray(SpanTreeFixture.For(content)).Length + 2} bytes");
+                ProtobufFairnessCheck.AssertSameSpans(SpanTreeFixture.For(content));
+                Console.WriteLine($"{content}: the SDK's protobuf request decodes to the spans of its JSON request, OpenTelemetry .NET's to the same attributes");
             }
 
             return 0;

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using OtlpBroadcast.Generators.Emitting;
 
 namespace OtlpBroadcast.Generators.Tests;
 
@@ -60,7 +61,88 @@ public class IncrementalTests
         var specReasons = result.TrackedSteps[TrackingNames.TypeSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
         Assert.Equal(1, parseReasons.Count(r => r == IncrementalStepRunReason.Modified));
         Assert.Equal(1, specReasons.Count(r => r == IncrementalStepRunReason.Modified));
-        Assert.Contains(result.GeneratedSources, s => s.SourceText.ToString().Contains("\"session.id\"u8, this.User", StringComparison.Ordinal));
+        Assert.Contains(result.GeneratedSources, s => s.SourceText.ToString().Contains(
+            """PrecomposedKey("session.id"u8, "{\"key\":\"session.id\",\"value\":{\"stringValue\":\""u8), this.User""",
+            StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EditingOneAnnotatedTypeChangesOnlyItsOutput()
+    {
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Annotated("Second"), Annotated("Third"), Unrelated);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        GeneratorRunResult before = driver.GetRunResult().Results.Single();
+
+        CSharpCompilation second = Replace(first, 1, Annotated("Second", "public long Added { get; set; }"));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        // Every transform runs again on a new compilation; only the edited type's result differs.
+        AssertOneModifiedRestCached(Reasons(result, TrackingNames.ParseResults), 3);
+        Assert.Equal(1, Reasons(result, TrackingNames.TypeSpecs).Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.All(Reasons(result, TrackingNames.JsonContext), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"the JSON context was {r}"));
+
+        Assert.Equal(1, OutputReasons(result).Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(before.GeneratedSources.Length, result.GeneratedSources.Length);
+        foreach (GeneratedSourceResult source in result.GeneratedSources)
+        {
+            string old = before.GeneratedSources.Single(s => s.HintName == source.HintName).SourceText.ToString();
+            bool edited = source.HintName.Contains("Second", StringComparison.Ordinal);
+            Assert.Equal(edited, old != source.SourceText.ToString());
+        }
+
+        Assert.Contains("\"app.added\"u8", Source(result, "Second"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EditingAnAttributeArgumentChangesTheKeyOfThatTypeOnly()
+    {
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Annotated("Second"));
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        CSharpCompilation second = Replace(first, 0, Annotated("First").Replace("\"app.name\"", "\"app.title\"", StringComparison.Ordinal));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        AssertOneModifiedRestCached(Reasons(result, TrackingNames.ParseResults), 2);
+        Assert.Equal(1, OutputReasons(result).Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Contains("\"app.title\"u8", Source(result, "First"), StringComparison.Ordinal);
+        Assert.DoesNotContain("\"app.name\"u8", Source(result, "First"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EditingAConstantInAnotherFileReachesTheKeyThatUsesIt()
+    {
+        // The transform is not cached on syntax: a key taken from a constant elsewhere follows that constant.
+        const string Keys = "namespace Gateway; public static class Keys { public const string Name = \"app.name\"; }";
+        string annotated = Annotated("First").Replace("\"app.name\"", "Keys.Name", StringComparison.Ordinal);
+        CSharpCompilation first = TestCompilation.Create(annotated, Keys);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        Assert.Contains("\"app.name\"u8", Source(driver.GetRunResult().Results.Single(), "First"), StringComparison.Ordinal);
+
+        CSharpCompilation second = Replace(first, 1, Keys.Replace("app.name", "app.label", StringComparison.Ordinal));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.ParseResults));
+        Assert.Contains("\"app.label\"u8", Source(result, "First"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddingAnAnnotatedTypeAddsOneOutputAndUpdatesTheJsonContext()
+    {
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Unrelated);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        int before = driver.GetRunResult().GeneratedTrees.Length;
+
+        CSharpCompilation second = first.AddSyntaxTrees(CSharpSyntaxTree.ParseText(Annotated("Added"), TestCompilation.ParseOptions, "Added.cs"));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        IncrementalStepRunReason[] parsed = Reasons(result, TrackingNames.ParseResults);
+        Assert.Equal(2, parsed.Length);
+        Assert.Single(parsed, IncrementalStepRunReason.New);
+        Assert.Single(parsed, r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.JsonContext));
+        Assert.Equal(before + 1, result.GeneratedSources.Length);
+        Assert.Equal(1, OutputReasons(result).Count(r => r == IncrementalStepRunReason.New));
+        Assert.Contains("global::Gateway.Added", result.GeneratedSources.Single(s => s.HintName.StartsWith(JsonContextEmitter.ClassName, StringComparison.Ordinal)).SourceText.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,6 +178,37 @@ public class IncrementalTests
         Assert.Equal(Specs(first), Specs(second));
         Assert.Equal(Specs(first).Select(s => s.GetHashCode()), Specs(second).Select(s => s.GetHashCode()));
     }
+
+    /// <summary>An annotated type of its own file, with a key from an attribute argument and one derived from a name.</summary>
+    private static string Annotated(string name, string extraMember = "") => $$"""
+        using OtlpBroadcast;
+
+        namespace Gateway;
+
+        [OtlpAttributes(KeyPrefix = "app")]
+        public sealed partial class {{name}}
+        {
+            [OtlpAttribute("app.name")] public string Name { get; set; } = "";
+            public int Count { get; set; }
+            {{extraMember}}
+        }
+        """;
+
+    private static void AssertOneModifiedRestCached(IncrementalStepRunReason[] reasons, int count)
+    {
+        Assert.Equal(count, reasons.Length);
+        Assert.Single(reasons, IncrementalStepRunReason.Modified);
+        Assert.Equal(count - 1, reasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+    }
+
+    private static IncrementalStepRunReason[] Reasons(GeneratorRunResult result, string step)
+        => result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+
+    private static IncrementalStepRunReason[] OutputReasons(GeneratorRunResult result)
+        => result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+
+    private static string Source(GeneratorRunResult result, string typeName)
+        => result.GeneratedSources.Single(s => s.HintName == "Gateway." + typeName + ".OtlpAttributes.g.cs").SourceText.ToString();
 
     private static CSharpCompilation Replace(CSharpCompilation compilation, int index, string source)
     {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.OpenAi;
 using OtlpBroadcast.Testing;
+using OtlpBroadcast.Tests.Shared;
 
 namespace OtlpBroadcast.Hosting.Tests;
 
@@ -309,7 +310,7 @@ public class HostingTests
         Assert.Equal(1, registry.List()[0].Statistics.DroppedTotal);
     }
 
-    private static IHost BuildHost(Action<OtlpBroadcastOptions> configure, CapturingLoggerProvider? logs = null)
+    internal static IHost BuildHost(Action<OtlpBroadcastOptions> configure, CapturingLoggerProvider? logs = null)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Trace);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OtlpBroadcast.Export;
+using OtlpBroadcast.Tests.Shared;
 
 namespace OtlpBroadcast.Hosting.Tests;
 

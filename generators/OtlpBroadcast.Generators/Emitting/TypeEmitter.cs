@@ -8,6 +8,7 @@ internal sealed class TypeEmitter
 {
     private const string Writer = "global::OtlpBroadcast.GeneratedAttributeWriter";
     private const string ContentBuffer = "global::OtlpBroadcast.ContentJsonBuffer";
+    private const string Key = "global::OtlpBroadcast.PrecomposedKey";
 
     private readonly SourceWriter _out = new();
     private readonly HashSet<string> _locals = new() { "sink", "includeContent", "TSink" };
@@ -104,11 +105,11 @@ internal sealed class TypeEmitter
             case MemberShape.Scalar when member.Value!.IsNullableValueType:
                 string value = Local(member.Name);
                 _out.Open("if (" + access + " is { } " + value + ")");
-                _out.Line(ScalarWrite(member.Value, key, value));
+                _out.Line(ScalarWrite(member.Value, member.Key, value));
                 _out.Close();
                 break;
             case MemberShape.Scalar:
-                _out.Line(ScalarWrite(member.Value, key, access));
+                _out.Line(ScalarWrite(member.Value, member.Key, access));
                 break;
             case MemberShape.Bytes:
                 string bytes = Local(member.Name);
@@ -151,7 +152,7 @@ internal sealed class TypeEmitter
                 {
                     string content = Local("content");
                     _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent();");
-                    _out.Line(ContentBuffer + ".WriteObject(" + content + ".Writer, " + nested + ");");
+                    _out.Line(content + ".WriteObject(" + nested + ");");
                     _out.Line("sink.WriteUtf8(" + key + ", " + content + ".GetWrittenUtf8());");
                 });
                 break;
@@ -160,12 +161,12 @@ internal sealed class TypeEmitter
                 {
                     string content = Local("content");
                     _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent();");
-                    _out.Line(content + ".Writer.WriteStartArray();");
+                    _out.Line(content + ".WriteStartArray();");
                     string item = Local("item");
                     _out.Open("foreach (var " + item + " in " + items + ")");
-                    _out.Line(ContentBuffer + ".WriteObject(" + content + ".Writer, " + item + ");");
+                    _out.Line(content + ".WriteObject(" + item + ");");
                     _out.Close();
-                    _out.Line(content + ".Writer.WriteEndArray();");
+                    _out.Line(content + ".WriteEndArray();");
                     _out.Line("sink.WriteUtf8(" + key + ", " + content + ".GetWrittenUtf8());");
                 });
                 break;
@@ -255,16 +256,43 @@ internal sealed class TypeEmitter
         _out.Line("};");
     }
 
+    /// <summary>The statement that writes a scalar under <paramref name="key"/> (the key as written in the model).</summary>
     private static string ScalarWrite(ValueSpec value, string key, string expression) => value.Kind switch
     {
-        ValueKind.String or ValueKind.Bool => "sink.Write(" + key + ", " + expression + ");",
-        ValueKind.Int64 => "sink.Write(" + key + ", " + Cast("long", value, expression) + ");",
-        ValueKind.Double => "sink.Write(" + key + ", " + Cast("double", value, expression) + ");",
-        ValueKind.Decimal => "sink.Write(" + key + ", (double)" + expression + ");",
-        ValueKind.TimeSpan => "sink.Write(" + key + ", " + expression + ".TotalSeconds);",
-        ValueKind.Enum => Writer + ".WriteEnum(ref sink, " + key + ", OtlpEnumName(" + expression + "), (long)" + expression + ");",
-        _ => Writer + ".Write(ref sink, " + key + ", " + expression + ");",
+        ValueKind.String or ValueKind.Bool => "sink.Write(" + Precomposed(value.Kind, key) + ", " + expression + ");",
+        ValueKind.Int64 => "sink.Write(" + Precomposed(value.Kind, key) + ", " + Cast("long", value, expression) + ");",
+        ValueKind.Double => "sink.Write(" + Precomposed(value.Kind, key) + ", " + Cast("double", value, expression) + ");",
+        ValueKind.Decimal => "sink.Write(" + Precomposed(value.Kind, key) + ", (double)" + expression + ");",
+        ValueKind.TimeSpan => "sink.Write(" + Precomposed(value.Kind, key) + ", " + expression + ".TotalSeconds);",
+        ValueKind.Enum => Writer + ".WriteEnum(ref sink, " + Utf8(key) + ", OtlpEnumName(" + expression + "), (long)" + expression + ");",
+        _ => Writer + ".Write(ref sink, " + Utf8(key) + ", " + expression + ");",
     };
+
+    /// <summary>
+    /// The key as a <c>PrecomposedKey</c>: the UTF-8 key and, as a second UTF-8 literal, the OTLP/JSON text that opens
+    /// its <c>KeyValue</c> up to a value of <paramref name="kind"/>, so the JSON encoder writes the attribute as one
+    /// copy plus the value. Keys are validated to lowercase ASCII, digits, <c>_</c>, <c>-</c> and dots, which JSON
+    /// never escapes; anything else (impossible today) stays a plain key.
+    /// </summary>
+    private static string Precomposed(ValueKind kind, string key)
+    {
+        foreach (char c in key)
+        {
+            if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+            {
+                return Utf8(key);
+            }
+        }
+
+        string opening = kind switch
+        {
+            ValueKind.String => "stringValue\":\"",
+            ValueKind.Bool => "boolValue\":",
+            ValueKind.Int64 => "intValue\":\"",
+            _ => "doubleValue\":",
+        };
+        return "new " + Key + "(" + Utf8(key) + ", " + Utf8("{\"key\":\"" + key + "\",\"value\":{\"" + opening) + ")";
+    }
 
     private static string ItemWrite(ValueSpec value, string item) => value.Kind switch
     {

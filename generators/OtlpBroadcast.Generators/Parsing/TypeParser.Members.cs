@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -42,14 +43,15 @@ internal sealed partial class TypeParser
 
     private MemberSpec? ParseMember(ISymbol member, string? typeKeyPrefix, string keyPrefix, bool parentSensitive, FlattenContext? context, List<INamedTypeSymbol> path)
     {
-        AttributeData? keyAttribute = FindAttribute(member, KnownNames.OtlpAttribute);
-        AttributeData? flattenAttribute = FindAttribute(member, KnownNames.OtlpFlatten);
-        bool ignore = FindAttribute(member, KnownNames.OtlpIgnore) is not null;
-        bool sensitive = FindAttribute(member, KnownNames.OtlpSensitive) is not null;
+        MemberAnnotations annotations = MemberAnnotations.Read(member);
+        AttributeData? keyAttribute = annotations.Key;
+        AttributeData? flattenAttribute = annotations.Flatten;
+        bool ignore = annotations.Ignore;
+        bool sensitive = annotations.Sensitive;
         bool isExplicit = keyAttribute is not null || flattenAttribute is not null || sensitive;
         bool own = context is null;
-        Location? location = context?.ReportAt ?? member.Locations.FirstOrDefault();
-        string display = (context?.DisplayPrefix ?? string.Empty) + member.Name;
+        Location? location = context?.ReportAt ?? FirstLocation(member);
+        string display = context is null ? member.Name : context.DisplayPrefix + member.Name;
         string owner = _root.Name;
 
         if (ignore)
@@ -84,7 +86,8 @@ internal sealed partial class TypeParser
             return null;
         }
 
-        if (!_compilation.IsSymbolAccessibleWithin(readSymbol, _root))
+        // A member of the annotated type itself is always accessible to its own generated method.
+        if (!SymbolEqualityComparer.Default.Equals(member.ContainingType, _root) && !_compilation.IsSymbolAccessibleWithin(readSymbol, _root))
         {
             Fail(DiagnosticDescriptors.InaccessibleMember, location, display, owner,
                 "it is " + AccessibilityText(readSymbol.DeclaredAccessibility) + " in '" + member.ContainingType.Name + "'", _root.Name);
@@ -92,13 +95,12 @@ internal sealed partial class TypeParser
         }
 
         ITypeSymbol memberType = member is IPropertySymbol p ? p.Type : ((IFieldSymbol)member).Type;
-        string typeName = memberType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         bool effectiveSensitive = sensitive || parentSensitive;
         string name = TypeClassifier.EscapeIdentifier(member.Name);
 
         if (flattenAttribute is not null)
         {
-            string prefix = flattenAttribute.ConstructorArguments.FirstOrDefault().Value as string ?? string.Empty;
+            string prefix = FirstArgument(flattenAttribute) ?? string.Empty;
             if (KeyRules.Validate(prefix) is { } invalid)
             {
                 FailIf(own, DiagnosticDescriptors.InvalidKey, location, display, owner, prefix, invalid);
@@ -108,7 +110,7 @@ internal sealed partial class TypeParser
             return ParseFlattened(member, memberType, name, keyPrefix + prefix + ".", sensitive, effectiveSensitive, location, display, own, path);
         }
 
-        string key = keyAttribute?.ConstructorArguments.FirstOrDefault().Value as string
+        string key = (keyAttribute is null ? null : FirstArgument(keyAttribute))
             ?? (typeKeyPrefix is null ? string.Empty : typeKeyPrefix + ".") + KeyRules.ToSnakeCase(member.Name);
         if (KeyRules.Validate(key) is { } reason)
         {
@@ -123,7 +125,7 @@ internal sealed partial class TypeParser
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContentKeyNotSensitive, location, display, owner, fullKey));
         }
 
-        MemberSpec? spec = Classify(memberType, typeName, name, fullKey, sensitive, effectiveSensitive, location, display, own, path);
+        MemberSpec? spec = Classify(memberType, name, fullKey, sensitive, effectiveSensitive, location, display, own, path);
         if (spec is not null)
         {
             _keys.Add(new WrittenKey(fullKey, display, location));
@@ -136,7 +138,6 @@ internal sealed partial class TypeParser
         ISymbol member, ITypeSymbol memberType, string name, string prefix, bool sensitive, bool effectiveSensitive,
         Location? location, string display, bool own, List<INamedTypeSymbol> path)
     {
-        string typeName = memberType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         if (TypeClassifier.TryAnnotated(memberType) is { } nested)
         {
             if (path.Contains(nested, SymbolEqualityComparer.Default))
@@ -154,7 +155,7 @@ internal sealed partial class TypeParser
 
         if (TypeClassifier.TryDictionary(memberType, out ITypeSymbol keyType, out ITypeSymbol valueType))
         {
-            ValueSpec? value = DictionaryValue(keyType, valueType, typeName, display, location, own);
+            ValueSpec? value = DictionaryValue(keyType, valueType, memberType, display, location, own);
             if (value is null)
             {
                 return null;
@@ -162,7 +163,7 @@ internal sealed partial class TypeParser
 
             if (sensitive && value.Kind is not (ValueKind.String or ValueKind.JsonElement))
             {
-                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, typeName);
+                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, ShortName(memberType));
                 return null;
             }
 
@@ -170,12 +171,12 @@ internal sealed partial class TypeParser
                 ImmutableEquatableArray<MemberSpec>.Empty);
         }
 
-        FailIf(own, DiagnosticDescriptors.InvalidFlatten, location, display, _root.Name, typeName);
+        FailIf(own, DiagnosticDescriptors.InvalidFlatten, location, display, _root.Name, ShortName(memberType));
         return null;
     }
 
     private MemberSpec? Classify(
-        ITypeSymbol memberType, string typeName, string name, string key, bool sensitive, bool effectiveSensitive,
+        ITypeSymbol memberType, string name, string key, bool sensitive, bool effectiveSensitive,
         Location? location, string display, bool own, List<INamedTypeSymbol> path)
     {
         bool canBeNull = TypeClassifier.CanBeNull(memberType);
@@ -186,7 +187,7 @@ internal sealed partial class TypeParser
         {
             if (sensitive && scalar.Kind is not (ValueKind.String or ValueKind.JsonElement))
             {
-                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, typeName);
+                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, ShortName(memberType));
                 return null;
             }
 
@@ -201,7 +202,7 @@ internal sealed partial class TypeParser
 
         if (TypeClassifier.TryDictionary(memberType, out ITypeSymbol keyType, out ITypeSymbol valueType))
         {
-            ValueSpec? value = DictionaryValue(keyType, valueType, typeName, display, location, own);
+            ValueSpec? value = DictionaryValue(keyType, valueType, memberType, display, location, own);
             if (value is null)
             {
                 return null;
@@ -209,7 +210,7 @@ internal sealed partial class TypeParser
 
             if (sensitive && value.Kind is not (ValueKind.String or ValueKind.JsonElement))
             {
-                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, typeName);
+                FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, ShortName(memberType));
                 return null;
             }
 
@@ -229,7 +230,7 @@ internal sealed partial class TypeParser
             {
                 if (sensitive && itemValue.Kind is not (ValueKind.String or ValueKind.JsonElement))
                 {
-                    FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, typeName);
+                    FailIf(own, DiagnosticDescriptors.SensitiveNotContent, location, display, _root.Name, ShortName(memberType));
                     return null;
                 }
 
@@ -241,7 +242,7 @@ internal sealed partial class TypeParser
             {
                 if (!sensitive)
                 {
-                    FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, typeName,
+                    FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, ShortName(memberType),
                         " (a collection of objects is written only as JSON content: add [OtlpSensitive] if it is content)");
                     return null;
                 }
@@ -252,22 +253,22 @@ internal sealed partial class TypeParser
             }
         }
 
-        FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, typeName, UnsupportedHint(memberType));
+        FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, ShortName(memberType), UnsupportedHint(memberType));
         return null;
     }
 
-    private ValueSpec? DictionaryValue(ITypeSymbol keyType, ITypeSymbol valueType, string typeName, string display, Location? location, bool own)
+    private ValueSpec? DictionaryValue(ITypeSymbol keyType, ITypeSymbol valueType, ITypeSymbol memberType, string display, Location? location, bool own)
     {
         if (keyType.SpecialType != SpecialType.System_String)
         {
-            FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, typeName, " (dictionary keys must be strings)");
+            FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, ShortName(memberType), " (dictionary keys must be strings)");
             return null;
         }
 
         ValueSpec? value = TypeClassifier.TryScalar(valueType);
-        if (value is null || !DictionaryValueKinds.Contains(value.Kind))
+        if (value is null || Array.IndexOf(DictionaryValueKinds, value.Kind) < 0)
         {
-            FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, typeName,
+            FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, ShortName(memberType),
                 " (dictionary values must be strings, booleans, numbers or JsonElement)");
             return null;
         }
@@ -300,7 +301,7 @@ internal sealed partial class TypeParser
         {
             foreach (ISymbol member in ReadableCandidates(type))
             {
-                if (FindAttribute(member, KnownNames.OtlpIgnore) is not null)
+                if (KnownNames.OtlpIgnore.FindIn(member.GetAttributes()) is not null)
                 {
                     continue;
                 }
@@ -350,24 +351,25 @@ internal sealed partial class TypeParser
     }
 
     /// <summary>Instance properties and fields a writer could read, most derived declaration winning.</summary>
-    private static IEnumerable<ISymbol> ReadableCandidates(INamedTypeSymbol type)
+    private static List<ISymbol> ReadableCandidates(INamedTypeSymbol type)
     {
         var chain = new List<INamedTypeSymbol>();
         for (INamedTypeSymbol? current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
         {
-            chain.Insert(0, current);
+            chain.Add(current);
         }
 
         var ordered = new List<ISymbol>();
         var indexByName = new Dictionary<string, int>();
-        foreach (INamedTypeSymbol declaring in chain)
+        for (int i = chain.Count - 1; i >= 0; i--)
         {
-            foreach (ISymbol member in declaring.GetMembers())
+            foreach (ISymbol member in chain[i].GetMembers())
             {
-                bool candidate = member switch
+                // Kind first: most members are accessors, backing fields and constructors, and it is the cheapest test.
+                bool candidate = member.Kind switch
                 {
-                    IPropertySymbol => !member.IsImplicitlyDeclared,
-                    IFieldSymbol field => !member.IsImplicitlyDeclared && field.AssociatedSymbol is null,
+                    SymbolKind.Property => !member.IsImplicitlyDeclared,
+                    SymbolKind.Field => !member.IsImplicitlyDeclared && ((IFieldSymbol)member).AssociatedSymbol is null,
                     _ => false,
                 };
                 if (!candidate)
@@ -412,6 +414,16 @@ internal sealed partial class TypeParser
 
         return null;
     }
+
+    private static Location? FirstLocation(ISymbol member)
+        => member.Locations.Length > 0 ? member.Locations[0] : null;
+
+    /// <summary>The first constructor argument when it is a string (the key of [OtlpAttribute], the prefix of [OtlpFlatten]).</summary>
+    private static string? FirstArgument(AttributeData attribute)
+        => attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string : null;
+
+    /// <summary>A member type as diagnostics name it; formatted only when a diagnostic needs it.</summary>
+    private static string ShortName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
 
     private static bool IsPublicRead(ISymbol member)
         => member.DeclaredAccessibility == Accessibility.Public
@@ -461,4 +473,54 @@ internal sealed partial class TypeParser
 
     private static string CyclePath(List<INamedTypeSymbol> path, INamedTypeSymbol repeated)
         => string.Join(" → ", path.Select(t => t.Name).Concat(new[] { repeated.Name }));
+
+    /// <summary>The generator's attributes on one member, found in one pass over its attributes.</summary>
+    private readonly struct MemberAnnotations
+    {
+        private MemberAnnotations(AttributeData? key, AttributeData? flatten, bool ignore, bool sensitive)
+        {
+            Key = key;
+            Flatten = flatten;
+            Ignore = ignore;
+            Sensitive = sensitive;
+        }
+
+        public AttributeData? Key { get; }
+
+        public AttributeData? Flatten { get; }
+
+        public bool Ignore { get; }
+
+        public bool Sensitive { get; }
+
+        public static MemberAnnotations Read(ISymbol member)
+        {
+            AttributeData? key = null;
+            AttributeData? flatten = null;
+            bool ignore = false;
+            bool sensitive = false;
+            foreach (AttributeData attribute in member.GetAttributes())
+            {
+                INamedTypeSymbol? type = attribute.AttributeClass;
+                if (KnownNames.OtlpAttribute.Matches(type))
+                {
+                    key ??= attribute;
+                }
+                else if (KnownNames.OtlpFlatten.Matches(type))
+                {
+                    flatten ??= attribute;
+                }
+                else if (KnownNames.OtlpIgnore.Matches(type))
+                {
+                    ignore = true;
+                }
+                else if (KnownNames.OtlpSensitive.Matches(type))
+                {
+                    sensitive = true;
+                }
+            }
+
+            return new MemberAnnotations(key, flatten, ignore, sensitive);
+        }
+    }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -43,8 +42,8 @@ internal sealed partial class TypeParser
 
     private ParseResult Run(TypeDeclarationSyntax declaration)
     {
-        Location typeLocation = declaration.Identifier.GetLocation();
-        CheckType(typeLocation);
+        List<INamedTypeSymbol> containingTypes = ContainingTypes(_root);
+        CheckType(declaration, containingTypes);
         CheckKeyPrefix();
 
         var path = new List<INamedTypeSymbol> { _root };
@@ -57,55 +56,64 @@ internal sealed partial class TypeParser
             return new ParseResult(null, diagnostics);
         }
 
-        string fullName = _root.ToDisplayString(TypeClassifier.FullyQualified);
+        var containing = new List<TypeDeclarationSpec>(containingTypes.Count);
+        foreach (INamedTypeSymbol outer in containingTypes)
+        {
+            containing.Add(Describe(outer));
+        }
+
+        // Not generic (CheckType refuses generic types), so the names can be composed without the display formatter.
+        string fullName = TypeClassifier.FullyQualifiedName(_root);
         var spec = new TypeSpec(
-            _root.ContainingNamespace.IsGlobalNamespace ? string.Empty : _root.ContainingNamespace.ToDisplayString(),
+            TypeClassifier.NamespaceName(_root),
             Describe(_root),
-            ContainingTypes(_root).Select(Describe).ToImmutableEquatableArray(),
+            containing.ToImmutableEquatableArray(),
             fullName,
             fullName.Replace("global::", string.Empty) + ".OtlpAttributes.g.cs",
-            HidesBaseWriter: BaseTypes(_root).Any(TypeClassifier.IsAnnotated),
+            HidesBaseWriter: HasAnnotatedBase(_root),
             members.ToImmutableEquatableArray(),
             _enums.Values.ToImmutableEquatableArray());
         return new ParseResult(spec, diagnostics);
     }
 
-    private void CheckType(Location location)
+    private void CheckType(TypeDeclarationSyntax declaration, List<INamedTypeSymbol> containingTypes)
     {
-        string name = _root.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
-        if (_root.TypeParameters.Length > 0 || ContainingTypes(_root).Any(t => t.TypeParameters.Length > 0))
+        if (_root.TypeParameters.Length > 0 || containingTypes.Exists(t => t.TypeParameters.Length > 0))
         {
-            Fail(DiagnosticDescriptors.UnsupportedAnnotatedType, location, name, "generic types are not supported; annotate a non-generic type");
+            FailType(DiagnosticDescriptors.UnsupportedAnnotatedType, declaration, "generic types are not supported; annotate a non-generic type");
         }
         else if (_root.IsStatic)
         {
-            Fail(DiagnosticDescriptors.UnsupportedAnnotatedType, location, name, "a static class has no instances to write; remove the attribute");
+            FailType(DiagnosticDescriptors.UnsupportedAnnotatedType, declaration, "a static class has no instances to write; remove the attribute");
         }
         else if (_root.IsRefLikeType)
         {
-            Fail(DiagnosticDescriptors.UnsupportedAnnotatedType, location, name, "a ref struct cannot implement IOtlpAttributes; use a struct or class");
+            FailType(DiagnosticDescriptors.UnsupportedAnnotatedType, declaration, "a ref struct cannot implement IOtlpAttributes; use a struct or class");
         }
-        else if (new[] { _root }.Concat(ContainingTypes(_root)).Any(t => t.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal))
+        else if (IsPrivateOrProtected(_root) || containingTypes.Exists(IsPrivateOrProtected))
         {
-            Fail(DiagnosticDescriptors.UnsupportedAnnotatedType, location, name,
+            FailType(DiagnosticDescriptors.UnsupportedAnnotatedType, declaration,
                 "it is private or protected, but the generated JSON context of the assembly must refer to it; make it internal or public");
         }
 
         if (!IsPartial(_root))
         {
-            Fail(DiagnosticDescriptors.TypeMustBePartial, location, name, string.Empty);
+            FailType(DiagnosticDescriptors.TypeMustBePartial, declaration, string.Empty);
         }
-        else if (ContainingTypes(_root).FirstOrDefault(t => !IsPartial(t)) is { } outer)
+        else if (containingTypes.Find(t => !IsPartial(t)) is { } outer)
         {
-            Fail(DiagnosticDescriptors.TypeMustBePartial, location, name, ", and so must its containing type '" + outer.Name + "'");
+            FailType(DiagnosticDescriptors.TypeMustBePartial, declaration, ", and so must its containing type '" + outer.Name + "'");
         }
     }
 
+    /// <summary>A diagnostic about the annotated type itself, at its name; the name is formatted only here, on failure.</summary>
+    private void FailType(DiagnosticDescriptor descriptor, TypeDeclarationSyntax declaration, string detail)
+        => Fail(descriptor, declaration.Identifier.GetLocation(), _root.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), detail);
+
     private void CheckKeyPrefix()
     {
-        AttributeData? attribute = FindAttribute(_root, KnownNames.OtlpAttributes);
-        string? prefix = KeyPrefixOf(_root);
-        if (attribute is not null && prefix is not null && KeyRules.Validate(prefix) is { } problem)
+        AttributeData? attribute = KnownNames.OtlpAttributesType.FindIn(_root.GetAttributes());
+        if (attribute is not null && KeyPrefixOf(attribute) is { } prefix && KeyRules.Validate(prefix) is { } problem)
         {
             Fail(DiagnosticDescriptors.InvalidKey, AttributeLocation(attribute), "KeyPrefix", _root.Name, prefix, problem);
         }
@@ -134,7 +142,20 @@ internal sealed partial class TypeParser
     }
 
     private static bool IsPartial(INamedTypeSymbol type)
-        => type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is not TypeDeclarationSyntax syntax || syntax.Modifiers.Any(SyntaxKind.PartialKeyword));
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is TypeDeclarationSyntax syntax && !syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsPrivateOrProtected(INamedTypeSymbol type)
+        => type.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal;
 
     private static TypeDeclarationSpec Describe(INamedTypeSymbol type)
     {
@@ -144,7 +165,8 @@ internal sealed partial class TypeParser
         return new TypeDeclarationSpec(keyword, TypeClassifier.EscapeIdentifier(type.Name));
     }
 
-    private static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)
+    /// <summary>The types <paramref name="type"/> is nested in, outermost first.</summary>
+    private static List<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)
     {
         var chain = new List<INamedTypeSymbol>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -155,24 +177,28 @@ internal sealed partial class TypeParser
         return chain;
     }
 
-    private static IEnumerable<INamedTypeSymbol> BaseTypes(INamedTypeSymbol type)
+    private static bool HasAnnotatedBase(INamedTypeSymbol type)
     {
         for (INamedTypeSymbol? current = type.BaseType; current is not null; current = current.BaseType)
         {
-            yield return current;
+            if (TypeClassifier.IsAnnotated(current))
+            {
+                return true;
+            }
         }
-    }
 
-    private static AttributeData? FindAttribute(ISymbol symbol, string name)
-        => symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == name);
+        return false;
+    }
 
     private static Location? AttributeLocation(AttributeData attribute)
         => attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation();
 
     private static string? KeyPrefixOf(INamedTypeSymbol type)
+        => KnownNames.OtlpAttributesType.FindIn(type.GetAttributes()) is { } attribute ? KeyPrefixOf(attribute) : null;
+
+    private static string? KeyPrefixOf(AttributeData attribute)
     {
-        AttributeData? attribute = FindAttribute(type, KnownNames.OtlpAttributes);
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
             if (argument.Key == "KeyPrefix" && argument.Value.Value is string prefix)
             {

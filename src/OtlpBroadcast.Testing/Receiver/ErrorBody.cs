@@ -29,7 +29,9 @@ internal static class ErrorBody
         400 => 3,  // INVALID_ARGUMENT
         401 => 16, // UNAUTHENTICATED
         404 => 5,  // NOT_FOUND
-        413 => 8,  // RESOURCE_EXHAUSTED
+        413 or 429 => 8, // RESOURCE_EXHAUSTED
+        500 => 13, // INTERNAL
+        503 => 14, // UNAVAILABLE
         _ => 12,   // UNIMPLEMENTED (405, 415)
     };
 }

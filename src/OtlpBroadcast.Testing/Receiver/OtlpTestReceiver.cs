@@ -1,12 +1,4 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace OtlpBroadcast.Testing;
 
@@ -16,8 +8,6 @@ namespace OtlpBroadcast.Testing;
 /// </summary>
 public sealed class OtlpTestReceiver : IAsyncDisposable
 {
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
-
     private readonly WebApplication _app;
     private readonly ReceivedLog _log;
     private readonly CancellationTokenSource _stopping;
@@ -52,7 +42,7 @@ public sealed class OtlpTestReceiver : IAsyncDisposable
         var requiredHeaders = new Dictionary<string, string>(options.RequiredHeaders, StringComparer.OrdinalIgnoreCase);
         var log = new ReceivedLog();
         var stopping = new CancellationTokenSource();
-        var app = Build(options);
+        var app = LoopbackServer.Build(port: 0, options.ConfigureLogging);
         var handler = new TraceRequestHandler(
             new RequestEvaluator(options, requiredHeaders), options.Responder, options.MaxRequestBodyBytes, log, stopping.Token);
         app.Run(handler.HandleAsync);
@@ -60,10 +50,7 @@ public sealed class OtlpTestReceiver : IAsyncDisposable
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
-                ?? throw new InvalidOperationException("Kestrel did not report the address it listens on.");
-            var address = addresses.Addresses.Single();
-            return new OtlpTestReceiver(app, log, stopping, new Uri(address.TrimEnd('/') + "/"));
+            return new OtlpTestReceiver(app, log, stopping, LoopbackServer.Address(app));
         }
         catch
         {
@@ -103,40 +90,7 @@ public sealed class OtlpTestReceiver : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        using (var timeout = new CancellationTokenSource(ShutdownTimeout))
-        {
-            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
-        }
-
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await LoopbackServer.StopAsync(_app).ConfigureAwait(false);
         _stopping.Dispose();
-    }
-
-    private static WebApplication Build(OtlpTestReceiverOptions options)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            // Watching appsettings files costs an inotify instance per receiver; tests start many.
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environments.Production,
-        });
-
-        // The host's appsettings.json or ASPNETCORE_* variables (a sample's Kestrel endpoints, say) must not
-        // change where or how the receiver listens.
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        options.ConfigureLogging?.Invoke(builder.Logging);
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-
-            // The receiver enforces its own limit, reading the rest so the client gets the 413.
-            kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
-        });
-
-        return builder.Build();
     }
 }

@@ -113,7 +113,9 @@ internal sealed class TraceRequestHandler(
         }
     }
 
-    private static async Task WriteAsync(HttpResponse http, ReceiverResponse response, bool protobuf, CancellationToken cancellationToken)
+    /// <summary>Writes <paramref name="response"/> (no delay, no abort): status, headers and body, a success encoded
+    /// like the request.</summary>
+    internal static async Task WriteAsync(HttpResponse http, ReceiverResponse response, bool protobuf, CancellationToken cancellationToken)
     {
         http.StatusCode = response.StatusCode;
         foreach (var (name, value) in response.Headers)

@@ -41,4 +41,33 @@ public static class AttributeKeys
             }
         }
     }
+
+    /// <summary>
+    /// Writes a value of a scalar kind (string, boolean, integer, double) through the sink's typed overload, so that
+    /// it takes the same path as a typed call; <see cref="AttributeValueKind.None"/> writes nothing. Returns
+    /// <see langword="false"/>, writing nothing, for the other kinds (bytes, arrays, key-value lists).
+    /// </summary>
+    internal static bool TryWriteScalar<TSink>(ref TSink sink, ReadOnlySpan<byte> key, in AttributeValue value)
+        where TSink : struct, IAttributeSink
+    {
+        switch (value.Kind)
+        {
+            case AttributeValueKind.None:
+                return true;
+            case AttributeValueKind.String:
+                sink.Write(key, value.StringValue);
+                return true;
+            case AttributeValueKind.Bool:
+                sink.Write(key, value.BoolValue);
+                return true;
+            case AttributeValueKind.Int:
+                sink.Write(key, value.IntValue);
+                return true;
+            case AttributeValueKind.Double:
+                sink.Write(key, value.DoubleValue);
+                return true;
+            default:
+                return false;
+        }
+    }
 }

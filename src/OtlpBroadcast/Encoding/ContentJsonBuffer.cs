@@ -7,28 +7,25 @@ namespace OtlpBroadcast;
 /// A reusable buffer in which generated writers serialise a sensitive object member to JSON before writing it as
 /// one string attribute. One instance per thread is kept, so warmed-up serialisation allocates nothing.
 /// </summary>
-/// <remarks>Rent it with <see cref="Rent"/> and dispose it when the written bytes have been used. A nested rent
-/// (content inside content) gets a fresh instance rather than overwriting the outer one.</remarks>
+/// <remarks>
+/// Rent it with <see cref="Rent"/>, write one object (<see cref="WriteObject{T}(T)"/>) or an array of them
+/// (<see cref="WriteStartArray"/>, <see cref="WriteObject{T}(T)"/> per item, <see cref="WriteEndArray"/>), pass
+/// <see cref="GetWrittenUtf8"/> to the sink and dispose it. A nested rent (content inside content) gets a fresh
+/// instance rather than overwriting the outer one. The JSON is written straight into a buffer
+/// (<see cref="JsonBufferContentSink"/>), with the bytes <see cref="JsonContentAttributeSink"/> writes through a
+/// <see cref="Utf8JsonWriter"/>.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class ContentJsonBuffer : IDisposable
 {
-    // A buffer that once held a huge prompt is not worth keeping for the life of the thread.
-    private const int MaxRetainedBytes = 1024 * 1024;
-
     [ThreadStatic]
     private static ContentJsonBuffer? t_cached;
 
-    private PooledBufferWriter _buffer;
-    private readonly Utf8JsonWriter _writer;
+    private readonly JsonBuffer _json = new();
 
     private ContentJsonBuffer()
     {
-        _buffer = new PooledBufferWriter();
-        _writer = new Utf8JsonWriter(_buffer, OtlpJsonNames.WriterOptions);
     }
-
-    /// <summary>The writer to serialise into.</summary>
-    public Utf8JsonWriter Writer => _writer;
 
     /// <summary>Takes this thread's buffer, or a new one when it is in use.</summary>
     public static ContentJsonBuffer Rent()
@@ -43,8 +40,35 @@ public sealed class ContentJsonBuffer : IDisposable
         return cached;
     }
 
+    /// <summary>Starts a JSON array (of objects written with <see cref="WriteObject{T}(T)"/>).</summary>
+    public void WriteStartArray()
+    {
+        _json.WriteValueSeparator();
+        _json.WriteByte((byte)'[');
+    }
+
+    /// <summary>Ends the array started by <see cref="WriteStartArray"/>.</summary>
+    public void WriteEndArray() => _json.WriteByte((byte)']');
+
     /// <summary>Writes <paramref name="value"/> as a JSON object of its attributes (all content included, since the
     /// caller already decided that content is written), or <c>null</c>.</summary>
+    public void WriteObject<T>(T? value) where T : IOtlpAttributes
+    {
+        _json.WriteValueSeparator();
+        if (value is null)
+        {
+            _json.Write("null"u8);
+            return;
+        }
+
+        _json.WriteByte((byte)'{');
+        var sink = new JsonBufferContentSink(_json);
+        value.WriteOtlpAttributes(ref sink, includeContent: true);
+        _json.WriteByte((byte)'}');
+    }
+
+    /// <summary>Writes <paramref name="value"/> as a JSON object of its attributes, or <c>null</c>, through
+    /// <paramref name="writer"/> (the general path, <see cref="JsonContentAttributeSink"/>).</summary>
     public static void WriteObject<T>(Utf8JsonWriter writer, T? value) where T : IOtlpAttributes
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -61,24 +85,12 @@ public sealed class ContentJsonBuffer : IDisposable
     }
 
     /// <summary>The UTF-8 JSON written so far; valid until <see cref="Dispose"/>.</summary>
-    public ReadOnlySpan<byte> GetWrittenUtf8()
-    {
-        _writer.Flush();
-        return _buffer.WrittenSpan;
-    }
+    public ReadOnlySpan<byte> GetWrittenUtf8() => _json.WrittenSpan;
 
-    /// <summary>Clears the buffer and gives it back to the thread.</summary>
+    /// <summary>Clears the buffer (giving back one grown past 1 MB) and gives it back to the thread.</summary>
     public void Dispose()
     {
-        _writer.Reset(_buffer);
-        _buffer.Clear();
-        if (_buffer.Capacity > MaxRetainedBytes)
-        {
-            _buffer.Dispose();
-            _buffer = new PooledBufferWriter();
-            _writer.Reset(_buffer);
-        }
-
+        _json.Clear();
         t_cached ??= this;
     }
 }

@@ -134,24 +134,15 @@ public static class GeneratedAttributeWriter
     /// <summary>
     /// A <see cref="JsonElement"/> by its value kind: strings, numbers (<c>intValue</c> when integral and in range,
     /// else <c>doubleValue</c>) and booleans as themselves, arrays as <c>arrayValue</c>, objects as their JSON text;
-    /// <c>null</c> and undefined write nothing. Only a string with escape sequences allocates (to unescape it).
+    /// <c>null</c> and undefined write nothing. Strings are written from the element's UTF-8 (unescaped on the stack
+    /// or in a pooled buffer when they hold escape sequences): nothing is allocated.
     /// </summary>
     public static void Write<TSink>(ref TSink sink, ReadOnlySpan<byte> key, JsonElement value) where TSink : struct, IAttributeSink
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8Value(value);
-                ReadOnlySpan<byte> unquoted = raw[1..^1];
-                if (unquoted.IndexOf((byte)'\\') < 0)
-                {
-                    sink.WriteUtf8(key, unquoted);
-                }
-                else
-                {
-                    sink.Write(key, value.GetString());
-                }
-
+                WriteString(ref sink, key, value);
                 break;
             case JsonValueKind.Number:
                 if (value.TryGetInt64(out long integer))
@@ -192,16 +183,7 @@ public static class GeneratedAttributeWriter
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                ReadOnlySpan<byte> unquoted = JsonMarshal.GetRawUtf8Value(value)[1..^1];
-                if (unquoted.IndexOf((byte)'\\') < 0)
-                {
-                    WriteUtf8ArrayItem(ref sink, unquoted);
-                }
-                else
-                {
-                    sink.WriteArrayItem(value.GetString());
-                }
-
+                WriteString(ref sink, ReadOnlySpan<byte>.Empty, value, asArrayItem: true);
                 break;
             case JsonValueKind.Number:
                 if (value.TryGetInt64(out long integer))
@@ -296,6 +278,49 @@ public static class GeneratedAttributeWriter
         Span<char> chars = stackalloc char[32];
         value.TryFormat(chars, out int length, "R", CultureInfo.InvariantCulture);
         return double.Parse(chars[..length], NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A string element as an attribute (or an array item), from its unescaped UTF-8.</summary>
+    private static void WriteString<TSink>(ref TSink sink, ReadOnlySpan<byte> key, JsonElement value, bool asArrayItem = false)
+        where TSink : struct, IAttributeSink
+    {
+        ReadOnlySpan<byte> quoted = JsonMarshal.GetRawUtf8Value(value);
+        ReadOnlySpan<byte> unquoted = quoted[1..^1];
+        if (unquoted.IndexOf((byte)'\\') < 0)
+        {
+            Emit(ref sink, key, unquoted, asArrayItem);
+            return;
+        }
+
+        // Unescaped text is never longer than its escaped form.
+        byte[]? rented = null;
+        Span<byte> buffer = quoted.Length <= StackChars ? stackalloc byte[StackChars] : (rented = ArrayPool<byte>.Shared.Rent(quoted.Length));
+        try
+        {
+            var reader = new Utf8JsonReader(quoted);
+            reader.Read();
+            int length = reader.CopyString(buffer);
+            Emit(ref sink, key, buffer[..length], asArrayItem);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        static void Emit(ref TSink sink, ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8, bool asArrayItem)
+        {
+            if (asArrayItem)
+            {
+                WriteUtf8ArrayItem(ref sink, utf8);
+            }
+            else
+            {
+                sink.WriteUtf8(key, utf8);
+            }
+        }
     }
 
     private static void WriteUtf8ArrayItem<TSink>(ref TSink sink, ReadOnlySpan<byte> utf8) where TSink : struct, IAttributeSink

@@ -7,9 +7,15 @@ namespace OtlpBroadcast;
 /// every call is direct.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Keys known at build time come as a <see cref="PrecomposedKey"/>: the key and the OTLP/JSON text that opens its
+/// <c>KeyValue</c>. The JSON encoder copies that text; every other sink writes as it would for the plain key.
+/// </para>
+/// <para>
 /// A <see langword="null"/> string writes nothing (optional members produce no empty attribute). Inside
 /// <see cref="BeginKeyValueList"/> … <see cref="EndKeyValueList"/> the <c>Write</c> methods add entries to the
 /// list; inside <see cref="BeginArray"/> … <see cref="EndArray"/> only <c>WriteArrayItem</c> is allowed.
+/// </para>
 /// </remarks>
 public interface IAttributeSink
 {
@@ -31,6 +37,20 @@ public interface IAttributeSink
     /// <summary>A double attribute. OTLP cannot carry NaN or infinities as numbers: they are written as the strings
     /// <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c>.</summary>
     void Write(ReadOnlySpan<byte> key, double value);
+
+    /// <summary>A string attribute under a key with a precomposed <c>stringValue</c> opening; <see langword="null"/>
+    /// writes nothing.</summary>
+    void Write(PrecomposedKey key, string? value);
+
+    /// <summary>A 64-bit integer attribute under a key with a precomposed <c>intValue</c> opening.</summary>
+    void Write(PrecomposedKey key, long value);
+
+    /// <summary>A double attribute under a key with a precomposed <c>doubleValue</c> opening (NaN and infinities are
+    /// still written as strings).</summary>
+    void Write(PrecomposedKey key, double value);
+
+    /// <summary>A boolean attribute under a key with a precomposed <c>boolValue</c> opening.</summary>
+    void Write(PrecomposedKey key, bool value);
 
     /// <summary>A bytes attribute.</summary>
     void WriteBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);

@@ -51,6 +51,18 @@ public readonly struct JsonContentAttributeSink : IAttributeSink
     }
 
     /// <inheritdoc/>
+    public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, long value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, double value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, bool value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
     public void WriteBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => _writer.WriteBase64String(key, value);
 
     /// <inheritdoc/>

@@ -71,7 +71,7 @@ public struct OtlpJsonAttributeSink : IAttributeSink
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> key, bool value)
     {
-        if (TryWriteRaw(key, value ? RawJson.BoolTrue : RawJson.BoolFalse, ReadOnlySpan<byte>.Empty))
+        if (TryWriteRaw(key, OtlpJsonText.BoolValue, value ? OtlpJsonText.TrueEnd : OtlpJsonText.FalseEnd))
         {
             return;
         }
@@ -86,7 +86,7 @@ public struct OtlpJsonAttributeSink : IAttributeSink
     {
         Span<byte> digits = stackalloc byte[20];
         value.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture);
-        if (TryWriteRaw(key, RawJson.IntValue, digits[..length], RawJson.QuotedEnd))
+        if (TryWriteRaw(key, OtlpJsonText.IntValue, digits[..length], OtlpJsonText.QuotedEnd))
         {
             return;
         }
@@ -103,7 +103,7 @@ public struct OtlpJsonAttributeSink : IAttributeSink
         Span<byte> digits = stackalloc byte[32];
         if (double.IsFinite(value)
             && value.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture)
-            && TryWriteRaw(key, RawJson.DoubleValue, digits[..length], RawJson.End))
+            && TryWriteRaw(key, OtlpJsonText.DoubleValue, digits[..length], OtlpJsonText.End))
         {
             return;
         }
@@ -112,6 +112,21 @@ public struct OtlpJsonAttributeSink : IAttributeSink
         WriteDoubleValue(value);
         EndKeyValue();
     }
+
+    // Precomposed keys are written as plain keys: this sink is the general path that the encoder's own writer
+    // (OtlpJsonBufferSink, which copies the precomposed opening) is checked against.
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, long value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, double value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, bool value) => Write(key.Key, value);
 
     /// <inheritdoc/>
     public void WriteBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
@@ -124,22 +139,9 @@ public struct OtlpJsonAttributeSink : IAttributeSink
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> key, in AttributeValue value)
     {
-        switch (value.Kind)
+        if (AttributeKeys.TryWriteScalar(ref this, key, in value))
         {
-            case AttributeValueKind.None:
-                return;
-            case AttributeValueKind.String:
-                Write(key, value.StringValue);
-                return;
-            case AttributeValueKind.Bool:
-                Write(key, value.BoolValue);
-                return;
-            case AttributeValueKind.Int:
-                Write(key, value.IntValue);
-                return;
-            case AttributeValueKind.Double:
-                Write(key, value.DoubleValue);
-                return;
+            return;
         }
 
         StartKeyValue(key);
@@ -244,20 +246,20 @@ public struct OtlpJsonAttributeSink : IAttributeSink
     }
 
     private bool TryWriteRawUtf8String(ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8Value)
-        => IsPlain(utf8Value) && TryWriteRaw(key, RawJson.StringValue, utf8Value, RawJson.QuotedEnd);
+        => IsPlain(utf8Value) && TryWriteRaw(key, OtlpJsonText.StringValue, utf8Value, OtlpJsonText.QuotedEnd);
 
     /// <summary>Writes <c>{"key":"</c> key <paramref name="valueStart"/> value <paramref name="valueEnd"/> as one raw
     /// JSON value, if the key needs no escaping and the whole fits the stack buffer. The value must be plain JSON text.</summary>
     private bool TryWriteRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> valueStart, ReadOnlySpan<byte> value, ReadOnlySpan<byte> valueEnd = default)
     {
-        int length = RawJson.KeyStart.Length + key.Length + valueStart.Length + value.Length + valueEnd.Length;
+        int length = OtlpJsonText.KeyStart.Length + key.Length + valueStart.Length + value.Length + valueEnd.Length;
         if (length > RawLimit || !IsPlain(key))
         {
             return false;
         }
 
         Span<byte> buffer = stackalloc byte[length];
-        int at = Append(buffer, 0, RawJson.KeyStart);
+        int at = Append(buffer, 0, OtlpJsonText.KeyStart);
         at = Append(buffer, at, key);
         at = Append(buffer, at, valueStart);
         at = Append(buffer, at, value);
@@ -381,26 +383,4 @@ public struct OtlpJsonAttributeSink : IAttributeSink
             ArrayPool<char>.Shared.Return(chars);
         }
     }
-}
-
-/// <summary>The constant pieces of a scalar OTLP/JSON <c>KeyValue</c>.</summary>
-file static class RawJson
-{
-    public static ReadOnlySpan<byte> KeyStart => "{\"key\":\""u8;
-
-    public static ReadOnlySpan<byte> StringValue => "\",\"value\":{\"stringValue\":\""u8;
-
-    public static ReadOnlySpan<byte> IntValue => "\",\"value\":{\"intValue\":\""u8;
-
-    public static ReadOnlySpan<byte> DoubleValue => "\",\"value\":{\"doubleValue\":"u8;
-
-    public static ReadOnlySpan<byte> BoolTrue => "\",\"value\":{\"boolValue\":true}}"u8;
-
-    public static ReadOnlySpan<byte> BoolFalse => "\",\"value\":{\"boolValue\":false}}"u8;
-
-    /// <summary>Closes a quoted value, the value object and the key-value object.</summary>
-    public static ReadOnlySpan<byte> QuotedEnd => "\"}}"u8;
-
-    /// <summary>Closes the value object and the key-value object.</summary>
-    public static ReadOnlySpan<byte> End => "}}"u8;
 }

@@ -3,13 +3,14 @@ using System.Text.Json;
 namespace OtlpBroadcast;
 
 /// <summary>
-/// Encodes spans into <see cref="SpanFragment"/>s of OTLP/JSON. Reuses one writer and buffer per thread, so a
-/// warmed-up encoding allocates nothing.
+/// Encodes spans into <see cref="SpanFragment"/>s of OTLP/JSON. Spans are written straight into a reused buffer per
+/// thread (<see cref="OtlpJsonBufferSpanWriter"/>; the same bytes as <see cref="OtlpJsonSpanWriter"/> writes through a
+/// <see cref="Utf8JsonWriter"/>), so a warmed-up encoding allocates nothing.
 /// </summary>
 public static class OtlpJsonSpanEncoder
 {
     [ThreadStatic]
-    private static EncoderState? t_state;
+    private static JsonBuffer? t_buffer;
 
     /// <summary>Encodes a span model.</summary>
     /// <param name="span">The span.</param>
@@ -36,30 +37,17 @@ public static class OtlpJsonSpanEncoder
         IReadOnlyList<SpanLink>? links = null)
         where TAttributes : struct, IAttributeSource
     {
-        EncoderState state = t_state ??= new EncoderState();
-        state.Buffer.Clear();
-        state.Writer.Reset(state.Buffer);
+        JsonBuffer json = t_buffer ??= new JsonBuffer();
+        json.Clear();
         try
         {
-            OtlpJsonSpanWriter.Write(state.Writer, in header, ref attributes, events, links);
-            state.Writer.Flush();
+            OtlpJsonBufferSpanWriter.Write(json, in header, ref attributes, events, links);
+            return SpanFragment.CopyOf(json.WrittenSpan, SpanEncoding.Json, contentWithheld);
         }
-        catch
+        finally
         {
             // A half-written span must not leak into the next encoding on this thread.
-            state.Writer.Reset(state.Buffer);
-            state.Buffer.Clear();
-            throw;
+            json.Clear();
         }
-
-        return SpanFragment.CopyOf(state.Buffer.WrittenSpan, SpanEncoding.Json, contentWithheld);
-    }
-
-    private sealed class EncoderState
-    {
-        public readonly PooledBufferWriter Buffer = new();
-        public readonly Utf8JsonWriter Writer;
-
-        public EncoderState() => Writer = new Utf8JsonWriter(Buffer, OtlpJsonNames.WriterOptions);
     }
 }

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Unicode;
 using F = OtlpBroadcast.OtlpProtobufFields;
 
 namespace OtlpBroadcast;
@@ -9,21 +12,54 @@ namespace OtlpBroadcast;
 /// (non-finite doubles as the strings <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>; null array items as empty
 /// strings; invalid text replaced by U+FFFD), so both encodings carry the same spans.
 /// </summary>
+/// <remarks>
+/// A scalar attribute is one <c>KeyValue { key = 1; value = 2: AnyValue { one field } }</c> whose size is known
+/// before a byte is written: its lengths are computed first and the whole message is written in one pass into room
+/// taken once, with no length to patch and nothing to move. Only arrays and key-value lists, whose size depends on
+/// what the writer adds next, use the buffer's begin/end framing.
+/// </remarks>
 public struct OtlpProtobufAttributeSink : IAttributeSink
 {
+    // Tag bytes (field number << 3 | wire type) of the fields written inside a KeyValue and an AnyValue.
+    private const byte KeyTag = (F.KeyValueKey << 3) | (int)WireType.LengthDelimited;
+    private const byte ValueTag = (F.KeyValueValue << 3) | (int)WireType.LengthDelimited;
+    private const byte StringTag = (F.AnyString << 3) | (int)WireType.LengthDelimited;
+    private const byte BoolTag = (F.AnyBool << 3) | (int)WireType.Varint;
+    private const byte IntTag = (F.AnyInt << 3) | (int)WireType.Varint;
+    private const byte DoubleTag = (F.AnyDouble << 3) | (int)WireType.Fixed64;
+    private const byte BytesTag = (F.AnyBytes << 3) | (int)WireType.LengthDelimited;
+    private const byte ArrayItemTag = (F.ArrayValues << 3) | (int)WireType.LengthDelimited;
+    private const byte ListEntryTag = (F.KeyValueListValues << 3) | (int)WireType.LengthDelimited;
+
+    /// <summary>Key bytes plus the most UTF-8 bytes a text can take (three per UTF-16 unit): up to this, the
+    /// KeyValue of a string attribute (six bytes of tags and lengths besides) is at most 127 bytes, so every length in
+    /// it is one byte.</summary>
+    private const int MaxShortKeyValue = 0x7F - 6;
+
     private readonly ProtobufBuffer _buffer;
     private readonly int _field;
+    private readonly byte _tag;
     private int _listDepth;
 
     internal OtlpProtobufAttributeSink(ProtobufBuffer buffer, int attributesField)
     {
+        // Every repeated KeyValue field of OTLP has a number below 16, so its tag is one byte.
+        if (attributesField is < 1 or > 15)
+        {
+            throw new ArgumentOutOfRangeException(nameof(attributesField), attributesField, "A KeyValue field number from 1 to 15 was expected.");
+        }
+
         _buffer = buffer;
         _field = attributesField;
+        _tag = (byte)((attributesField << 3) | (int)WireType.LengthDelimited);
     }
 
     /// <summary>How many <c>KeyValue</c> messages this sink started: attributes, and the entries added between
     /// <see cref="BeginKeyValueList"/> and <see cref="EndKeyValueList"/> (not those inside an <see cref="AttributeValue"/>).</summary>
     public int Count { get; private set; }
+
+    /// <summary>The tag of the next KeyValue: the span's (event's, …) attributes field, or a list's entries.</summary>
+    private readonly byte KeyValueTag => _listDepth > 0 ? ListEntryTag : _tag;
 
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> key, string? value)
@@ -37,68 +73,143 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> key, ReadOnlySpan<char> value)
     {
-        StartKeyValue(key);
-        _buffer.WriteStringField(F.AnyString, value);
-        EndKeyValue();
+        if (key.Length + (ProtobufBuffer.MaxUtf8BytesPerChar * value.Length) > MaxShortKeyValue)
+        {
+            // Long text: count its UTF-8 bytes first, then write everything in one pass.
+            int byteCount = System.Text.Encoding.UTF8.GetByteCount(value);
+            Span<byte> anyValue = StartKeyValue(key, ProtobufBuffer.LengthDelimitedSize(byteCount));
+            int at = ProtobufBuffer.WriteLengthDelimitedHead(anyValue, StringTag, byteCount);
+            System.Text.Encoding.UTF8.GetBytes(value, anyValue[at..]);
+            return;
+        }
+
+        // Short text (nearly every attribute): every length of the KeyValue fits one byte whatever the text's UTF-8
+        // length, so the text is converted straight into place and the three lengths are filled in after it.
+        //   tag [kv] 0A [k] key 12 [any] 0A [n] text
+        Span<byte> room = _buffer.GetSpan(8 + key.Length + (ProtobufBuffer.MaxUtf8BytesPerChar * value.Length));
+        if (!CopyKey(key, room[4..]))
+        {
+            Write(RepairedKey(key), value);
+            return;
+        }
+
+        Count++;
+        room[0] = KeyValueTag;
+        room[2] = KeyTag;
+        room[3] = (byte)key.Length;
+        int valueAt = 4 + key.Length;
+        room[valueAt] = ValueTag;
+        room[valueAt + 2] = StringTag;
+        int n = ProtobufBuffer.TranscodeUtf8(value, room[(valueAt + 4)..]);
+        room[valueAt + 3] = (byte)n;
+        room[valueAt + 1] = (byte)(2 + n);
+        room[1] = (byte)(valueAt + 2 + n);
+        _buffer.Advance(valueAt + 4 + n);
     }
 
     /// <inheritdoc/>
     public void WriteUtf8(ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8Value)
     {
-        StartKeyValue(key);
-        _buffer.WriteUtf8Field(F.AnyString, utf8Value);
-        EndKeyValue();
+        if (Utf8.IsValid(utf8Value))
+        {
+            WriteLengthDelimited(key, StringTag, utf8Value);
+            return;
+        }
+
+        // Protobuf strings must be valid UTF-8: decode with replacement characters and write the characters.
+        char[] chars = ArrayPool<char>.Shared.Rent(utf8Value.Length);
+        try
+        {
+            int length = System.Text.Encoding.UTF8.GetChars(utf8Value, chars);
+            Write(key, chars.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> key, bool value)
     {
-        StartKeyValue(key);
-        _buffer.WriteVarintField(F.AnyBool, value ? 1UL : 0UL);
-        EndKeyValue();
+        Span<byte> anyValue = StartKeyValue(key, 2);
+        anyValue[0] = BoolTag;
+        anyValue[1] = value ? (byte)1 : (byte)0;
     }
 
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> key, long value)
     {
-        StartKeyValue(key);
-        _buffer.WriteVarintField(F.AnyInt, (ulong)value);
-        EndKeyValue();
+        // int64 is written as its two's complement: ten bytes when negative.
+        Span<byte> anyValue = StartKeyValue(key, 1 + ProtobufBuffer.VarintSize((ulong)value));
+        anyValue[0] = IntTag;
+        ProtobufBuffer.WriteVarint(anyValue[1..], (ulong)value);
     }
 
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> key, double value)
     {
-        StartKeyValue(key);
-        WriteDouble(_buffer, value);
-        EndKeyValue();
+        if (!double.IsFinite(value))
+        {
+            WriteLengthDelimited(key, StringTag, NonFinite(value));
+            return;
+        }
+
+        Span<byte> anyValue = StartKeyValue(key, 9);
+        anyValue[0] = DoubleTag;
+        BinaryPrimitives.WriteDoubleLittleEndian(anyValue[1..], value);
     }
 
     /// <inheritdoc/>
+    public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, long value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, double value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
+    public void Write(PrecomposedKey key, bool value) => Write(key.Key, value);
+
+    /// <inheritdoc/>
     public void WriteBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
-    {
-        StartKeyValue(key);
-        _buffer.WriteBytesField(F.AnyBytes, value);
-        EndKeyValue();
-    }
+        => WriteLengthDelimited(key, BytesTag, value);
 
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> key, in AttributeValue value)
     {
-        if (value.Kind == AttributeValueKind.None)
+        switch (value.Kind)
         {
-            return;
+            case AttributeValueKind.None:
+                return;
+            case AttributeValueKind.String:
+                Write(key, value.StringValue.AsSpan());
+                return;
+            case AttributeValueKind.Bool:
+                Write(key, value.BoolValue);
+                return;
+            case AttributeValueKind.Int:
+                Write(key, value.IntValue);
+                return;
+            case AttributeValueKind.Double:
+                Write(key, value.DoubleValue);
+                return;
+            case AttributeValueKind.Bytes:
+                WriteBytes(key, value.BytesValue.Span);
+                return;
+            default:
+                OpenKeyValue(key);
+                WriteAnyValueBody(_buffer, in value);
+                CloseKeyValue();
+                return;
         }
-
-        StartKeyValue(key);
-        WriteAnyValueBody(_buffer, in value);
-        EndKeyValue();
     }
 
     /// <inheritdoc/>
     public void BeginArray(ReadOnlySpan<byte> key)
     {
-        StartKeyValue(key);
+        OpenKeyValue(key);
         _buffer.BeginMessage(F.AnyArray);
     }
 
@@ -116,26 +227,21 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
     /// <inheritdoc/>
     public readonly void WriteArrayItem(bool value)
     {
-        _buffer.BeginMessage(F.ArrayValues);
-        _buffer.WriteVarintField(F.AnyBool, value ? 1UL : 0UL);
-        _buffer.EndMessage();
+        Span<byte> item = StartArrayItem(_buffer, 2);
+        item[0] = BoolTag;
+        item[1] = value ? (byte)1 : (byte)0;
     }
 
     /// <inheritdoc/>
     public readonly void WriteArrayItem(long value)
     {
-        _buffer.BeginMessage(F.ArrayValues);
-        _buffer.WriteVarintField(F.AnyInt, (ulong)value);
-        _buffer.EndMessage();
+        Span<byte> item = StartArrayItem(_buffer, 1 + ProtobufBuffer.VarintSize((ulong)value));
+        item[0] = IntTag;
+        ProtobufBuffer.WriteVarint(item[1..], (ulong)value);
     }
 
     /// <inheritdoc/>
-    public readonly void WriteArrayItem(double value)
-    {
-        _buffer.BeginMessage(F.ArrayValues);
-        WriteDouble(_buffer, value);
-        _buffer.EndMessage();
-    }
+    public readonly void WriteArrayItem(double value) => WriteArrayItem(_buffer, value);
 
     /// <inheritdoc/>
     public readonly void WriteArrayItem(in AttributeValue value) => WriteArrayItem(_buffer, in value);
@@ -144,13 +250,13 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
     public readonly void EndArray()
     {
         _buffer.EndMessage();
-        EndKeyValue();
+        CloseKeyValue();
     }
 
     /// <inheritdoc/>
     public void BeginKeyValueList(ReadOnlySpan<byte> key)
     {
-        StartKeyValue(key);
+        OpenKeyValue(key);
         _buffer.BeginMessage(F.AnyKeyValueList);
         _listDepth++;
     }
@@ -165,34 +271,103 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
 
         _listDepth--;
         _buffer.EndMessage();
-        EndKeyValue();
+        CloseKeyValue();
     }
 
-    /// <summary>Opens <c>KeyValue</c> { key, value: AnyValue { … } }: the caller writes one AnyValue field.</summary>
-    private void StartKeyValue(ReadOnlySpan<byte> key)
+    /// <summary>
+    /// Writes the whole framing of one attribute whose <c>AnyValue</c> is <paramref name="anyValueLength"/> bytes long,
+    /// <c>tag len(KeyValue) 0A len(key) key 12 len(AnyValue)</c>, and returns the room for the AnyValue's bytes, which
+    /// the caller fills. The room is already counted as written.
+    /// </summary>
+    private Span<byte> StartKeyValue(ReadOnlySpan<byte> key, int anyValueLength)
+    {
+        int keyField = ProtobufBuffer.LengthDelimitedSize(key.Length);
+        int keyValueLength = keyField + ProtobufBuffer.LengthDelimitedSize(anyValueLength);
+        int total = ProtobufBuffer.LengthDelimitedSize(keyValueLength);
+        Span<byte> room = _buffer.GetSpan(total);
+        int at = ProtobufBuffer.WriteLengthDelimitedHead(room, KeyValueTag, keyValueLength);
+        at += ProtobufBuffer.WriteLengthDelimitedHead(room[at..], KeyTag, key.Length);
+        if (!CopyKey(key, room[at..]))
+        {
+            // Nothing is counted as written yet: start again with a key that protobuf accepts.
+            return StartKeyValue(RepairedKey(key), anyValueLength);
+        }
+
+        at += key.Length;
+        at += ProtobufBuffer.WriteLengthDelimitedHead(room[at..], ValueTag, anyValueLength);
+        Count++;
+        _buffer.Advance(total);
+        return room[at..];
+    }
+
+    /// <summary>A whole attribute whose AnyValue is one length-delimited field (a string or bytes).</summary>
+    private void WriteLengthDelimited(ReadOnlySpan<byte> key, byte tag, ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> anyValue = StartKeyValue(key, ProtobufBuffer.LengthDelimitedSize(bytes.Length));
+        int at = ProtobufBuffer.WriteLengthDelimitedHead(anyValue, tag, bytes.Length);
+        bytes.CopyTo(anyValue[at..]);
+    }
+
+    /// <summary>Opens <c>KeyValue</c> { key, value: AnyValue { … } } for a value whose size is not known yet (an array
+    /// or a list): the caller writes one AnyValue field, then <see cref="CloseKeyValue"/>.</summary>
+    private void OpenKeyValue(ReadOnlySpan<byte> key)
     {
         Count++;
         _buffer.BeginMessage(_listDepth > 0 ? F.KeyValueListValues : _field);
-        _buffer.WriteUtf8Field(F.KeyValueKey, key);
+        _buffer.WriteBytesField(F.KeyValueKey, Utf8.IsValid(key) ? key : RepairedKey(key));
         _buffer.BeginMessage(F.KeyValueValue);
     }
 
-    private readonly void EndKeyValue()
+    private readonly void CloseKeyValue()
     {
         _buffer.EndMessage();
         _buffer.EndMessage();
     }
 
-    private static void WriteDouble(ProtobufBuffer buffer, double value)
+    /// <summary>Copies a key into place; false when it is not valid UTF-8 (keys are nearly always ASCII literals, so
+    /// the copy checks for ASCII on the way and only other keys are validated separately).</summary>
+    private static bool CopyKey(ReadOnlySpan<byte> key, Span<byte> destination)
     {
-        if (double.IsFinite(value))
+        if (ProtobufBuffer.CopyAscii(key, destination))
         {
-            buffer.WriteFixed64Field(F.AnyDouble, (ulong)BitConverter.DoubleToInt64Bits(value));
+            return true;
         }
-        else
+
+        return Utf8.IsValid(key);
+    }
+
+    /// <summary>The key with each invalid UTF-8 sequence replaced by U+FFFD: protobuf strings must be valid UTF-8
+    /// (a rare path, allowed to allocate).</summary>
+    private static byte[] RepairedKey(ReadOnlySpan<byte> key)
+        => System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(key));
+
+    private static ReadOnlySpan<byte> NonFinite(double value) => double.IsNaN(value) ? "NaN"u8 : value > 0 ? "Infinity"u8 : "-Infinity"u8;
+
+    /// <summary>Takes the room for one <c>ArrayValue.values</c> item of <paramref name="anyValueLength"/> bytes and
+    /// returns where its AnyValue field goes.</summary>
+    private static Span<byte> StartArrayItem(ProtobufBuffer buffer, int anyValueLength)
+    {
+        int total = ProtobufBuffer.LengthDelimitedSize(anyValueLength);
+        Span<byte> room = buffer.GetSpan(total);
+        int at = ProtobufBuffer.WriteLengthDelimitedHead(room, ArrayItemTag, anyValueLength);
+        buffer.Advance(total);
+        return room[at..];
+    }
+
+    private static void WriteArrayItem(ProtobufBuffer buffer, double value)
+    {
+        if (!double.IsFinite(value))
         {
-            buffer.WriteBytesField(F.AnyString, double.IsNaN(value) ? "NaN"u8 : value > 0 ? "Infinity"u8 : "-Infinity"u8);
+            ReadOnlySpan<byte> text = NonFinite(value);
+            Span<byte> stringItem = StartArrayItem(buffer, ProtobufBuffer.LengthDelimitedSize(text.Length));
+            int at = ProtobufBuffer.WriteLengthDelimitedHead(stringItem, StringTag, text.Length);
+            text.CopyTo(stringItem[at..]);
+            return;
         }
+
+        Span<byte> item = StartArrayItem(buffer, 9);
+        item[0] = DoubleTag;
+        BinaryPrimitives.WriteDoubleLittleEndian(item[1..], value);
     }
 
     private static void WriteArrayItem(ProtobufBuffer buffer, in AttributeValue value)
@@ -224,8 +399,11 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
             case AttributeValueKind.Int:
                 buffer.WriteVarintField(F.AnyInt, (ulong)value.IntValue);
                 break;
+            case AttributeValueKind.Double when double.IsFinite(value.DoubleValue):
+                buffer.WriteFixed64Field(F.AnyDouble, (ulong)BitConverter.DoubleToInt64Bits(value.DoubleValue));
+                break;
             case AttributeValueKind.Double:
-                WriteDouble(buffer, value.DoubleValue);
+                buffer.WriteBytesField(F.AnyString, NonFinite(value.DoubleValue));
                 break;
             case AttributeValueKind.Bytes:
                 buffer.WriteBytesField(F.AnyBytes, value.BytesValue.Span);

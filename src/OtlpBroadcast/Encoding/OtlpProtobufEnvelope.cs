@@ -85,28 +85,26 @@ public sealed class OtlpProtobufEnvelope : ISpanEnvelope
             framed += FramedLength(fragment.Length);
         }
 
+        // The fixed part in one piece: resource_spans' head, the resource, scope_spans' head, the scope.
         (long scopeSpansLength, long resourceSpansLength) = Lengths(framed);
-        Span<byte> head = stackalloc byte[32];
-        int n = 0;
-        head[n++] = ResourceSpansTag;
-        n += WriteVarint(head[n..], (ulong)resourceSpansLength);
-        output.Write(head[..n]);
-        output.Write(_resourceField);
+        int prefixLength = 1 + ProtobufBuffer.VarintSize((ulong)resourceSpansLength) + _resourceField.Length
+            + 1 + ProtobufBuffer.VarintSize((ulong)scopeSpansLength) + _scopeField.Length;
+        Span<byte> prefix = output.GetSpan(prefixLength);
+        int n = ProtobufBuffer.WriteLengthDelimitedHead(prefix, ResourceSpansTag, resourceSpansLength);
+        _resourceField.CopyTo(prefix[n..]);
+        n += _resourceField.Length;
+        n += ProtobufBuffer.WriteLengthDelimitedHead(prefix[n..], ScopeSpansTag, scopeSpansLength);
+        _scopeField.CopyTo(prefix[n..]);
+        output.Advance(prefixLength);
 
-        n = 0;
-        head[n++] = ScopeSpansTag;
-        n += WriteVarint(head[n..], (ulong)scopeSpansLength);
-        output.Write(head[..n]);
-        output.Write(_scopeField);
-
+        // Then each span as a length-delimited field, head and bytes in one piece.
         for (int i = 0; i < fragments.Count; i++)
         {
-            SpanFragment fragment = fragments[i];
-            n = 0;
-            head[n++] = SpanTag;
-            n += WriteVarint(head[n..], (ulong)fragment.Length);
-            output.Write(head[..n]);
-            output.Write(fragment.Bytes);
+            ReadOnlySpan<byte> bytes = fragments[i].Bytes;
+            int length = (int)FramedLength(bytes.Length);
+            Span<byte> room = output.GetSpan(length);
+            bytes.CopyTo(room[ProtobufBuffer.WriteLengthDelimitedHead(room, SpanTag, bytes.Length)..]);
+            output.Advance(length);
         }
     }
 
@@ -121,19 +119,6 @@ public sealed class OtlpProtobufEnvelope : ISpanEnvelope
         long scopeSpans = _scopeField.Length + framed;
         long resourceSpans = _resourceField.Length + 1 + ProtobufBuffer.VarintSize((ulong)scopeSpans) + scopeSpans;
         return (scopeSpans, resourceSpans);
-    }
-
-    private static int WriteVarint(Span<byte> destination, ulong value)
-    {
-        int i = 0;
-        while (value >= 0x80)
-        {
-            destination[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        destination[i++] = (byte)value;
-        return i;
     }
 
     private static byte Tag(int field) => (byte)((field << 3) | (int)WireType.LengthDelimited);

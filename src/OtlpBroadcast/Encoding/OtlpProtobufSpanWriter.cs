@@ -10,6 +10,10 @@ namespace OtlpBroadcast;
 /// </summary>
 public static class OtlpProtobufSpanWriter
 {
+    // Status is span field 15 (length-delimited); its code is field 3 (varint), SpanStatusCode's values 0 to 2.
+    private const byte StatusTag = (F.SpanStatus << 3) | (int)WireType.LengthDelimited;
+    private const byte StatusCodeTag = (F.StatusCode << 3) | (int)WireType.Varint;
+
     [ThreadStatic]
     private static ProtobufBuffer? t_scratch;
 
@@ -110,18 +114,7 @@ public static class OtlpProtobufSpanWriter
             }
         }
 
-        buffer.BeginMessage(F.SpanStatus);
-        if (!string.IsNullOrEmpty(header.Status.Message))
-        {
-            buffer.WriteStringField(F.StatusMessage, header.Status.Message);
-        }
-
-        if (header.Status.Code != SpanStatusCode.Unset)
-        {
-            buffer.WriteVarintField(F.StatusCode, (ulong)(int)header.Status.Code);
-        }
-
-        buffer.EndMessage();
+        WriteStatus(buffer, header.Status);
         buffer.WriteFixed32Field(F.SpanFlags, header.Flags | SpanFlags.Sampled);
     }
 
@@ -164,19 +157,51 @@ public static class OtlpProtobufSpanWriter
         buffer.EndMessage();
     }
 
+    private static void WriteStatus(ProtobufBuffer buffer, SpanStatus status)
+    {
+        if (string.IsNullOrEmpty(status.Message) && (uint)status.Code < 0x80)
+        {
+            // Known size: the status message holds at most the code (one varint field of one byte).
+            bool hasCode = status.Code != SpanStatusCode.Unset;
+            Span<byte> room = buffer.GetSpan(4);
+            room[0] = StatusTag;
+            room[1] = hasCode ? (byte)2 : (byte)0;
+            room[2] = StatusCodeTag;
+            room[3] = (byte)status.Code;
+            buffer.Advance(hasCode ? 4 : 2);
+            return;
+        }
+
+        buffer.BeginMessage(F.SpanStatus);
+        buffer.WriteStringField(F.StatusMessage, status.Message);
+        if (status.Code != SpanStatusCode.Unset)
+        {
+            buffer.WriteVarintField(F.StatusCode, (ulong)(int)status.Code);
+        }
+
+        buffer.EndMessage();
+    }
+
     private static void WriteTraceId(ProtobufBuffer buffer, int field, TraceId id)
     {
-        Span<byte> bytes = stackalloc byte[TraceId.ByteLength];
-        id.CopyTo(bytes);
-        buffer.WriteBytesField(field, bytes);
+        Span<byte> room = buffer.GetSpan(2 + TraceId.ByteLength);
+        room[0] = IdTag(field);
+        room[1] = TraceId.ByteLength;
+        id.CopyTo(room.Slice(2, TraceId.ByteLength));
+        buffer.Advance(2 + TraceId.ByteLength);
     }
 
     private static void WriteSpanId(ProtobufBuffer buffer, int field, SpanId id)
     {
-        Span<byte> bytes = stackalloc byte[SpanId.ByteLength];
-        id.CopyTo(bytes);
-        buffer.WriteBytesField(field, bytes);
+        Span<byte> room = buffer.GetSpan(2 + SpanId.ByteLength);
+        room[0] = IdTag(field);
+        room[1] = SpanId.ByteLength;
+        id.CopyTo(room.Slice(2, SpanId.ByteLength));
+        buffer.Advance(2 + SpanId.ByteLength);
     }
+
+    /// <summary>The one-byte tag of an id field (ids are fields 1, 2 and 4 of a span and 1 and 2 of a link).</summary>
+    private static byte IdTag(int field) => (byte)((field << 3) | (int)WireType.LengthDelimited);
 
     private static void WriteNanos(ProtobufBuffer buffer, int field, long nanos)
     {

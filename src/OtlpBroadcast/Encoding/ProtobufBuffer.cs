@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 
 namespace OtlpBroadcast;
@@ -31,10 +32,30 @@ internal enum WireType
 /// is shorter than 128 bytes, so the move happens only for the few large values (prompts, completions), once per
 /// enclosing level (three or four levels at most).
 /// </para>
+/// <para>
+/// Messages whose size is known before they are written (a scalar attribute, a status, an id) need neither: the
+/// writer computes the exact lengths first, takes the whole message's room with <see cref="GetSpan"/> and fills it
+/// with the static <see cref="WriteVarint(Span{byte}, ulong)"/>, then <see cref="Advance"/>s once. Every length
+/// stays a minimal varint, so the output is canonical protobuf either way.
+/// </para>
 /// </remarks>
 internal sealed class ProtobufBuffer : IDisposable
 {
+    /// <summary>The most bytes one UTF-16 unit becomes in UTF-8 (a surrogate pair: four bytes for two units).</summary>
+    internal const int MaxUtf8BytesPerChar = 3;
+
     private const int MinimumSize = 1024;
+    private const int MaxVarintSize = 10;
+
+    // Field numbers are below 2^29: a tag is at most five bytes.
+    private const int MaxTagSize = 5;
+
+    // The longest text whose UTF-8 length surely fits a one-byte varint.
+    private const int MaxShortChars = 0x7F / MaxUtf8BytesPerChar;
+
+    // ASCII texts up to this length are narrowed by a plain loop (see TranscodeUtf8).
+    private const int MaxInlineAscii = 32;
+
     private byte[] _buffer;
     private int _position;
     private int[] _open = new int[16];
@@ -70,107 +91,187 @@ internal sealed class ProtobufBuffer : IDisposable
     /// <summary>The number of bytes of <paramref name="value"/> as a varint.</summary>
     public static int VarintSize(ulong value)
     {
-        // 7 bits per byte; BitOperations gives the index of the highest set bit.
-        return value == 0 ? 1 : (System.Numerics.BitOperations.Log2(value) / 7) + 1;
+        // 7 bits per byte; BitOperations gives the index of the highest set bit ("| 1" makes zero one byte).
+        return (System.Numerics.BitOperations.Log2(value | 1) / 7) + 1;
     }
 
-    public void WriteTag(int field, WireType wireType) => WriteVarint(((ulong)(uint)field << 3) | (uint)wireType);
-
-    public void WriteVarint(ulong value)
+    /// <summary>Writes <paramref name="value"/> as a varint at the start of <paramref name="destination"/>; returns the
+    /// number of bytes written (<see cref="VarintSize"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int WriteVarint(Span<byte> destination, ulong value)
     {
-        Span<byte> span = Reserve(10);
+        if (value < 0x80)
+        {
+            destination[0] = (byte)value;
+            return 1;
+        }
+
+        return WriteLongVarint(destination, value);
+    }
+
+    private static int WriteLongVarint(Span<byte> destination, ulong value)
+    {
         int i = 0;
         while (value >= 0x80)
         {
-            span[i++] = (byte)(value | 0x80);
+            destination[i++] = (byte)(value | 0x80);
             value >>= 7;
         }
 
-        span[i++] = (byte)value;
-        _position += i;
+        destination[i++] = (byte)value;
+        return i;
     }
 
-    public void WriteFixed64(ulong value)
+    /// <summary>The bytes of a length-delimited field with a one-byte tag (field numbers 1 to 15) and
+    /// <paramref name="length"/> bytes of content.</summary>
+    public static int LengthDelimitedSize(int length) => 1 + VarintSize((ulong)length) + length;
+
+    /// <summary>Writes the head of a length-delimited field, its one-byte <paramref name="tag"/> and the length
+    /// varint, at the start of <paramref name="destination"/>; returns the bytes written.</summary>
+    public static int WriteLengthDelimitedHead(Span<byte> destination, byte tag, long length)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(Reserve(8), value);
-        _position += 8;
+        destination[0] = tag;
+        return 1 + WriteVarint(destination[1..], (ulong)length);
     }
 
-    public void WriteFixed32(uint value)
+    /// <summary>The room for the next <paramref name="count"/> bytes, to fill before calling <see cref="Advance"/>
+    /// (the buffer may move on the next call that takes room).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> GetSpan(int count)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(Reserve(4), value);
-        _position += 4;
+        if (_buffer.Length - _position < count)
+        {
+            Grow(count);
+        }
+
+        return _buffer.AsSpan(_position, count);
     }
 
-    public void WriteRaw(ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(Reserve(bytes.Length));
-        _position += bytes.Length;
-    }
+    /// <summary>Marks <paramref name="count"/> bytes of the last <see cref="GetSpan"/> as written.</summary>
+    public void Advance(int count) => _position += count;
+
+    public void WriteTag(int field, WireType wireType) => WriteVarint(Tag(field, wireType));
+
+    private static ulong Tag(int field, WireType wireType) => ((ulong)(uint)field << 3) | (uint)wireType;
+
+    public void WriteVarint(ulong value) => _position += WriteVarint(GetSpan(MaxVarintSize), value);
 
     /// <summary>A varint field (int64 values are written as their two's complement, ten bytes when negative).</summary>
     public void WriteVarintField(int field, ulong value)
     {
-        WriteTag(field, WireType.Varint);
-        WriteVarint(value);
+        Span<byte> room = GetSpan(MaxTagSize + MaxVarintSize);
+        int n = WriteVarint(room, Tag(field, WireType.Varint));
+        _position += n + WriteVarint(room[n..], value);
     }
 
     public void WriteFixed64Field(int field, ulong value)
     {
-        WriteTag(field, WireType.Fixed64);
-        WriteFixed64(value);
+        Span<byte> room = GetSpan(MaxTagSize + 8);
+        int n = WriteVarint(room, Tag(field, WireType.Fixed64));
+        BinaryPrimitives.WriteUInt64LittleEndian(room[n..], value);
+        _position += n + 8;
     }
 
     public void WriteFixed32Field(int field, uint value)
     {
-        WriteTag(field, WireType.Fixed32);
-        WriteFixed32(value);
+        Span<byte> room = GetSpan(MaxTagSize + 4);
+        int n = WriteVarint(room, Tag(field, WireType.Fixed32));
+        BinaryPrimitives.WriteUInt32LittleEndian(room[n..], value);
+        _position += n + 4;
     }
 
     public void WriteBytesField(int field, ReadOnlySpan<byte> bytes)
     {
-        WriteTag(field, WireType.LengthDelimited);
-        WriteVarint((ulong)bytes.Length);
-        WriteRaw(bytes);
+        Span<byte> room = GetSpan(MaxTagSize + MaxVarintSize + bytes.Length);
+        int n = WriteVarint(room, Tag(field, WireType.LengthDelimited));
+        n += WriteVarint(room[n..], (ulong)bytes.Length);
+        bytes.CopyTo(room[n..]);
+        _position += n + bytes.Length;
     }
 
     /// <summary>A string field from characters; lone surrogates become U+FFFD, as in the JSON encoding.</summary>
     public void WriteStringField(int field, ReadOnlySpan<char> value)
     {
-        // Encoding.UTF8 replaces invalid UTF-16 with U+FFFD in both calls, so the counted length is the written one.
-        int byteCount = System.Text.Encoding.UTF8.GetByteCount(value);
         WriteTag(field, WireType.LengthDelimited);
-        WriteVarint((ulong)byteCount);
-        int written = System.Text.Encoding.UTF8.GetBytes(value, Reserve(byteCount));
-        _position += written;
-    }
-
-    /// <summary>A string field from UTF-8 bytes; invalid sequences become U+FFFD (protobuf strings must be valid UTF-8).</summary>
-    public void WriteUtf8Field(int field, ReadOnlySpan<byte> utf8)
-    {
-        if (Utf8.IsValid(utf8))
+        if (value.Length <= MaxShortChars)
         {
-            WriteBytesField(field, utf8);
+            // At most three bytes per UTF-16 unit: the length fits one byte, so transcode first and fill it in after.
+            Span<byte> room = GetSpan(1 + (MaxUtf8BytesPerChar * value.Length));
+            int written = TranscodeUtf8(value, room[1..]);
+            room[0] = (byte)written;
+            _position += 1 + written;
             return;
         }
 
-        char[] chars = ArrayPool<char>.Shared.Rent(utf8.Length);
-        try
+        // Encoding.UTF8 replaces invalid UTF-16 with U+FFFD in both calls, so the counted length is the written one.
+        int byteCount = System.Text.Encoding.UTF8.GetByteCount(value);
+        WriteVarint((ulong)byteCount);
+        _position += System.Text.Encoding.UTF8.GetBytes(value, GetSpan(byteCount));
+    }
+
+    /// <summary>Converts <paramref name="value"/> to UTF-8 into <paramref name="destination"/> (which has room for
+    /// <see cref="MaxUtf8BytesPerChar"/> bytes per unit), lone surrogates as U+FFFD like
+    /// <see cref="System.Text.Encoding.UTF8"/>; returns the bytes written.</summary>
+    internal static int TranscodeUtf8(ReadOnlySpan<char> value, Span<byte> destination)
+    {
+        // Attribute values are mostly short ASCII ("DEFAULT", "openai", ids): a plain loop beats the call and set-up
+        // of the vectorised transcoder there.
+        if (value.Length <= MaxInlineAscii && TryNarrowAscii(value, destination))
         {
-            int length = System.Text.Encoding.UTF8.GetChars(utf8, chars);
-            WriteStringField(field, chars.AsSpan(0, length));
+            return value.Length;
         }
-        finally
+
+        Utf8.FromUtf16(value, destination, out _, out int written, replaceInvalidSequences: true);
+        return written;
+    }
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (eight bytes at a time) and tells
+    /// whether every byte was ASCII: one pass instead of a validation and a copy.</summary>
+    internal static bool CopyAscii(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        const ulong HighBits = 0x8080808080808080UL;
+        ulong seen = 0;
+        int i = 0;
+        for (; i <= source.Length - sizeof(ulong); i += sizeof(ulong))
         {
-            ArrayPool<char>.Shared.Return(chars);
+            ulong chunk = BinaryPrimitives.ReadUInt64LittleEndian(source[i..]);
+            BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], chunk);
+            seen |= chunk;
         }
+
+        for (; i < source.Length; i++)
+        {
+            destination[i] = source[i];
+            seen |= source[i];
+        }
+
+        return (seen & HighBits) == 0;
+    }
+
+    /// <summary>Writes each character as one byte while they are ASCII; false at the first that is not (the bytes
+    /// written so far are then to be overwritten).</summary>
+    private static bool TryNarrowAscii(ReadOnlySpan<char> source, Span<byte> destination)
+    {
+        destination = destination[..source.Length];
+        for (int i = 0; i < source.Length; i++)
+        {
+            char c = source[i];
+            if (c > 0x7F)
+            {
+                return false;
+            }
+
+            destination[i] = (byte)c;
+        }
+
+        return true;
     }
 
     /// <summary>Starts a length-delimited field whose length is filled in by <see cref="EndMessage"/>.</summary>
     public void BeginMessage(int field)
     {
         WriteTag(field, WireType.LengthDelimited);
-        Reserve(1);
+        GetSpan(1);
         if (_depth == _open.Length)
         {
             Array.Resize(ref _open, _open.Length * 2);
@@ -199,35 +300,22 @@ internal sealed class ProtobufBuffer : IDisposable
         }
 
         int extra = VarintSize((ulong)length) - 1;
-        Reserve(extra);
+        GetSpan(extra);
         _buffer.AsSpan(contentStart, length).CopyTo(_buffer.AsSpan(contentStart + extra));
         _position += extra;
-        int at = lengthAt;
-        uint value = (uint)length;
-        while (value >= 0x80)
-        {
-            _buffer[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        _buffer[at] = (byte)value;
+        WriteVarint(_buffer.AsSpan(lengthAt), (ulong)length);
     }
 
-    private Span<byte> Reserve(int count)
+    private void Grow(int count)
     {
-        if (_buffer.Length - _position < count)
+        int newSize = Math.Max(_buffer.Length * 2, _position + count);
+        byte[] larger = ArrayPool<byte>.Shared.Rent(newSize);
+        _buffer.AsSpan(0, _position).CopyTo(larger);
+        if (_buffer.Length > 0)
         {
-            int newSize = Math.Max(_buffer.Length * 2, _position + count);
-            byte[] larger = ArrayPool<byte>.Shared.Rent(newSize);
-            _buffer.AsSpan(0, _position).CopyTo(larger);
-            if (_buffer.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-            }
-
-            _buffer = larger;
+            ArrayPool<byte>.Shared.Return(_buffer);
         }
 
-        return _buffer.AsSpan(_position, count);
+        _buffer = larger;
     }
 }

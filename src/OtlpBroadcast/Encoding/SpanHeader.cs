@@ -6,6 +6,9 @@ namespace OtlpBroadcast;
 /// </summary>
 public readonly record struct SpanHeader
 {
+    private readonly SpanKind _kind;
+    private readonly string _name;
+
     /// <summary>The trace the span belongs to (must be valid).</summary>
     public required TraceId TraceId { get; init; }
 
@@ -16,10 +19,20 @@ public readonly record struct SpanHeader
     public SpanId ParentSpanId { get; init; }
 
     /// <summary>The span name.</summary>
-    public required string Name { get; init; }
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    public required string Name
+    {
+        get => _name;
+        init => _name = SpanChecks.CheckedName(value);
+    }
 
     /// <summary>The span kind.</summary>
-    public SpanKind Kind { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a <see cref="SpanKind"/>.</exception>
+    public SpanKind Kind
+    {
+        get => _kind;
+        init => _kind = SpanChecks.Checked(value);
+    }
 
     /// <summary>Start, in nanoseconds since the Unix epoch.</summary>
     public long StartTimeUnixNano { get; init; }

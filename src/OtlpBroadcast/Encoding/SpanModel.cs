@@ -40,6 +40,16 @@ public enum SpanStatusCode
 /// <param name="Message">A developer-facing message (written only when not empty).</param>
 public readonly record struct SpanStatus(SpanStatusCode Code, string? Message = null)
 {
+    private readonly SpanStatusCode _code = SpanChecks.Checked(Code);
+
+    /// <summary>The status code.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a <see cref="SpanStatusCode"/>.</exception>
+    public SpanStatusCode Code
+    {
+        get => _code;
+        init => _code = SpanChecks.Checked(value);
+    }
+
     /// <summary>Status <see cref="SpanStatusCode.Ok"/>.</summary>
     public static SpanStatus Ok => new(SpanStatusCode.Ok);
 
@@ -112,6 +122,9 @@ public static class SpanFlags
 /// </summary>
 public sealed class OtlpSpan
 {
+    private SpanKind _kind = SpanKind.Internal;
+    private string _name;
+
     /// <summary>Creates a span with its identity and name.</summary>
     public OtlpSpan(TraceId traceId, SpanId spanId, string name)
     {
@@ -127,7 +140,7 @@ public sealed class OtlpSpan
 
         TraceId = traceId;
         SpanId = spanId;
-        Name = name ?? throw new ArgumentNullException(nameof(name));
+        Name = name;
     }
 
     /// <summary>The trace this span belongs to.</summary>
@@ -145,11 +158,22 @@ public sealed class OtlpSpan
     /// <summary>The OTLP flags (W3C trace flags in bits 0-7).</summary>
     public uint Flags { get; set; } = SpanFlags.Sampled;
 
-    /// <summary>The span name.</summary>
-    public string Name { get; set; }
+    /// <summary>The span name; OTLP requires one that is not empty.</summary>
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    public string Name
+    {
+        get => _name;
+        [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_name))]
+        set => _name = SpanChecks.CheckedName(value);
+    }
 
     /// <summary>The span kind.</summary>
-    public SpanKind Kind { get; set; } = SpanKind.Internal;
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a <see cref="SpanKind"/>.</exception>
+    public SpanKind Kind
+    {
+        get => _kind;
+        set => _kind = SpanChecks.Checked(value);
+    }
 
     /// <summary>Start, in nanoseconds since the Unix epoch.</summary>
     public long StartTimeUnixNano { get; set; }
@@ -189,6 +213,25 @@ public sealed class OtlpSpan
 
     /// <summary>Whether any attribute is sensitive content.</summary>
     public bool HasContent => Attributes.Exists(a => a.IsContent);
+}
+
+/// <summary>Checks of span fields that OTLP constrains: enum values outside their range would be encoded as numbers no
+/// receiver knows, and a span must have a name.</summary>
+internal static class SpanChecks
+{
+    public static SpanKind Checked(SpanKind kind) => kind is >= SpanKind.Unspecified and <= SpanKind.Consumer
+        ? kind
+        : throw new ArgumentOutOfRangeException(nameof(kind), (int)kind, $"{(int)kind} is not a SpanKind (0 to 5).");
+
+    public static string CheckedName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Length > 0 ? name : throw new ArgumentException("A span needs a name that is not empty (OTLP requires one).", nameof(name));
+    }
+
+    public static SpanStatusCode Checked(SpanStatusCode code) => code is >= SpanStatusCode.Unset and <= SpanStatusCode.Error
+        ? code
+        : throw new ArgumentOutOfRangeException(nameof(code), (int)code, $"{(int)code} is not a SpanStatusCode (0 to 2).");
 }
 
 /// <summary>Conversions to the nanosecond timestamps of OTLP.</summary>

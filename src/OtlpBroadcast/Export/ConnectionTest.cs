@@ -91,7 +91,7 @@ public static class ConnectionTester
             }
         }
 
-        var transport = new OtlpHttpTransport(destination, services.HttpClient, services.TimeProvider);
+        var transport = new OtlpHttpTransport(destination, services);
         ExportResult result = await transport.SendAsync(body.WrittenMemory, destination.Timeout, cancellationToken).ConfigureAwait(false);
         bool success = result.Outcome == ExportOutcome.Success && result.RejectedSpans == 0;
         string? message = result.Message;

@@ -34,7 +34,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         Destination = destination ?? throw new ArgumentNullException(nameof(destination));
         _services = services ?? ExporterServices.Default;
         _envelope = SpanEnvelopes.Create(destination.Encoding, _services.Resource);
-        _transport = new OtlpHttpTransport(destination, _services.HttpClient, _services.TimeProvider);
+        _transport = new OtlpHttpTransport(destination, _services);
         _queue = Channel.CreateBounded<SpanFragment>(new BoundedChannelOptions(destination.MaxQueueSize)
         {
             SingleReader = true,
@@ -93,6 +93,12 @@ public sealed class DestinationExporter : IAsyncDisposable
 
         return true;
     }
+
+    /// <summary>Whether the background loop still runs: from construction until <see cref="ShutdownAsync"/> has ended it.</summary>
+    public bool IsRunning => !_loop.IsCompleted;
+
+    /// <summary>Counts what the limits cut in spans offered to this destination (the broadcaster reports it).</summary>
+    internal void CountLimits(int truncatedValues, int droppedAttributes) => _counters.Limited(truncatedValues, droppedAttributes);
 
     /// <summary>A snapshot of the counters.</summary>
     public DestinationStatistics GetStatistics() => _counters.Snapshot(Destination.Name);
@@ -302,6 +308,10 @@ public sealed class DestinationExporter : IAsyncDisposable
 
                 case ExportOutcome.Final:
                     Settle(DropReason.FinalHttpError, count, result.ToString());
+                    return;
+
+                case ExportOutcome.Refused:
+                    Settle(DropReason.AddressRefused, count, result.ToString());
                     return;
             }
 

@@ -30,6 +30,18 @@ public sealed class DestinationHeaders
     /// <summary>The header names, in the order given (names are not secret).</summary>
     public IEnumerable<string> Names => _headers.Select(h => h.Key);
 
+    /// <summary>Headers per destination at most.</summary>
+    public const int MaxCount = 64;
+
+    /// <summary>Characters of a header name at most.</summary>
+    public const int MaxNameLength = 256;
+
+    /// <summary>Characters of a header value at most (16 KiB: far beyond any token, far below what a server takes).</summary>
+    public const int MaxValueLength = 16 * 1024;
+
+    /// <summary>Characters of the headers JSON at most, read before any parsing.</summary>
+    public const int MaxJsonLength = 1024 * 1024;
+
     /// <summary>
     /// Parses headers in the form users paste from their backend's documentation: a JSON object whose values are
     /// strings, e.g. <c>{"Authorization":"Bearer xaat-…","X-Axiom-Dataset":"traces"}</c>. <see langword="null"/>,
@@ -41,6 +53,11 @@ public sealed class DestinationHeaders
         if (string.IsNullOrWhiteSpace(json))
         {
             return None;
+        }
+
+        if (json.Length > MaxJsonLength)
+        {
+            throw new OtlpConfigurationException($"Headers JSON of {json.Length} characters is too long; at most {MaxJsonLength} are read.");
         }
 
         var headers = new List<KeyValuePair<string, string>>();
@@ -59,7 +76,7 @@ public sealed class DestinationHeaders
                 if (reader.TokenType != JsonTokenType.String)
                 {
                     throw new OtlpConfigurationException(
-                        $"Header '{SafeName(name)}' must have a string value, not {Describe(reader.TokenType)}.");
+                        $"Header {QuoteName(name)} must have a string value, not {Describe(reader.TokenType)}.");
                 }
 
                 headers.Add(new(name, reader.GetString()!));
@@ -73,6 +90,12 @@ public sealed class DestinationHeaders
             // The reader's own message may quote the text (and so a secret): say only where it broke.
             throw new OtlpConfigurationException(
                 $"Headers are not valid JSON (error at byte {reader.BytesConsumed}); expected an object of strings, e.g. {{\"Authorization\":\"Bearer <token>\"}}.");
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString refuses an escaped lone surrogate (\ud800); its message quotes no text, but ours says where.
+            throw new OtlpConfigurationException(
+                $"Headers contain an escape that is not a character (a lone \\uD800-\\uDFFF surrogate) near byte {reader.BytesConsumed}.");
         }
 
         return FromPairs(headers);
@@ -88,8 +111,13 @@ public sealed class DestinationHeaders
         foreach (KeyValuePair<string, string> header in headers)
         {
             // HTTP drops white space around a field value anyway; trimming forgives a pasted trailing space.
-            string value = (header.Value ?? throw new OtlpConfigurationException($"Header '{SafeName(header.Key ?? "")}' has no value.")).Trim(' ', '\t');
+            string value = (header.Value ?? throw new OtlpConfigurationException($"Header {QuoteName(header.Key ?? "")} has no value.")).Trim(' ', '\t');
             Validate(header.Key!, value);
+            if (list.Count == MaxCount)
+            {
+                throw new OtlpConfigurationException($"More than {MaxCount} headers are given; at most {MaxCount} are allowed.");
+            }
+
             if (!seen.Add(header.Key!))
             {
                 throw new OtlpConfigurationException($"Header '{header.Key}' is given more than once (names are case-insensitive).");
@@ -147,18 +175,28 @@ public sealed class DestinationHeaders
             throw new OtlpConfigurationException("A header name is empty.");
         }
 
-        foreach (char c in name)
+        if (name.Length > MaxNameLength)
         {
-            if (!HttpHeaderRules.IsTokenChar(c))
+            throw new OtlpConfigurationException($"Header name {QuoteName(name)} is {name.Length} characters long; at most {MaxNameLength} are allowed.");
+        }
+
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (!HttpHeaderRules.IsTokenChar(name[i]))
             {
                 throw new OtlpConfigurationException(
-                    $"Header name '{SafeName(name)}' is invalid: only letters, digits and !#$%&'*+-.^_`|~ are allowed (RFC 9110 token).");
+                    $"Header name {QuoteName(name)} is invalid: character {i + 1} is {DescribeChar(name[i])}; only letters, digits and !#$%&'*+-.^_`|~ are allowed (RFC 9110 token).");
             }
         }
 
         if (TransportOwned.Contains(name))
         {
             throw new OtlpConfigurationException($"Header '{name}' is set by the transport and cannot be configured.");
+        }
+
+        if (value.Length > MaxValueLength)
+        {
+            throw new OtlpConfigurationException($"The value of header '{name}' is {value.Length} characters long; at most {MaxValueLength} are allowed.");
         }
 
         foreach (char c in value)
@@ -178,20 +216,33 @@ public sealed class DestinationHeaders
                 throw new OtlpConfigurationException($"The value of header '{name}' contains a non-ASCII character; encode it first (e.g. percent- or base64-encoding).");
             }
         }
-
     }
 
-    /// <summary>A header name as it may appear in a message: control characters escaped, length capped.</summary>
-    private static string SafeName(string name)
+    /// <summary>
+    /// A header name as a message may show it: quoted up to its first character that is not allowed in a name, where
+    /// it is cut with an ellipsis (a pasted <c>"X-Api-Key: sk-…"</c> shows as <c>'X-Api-Key…'</c>, never the key), and
+    /// at most 64 characters.
+    /// </summary>
+    private static string QuoteName(string name)
     {
-        var builder = new StringBuilder(Math.Min(name.Length, 64));
-        foreach (char c in name.Length > 64 ? name[..64] : name)
+        int valid = 0;
+        while (valid < name.Length && valid < 64 && HttpHeaderRules.IsTokenChar(name[valid]))
         {
-            builder.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+            valid++;
         }
 
-        return name.Length > 64 ? builder.Append('…').ToString() : builder.ToString();
+        return valid == name.Length ? $"'{name}'" : $"'{name[..valid]}…'";
     }
+
+    private static string DescribeChar(char c) => c switch
+    {
+        ' ' => "a space",
+        ':' => "a colon",
+        '\r' or '\n' => "a line break",
+        _ when c < 0x20 || c == 0x7F => $"control character U+{(int)c:X4}",
+        _ when c > 0x7E => $"non-ASCII U+{(int)c:X4}",
+        _ => $"'{c}'",
+    };
 
     private static string Describe(JsonTokenType token) => token switch
     {

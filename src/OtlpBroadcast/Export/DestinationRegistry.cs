@@ -77,9 +77,12 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     /// Adds a destination without a connection test, for destinations from trusted configuration (files, the
     /// OTEL_* variables) that should not hold up start-up. Replaces one of the same name.
     /// </summary>
+    /// <exception cref="Configuration.OtlpConfigurationException">The services' <see cref="ExporterServices.NetworkPolicy"/>
+    /// refuses the endpoint's host (an IP literal or <c>localhost</c> that is not a public address).</exception>
     public async Task AddAsync(OtlpDestination destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        _services.NetworkPolicy.Validate(destination);
         var exporter = new DestinationExporter(destination, _services);
         DestinationExporter? replaced;
         lock (_lock)

@@ -21,6 +21,10 @@ public enum DropReason
     /// <summary>The span was encoded in another encoding than the destination sends (JSON for a protobuf destination,
     /// or the reverse): a programming error, counted instead of sending bytes the backend cannot read.</summary>
     WrongEncoding,
+
+    /// <summary>The <see cref="DestinationNetworkPolicy"/> refused the destination's address (loopback, private,
+    /// link-local, metadata, …), so nothing was sent.</summary>
+    AddressRefused,
 }
 
 /// <summary>
@@ -58,6 +62,15 @@ public sealed record DestinationStatistics
 
     /// <summary>Requests that were retries.</summary>
     public long Retries { get; init; }
+
+    /// <summary>Attribute values cut by a limit in the spans offered: strings past the destination's
+    /// <c>MaxContentLength</c> (JSON content kept valid), <c>user.id</c>/<c>session.id</c> past 128 characters,
+    /// arrays past 1024 items.</summary>
+    public long TruncatedValues { get; init; }
+
+    /// <summary>Attributes left out of the spans offered because a span had more than 128 (each such span says how
+    /// many in its <c>droppedAttributesCount</c>).</summary>
+    public long DroppedAttributes { get; init; }
 
     /// <summary>The last failure, described without secrets; <see langword="null"/> if none yet.</summary>
     public string? LastError { get; init; }

@@ -12,6 +12,8 @@ internal sealed class ExportCounters
     private long _settled;
     private long _requests;
     private long _retries;
+    private long _truncatedValues;
+    private long _droppedAttributes;
     private long _lastSuccessTicks;
     private string? _lastError;
     private DateTimeOffset? _lastErrorTime;
@@ -33,6 +35,20 @@ internal sealed class ExportCounters
         if (isRetry)
         {
             Interlocked.Increment(ref _retries);
+        }
+    }
+
+    /// <summary>Counts values cut and attributes left out by the limits in the spans offered.</summary>
+    public void Limited(long truncatedValues, long droppedAttributes)
+    {
+        if (truncatedValues > 0)
+        {
+            Interlocked.Add(ref _truncatedValues, truncatedValues);
+        }
+
+        if (droppedAttributes > 0)
+        {
+            Interlocked.Add(ref _droppedAttributes, droppedAttributes);
         }
     }
 
@@ -96,6 +112,8 @@ internal sealed class ExportCounters
             Pending = Math.Max(0, accepted - SettledCount),
             Requests = Volatile.Read(ref _requests),
             Retries = Volatile.Read(ref _retries),
+            TruncatedValues = Volatile.Read(ref _truncatedValues),
+            DroppedAttributes = Volatile.Read(ref _droppedAttributes),
             LastError = lastError,
             LastErrorTime = lastErrorTime,
             LastSuccessTime = lastSuccess == 0 ? null : new DateTimeOffset(lastSuccess, TimeSpan.Zero),

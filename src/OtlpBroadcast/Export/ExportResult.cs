@@ -16,6 +16,10 @@ public enum ExportOutcome
 
     /// <summary>Any other status: sending the same bytes again will not help.</summary>
     Final,
+
+    /// <summary>The <see cref="DestinationNetworkPolicy"/> refused the destination's address: nothing was sent, and
+    /// sending again will not help.</summary>
+    Refused,
 }
 
 /// <summary>The result of one HTTP request of spans to a destination.</summary>
@@ -43,7 +47,7 @@ public readonly record struct ExportResult
     /// <summary>A one-line description, e.g. <c>HTTP 401 (Unauthorized): invalid API key</c>.</summary>
     public override string ToString()
     {
-        string status = StatusCode is { } code ? $"HTTP {(int)code} ({code})" : "no response";
+        string status = StatusCode is { } code ? $"HTTP {(int)code} ({code})" : Outcome == ExportOutcome.Refused ? "not sent" : "no response";
         return string.IsNullOrEmpty(Message) ? status : $"{status}: {Message}";
     }
 }

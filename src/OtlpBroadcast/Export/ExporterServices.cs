@@ -1,12 +1,16 @@
 namespace OtlpBroadcast.Export;
 
 /// <summary>
-/// What exporters share: the resource they describe, the HTTP stack they send with and the clock they read.
-/// Replace parts in tests (a handler, a <see cref="TimeProvider"/>) or in hosts (an <c>IHttpClientFactory</c> client).
+/// What exporters share: the resource they describe, the HTTP stack they send with, the clock they read and the
+/// network policy their destinations must meet. Replace parts in tests (a handler, a <see cref="TimeProvider"/>) or in
+/// hosts (an <c>IHttpClientFactory</c> client).
 /// </summary>
 public sealed class ExporterServices
 {
-    private static readonly Lazy<HttpMessageInvoker> SharedClient = new(CreateDefaultClient);
+    private static readonly Lazy<HttpMessageInvoker> SharedClient = new(() => new HttpMessageInvoker(DestinationNetworkPolicy.Unrestricted.CreateHandler(), disposeHandler: false));
+
+    private readonly HttpMessageInvoker? _httpClient;
+    private readonly DestinationNetworkPolicy _networkPolicy = DestinationNetworkPolicy.Unrestricted;
 
     /// <summary>Services with the default resource, a shared HTTP client and the system clock.</summary>
     public ExporterServices()
@@ -19,9 +23,30 @@ public sealed class ExporterServices
     /// <summary>The resource (service) of every exported span.</summary>
     public OtlpResource Resource { get; init; } = OtlpResource.Default;
 
-    /// <summary>The HTTP client or handler. The default never follows redirects: a redirect could carry the
-    /// destination's credentials to another host.</summary>
-    public HttpMessageInvoker HttpClient { get; init; } = SharedClient.Value;
+    /// <summary>
+    /// The HTTP client or handler. The default never follows redirects (a redirect could carry the destination's
+    /// credentials to another host) and, when <see cref="NetworkPolicy"/> restricts, checks every address when it
+    /// connects. A client given here must do the same: build its handler with
+    /// <see cref="DestinationNetworkPolicy.CreateHandler"/> (the hosting package does).
+    /// </summary>
+    public HttpMessageInvoker HttpClient
+    {
+        get => _httpClient ?? (NetworkPolicy.RequirePublicAddresses ? NetworkPolicy.SharedClient : SharedClient.Value);
+        init => _httpClient = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
+    /// Which addresses destinations may reach; <see cref="DestinationNetworkPolicy.Unrestricted"/> by default. A
+    /// multi-tenant gateway sets <see cref="DestinationNetworkPolicy.PublicAddressesOnly"/>: the registry then refuses
+    /// destinations whose host is a refused IP literal or <c>localhost</c> when they are added, and exports and
+    /// connection tests to a name that resolves to a refused address fail with <see cref="ExportOutcome.Refused"/>
+    /// (counted as <see cref="DropReason.AddressRefused"/>).
+    /// </summary>
+    public DestinationNetworkPolicy NetworkPolicy
+    {
+        get => _networkPolicy;
+        init => _networkPolicy = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary>The clock for timestamps, <c>Retry-After</c> dates and backoff delays.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -35,14 +60,4 @@ public sealed class ExporterServices
         ArgumentNullException.ThrowIfNull(handler);
         return new ExporterServices { HttpClient = new HttpMessageInvoker(handler, disposeHandler: false), Resource = resource ?? OtlpResource.Default };
     }
-
-    private static HttpMessageInvoker CreateDefaultClient() => new(
-        new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            AutomaticDecompression = System.Net.DecompressionMethods.None,
-        },
-        disposeHandler: false);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using OtlpBroadcast.Configuration;
 
 namespace OtlpBroadcast.Export;
@@ -124,7 +125,13 @@ public sealed class OtlpDestination
         if (options.Protocol is not (OtlpProtocol.HttpJson or OtlpProtocol.HttpProtobuf))
         {
             throw new OtlpConfigurationException(
-                $"Destination '{options.Name}': protocol {ProtocolName(options.Protocol)} is not supported; use http/json or http/protobuf.");
+                $"Destination '{options.Name}': Protocol {ProtocolName(options.Protocol)} is not supported; use http/json or http/protobuf.");
+        }
+
+        if (options.Compression is not (OtlpCompression.None or OtlpCompression.Gzip))
+        {
+            throw new OtlpConfigurationException(
+                $"Destination '{options.Name}': Compression {(int)options.Compression} is not supported; use None or Gzip.");
         }
 
         RequirePositive(options.Timeout, nameof(options.Timeout), options.Name);
@@ -173,6 +180,22 @@ public sealed class OtlpDestination
             throw new OtlpConfigurationException($"The endpoint must use http or https, not '{uri.Scheme}'.");
         }
 
+        if (uri.Host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
+        {
+            // Uri takes such a host as an internationalized name; in a listing or a log it could hide or reorder text.
+            throw new OtlpConfigurationException("The endpoint's host contains white space or invisible characters.");
+        }
+
+        try
+        {
+            // The HTTP stack connects to this name; Uri computes it lazily and throws for a name IDN cannot encode.
+            _ = uri.IdnHost;
+        }
+        catch (UriFormatException)
+        {
+            throw new OtlpConfigurationException("The endpoint's host is not a valid internationalized domain name.");
+        }
+
         if (!string.IsNullOrEmpty(uri.UserInfo))
         {
             throw new OtlpConfigurationException("The endpoint must not carry credentials in the URL (user:password@); put them in a header such as Authorization.");
@@ -207,6 +230,7 @@ public sealed class OtlpDestination
     {
         OtlpProtocol.HttpProtobuf => "http/protobuf",
         OtlpProtocol.Grpc => "grpc",
-        _ => "http/json",
+        OtlpProtocol.HttpJson => "http/json",
+        _ => ((int)protocol).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

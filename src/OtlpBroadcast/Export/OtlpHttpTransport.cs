@@ -26,15 +26,32 @@ internal sealed class OtlpHttpTransport
     private readonly OtlpDestination _destination;
     private readonly TimeProvider _time;
 
-    public OtlpHttpTransport(OtlpDestination destination, HttpMessageInvoker client, TimeProvider time)
+    /// <summary>Why the network policy refuses the endpoint's host as written (an IP literal, <c>localhost</c>), or
+    /// <see langword="null"/>. Checked once here, so even a client without the policy's connect-time check never
+    /// sends to such a host; names that need resolving are left to that check.</summary>
+    private readonly string? _refusal;
+
+    public OtlpHttpTransport(OtlpDestination destination, HttpMessageInvoker client, TimeProvider time, DestinationNetworkPolicy? policy = null)
     {
         _destination = destination;
         _client = client;
         _time = time;
+        _refusal = policy?.FindProblem(destination.Endpoint);
+    }
+
+    /// <summary>Sends what <paramref name="services"/> say: their client, clock and network policy.</summary>
+    public OtlpHttpTransport(OtlpDestination destination, ExporterServices services)
+        : this(destination, services.HttpClient, services.TimeProvider, services.NetworkPolicy)
+    {
     }
 
     public async Task<ExportResult> SendAsync(ReadOnlyMemory<byte> body, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (_refusal is not null)
+        {
+            return new ExportResult { Outcome = ExportOutcome.Refused, Message = _refusal };
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, _destination.Endpoint);
         request.Content = CreateContent(body);
         foreach (ProductInfoHeaderValue product in UserAgent)
@@ -52,6 +69,15 @@ internal sealed class OtlpHttpTransport
             using HttpResponseMessage response = await _client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
             (byte[]? responseBody, bool tooLarge) = await ReadLimitedAsync(response, timeoutSource.Token).ConfigureAwait(false);
             return Classify(response, responseBody, tooLarge, _time.GetElapsedTime(started));
+        }
+        catch (Exception exception) when (FindRefusal(exception) is { } refused)
+        {
+            return new ExportResult
+            {
+                Outcome = ExportOutcome.Refused,
+                Message = refused.Message,
+                Latency = _time.GetElapsedTime(started),
+            };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -207,6 +233,19 @@ internal sealed class OtlpHttpTransport
     {
         text = text.Trim();
         return text.Length <= MaxMessageLength ? text : text[..MaxMessageLength] + "…";
+    }
+
+    private static DestinationRefusedException? FindRefusal(Exception exception)
+    {
+        for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is DestinationRefusedException refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
     }
 
     private static string Describe(HttpRequestException exception)

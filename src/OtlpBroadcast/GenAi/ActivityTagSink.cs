@@ -28,6 +28,14 @@ internal struct ActivityTagSink(Activity activity) : IAttributeSink
 
     public readonly void Write(ReadOnlySpan<byte> key, double value) => Set(key, value);
 
+    public readonly void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
+
+    public readonly void Write(PrecomposedKey key, long value) => Write(key.Key, value);
+
+    public readonly void Write(PrecomposedKey key, double value) => Write(key.Key, value);
+
+    public readonly void Write(PrecomposedKey key, bool value) => Write(key.Key, value);
+
     public readonly void WriteBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Set(key, Convert.ToBase64String(value));
 
     public readonly void Write(ReadOnlySpan<byte> key, in AttributeValue value)

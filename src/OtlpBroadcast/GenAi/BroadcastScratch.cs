@@ -1,23 +1,18 @@
 namespace OtlpBroadcast;
 
 /// <summary>
-/// The objects broadcasting one span tree needs, kept with a pooled recording and reused by its next calls: the
-/// identity and facts the attribute sources read, one content policy per encoding variant, the attempts' span ids,
-/// and the fragments of every variant (the recording's own references, released once every destination has queued
-/// its own).
+/// The lists broadcasting one span tree needs, kept with a pooled recording and reused by its next calls: the
+/// encoding variants, the attempts' span ids, and the fragments of every variant with what the limits cut in each
+/// (the recording's own references, released once every destination has queued its own).
 /// </summary>
 internal sealed class BroadcastScratch
 {
     private Variant[] _variants = new Variant[2];
     private int _variantCount;
-    private Entry[] _entries = new Entry[8];
+    private SpanCounts[] _counts = new SpanCounts[8];
     private SpanFragment[] _fragments = new SpanFragment[8];
     private int _fragmentCount;
     private SpanId[] _attemptIds = new SpanId[2];
-
-    public RequestIdentity Identity { get; } = new();
-
-    public GenerationFacts Facts { get; } = new();
 
     /// <summary>New random span ids for <paramref name="count"/> attempts: an attempt has the same id at every
     /// destination, like the tree's other spans.</summary>
@@ -77,8 +72,6 @@ internal sealed class BroadcastScratch
 
         ref Variant variant = ref _variants[_variantCount];
         variant.Key = key;
-        variant.Policy ??= new ContentPolicy(key.Format, key.MaxLength);
-        variant.Policy.Reset(key.Format, key.MaxLength);
         variant.First = _fragmentCount;
         variant.Count = 0;
         return _variantCount++;
@@ -86,36 +79,30 @@ internal sealed class BroadcastScratch
 
     public VariantKey KeyOf(int variant) => _variants[variant].Key;
 
-    public ContentPolicy PolicyOf(int variant) => _variants[variant].Policy!;
-
-    /// <summary>Adds a fragment just encoded, with the values and metadata entries its encoding cut.</summary>
-    public void AddFragment(SpanFragment fragment, int truncated, int metadataCut)
+    /// <summary>Adds a fragment just encoded, with what the limits cut in it.</summary>
+    public void AddFragment(SpanFragment fragment, SpanCounts counts)
     {
         if (_fragmentCount == _fragments.Length)
         {
             Array.Resize(ref _fragments, _fragments.Length * 2);
-            Array.Resize(ref _entries, _fragments.Length);
+            Array.Resize(ref _counts, _fragments.Length);
         }
 
         _fragments[_fragmentCount] = fragment;
-        _entries[_fragmentCount] = new Entry(truncated, metadataCut);
+        _counts[_fragmentCount] = counts;
         _fragmentCount++;
     }
 
     /// <summary>
     /// Adds the fragment at <paramref name="position"/> of <paramref name="donor"/> to the variant being encoded, with
-    /// a reference of its own, and counts what its encoding cut once more, for the variant's policy: as if it had
-    /// been encoded again.
+    /// a reference of its own and what the limits cut in it counted once more: as if it had been encoded again.
     /// </summary>
-    public void AddShared(int donor, int position, ContentPolicy policy)
+    public void AddShared(int donor, int position)
     {
         int index = _variants[donor].First + position;
         SpanFragment fragment = _fragments[index];
-        Entry entry = _entries[index];
         fragment.AddReference();
-        AddFragment(fragment, entry.Truncated, entry.MetadataCut);
-        policy.Truncated += entry.Truncated;
-        Identity.MetadataCut += entry.MetadataCut;
+        AddFragment(fragment, _counts[index]);
     }
 
     public void EndVariant(int variant)
@@ -130,16 +117,18 @@ internal sealed class BroadcastScratch
         return _fragments.AsSpan(encoded.First, encoded.Count);
     }
 
-    /// <summary>Releases every fragment reference held (also those of a variant whose encoding failed half-way)
-    /// and forgets the variants; returns the values the variants' policies cut.</summary>
-    public int ReleaseFragments()
+    /// <summary>What the limits cut in the spans of <paramref name="variant"/>.</summary>
+    public SpanCounts CountsOf(int variant)
     {
-        int truncated = 0;
-        for (int i = 0; i < _variantCount; i++)
-        {
-            truncated += _variants[i].Policy!.Truncated;
-        }
+        Variant encoded = _variants[variant];
+        return SpanCounts.Sum(_counts.AsSpan(encoded.First, encoded.Count));
+    }
 
+    /// <summary>Releases every fragment reference held (also those of a variant whose encoding failed half-way)
+    /// and forgets the variants; returns what the limits cut in all of them, each variant counted on its own.</summary>
+    public SpanCounts ReleaseFragments()
+    {
+        SpanCounts counted = SpanCounts.Sum(_counts.AsSpan(0, _fragmentCount));
         _variantCount = 0;
         for (int i = 0; i < _fragmentCount; i++)
         {
@@ -149,29 +138,42 @@ internal sealed class BroadcastScratch
         }
 
         _fragmentCount = 0;
-        return truncated;
+        return counted;
     }
 
-    /// <summary>Drops every reference to the caller's objects.</summary>
+    /// <summary>Lets go of every fragment still held (after a failure half-way).</summary>
     public void Clear()
     {
         if (_fragmentCount > 0)
         {
             ReleaseFragments();
         }
-
-        Identity.Clear();
-        Facts.Clear();
     }
 
     private struct Variant
     {
         public VariantKey Key;
-        public ContentPolicy? Policy;
         public int First;
         public int Count;
     }
+}
 
-    /// <summary>What encoding a fragment cut, to be counted again where it is shared.</summary>
-    private readonly record struct Entry(int Truncated, int MetadataCut);
+/// <summary>What the limits cut in encoding spans: string and array values cut, attributes left out, metadata
+/// entries left out.</summary>
+internal readonly record struct SpanCounts(int Truncated, int DroppedAttributes, int MetadataCut)
+{
+    public static SpanCounts Sum(ReadOnlySpan<SpanCounts> counts)
+    {
+        int truncated = 0;
+        int dropped = 0;
+        int metadataCut = 0;
+        foreach (SpanCounts count in counts)
+        {
+            truncated += count.Truncated;
+            dropped += count.DroppedAttributes;
+            metadataCut += count.MetadataCut;
+        }
+
+        return new SpanCounts(truncated, dropped, metadataCut);
+    }
 }

@@ -24,7 +24,7 @@ public static class ContentTruncation
             return text;
         }
 
-        if (LooksLikeJson(text) && TryTruncateJson(text, maxLength, out string? json))
+        if (LooksLikeJson(text) && TryTruncateJsonOrRefuse(text, maxLength, out string? json))
         {
             return json;
         }
@@ -42,6 +42,21 @@ public static class ContentTruncation
     {
         ReadOnlySpan<char> trimmed = text.AsSpan().TrimStart();
         return trimmed.Length > 0 && (trimmed[0] == '[' || trimmed[0] == '{');
+    }
+
+    /// <summary>As <see cref="TryTruncateJson"/>, and false for JSON that escapes a lone surrogate (<c>\ud800</c>): its
+    /// syntax is valid, but System.Text.Json refuses to read such a string, so it is cut as plain text.</summary>
+    private static bool TryTruncateJsonOrRefuse(string text, int maxLength, out string result)
+    {
+        try
+        {
+            return TryTruncateJson(text, maxLength, out result);
+        }
+        catch (InvalidOperationException)
+        {
+            result = text;
+            return false;
+        }
     }
 
     /// <summary>Cuts JSON to at most <paramref name="maxLength"/> characters; false when it is not valid JSON or when

@@ -1,143 +1,123 @@
 using System.Text.Json;
+using K = OtlpBroadcast.SpanKeys;
 
 namespace OtlpBroadcast;
 
-/// <summary>The identity and metadata every span of a request that backends filter on carries (reused by the
-/// recording that owns it: see <see cref="BroadcastScratch"/>).</summary>
-internal sealed class RequestIdentity
+/// <summary>The identity and metadata every span of a request that backends filter on carries.</summary>
+/// <remarks>A struct, like the other inputs of an encoding: encoding a span tree allocates nothing.</remarks>
+internal readonly struct RequestIdentity
 {
-    public string? User { get; set; }
+    public required string? User { get; init; }
 
-    public string? SessionId { get; set; }
+    public required string? SessionId { get; init; }
 
-    public string? RawTraceId { get; set; }
+    public required string? RawTraceId { get; init; }
 
-    public string? TraceName { get; set; }
+    public required string? TraceName { get; init; }
 
-    public IDictionary<string, JsonElement>? Metadata { get; set; }
+    public required IDictionary<string, JsonElement>? Metadata { get; init; }
 
-    /// <summary>Metadata entries cut by the limits (counted once per encoding).</summary>
-    public int MetadataCut;
-
-    public void Clear()
+    /// <summary>Writes the identity; returns how many metadata entries the limits cut.</summary>
+    public int WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
     {
-        User = SessionId = RawTraceId = TraceName = null;
-        Metadata = null;
-        MetadataCut = 0;
-    }
-
-    public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
-    {
-        sink.Write("user.id"u8, User);
-        sink.Write("session.id"u8, SessionId);
-        sink.Write("trace.name"u8, TraceName);
-        sink.Write("trace.trace_id"u8, RawTraceId);
-        int cut = TraceMetadataWriter.Write(ref sink, Metadata);
-        if (cut > 0)
-        {
-            Interlocked.Add(ref MetadataCut, cut);
-        }
+        sink.Write(K.UserId, User);
+        sink.Write(K.SessionId, SessionId);
+        sink.Write(K.TraceName, TraceName);
+        sink.Write(K.TraceTraceId, RawTraceId);
+        return TraceMetadataWriter.Write(ref sink, Metadata);
     }
 }
 
 /// <summary>Attributes of the request's top span (<c>trace_name</c>) and of the intermediate span.</summary>
-internal readonly struct TraceSpanAttributes(RequestIdentity identity, bool failed, bool intermediate) : IAttributeSource
+internal struct TraceSpanAttributes(RequestIdentity identity, bool failed, bool intermediate) : IAttributeSource
 {
+    /// <summary>Metadata entries cut by the limits, summed over every write.</summary>
+    public int MetadataCut { get; private set; }
+
     public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
     {
-        sink.Write("span.type"u8, intermediate ? "span" : "trace");
-        sink.Write("span.level"u8, failed ? "ERROR" : "DEFAULT");
-        identity.WriteTo(ref sink);
+        sink.Write(K.SpanType, intermediate ? "span" : "trace");
+        sink.Write(K.SpanLevel, failed ? "ERROR" : "DEFAULT");
+        MetadataCut += identity.WriteTo(ref sink);
     }
 }
 
-/// <summary>Everything a generation span carries besides the DTOs' own attributes (reused by the recording that owns
-/// it: see <see cref="BroadcastScratch"/>).</summary>
-internal sealed class GenerationFacts
+/// <summary>Everything a generation span carries besides the DTOs' own attributes.</summary>
+internal readonly struct GenerationFacts
 {
-    public string Operation { get; set; } = "";
+    public required string Operation { get; init; }
 
-    public string? Provider { get; set; }
+    public required string? Provider { get; init; }
 
-    public string? ServerAddress { get; set; }
+    public required string? ServerAddress { get; init; }
 
-    public int? ServerPort { get; set; }
+    public required int? ServerPort { get; init; }
 
-    public GenerationCost Cost { get; set; }
+    public required GenerationCost Cost { get; init; }
 
-    public string? ErrorType { get; set; }
+    public required string? ErrorType { get; init; }
 
-    public double? TimeToFirstTokenSeconds { get; set; }
-
-    public void Set(string operation, string? provider, string? serverAddress, int? serverPort, GenerationCost cost, string? errorType, double? timeToFirstTokenSeconds)
-    {
-        Operation = operation;
-        Provider = provider;
-        ServerAddress = serverAddress;
-        ServerPort = serverPort;
-        Cost = cost;
-        ErrorType = errorType;
-        TimeToFirstTokenSeconds = timeToFirstTokenSeconds;
-    }
-
-    public void Clear() => Set("", null, null, null, default, null, null);
+    public required double? TimeToFirstTokenSeconds { get; init; }
 }
 
 /// <summary>Attributes of the LLM generation span: GenAI conventions, the request and response DTOs, cost.</summary>
-internal readonly struct GenerationSpanAttributes<TRequest, TResponse>(
+internal struct GenerationSpanAttributes<TRequest, TResponse>(
     RequestIdentity identity, GenerationFacts facts, TRequest request, TResponse response) : IAttributeSource
     where TRequest : struct, IAttributeSource
     where TResponse : struct, IAttributeSource
 {
+    /// <summary>Metadata entries cut by the limits, summed over every write.</summary>
+    public int MetadataCut { get; private set; }
+
     public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
     {
-        sink.Write("span.type"u8, "generation");
-        sink.Write("span.level"u8, facts.ErrorType is null ? "DEFAULT" : "ERROR");
-        sink.Write("gen_ai.operation.name"u8, facts.Operation);
+        sink.Write(K.SpanType, "generation");
+        sink.Write(K.SpanLevel, facts.ErrorType is null ? "DEFAULT" : "ERROR");
+        sink.Write(K.OperationName, facts.Operation);
         if (facts.Provider is not null)
         {
-            sink.Write("gen_ai.provider.name"u8, facts.Provider);
+            sink.Write(K.ProviderName, facts.Provider);
 
             // The deprecated name, still read by older backends.
-            sink.Write("gen_ai.system"u8, facts.Provider);
+            sink.Write(K.GenAiSystem, facts.Provider);
         }
 
         request.WriteTo(ref sink);
         response.WriteTo(ref sink);
         WriteCost(ref sink, facts.Cost);
-        sink.Write("server.address"u8, facts.ServerAddress);
+        sink.Write(K.ServerAddress, facts.ServerAddress);
         if (facts.ServerPort is { } port)
         {
-            sink.Write("server.port"u8, port);
+            sink.Write(K.ServerPort, port);
         }
 
         if (facts.TimeToFirstTokenSeconds is { } ttft)
         {
-            sink.Write("gen_ai.response.time_to_first_token"u8, ttft);
+            sink.Write(K.TimeToFirstToken, ttft);
         }
 
-        sink.Write("error.type"u8, facts.ErrorType);
-        identity.WriteTo(ref sink);
+        sink.Write(K.ErrorType, facts.ErrorType);
+        MetadataCut += identity.WriteTo(ref sink);
     }
 
     private static void WriteCost<TSink>(ref TSink sink, GenerationCost cost) where TSink : struct, IAttributeSink
     {
         if (cost.Input is { } input)
         {
-            sink.Write("gen_ai.usage.input_cost"u8, input);
+            sink.Write(K.InputCost, input);
         }
 
         if (cost.Output is { } output)
         {
-            sink.Write("gen_ai.usage.output_cost"u8, output);
+            sink.Write(K.OutputCost, output);
         }
 
         if (cost.EffectiveTotal is { } total)
         {
-            sink.Write("gen_ai.usage.total_cost"u8, total);
+            sink.Write(K.TotalCost, total);
 
             // The key a popular LLM-observability backend reads cost from.
-            sink.Write("gen_ai.usage.cost"u8, total);
+            sink.Write(K.Cost, total);
         }
     }
 }
@@ -147,15 +127,15 @@ internal readonly struct AttemptSpanAttributes(ProviderAttempt attempt, int numb
 {
     public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
     {
-        sink.Write("span.type"u8, "attempt");
-        sink.Write("span.level"u8, attempt.ErrorType is null ? "DEFAULT" : "ERROR");
-        sink.Write("gen_ai.provider.name"u8, attempt.Provider);
-        sink.Write("gen_ai.attempt.number"u8, number);
+        sink.Write(K.SpanType, "attempt");
+        sink.Write(K.SpanLevel, attempt.ErrorType is null ? "DEFAULT" : "ERROR");
+        sink.Write(K.ProviderName, attempt.Provider);
+        sink.Write(K.AttemptNumber, number);
         if (attempt.StatusCode is { } status)
         {
-            sink.Write("http.response.status_code"u8, status);
+            sink.Write(K.StatusCode, status);
         }
 
-        sink.Write("error.type"u8, attempt.ErrorType);
+        sink.Write(K.ErrorType, attempt.ErrorType);
     }
 }

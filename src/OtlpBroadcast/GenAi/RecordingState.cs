@@ -150,16 +150,18 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
                 ttft = _timeToFirstToken;
             }
 
-            _scratch.Facts.Set(
-                _context.Operation,
-                _context.Provider ?? LastProvider(),
-                _context.ServerAddress,
-                _context.ServerPort,
-                cost,
-                errorType,
-                ttft?.TotalSeconds);
+            var facts = new GenerationFacts
+            {
+                Operation = _context.Operation,
+                Provider = _context.Provider ?? LastProvider(),
+                ServerAddress = _context.ServerAddress,
+                ServerPort = _context.ServerPort,
+                Cost = cost,
+                ErrorType = errorType,
+                TimeToFirstTokenSeconds = ttft?.TotalSeconds,
+            };
             var tree = new SpanTree<TRequest, TResponse>(
-                _identity, in _context, request, response, _start, broadcaster.TimeProvider.GetUtcNow(), _attempts, errorMessage, _scratch);
+                _identity, in _context, request, response, _start, broadcaster.TimeProvider.GetUtcNow(), _attempts, facts, errorMessage, _scratch);
             tree.Broadcast(broadcaster);
         }
         catch (Exception exception)

@@ -26,14 +26,14 @@ internal readonly struct SpanTree<TRequest, TResponse>
     private readonly DateTimeOffset _start;
     private readonly DateTimeOffset _end;
     private readonly List<ProviderAttempt> _attempts;
+    private readonly GenerationFacts _facts;
     private readonly string? _errorMessage;
     private readonly BroadcastScratch _scratch;
     private readonly SpanId _rootId;
     private readonly SpanId _intermediateId;
     private readonly SpanId _generationId;
 
-    /// <summary>A tree with new span ids; <paramref name="scratch"/>'s <see cref="BroadcastScratch.Facts"/> must be
-    /// filled.</summary>
+    /// <summary>A tree with new span ids.</summary>
     public SpanTree(
         TraceIdentity identity,
         in RecordingContext context,
@@ -42,6 +42,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
         DateTimeOffset start,
         DateTimeOffset end,
         List<ProviderAttempt> attempts,
+        GenerationFacts facts,
         string? errorMessage,
         BroadcastScratch scratch)
     {
@@ -52,6 +53,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
         _start = start;
         _end = end;
         _attempts = attempts;
+        _facts = facts;
         _errorMessage = errorMessage;
         _scratch = scratch;
         _rootId = SpanId.CreateRandom();
@@ -59,17 +61,17 @@ internal readonly struct SpanTree<TRequest, TResponse>
         _generationId = SpanId.CreateRandom();
     }
 
-    private GenerationFacts Facts => _scratch.Facts;
-
     public void Broadcast(GenerationBroadcaster broadcaster)
     {
-        var filter = new GenerationFilterContext(_context.Model, Facts.Provider, _context.ApiKeyName, _context.User);
-        RequestIdentity identityAttributes = _scratch.Identity;
-        identityAttributes.User = _context.User;
-        identityAttributes.SessionId = _context.SessionId;
-        identityAttributes.RawTraceId = _identity.RawTraceId;
-        identityAttributes.TraceName = _context.Trace?.TraceName;
-        identityAttributes.Metadata = _context.Trace?.Metadata;
+        var filter = new GenerationFilterContext(_context.Model, _facts.Provider, _context.ApiKeyName, _context.User);
+        var identityAttributes = new RequestIdentity
+        {
+            User = _context.User,
+            SessionId = _context.SessionId,
+            RawTraceId = _identity.RawTraceId,
+            TraceName = _context.Trace?.TraceName,
+            Metadata = _context.Trace?.Metadata,
+        };
 
         _scratch.NewAttemptIds(_attempts.Count);
         try
@@ -90,20 +92,23 @@ internal readonly struct SpanTree<TRequest, TResponse>
                 if (variant < 0)
                 {
                     variant = _scratch.AddVariant(key);
-                    Encode(variant);
+                    Encode(variant, identityAttributes);
                 }
 
                 foreach (SpanFragment fragment in _scratch.FragmentsOf(variant))
                 {
                     exporter.TryEnqueue(fragment);
                 }
+
+                SpanCounts limited = _scratch.CountsOf(variant);
+                exporter.CountLimits(limited.Truncated, limited.DroppedAttributes);
             }
         }
         finally
         {
             // The recording's own references: each queue that took a fragment holds its own.
-            int truncated = _scratch.ReleaseFragments();
-            broadcaster.Counted(truncated, identityAttributes.MetadataCut);
+            SpanCounts counted = _scratch.ReleaseFragments();
+            broadcaster.Counted(counted.Truncated, counted.MetadataCut);
         }
 
         if (broadcaster.EmitActivities && GenerationBroadcaster.Source.HasListeners())
@@ -115,7 +120,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
     /// <summary>The same tree as <see cref="Activity"/> objects, without content, for in-process listeners.</summary>
     private void ReportActivities(RequestIdentity identityAttributes)
     {
-        GenerationFacts facts = Facts;
+        GenerationFacts facts = _facts;
         bool failed = facts.ErrorType is not null;
         Span<byte> bytes = stackalloc byte[TraceId.ByteLength];
         _identity.TraceId.CopyTo(bytes);
@@ -175,13 +180,11 @@ internal readonly struct SpanTree<TRequest, TResponse>
     /// is the same (a failed tree's error message goes only where content goes). Those are taken by reference from
     /// the variant that encoded them first, with what their encoding cut counted again for this variant.
     /// </summary>
-    private void Encode(int variant)
+    private void Encode(int variant, RequestIdentity identityAttributes)
     {
         VariantKey key = _scratch.KeyOf(variant);
-        ContentPolicy policy = _scratch.PolicyOf(variant);
-        GenerationFacts facts = Facts;
-        RequestIdentity identityAttributes = _scratch.Identity;
-        bool failed = facts.ErrorType is not null;
+        var policy = new ContentPolicy(key.Format, key.MaxLength);
+        bool failed = _facts.ErrorType is not null;
         SpanStatus status = StatusFor(key.IncludeContent);
         int donor = _scratch.FindVariantToShareWith(variant);
         long startNanos = UnixNanos.From(_start);
@@ -194,12 +197,14 @@ internal readonly struct SpanTree<TRequest, TResponse>
         int position = 0;
         if (spansShareable)
         {
-            _scratch.AddShared(donor, position++, policy);
+            _scratch.AddShared(donor, position++);
         }
         else
         {
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
-            AddEncoded(key.Encoding, Header(_rootId, _identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags), ref root, policy, statusWithheld);
+            SpanFragment fragment = PolicyEncoding.Encode(
+                key.Encoding, Header(_rootId, _identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags), ref root, statusWithheld);
+            _scratch.AddFragment(fragment, new SpanCounts(root.Truncated, root.DroppedAttributes, root.Source.MetadataCut));
             position++;
         }
 
@@ -208,12 +213,17 @@ internal readonly struct SpanTree<TRequest, TResponse>
         {
             if (spansShareable)
             {
-                _scratch.AddShared(donor, position++, policy);
+                _scratch.AddShared(donor, position++);
             }
             else
             {
                 var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
-                AddEncoded(key.Encoding, Header(_intermediateId, _rootId, _context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote), ref intermediate, policy, statusWithheld);
+                SpanFragment fragment = PolicyEncoding.Encode(
+                    key.Encoding,
+                    Header(_intermediateId, _rootId, _context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
+                    ref intermediate,
+                    statusWithheld);
+                _scratch.AddFragment(fragment, new SpanCounts(intermediate.Truncated, intermediate.DroppedAttributes, intermediate.Source.MetadataCut));
                 position++;
             }
 
@@ -222,8 +232,13 @@ internal readonly struct SpanTree<TRequest, TResponse>
 
         // The generation span: content, and the status of the top span.
         var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
-            new(identityAttributes, facts, new(_request, key.IncludeContent), new(_response, key.IncludeContent)), policy);
-        AddEncoded(key.Encoding, Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote), ref generation, policy, !key.IncludeContent);
+            new(identityAttributes, _facts, new(_request, key.IncludeContent), new(_response, key.IncludeContent)), policy);
+        SpanFragment generationFragment = PolicyEncoding.Encode(
+            key.Encoding,
+            Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
+            ref generation,
+            !key.IncludeContent);
+        _scratch.AddFragment(generationFragment, new SpanCounts(generation.Truncated, generation.DroppedAttributes, generation.Source.MetadataCut));
         position++;
 
         // Attempts: never content, whatever the variant (their status is the attempt's own error type).
@@ -231,20 +246,20 @@ internal readonly struct SpanTree<TRequest, TResponse>
         {
             if (donor >= 0)
             {
-                _scratch.AddShared(donor, position, policy);
+                _scratch.AddShared(donor, position);
                 continue;
             }
 
             ProviderAttempt attempt = _attempts[i];
             var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
             SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
-            AddEncoded(
+            SpanFragment fragment = PolicyEncoding.Encode(
                 key.Encoding,
                 Header(_scratch.AttemptId(i), _generationId, SpanNames.Attempt(attempt.Provider), SpanKind.Client,
                     UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
                 ref attributes,
-                policy,
                 contentWithheld: true);
+            _scratch.AddFragment(fragment, new SpanCounts(attributes.Truncated, attributes.DroppedAttributes, MetadataCut: 0));
         }
 
         _scratch.EndVariant(variant);
@@ -254,18 +269,8 @@ internal readonly struct SpanTree<TRequest, TResponse>
     /// privacy-mode destinations get the error type only.</summary>
     private SpanStatus StatusFor(bool includeContent)
     {
-        string? errorType = Facts.ErrorType;
+        string? errorType = _facts.ErrorType;
         return errorType is null ? SpanStatus.Ok : SpanStatus.Error(includeContent ? _errorMessage ?? errorType : errorType);
-    }
-
-    /// <summary>Encodes one span and adds it, with what its encoding cut (values, metadata entries), to the scratch.</summary>
-    private void AddEncoded<TSource>(SpanEncoding encoding, in SpanHeader header, ref TSource attributes, ContentPolicy policy, bool contentWithheld)
-        where TSource : struct, IAttributeSource
-    {
-        int truncatedBefore = policy.Truncated;
-        int cutBefore = _scratch.Identity.MetadataCut;
-        SpanFragment fragment = SpanEnvelopes.Encode(encoding, in header, ref attributes, contentWithheld);
-        _scratch.AddFragment(fragment, policy.Truncated - truncatedBefore, _scratch.Identity.MetadataCut - cutBefore);
     }
 
     private SpanHeader Header(SpanId id, SpanId parent, string name, SpanKind kind, long startNanos, long endNanos, SpanStatus status, uint flags) => new()

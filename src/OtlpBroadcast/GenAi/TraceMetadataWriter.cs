@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace OtlpBroadcast;
@@ -14,12 +17,10 @@ public static class TraceMetadataWriter
     /// <summary>The prefix of every metadata attribute.</summary>
     public static ReadOnlySpan<byte> Prefix => "trace.metadata."u8;
 
-    // A Comparison, not an IComparer: sorting a span with a comparer object makes a delegate of it on every call.
-    private static readonly Comparison<KeyValuePair<string, JsonElement>> ByKey = static (x, y) => string.CompareOrdinal(x.Key, y.Key);
-
     /// <summary>
-    /// Writes the metadata; returns how many entries were cut by <paramref name="maxEntries"/> or
-    /// <paramref name="maxDepth"/> (nesting below it is written as JSON text instead, and not counted as cut).
+    /// Writes the metadata; returns how many entries were cut by <paramref name="maxEntries"/>, left out because their
+    /// key repeats one already written, or left out because a key or string escapes a lone surrogate
+    /// (<paramref name="maxDepth"/> cuts nothing: nesting below it is written as JSON text instead).
     /// </summary>
     public static int Write<TSink>(ref TSink sink, IDictionary<string, JsonElement>? metadata, int maxEntries = 64, int maxDepth = 4)
         where TSink : struct, IAttributeSink
@@ -29,34 +30,50 @@ public static class TraceMetadataWriter
             return 0;
         }
 
-        // Keys in ordinal order, sorted in a pooled array: this runs for every span of every request, and LINQ's
-        // OrderBy allocated several objects per call.
-        KeyValuePair<string, JsonElement>[] entries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
+        // Keys in ordinal order, sorted on the stack (in a pooled array past 16 entries): this runs for every span
+        // of every request, and LINQ's OrderBy allocated several objects per call. A static lambda, not an
+        // IComparer: sorting with a comparer object allocates a delegate to its Compare method on every call.
+        KeyValuePair<string, JsonElement>[]? rentedEntries = null;
+        SmallEntries small = default;
+        Span<KeyValuePair<string, JsonElement>> entries = metadata.Count <= SmallEntries.Length
+            ? small
+            : rentedEntries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
         int count = Copy(metadata, entries);
-        entries.AsSpan(0, count).Sort(ByKey);
+        entries = entries[..count];
+        entries.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
 
-        // The key of every attribute is built in one UTF-8 buffer that starts with the prefix, so a value is written
-        // under its path with no conversion of its own.
-        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Path = ArrayPool<byte>.Shared.Rent(256) };
-        Prefix.CopyTo(state.Path);
+        var state = new State
+        {
+            Remaining = maxEntries,
+            MaxDepth = maxDepth,
+            Key = ArrayPool<byte>.Shared.Rent(256),
+            Written = ArrayPool<byte>.Shared.Rent(256),
+            WrittenEnds = ArrayPool<int>.Shared.Rent(Math.Clamp(maxEntries, 1, 64)),
+        };
+        Prefix.CopyTo(state.Key);
         try
         {
-            for (int i = 0; i < count; i++)
+            foreach (KeyValuePair<string, JsonElement> entry in entries)
             {
-                WriteValue(ref sink, ref state, Prefix.Length, entries[i].Key, entries[i].Value, depth: 1);
+                WriteValue(ref sink, ref state, Append(ref state, Prefix.Length, entry.Key), entry.Value, depth: 1);
             }
 
             return state.Cut;
         }
         finally
         {
-            // The path may have grown into another rented array: return the one held now.
-            ArrayPool<byte>.Shared.Return(state.Path);
-            ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(entries, clearArray: true);
+            // The buffers may have grown into other rented arrays: return the ones held now.
+            ArrayPool<byte>.Shared.Return(state.Key);
+            ArrayPool<byte>.Shared.Return(state.Written);
+            ArrayPool<int>.Shared.Return(state.WrittenEnds);
+            if (rentedEntries is not null)
+            {
+                ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(rentedEntries, clearArray: true);
+            }
         }
     }
 
-    private static int Copy(IDictionary<string, JsonElement> metadata, KeyValuePair<string, JsonElement>[] entries)
+    private static int Copy(IDictionary<string, JsonElement> metadata, Span<KeyValuePair<string, JsonElement>> entries)
     {
         int count = 0;
         if (metadata is Dictionary<string, JsonElement> dictionary)
@@ -83,10 +100,11 @@ public static class TraceMetadataWriter
         return count;
     }
 
-    private static void WriteValue<TSink>(ref TSink sink, ref State state, int pathLength, string key, JsonElement value, int depth)
+    /// <summary>Writes <paramref name="value"/> under the key held in the first <paramref name="keyLength"/> bytes of
+    /// the state's key buffer.</summary>
+    private static void WriteValue<TSink>(ref TSink sink, ref State state, int keyLength, JsonElement value, int depth)
         where TSink : struct, IAttributeSink
     {
-        int length = Append(ref state, pathLength, key);
         switch (value.ValueKind)
         {
             case JsonValueKind.Null or JsonValueKind.Undefined:
@@ -94,44 +112,220 @@ public static class TraceMetadataWriter
             case JsonValueKind.Object when depth < state.MaxDepth:
                 foreach (JsonProperty property in value.EnumerateObject())
                 {
-                    WriteValue(ref sink, ref state, length, property.Name, property.Value, depth + 1);
+                    // JSON can escape a lone surrogate (\ud800), which System.Text.Json refuses to turn into text: such
+                    // an entry is left out and counted, rather than failing the whole generation.
+                    if (IsReadable(JsonMarshal.GetRawUtf8PropertyName(property)))
+                    {
+                        WriteValue(ref sink, ref state, Append(ref state, keyLength, property), property.Value, depth + 1);
+                    }
+                    else
+                    {
+                        state.Cut++;
+                    }
                 }
 
                 return;
         }
 
-        if (state.Remaining <= 0)
+        // A key already written (a nested object repeating a key, or "a.b" beside {"a":{"b":…}}) would repeat an
+        // attribute key, which OTLP does not allow: the first one is kept. A string escaping a lone surrogate is left
+        // out like a key that does.
+        if (state.Remaining <= 0 || WasWritten(ref state, keyLength) || !IsReadable(value))
         {
             state.Cut++;
             return;
         }
 
         state.Remaining--;
-
-        // Strings, numbers (int64 when integral), booleans, arrays; an object below the depth limit as its JSON text.
-        // Strings are written from the element's UTF-8 bytes: no string is made for them.
-        GeneratedAttributeWriter.Write(ref sink, state.Path.AsSpan(0, length), value);
+        Remember(ref state, keyLength);
+        ReadOnlySpan<byte> key = state.Key.AsSpan(0, keyLength);
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            sink.Write(key, AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]));
+        }
+        else if (value.ValueKind == JsonValueKind.Number && !value.TryGetInt64(out _) && !value.TryGetDouble(out _))
+        {
+            // Beyond a double (1e400): kept as written.
+            sink.WriteUtf8(key, JsonMarshal.GetRawUtf8Value(value));
+        }
+        else
+        {
+            // Strings, numbers and booleans as themselves, written from the element's UTF-8 (no string is made);
+            // an object below the depth limit as its JSON text.
+            GeneratedAttributeWriter.Write(ref sink, key, value);
+        }
     }
 
-    /// <summary>Appends <c>.key</c> (just <c>key</c> right after the prefix) to the path; returns its new length.</summary>
-    private static int Append(ref State state, int pathLength, string key)
+    private static AttributeValue ToArrayItem(JsonElement item) => item.ValueKind switch
     {
-        int needed = pathLength + 1 + System.Text.Encoding.UTF8.GetMaxByteCount(key.Length);
-        if (needed > state.Path.Length)
+        JsonValueKind.String => item.GetString(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number => item.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer)
+            : item.TryGetDouble(out double number) ? AttributeValue.FromDouble(number)
+            : item.GetRawText(), // beyond a double (1e400): kept as written
+        JsonValueKind.Null => AttributeValue.FromString(string.Empty),
+        _ => item.GetRawText(),
+    };
+
+    /// <summary>Whether a string, or every string item of an array, can be read as text.</summary>
+    private static bool IsReadable(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                return IsReadable(JsonMarshal.GetRawUtf8Value(value));
+            case JsonValueKind.Array:
+                foreach (JsonElement item in value.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.String && !IsReadable(JsonMarshal.GetRawUtf8Value(item)))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// Whether JSON string text (as written, quoted or not) escapes only whole surrogate pairs: a high surrogate
+    /// escape followed at once by a low one. The document's unescaped UTF-8 was already validated by the parser, so
+    /// only escapes can make a lone surrogate. Reads the text without unescaping it (nothing is allocated).
+    /// </summary>
+    private static bool IsReadable(ReadOnlySpan<byte> text)
+    {
+        int escape = text.IndexOf((byte)'\\');
+        if (escape < 0)
+        {
+            return true;
+        }
+
+        bool expectLow = false;
+        for (int i = escape; i < text.Length; i++)
+        {
+            if (text[i] != (byte)'\\')
+            {
+                if (expectLow)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (text[i + 1] != (byte)'u')
+            {
+                if (expectLow)
+                {
+                    return false;
+                }
+
+                i++;
+                continue;
+            }
+
+            int unit = int.Parse(text.Slice(i + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            i += 5;
+            bool low = unit is >= 0xDC00 and <= 0xDFFF;
+            if (low != expectLow)
+            {
+                // A low surrogate without a high one before it, or a high one not followed by a low one.
+                return false;
+            }
+
+            expectLow = unit is >= 0xD800 and <= 0xDBFF;
+        }
+
+        return !expectLow;
+    }
+
+    private static bool WasWritten(ref State state, int keyLength)
+    {
+        ReadOnlySpan<byte> key = state.Key.AsSpan(0, keyLength);
+        int start = 0;
+        for (int i = 0; i < state.WrittenCount; i++)
+        {
+            int end = state.WrittenEnds[i];
+            if (state.Written.AsSpan(start, end - start).SequenceEqual(key))
+            {
+                return true;
+            }
+
+            start = end;
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds the current key to those written.</summary>
+    private static void Remember(ref State state, int keyLength)
+    {
+        if (state.WrittenCount == state.WrittenEnds.Length)
+        {
+            int[] more = ArrayPool<int>.Shared.Rent(state.WrittenCount * 2);
+            state.WrittenEnds.AsSpan(0, state.WrittenCount).CopyTo(more);
+            ArrayPool<int>.Shared.Return(state.WrittenEnds);
+            state.WrittenEnds = more;
+        }
+
+        int start = state.WrittenCount == 0 ? 0 : state.WrittenEnds[state.WrittenCount - 1];
+        if (start + keyLength > state.Written.Length)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent((start + keyLength) * 2);
+            state.Written.AsSpan(0, start).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(state.Written);
+            state.Written = larger;
+        }
+
+        state.Key.AsSpan(0, keyLength).CopyTo(state.Written.AsSpan(start));
+        state.WrittenEnds[state.WrittenCount++] = start + keyLength;
+    }
+
+    /// <summary>Appends a dictionary key to the key held in the first <paramref name="keyLength"/> bytes (in UTF-8;
+    /// lone surrogates become U+FFFD); returns the new length.</summary>
+    private static int Append(ref State state, int keyLength, string name)
+    {
+        int at = StartSegment(ref state, keyLength, System.Text.Encoding.UTF8.GetMaxByteCount(name.Length));
+        return at + System.Text.Encoding.UTF8.GetBytes(name, state.Key.AsSpan(at));
+    }
+
+    /// <summary>Appends a nested property's name, from the document's UTF-8 (unescaped through a string only when it
+    /// holds escape sequences); returns the new length.</summary>
+    private static int Append(ref State state, int keyLength, JsonProperty property)
+    {
+        ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.IndexOf((byte)'\\') >= 0)
+        {
+            return Append(ref state, keyLength, property.Name);
+        }
+
+        int at = StartSegment(ref state, keyLength, raw.Length);
+        raw.CopyTo(state.Key.AsSpan(at));
+        return at + raw.Length;
+    }
+
+    /// <summary>Makes room for a segment of up to <paramref name="segmentBytes"/> bytes after the key and a dot
+    /// (no dot right after <see cref="Prefix"/>, which ends with one); returns where the segment starts.</summary>
+    private static int StartSegment(ref State state, int keyLength, int segmentBytes)
+    {
+        int needed = keyLength + 1 + segmentBytes;
+        if (needed > state.Key.Length)
         {
             byte[] larger = ArrayPool<byte>.Shared.Rent(needed * 2);
-            state.Path.AsSpan(0, pathLength).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(state.Path);
-            state.Path = larger;
+            state.Key.AsSpan(0, keyLength).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(state.Key);
+            state.Key = larger;
         }
 
-        if (pathLength > Prefix.Length)
+        if (keyLength > Prefix.Length)
         {
-            state.Path[pathLength++] = (byte)'.';
+            state.Key[keyLength++] = (byte)'.';
         }
 
-        // Lone surrogates become U+FFFD, as for every key given as a .NET string.
-        return pathLength + System.Text.Encoding.UTF8.GetBytes(key, state.Path.AsSpan(pathLength));
+        return keyLength;
     }
 
     private struct State
@@ -139,6 +333,22 @@ public static class TraceMetadataWriter
         public int Remaining;
         public int Cut;
         public int MaxDepth;
-        public byte[] Path;
+
+        /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8.</summary>
+        public byte[] Key;
+
+        /// <summary>The keys written so far, end to end; <see cref="WrittenEnds"/> says where each ends.</summary>
+        public byte[] Written;
+        public int[] WrittenEnds;
+        public int WrittenCount;
+    }
+
+    /// <summary>Room for the entries of most metadata, on the stack.</summary>
+    [InlineArray(Length)]
+    private struct SmallEntries
+    {
+        public const int Length = 16;
+
+        private KeyValuePair<string, JsonElement> _first;
     }
 }

@@ -19,18 +19,22 @@ internal sealed class OpenTelemetrySpanTree : IDisposable
 
     private readonly ActivitySource _source = new(SourceName);
     private readonly TracerProvider _provider;
+    private TreeExportProcessor? _treeProcessor;
 
     /// <summary>Exports each tree as one batch of three, synchronously, into <paramref name="handler"/>.</summary>
-    public OpenTelemetrySpanTree(HttpMessageHandler handler)
-        : this(
+    /// <param name="handler">Where the exporter posts.</param>
+    /// <param name="holdTree">Keep the first tree's three ended spans instead of exporting them, for
+    /// <see cref="ExportHeldTree"/> (the export step alone).</param>
+    public OpenTelemetrySpanTree(HttpMessageHandler handler, bool holdTree = false)
+    {
+        _provider = CreateProvider(
             new OtlpExporterOptions
             {
                 Protocol = OtlpExportProtocol.HttpProtobuf,
                 Endpoint = new Uri("http://127.0.0.1:4318/v1/traces"),
                 HttpClientFactory = () => new HttpClient(handler, disposeHandler: false),
             },
-            exporter => new TreeExportProcessor(exporter))
-    {
+            exporter => _treeProcessor = new TreeExportProcessor(exporter, holdTree));
     }
 
     /// <summary>Exports to <paramref name="endpoint"/> with the SDK's batching processor (for end-to-end runs).</summary>
@@ -42,14 +46,15 @@ internal sealed class OpenTelemetrySpanTree : IDisposable
     }
 
     private OpenTelemetrySpanTree(OtlpExporterOptions options, Func<BaseExporter<Activity>, BaseProcessor<Activity>> processor)
-    {
-        _provider = Sdk.CreateTracerProviderBuilder()
+        => _provider = CreateProvider(options, processor);
+
+    private static TracerProvider CreateProvider(OtlpExporterOptions options, Func<BaseExporter<Activity>, BaseProcessor<Activity>> processor)
+        => Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("benchmark"))
             .AddSource(SourceName)
             .SetSampler(new AlwaysOnSampler())
             .AddProcessor(processor(new OtlpTraceExporter(options)))
             .Build()!;
-    }
 
     /// <summary>Exports what the processor holds.</summary>
     public bool Flush(int timeoutMilliseconds) => _provider.ForceFlush(timeoutMilliseconds);
@@ -112,6 +117,13 @@ internal sealed class OpenTelemetrySpanTree : IDisposable
         root.SetStatus(ActivityStatusCode.Ok);
     }
 
+    /// <summary>
+    /// The export step alone: the OTLP exporter serialises the three spans held by <see cref="Record"/> (already
+    /// created, tagged and ended) into protobuf and posts them to the handler, as it does for every batch.
+    /// </summary>
+    public ExportResult ExportHeldTree()
+        => _treeProcessor?.ExportHeld() ?? throw new InvalidOperationException("Create the tree with holdTree: true and record it first.");
+
     public void Dispose()
     {
         _provider.Dispose();
@@ -130,16 +142,27 @@ internal sealed class OpenTelemetrySpanTree : IDisposable
         }
     }
 
-    /// <summary>Exports the three spans of a tree as one batch, synchronously, when the third ends.</summary>
-    private sealed class TreeExportProcessor(BaseExporter<Activity> exporter) : BaseExportProcessor<Activity>(exporter)
+    /// <summary>Exports the three spans of a tree as one batch, synchronously, when the third ends; or, holding,
+    /// keeps the first tree's spans for <see cref="ExportHeld"/>.</summary>
+    private sealed class TreeExportProcessor(BaseExporter<Activity> exporter, bool hold) : BaseExportProcessor<Activity>(exporter)
     {
         private readonly Activity[] _ended = new Activity[3];
         private int _count;
 
+        public ExportResult ExportHeld()
+            => _count == _ended.Length
+                ? exporter.Export(new Batch<Activity>(_ended, _count))
+                : throw new InvalidOperationException($"{_count} of {_ended.Length} spans are held: record one tree first.");
+
         protected override void OnExport(Activity data)
         {
+            if (hold && _count == _ended.Length)
+            {
+                throw new InvalidOperationException("A tree is already held.");
+            }
+
             _ended[_count++] = data;
-            if (_count == _ended.Length)
+            if (_count == _ended.Length && !hold)
             {
                 exporter.Export(new Batch<Activity>(_ended, _count));
                 Array.Clear(_ended);

@@ -95,15 +95,15 @@ public class GeneratedCodeSupportTests
     public void NestedContentBufferIsADifferentInstanceAndTheOuterIsReused()
     {
         ContentJsonBuffer outer = ContentJsonBuffer.Rent();
-        outer.Writer.WriteStartArray();
+        outer.WriteStartArray();
         using (ContentJsonBuffer inner = ContentJsonBuffer.Rent())
         {
             Assert.NotSame(outer, inner);
-            inner.Writer.WriteStringValue("inner");
-            Assert.Equal("\"inner\"", Encoding.UTF8.GetString(inner.GetWrittenUtf8()));
+            inner.WriteObject(new HandWritten("inner"));
+            Assert.Equal("""{"content":"inner"}""", Encoding.UTF8.GetString(inner.GetWrittenUtf8()));
         }
 
-        outer.Writer.WriteEndArray();
+        outer.WriteEndArray();
         Assert.Equal("[]", Encoding.UTF8.GetString(outer.GetWrittenUtf8()));
         outer.Dispose();
 

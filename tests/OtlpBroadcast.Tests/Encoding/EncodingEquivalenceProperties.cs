@@ -155,6 +155,47 @@ public class EncodingEquivalenceProperties
     }
 
     [Fact]
+    public void TheJsonEncoderWritesTheBytesOfTheGeneralJsonWriter()
+    {
+        // The encoder writes JSON text itself; OtlpJsonSpanWriter writes through a Utf8JsonWriter. Same bytes.
+        Span.Sample(
+            span =>
+            {
+                var model = new SpanAttributeList(span.Attributes);
+                Assert.Equal(ThroughWriter(span, model), ThroughEncoder(span, model));
+                var typed = new TypedReplay(span.Attributes);
+                Assert.Equal(ThroughWriter(span, typed), ThroughEncoder(span, typed));
+            },
+            iter: Iterations,
+            threads: 1,
+            print: span => span.Name + ": " + string.Join(", ", span.Attributes));
+
+        static string ThroughWriter<TSource>(OtlpSpan span, TSource source) where TSource : struct, IAttributeSource
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, OtlpJsonNames.WriterOptions))
+            {
+                OtlpJsonSpanWriter.Write(writer, SpanHeader.From(span), ref source, span.Events, span.Links);
+            }
+
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+
+        static string ThroughEncoder<TSource>(OtlpSpan span, TSource source) where TSource : struct, IAttributeSource
+        {
+            SpanFragment fragment = OtlpJsonSpanEncoder.Encode(SpanHeader.From(span), ref source, contentWithheld: false, span.Events, span.Links);
+            try
+            {
+                return Encoding.UTF8.GetString(fragment.Bytes);
+            }
+            finally
+            {
+                fragment.Release();
+            }
+        }
+    }
+
+    [Fact]
     public void ThePropertyCanFail()
     {
         // Guards the comparison itself: a changed attribute value must make the renderings differ.

@@ -137,9 +137,11 @@ public class DestinationExporterQueueTests
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
         await using DestinationExporter exporter = Exporter(Options(receiver));
+        Assert.True(exporter.IsRunning);
 
         await exporter.ShutdownAsync(TimeSpan.FromSeconds(5));
 
+        Assert.False(exporter.IsRunning);
         Assert.False(Enqueue(exporter, Span(0)));
         Assert.True(await exporter.FlushAsync(TimeSpan.FromSeconds(1)));
         Assert.Empty(receiver.Requests);

@@ -40,8 +40,11 @@ public class DestinationHeadersTests
     [InlineData("{\"X-Null\": null}", "Header 'X-Null' must have a string value, not null")]
     [InlineData("{\"A\":\"1\"} {\"B\":\"2\"}", "not valid JSON")]
     [InlineData("{\"A\":\"1\",\"a\":\"2\"}", "Header 'a' is given more than once")]
-    [InlineData("{\"Bad Name\":\"v\"}", "Header name 'Bad Name' is invalid")]
+    [InlineData("{\"Bad Name\":\"v\"}", "Header name 'Bad…' is invalid: character 4 is a space")]
     [InlineData("{\"\":\"v\"}", "A header name is empty")]
+    [InlineData("{\"X-Api-Key: sk-123\":\"\"}", "Header name 'X-Api-Key…' is invalid: character 10 is a colon")]
+    [InlineData("{\"X-A\":\"\\ud800\"}", "Headers contain an escape that is not a character")]
+    [InlineData("{\"\\udc00\":\"v\"}", "Headers contain an escape that is not a character")]
     [InlineData("{\"Content-Type\":\"text/plain\"}", "Header 'Content-Type' is set by the transport")]
     [InlineData("{\"host\":\"evil\"}", "Header 'host' is set by the transport")]
     [InlineData("{\"Content-Length\":\"1\"}", "Header 'Content-Length' is set by the transport")]
@@ -52,6 +55,25 @@ public class DestinationHeadersTests
     {
         var error = Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.ParseJson(json));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HeadersHaveDocumentedLimits()
+    {
+        string Many(int count) => "{" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"X-{i}\":\"v\"")) + "}";
+        Assert.Equal(DestinationHeaders.MaxCount, DestinationHeaders.ParseJson(Many(DestinationHeaders.MaxCount)).Count);
+        Assert.Contains("at most 64 are allowed", Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.ParseJson(Many(65))).Message, StringComparison.Ordinal);
+
+        string longest = new('k', DestinationHeaders.MaxValueLength);
+        Assert.Equal(1, DestinationHeaders.ParseJson($"{{\"X-Key\":\"{longest}\"}}").Count);
+        var tooLong = Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.ParseJson($"{{\"X-Key\":\"{longest}k\"}}"));
+        Assert.Equal("The value of header 'X-Key' is 16385 characters long; at most 16384 are allowed.", tooLong.Message);
+
+        string longName = new('n', DestinationHeaders.MaxNameLength + 1);
+        Assert.Contains("is 257 characters long; at most 256", Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.ParseJson($"{{\"{longName}\":\"v\"}}")).Message, StringComparison.Ordinal);
+
+        string huge = "{\"X\":\"" + new string(' ', DestinationHeaders.MaxJsonLength) + "\"}";
+        Assert.StartsWith("Headers JSON of 1048584 characters is too long", Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.ParseJson(huge)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

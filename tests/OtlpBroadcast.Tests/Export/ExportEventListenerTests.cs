@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.Testing;
 using static OtlpBroadcast.Tests.Export.ExportTestKit;
@@ -59,32 +58,5 @@ public class ExportEventListenerTests
 
         Assert.Equal(("test", DropReason.QueueFull, 1L), Assert.Single(listener.Drops));
         Assert.Equal(1, exporter.GetStatistics().Dropped(DropReason.QueueFull));
-    }
-
-    private sealed class RecordingListener : IExportEventListener
-    {
-        public ConcurrentQueue<(string Destination, string Error, bool WillRetry)> Failures { get; } = new();
-
-        public ConcurrentQueue<(string Destination, DropReason Reason, long Count)> Drops { get; } = new();
-
-        public bool Throw { get; init; }
-
-        public void ExportFailed(string destination, string error, bool willRetry)
-        {
-            Failures.Enqueue((destination, error, willRetry));
-            if (Throw)
-            {
-                throw new InvalidOperationException("listener failure");
-            }
-        }
-
-        public void SpansDropped(string destination, DropReason reason, long count)
-        {
-            Drops.Enqueue((destination, reason, count));
-            if (Throw)
-            {
-                throw new InvalidOperationException("listener failure");
-            }
-        }
     }
 }

@@ -30,10 +30,13 @@ internal static class BroadcastTestKit
         },
     };
 
-    public static OtlpDestinationOptions Options(OtlpTestReceiver receiver, string name, bool privacyMode = false) => new()
+    public static OtlpDestinationOptions Options(OtlpTestReceiver receiver, string name, bool privacyMode = false)
+        => Options(receiver.TracesEndpoint, name, privacyMode);
+
+    public static OtlpDestinationOptions Options(Uri endpoint, string name, bool privacyMode = false) => new()
     {
         Name = name,
-        Endpoint = receiver.TracesEndpoint.AbsoluteUri,
+        Endpoint = endpoint.AbsoluteUri,
         PrivacyMode = privacyMode,
         ScheduledDelay = TimeSpan.FromMinutes(30),
         InitialBackoff = TimeSpan.FromMilliseconds(10),

@@ -54,6 +54,18 @@ public class ContentTruncationTests
     }
 
     [Fact]
+    public void JsonThatEscapesALoneSurrogateIsCutAsPlainText()
+    {
+        // Valid JSON syntax that System.Text.Json will not read as a string: cut as text, never an exception.
+        string json = """["\ud800 and then a long tail of text"]""";
+
+        string cut = ContentTruncation.Truncate(json, 20);
+
+        Assert.Equal(20, cut.Length);
+        Assert.Equal(json[..19] + "…", cut);
+    }
+
+    [Fact]
     public void InvalidJsonFallsBackToAPlainCut()
     {
         string text = "[{\"role\":\"user\",\"content\":\"not closed " + new string('z', 500);

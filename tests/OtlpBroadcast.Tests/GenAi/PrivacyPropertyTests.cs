@@ -1,4 +1,5 @@
 using CsCheck;
+using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.OpenAi;
 using OtlpBroadcast.Testing;
@@ -88,6 +89,123 @@ public class PrivacyPropertyTests
             print: sample => $"a case with {sample.Canaries.Count} canaries in {sample.Request.Messages.Count} messages");
 
         Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
+    }
+
+    /// <summary>
+    /// The same property when every destination sits behind a fault receiver: batches are retried (429, 503, resets,
+    /// hangs past the timeout, cut answers), split on 413 down to single spans, partly rejected or refused with 500, and
+    /// the privacy-mode destinations also cut every long string (a 16-character limit). No body ever sent to a
+    /// privacy-mode destination holds a canary; a destination without privacy mode is sent every one, so the check
+    /// cannot pass by sending nothing.
+    /// </summary>
+    [Fact]
+    public async Task UnderFaultsNoBodySentToAPrivacyDestinationHoldsACanaryWhileTheOpenOnesAreSentEveryOne()
+    {
+        (string Name, OtlpProtocol Protocol, bool Privacy)[] destinations =
+        [
+            ("open-json", OtlpProtocol.HttpJson, false),
+            ("open-protobuf", OtlpProtocol.HttpProtobuf, false),
+            ("privacy-json", OtlpProtocol.HttpJson, true),
+            ("privacy-protobuf", OtlpProtocol.HttpProtobuf, true),
+        ];
+        var receivers = new OtlpFaultReceiver[destinations.Length];
+        var registry = new DestinationRegistry(Services);
+        try
+        {
+            for (int i = 0; i < destinations.Length; i++)
+            {
+                receivers[i] = await OtlpFaultReceiver.StartAsync(new OtlpFaultReceiverOptions { Weights = FaultsForPrivacy, KeepBodies = true, RetryAfter = TimeSpan.Zero });
+                OtlpDestinationOptions options = Options(receivers[i].TracesEndpoint, destinations[i].Name, destinations[i].Privacy);
+                options.Protocol = destinations[i].Protocol;
+                options.Compression = destinations[i].Privacy && destinations[i].Protocol == OtlpProtocol.HttpProtobuf ? OtlpCompression.Gzip : OtlpCompression.None;
+                options.Timeout = TimeSpan.FromMilliseconds(500);
+                options.ExportTimeout = TimeSpan.FromMinutes(2);
+                options.MaxAttempts = 8;
+                if (destinations[i].Privacy)
+                {
+                    options.Broadcast.MaxContentLength = 16;
+                }
+
+                await registry.AddAsync(OtlpDestination.Create(options));
+            }
+
+            var broadcaster = new GenerationBroadcaster(registry);
+            var met = new Dictionary<ReceiverFault, int>();
+            await Cases.Select(Gen.Int, (sample, faultSeed) => (sample, faultSeed)).SampleAsync(
+                async pair =>
+                {
+                    for (int i = 0; i < receivers.Length; i++)
+                    {
+                        receivers[i].Reset(seed: pair.faultSeed + i);
+                    }
+
+                    BroadcastAllPaths(broadcaster, pair.sample);
+                    Assert.True(await registry.FlushAsync(Patience), "the registry did not flush within the patience bound");
+                    for (int i = 0; i < receivers.Length; i++)
+                    {
+                        AssertCanaries(pair.sample, receivers[i], destinations[i].Name, destinations[i].Privacy);
+                        foreach (FaultRequest request in receivers[i].Requests.Where(r => r.Fault is not null))
+                        {
+                            met[request.Fault!.Value] = met.GetValueOrDefault(request.Fault!.Value) + 1;
+                        }
+                    }
+                },
+                iter: FaultIterations,
+                threads: 1,
+                print: pair => $"a case with {pair.sample.Canaries.Count} canaries in {pair.sample.Request.Messages.Count} messages, fault seed {pair.faultSeed}");
+
+            // The faults really happened, and the privacy destinations really cut strings.
+            Assert.All(FaultsForPrivacy.Keys, fault => Assert.True(met.GetValueOrDefault(fault) > 0, $"no request met {fault}"));
+            Assert.True(registry.Exporters.Where(e => e.Destination.PrivacyMode).All(e => e.GetStatistics().Retries > 0), "the privacy destinations retried");
+            Assert.True(broadcaster.GetStatistics().TruncatedValues > 0, "the privacy destinations cut long strings");
+            Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
+        }
+        finally
+        {
+            await registry.DisposeAsync();
+            foreach (OtlpFaultReceiver? receiver in receivers)
+            {
+                if (receiver is not null)
+                {
+                    await receiver.DisposeAsync();
+                }
+            }
+        }
+    }
+
+    private const int FaultIterations = 20;
+
+    /// <summary>Every fault, splits and retries the likeliest.</summary>
+    private static readonly IReadOnlyDictionary<ReceiverFault, int> FaultsForPrivacy = new Dictionary<ReceiverFault, int>
+    {
+        [ReceiverFault.Accept] = 4,
+        [ReceiverFault.PartialSuccess] = 1,
+        [ReceiverFault.TooManyRequests] = 1,
+        [ReceiverFault.InternalServerError] = 1,
+        [ReceiverFault.ServiceUnavailable] = 2,
+        [ReceiverFault.PayloadTooLarge] = 3,
+        [ReceiverFault.Hang] = 1,
+        [ReceiverFault.Reset] = 1,
+        [ReceiverFault.ResetAfterStore] = 1,
+        [ReceiverFault.CloseMidBody] = 1,
+    };
+
+    private static void AssertCanaries(PrivacyCase sample, OtlpFaultReceiver receiver, string destination, bool privacyMode)
+    {
+        IReadOnlyList<FaultRequest> requests = receiver.Requests;
+        Assert.NotEmpty(requests);
+        Assert.All(requests, r => Assert.True(r.Error is null, $"{destination}: request #{r.Index} was refused: {r.Error}"));
+        for (int i = 0; i < sample.Canaries.Count; i++)
+        {
+            (string where, string canary) = sample.Canaries[i];
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(canary);
+            bool sent = requests.Any(r => r.Body.Span.IndexOf(bytes) >= 0 || r.DecompressedBody.Span.IndexOf(bytes) >= 0);
+
+            // Never the canary itself in a message: a failure must not print it.
+            Assert.True(sent != privacyMode, privacyMode
+                ? $"canary #{i} ({where}) reached the privacy-mode destination {destination}"
+                : $"canary #{i} ({where}) was never sent to {destination}, which is not in privacy mode");
+        }
     }
 
     private static void BroadcastAllPaths(GenerationBroadcaster broadcaster, PrivacyCase sample)

@@ -96,6 +96,50 @@ public class TraceMetadataWriterTests
         Assert.Equal("ü", a[$"trace.metadata.{longKey}.é"].AsString());
     }
 
+    [Fact]
+    public void EscapedStringsAndNamesAreUnescaped()
+    {
+        // Values are written from the document's UTF-8; escape sequences are resolved without making a string.
+        (ReceivedAttributeList a, _) = Write("""{"quoted":"say \"hi\"\n\u00e9 \ud83d\ude00","te\u0061m":{"n\"x":"\\"},"long":"\u0041""" + new string('x', 400) + "\"}");
+
+        Assert.Equal("say \"hi\"\né 😀", a["trace.metadata.quoted"].AsString());
+        Assert.Equal("\\", a["trace.metadata.team.n\"x"].AsString());
+        Assert.Equal("A" + new string('x', 400), a["trace.metadata.long"].AsString());
+    }
+
+    [Fact]
+    public void AKeyOrStringThatEscapesALoneSurrogateIsLeftOutAndCountedNotFatal()
+    {
+        // The top level is read by the converter (a bad key there fails the parse); nested keys and every string are
+        // read only when the spans are written.
+        (ReceivedAttributeList a, int cut) = Write("""{"team":{"\udc00x":1,"name":"ok"},"bad":"\ud800","list":["\ud938a"],"good":"yes"}""");
+
+        Assert.Equal(["trace.metadata.good", "trace.metadata.team.name"], a.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(3, cut);
+    }
+
+    [Fact]
+    public void AFlattenedKeyThatRepeatsOneAlreadyWrittenIsLeftOutAndCounted()
+    {
+        // OTLP allows each key once per span: "a.b" and {"a":{"b":…}} both flatten to trace.metadata.a.b, and a nested
+        // object may repeat a key. The first written, in ordinal key order, is kept.
+        (ReceivedAttributeList a, int cut) = Write("""{"a.b":1,"a":{"b":2,"c":3,"c":4}}""");
+
+        Assert.Equal(["trace.metadata.a.b", "trace.metadata.a.c"], a.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(2, a["trace.metadata.a.b"].AsInt());
+        Assert.Equal(3, a["trace.metadata.a.c"].AsInt());
+        Assert.Equal(2, cut);
+    }
+
+    [Fact]
+    public void ANumberBeyondADoubleIsKeptAsWritten()
+    {
+        (ReceivedAttributeList a, int cut) = Write("""{"huge":1e400,"tiny":-1e400}""");
+
+        Assert.Equal(0, cut);
+        Assert.Equal(2, a.Count);
+    }
+
     private readonly struct MetadataSource(TraceField field, int maxEntries, int maxDepth, Action<int> cut) : IAttributeSource
     {
         public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink

@@ -9,7 +9,7 @@ public sealed partial class ChatCompletionResponse
     /// <summary>An empty response.</summary>
     public ChatCompletionResponse()
     {
-        // Made once with the response: recording it then allocates nothing (a LINQ projection per recording did).
+        // Made with the response, not on first use: recording a new response then allocates nothing.
         FinishReasons = new(this, static choice => choice.FinishReason ?? "");
         OutputMessages = new(this, static choice => choice.Message);
     }
@@ -44,67 +44,77 @@ public sealed partial class ChatCompletionResponse
     [OtlpFlatten("gen_ai.usage")]
     public ChatUsage? Usage { get; set; }
 
-    /// <summary>The finish reason of every choice (the empty string for a choice without one).</summary>
+    /// <summary>The finish reason of every choice (<c>""</c> when a choice has none).</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.ResponseFinishReasons)]
-    public ChatChoiceValues<string> FinishReasons { get; }
+    public ChatChoiceView<string> FinishReasons { get; }
 
     /// <summary>The messages of every choice: content.</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
-    public ChatChoiceValues<ChatMessage> OutputMessages { get; }
+    public ChatChoiceView<ChatMessage> OutputMessages { get; }
 }
 
 /// <summary>
-/// One value of every choice of a <see cref="ChatCompletionResponse"/>, read from its current
-/// <see cref="ChatCompletionResponse.Choices"/> whenever it is enumerated. <c>foreach</c> over it allocates nothing.
+/// One value of every choice of a response (its finish reason, its message), read from
+/// <see cref="ChatCompletionResponse.Choices"/> when enumerated. Its enumerator is a struct, so the generated writer
+/// enumerates it without allocating (LINQ's <c>Select</c> allocated an iterator per encoding).
 /// </summary>
 /// <typeparam name="T">The value taken from each choice.</typeparam>
-public sealed class ChatChoiceValues<T> : IEnumerable<T>
+public sealed class ChatChoiceView<T> : IReadOnlyList<T>
 {
+    private static readonly List<ChatChoice> NoChoices = [];
     private readonly ChatCompletionResponse _response;
     private readonly Func<ChatChoice, T> _select;
 
-    internal ChatChoiceValues(ChatCompletionResponse response, Func<ChatChoice, T> select)
+    internal ChatChoiceView(ChatCompletionResponse response, Func<ChatChoice, T> select)
     {
         _response = response;
         _select = select;
     }
 
-    /// <summary>An enumerator over the choices as they are now (none when <see cref="ChatCompletionResponse.Choices"/>
-    /// is <see langword="null"/>).</summary>
-    public Enumerator GetEnumerator() => new(_response.Choices ?? [], _select);
+    /// <inheritdoc/>
+    public int Count => Choices.Count;
+
+    private List<ChatChoice> Choices => _response.Choices ?? NoChoices;
+
+    /// <inheritdoc/>
+    public T this[int index] => _select(Choices[index]);
+
+    /// <summary>Enumerates the values without allocating.</summary>
+    public Enumerator GetEnumerator() => new(Choices.GetEnumerator(), _select);
 
     IEnumerator<T> IEnumerable<T>.GetEnumerator() => GetEnumerator();
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Enumerates the values without allocating.</summary>
+    /// <summary>The enumerator of a <see cref="ChatChoiceView{T}"/>.</summary>
     public struct Enumerator : IEnumerator<T>
     {
-        private readonly Func<ChatChoice, T> _select;
         private List<ChatChoice>.Enumerator _choices;
+        private readonly Func<ChatChoice, T> _select;
 
-        internal Enumerator(List<ChatChoice> choices, Func<ChatChoice, T> select)
+        internal Enumerator(List<ChatChoice>.Enumerator choices, Func<ChatChoice, T> select)
         {
-            _choices = choices.GetEnumerator();
+            _choices = choices;
             _select = select;
         }
 
         /// <inheritdoc/>
-        public readonly T Current => _select(_choices.Current);
+        public T Current => _select(_choices.Current);
 
-        readonly object? System.Collections.IEnumerator.Current => Current;
+        object? System.Collections.IEnumerator.Current => Current;
 
         /// <inheritdoc/>
         public bool MoveNext() => _choices.MoveNext();
 
         /// <inheritdoc/>
+        public void Reset() => throw new NotSupportedException();
+
+        /// <inheritdoc/>
         public readonly void Dispose()
         {
         }
-
-        void System.Collections.IEnumerator.Reset() => throw new NotSupportedException();
     }
 }
 

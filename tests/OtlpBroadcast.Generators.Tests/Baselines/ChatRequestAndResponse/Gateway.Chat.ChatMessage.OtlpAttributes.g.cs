@@ -10,8 +10,8 @@ namespace Gateway.Chat
         public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent)
             where TSink : struct, global::OtlpBroadcast.IAttributeSink
         {
-            sink.Write("role"u8, this.Role);
-            sink.Write("content"u8, this.Content);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("role"u8, "{\"key\":\"role\",\"value\":{\"stringValue\":\""u8), this.Role);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("content"u8, "{\"key\":\"content\",\"value\":{\"stringValue\":\""u8), this.Content);
         }
     }
 }

@@ -10,16 +10,16 @@ namespace Gateway.Chat
         public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent)
             where TSink : struct, global::OtlpBroadcast.IAttributeSink
         {
-            sink.Write("gen_ai.request.model"u8, this.Model);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("gen_ai.request.model"u8, "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\""u8), this.Model);
 
             if (this.Temperature is { } temperature)
             {
-                sink.Write("gen_ai.request.temperature"u8, temperature);
+                sink.Write(new global::OtlpBroadcast.PrecomposedKey("gen_ai.request.temperature"u8, "{\"key\":\"gen_ai.request.temperature\",\"value\":{\"doubleValue\":"u8), temperature);
             }
 
             if (this.MaxTokens is { } maxTokens)
             {
-                sink.Write("gen_ai.request.max_tokens"u8, (long)maxTokens);
+                sink.Write(new global::OtlpBroadcast.PrecomposedKey("gen_ai.request.max_tokens"u8, "{\"key\":\"gen_ai.request.max_tokens\",\"value\":{\"intValue\":\""u8), (long)maxTokens);
             }
 
             if (this.Stop is { } stop)
@@ -32,27 +32,27 @@ namespace Gateway.Chat
                 sink.EndArray();
             }
 
-            sink.Write("user.id"u8, this.User);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("user.id"u8, "{\"key\":\"user.id\",\"value\":{\"stringValue\":\""u8), this.User);
 
             if (includeContent)
             {
                 if (this.Messages is { } messages)
                 {
                     using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
-                    content.Writer.WriteStartArray();
+                    content.WriteStartArray();
                     foreach (var item2 in messages)
                     {
-                        global::OtlpBroadcast.ContentJsonBuffer.WriteObject(content.Writer, item2);
+                        content.WriteObject(item2);
                     }
-                    content.Writer.WriteEndArray();
+                    content.WriteEndArray();
                     sink.WriteUtf8("gen_ai.input.messages"u8, content.GetWrittenUtf8());
                 }
             }
 
             if (this.Trace is { } trace)
             {
-                sink.Write("trace.id"u8, trace.TraceId);
-                sink.Write("trace.name"u8, trace.TraceName);
+                sink.Write(new global::OtlpBroadcast.PrecomposedKey("trace.id"u8, "{\"key\":\"trace.id\",\"value\":{\"stringValue\":\""u8), trace.TraceId);
+                sink.Write(new global::OtlpBroadcast.PrecomposedKey("trace.name"u8, "{\"key\":\"trace.name\",\"value\":{\"stringValue\":\""u8), trace.TraceName);
 
                 if (trace.Metadata is { } metadata)
                 {

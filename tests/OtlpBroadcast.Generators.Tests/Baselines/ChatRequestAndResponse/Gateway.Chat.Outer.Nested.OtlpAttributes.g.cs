@@ -12,7 +12,7 @@ namespace Gateway.Chat
             public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent)
                 where TSink : struct, global::OtlpBroadcast.IAttributeSink
             {
-                sink.Write("class"u8, (long)this.@class);
+                sink.Write(new global::OtlpBroadcast.PrecomposedKey("class"u8, "{\"key\":\"class\",\"value\":{\"intValue\":\""u8), (long)this.@class);
 
                 if (this.Counters is { } counters)
                 {

@@ -10,7 +10,7 @@ namespace Gateway.Chat
         public new void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent)
             where TSink : struct, global::OtlpBroadcast.IAttributeSink
         {
-            sink.Write("gen_ai.response.id"u8, this.Id);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("gen_ai.response.id"u8, "{\"key\":\"gen_ai.response.id\",\"value\":{\"stringValue\":\""u8), this.Id);
 
             if (this.FinishReasons is { } finishReasons)
             {
@@ -24,12 +24,12 @@ namespace Gateway.Chat
 
             if (this.Usage is { } usage)
             {
-                sink.Write("gen_ai.usage.input_tokens"u8, (long)usage.PromptTokens);
-                sink.Write("gen_ai.usage.output_tokens"u8, (long)usage.CompletionTokens);
+                sink.Write(new global::OtlpBroadcast.PrecomposedKey("gen_ai.usage.input_tokens"u8, "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\""u8), (long)usage.PromptTokens);
+                sink.Write(new global::OtlpBroadcast.PrecomposedKey("gen_ai.usage.output_tokens"u8, "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\""u8), (long)usage.CompletionTokens);
 
                 if (usage.Cost is { } cost)
                 {
-                    sink.Write("gen_ai.usage.cost"u8, (double)cost);
+                    sink.Write(new global::OtlpBroadcast.PrecomposedKey("gen_ai.usage.cost"u8, "{\"key\":\"gen_ai.usage.cost\",\"value\":{\"doubleValue\":"u8), (double)cost);
                 }
             }
 
@@ -44,12 +44,12 @@ namespace Gateway.Chat
                 if (this.Message is { } message)
                 {
                     using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
-                    global::OtlpBroadcast.ContentJsonBuffer.WriteObject(content.Writer, message);
+                    content.WriteObject(message);
                     sink.WriteUtf8("gen_ai.output.messages"u8, content.GetWrittenUtf8());
                 }
             }
 
-            sink.Write("gateway.chunk_count"u8, this.ChunkCount);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("gateway.chunk_count"u8, "{\"key\":\"gateway.chunk_count\",\"value\":{\"intValue\":\""u8), this.ChunkCount);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("OtlpBroadcast.Generators", "%VERSION%")]

@@ -10,8 +10,8 @@ namespace Gateway.Chat
         public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent)
             where TSink : struct, global::OtlpBroadcast.IAttributeSink
         {
-            sink.Write("id"u8, this.TraceId);
-            sink.Write("name"u8, this.TraceName);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("id"u8, "{\"key\":\"id\",\"value\":{\"stringValue\":\""u8), this.TraceId);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("name"u8, "{\"key\":\"name\",\"value\":{\"stringValue\":\""u8), this.TraceName);
 
             if (this.Metadata is { } metadata)
             {

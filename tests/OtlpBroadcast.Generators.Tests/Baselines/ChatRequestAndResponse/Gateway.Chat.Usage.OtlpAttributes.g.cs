@@ -10,12 +10,12 @@ namespace Gateway.Chat
         public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent)
             where TSink : struct, global::OtlpBroadcast.IAttributeSink
         {
-            sink.Write("input_tokens"u8, (long)this.PromptTokens);
-            sink.Write("output_tokens"u8, (long)this.CompletionTokens);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("input_tokens"u8, "{\"key\":\"input_tokens\",\"value\":{\"intValue\":\""u8), (long)this.PromptTokens);
+            sink.Write(new global::OtlpBroadcast.PrecomposedKey("output_tokens"u8, "{\"key\":\"output_tokens\",\"value\":{\"intValue\":\""u8), (long)this.CompletionTokens);
 
             if (this.Cost is { } cost)
             {
-                sink.Write("cost"u8, (double)cost);
+                sink.Write(new global::OtlpBroadcast.PrecomposedKey("cost"u8, "{\"key\":\"cost\",\"value\":{\"doubleValue\":"u8), (double)cost);
             }
         }
     }

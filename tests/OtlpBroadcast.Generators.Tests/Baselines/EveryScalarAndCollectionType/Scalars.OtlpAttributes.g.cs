@@ -8,24 +8,24 @@ partial class Scalars : global::OtlpBroadcast.IOtlpAttributes
     public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent)
         where TSink : struct, global::OtlpBroadcast.IAttributeSink
     {
-        sink.Write("app.text"u8, this.Text);
-        sink.Write("app.flag"u8, this.Flag);
-        sink.Write("app.a"u8, (long)this.A);
-        sink.Write("app.b"u8, (long)this.B);
-        sink.Write("app.c"u8, (long)this.C);
-        sink.Write("app.d"u8, (long)this.D);
-        sink.Write("app.e"u8, (long)this.E);
-        sink.Write("app.f"u8, (long)this.F);
-        sink.Write("app.g"u8, this.G);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.text"u8, "{\"key\":\"app.text\",\"value\":{\"stringValue\":\""u8), this.Text);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.flag"u8, "{\"key\":\"app.flag\",\"value\":{\"boolValue\":"u8), this.Flag);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.a"u8, "{\"key\":\"app.a\",\"value\":{\"intValue\":\""u8), (long)this.A);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.b"u8, "{\"key\":\"app.b\",\"value\":{\"intValue\":\""u8), (long)this.B);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.c"u8, "{\"key\":\"app.c\",\"value\":{\"intValue\":\""u8), (long)this.C);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.d"u8, "{\"key\":\"app.d\",\"value\":{\"intValue\":\""u8), (long)this.D);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.e"u8, "{\"key\":\"app.e\",\"value\":{\"intValue\":\""u8), (long)this.E);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.f"u8, "{\"key\":\"app.f\",\"value\":{\"intValue\":\""u8), (long)this.F);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.g"u8, "{\"key\":\"app.g\",\"value\":{\"intValue\":\""u8), this.G);
         global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.h"u8, this.H);
         global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.i"u8, this.I);
-        sink.Write("app.j"u8, this.J);
-        sink.Write("app.k"u8, (double)this.K);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.j"u8, "{\"key\":\"app.j\",\"value\":{\"doubleValue\":"u8), this.J);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.k"u8, "{\"key\":\"app.k\",\"value\":{\"doubleValue\":"u8), (double)this.K);
         global::OtlpBroadcast.GeneratedAttributeWriter.WriteEnum(ref sink, "app.day"u8, OtlpEnumName(this.Day), (long)this.Day);
         global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.id"u8, this.Id);
         global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.at"u8, this.At);
         global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.at_offset"u8, this.AtOffset);
-        sink.Write("app.elapsed"u8, this.Elapsed.TotalSeconds);
+        sink.Write(new global::OtlpBroadcast.PrecomposedKey("app.elapsed"u8, "{\"key\":\"app.elapsed\",\"value\":{\"doubleValue\":"u8), this.Elapsed.TotalSeconds);
         global::OtlpBroadcast.GeneratedAttributeWriter.Write(ref sink, "app.json"u8, this.Json);
 
         if (this.MaybeH is { } maybeH)

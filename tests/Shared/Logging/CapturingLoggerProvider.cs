@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace OtlpBroadcast.Hosting.Tests;
+namespace OtlpBroadcast.Tests.Shared;
 
-/// <summary>Keeps every log entry, at every level, with its message and its structured values.</summary>
+/// <summary>Keeps every log entry, at every level, with its message and its structured values. Shared by the test
+/// projects that host (linked, not copied).</summary>
 internal sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<LogEntry> Entries { get; } = new();

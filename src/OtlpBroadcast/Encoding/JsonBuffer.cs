@@ -1,0 +1,318 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Unicode;
+
+namespace OtlpBroadcast;
+
+/// <summary>
+/// A growable buffer of UTF-8 JSON text over arrays from <see cref="ArrayPool{T}.Shared"/>, for writers that know the
+/// shape of what they write (<see cref="OtlpJsonBufferSpanWriter"/>): constant pieces are copied as they are, with no
+/// writer state or validation in between. Reused between spans, so steady-state encoding allocates nothing.
+/// </summary>
+/// <remarks>
+/// Strings are escaped exactly as <see cref="System.Text.Json.Utf8JsonWriter"/> escapes them with
+/// <see cref="OtlpJsonNames.WriterOptions"/> (the general path, <see cref="OtlpJsonSpanWriter"/>): runs of plain ASCII
+/// are found with a vectorised search and copied, ASCII that needs escaping is written from
+/// <see cref="JsonEscapes"/>' table, and non-ASCII text is handed to the writer's own encoder. Invalid input is
+/// replaced as the general path replaces it: invalid UTF-8 decodes to U+FFFD, a lone UTF-16 surrogate is written
+/// as the escaped replacement character.
+/// </remarks>
+internal sealed class JsonBuffer
+{
+    private const int MinimumSize = 4096;
+
+    // A buffer that once held a huge prompt is not kept for the life of the thread.
+    private const int MaxRetainedSize = 1024 * 1024;
+
+    // UTF-8 bytes per step when non-ASCII UTF-16 text is transcoded for escaping.
+    private const int TranscodeStep = 1024;
+
+    private byte[] _buffer;
+    private byte[]? _transcoded;
+    private int _position;
+
+    public JsonBuffer(int initialCapacity = MinimumSize)
+        => _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, MinimumSize));
+
+    public int Length => _position;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
+
+    /// <summary>Forgets what was written (and gives back a buffer grown past 1 MB).</summary>
+    public void Clear()
+    {
+        _position = 0;
+        if (_buffer.Length > MaxRetainedSize)
+        {
+            byte[] large = _buffer;
+            _buffer = ArrayPool<byte>.Shared.Rent(MinimumSize);
+            ArrayPool<byte>.Shared.Return(large);
+        }
+    }
+
+    /// <summary>
+    /// Writes a comma unless the last byte is the <c>[</c> that opened the current array. Every element the span
+    /// writer puts in an array is an object, so before any later element the last byte is its predecessor's <c>}</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteElementSeparator()
+    {
+        if (_buffer[_position - 1] != (byte)'[')
+        {
+            WriteByte((byte)',');
+        }
+    }
+
+    /// <summary>
+    /// Writes a comma unless nothing was written yet or the last byte opened an object or array: before a property
+    /// or an array item of plain JSON (a value right after a property name is written without it).
+    /// </summary>
+    public void WriteValueSeparator()
+    {
+        if (_position > 0 && _buffer[_position - 1] is not ((byte)'{' or (byte)'['))
+        {
+            WriteByte((byte)',');
+        }
+    }
+
+    /// <summary>Copies UTF-8 JSON text as it is.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write(ReadOnlySpan<byte> json)
+    {
+        if (json.Length > _buffer.Length - _position)
+        {
+            Grow(json.Length);
+        }
+
+        json.CopyTo(_buffer.AsSpan(_position));
+        _position += json.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteByte(byte value)
+    {
+        if (_position == _buffer.Length)
+        {
+            Grow(1);
+        }
+
+        _buffer[_position++] = value;
+    }
+
+    /// <summary>A 64-bit integer in decimal.</summary>
+    public void WriteInt64(long value)
+    {
+        Span<byte> destination = Reserve(20);
+        if ((ulong)value < 10)
+        {
+            destination[0] = (byte)('0' + value);
+            _position++;
+            return;
+        }
+
+        // Digits of the magnitude (unsigned: no culture is consulted), after a minus sign. long.MinValue's
+        // magnitude does not fit a long but does fit a ulong.
+        int sign = 0;
+        if (value < 0)
+        {
+            destination[0] = (byte)'-';
+            sign = 1;
+        }
+
+        ulong magnitude = value < 0 ? unchecked((ulong)-value) : (ulong)value;
+        magnitude.TryFormat(destination[sign..], out int written);
+        _position += sign + written;
+    }
+
+    /// <summary>A finite double as <see cref="System.Text.Json.Utf8JsonWriter"/> writes it: the shortest text that
+    /// round-trips.</summary>
+    public void WriteDouble(double value)
+    {
+        Debug.Assert(double.IsFinite(value), "JSON numbers are finite; the caller writes NaN and infinities as strings.");
+        Span<byte> destination = Reserve(32);
+        if (!ShortDoubleFormat.TryFormat(value, destination, out int written))
+        {
+            value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+        }
+
+        _position += written;
+    }
+
+    /// <summary>An id (<see cref="TraceId"/>, <see cref="SpanId"/>) in lowercase hex.</summary>
+    public void WriteHex<TId>(TId id) where TId : IUtf8SpanFormattable
+    {
+        id.TryFormat(Reserve(TraceId.HexLength), out int written, default, null);
+        _position += written;
+    }
+
+    /// <summary>Bytes in base64.</summary>
+    public void WriteBase64(ReadOnlySpan<byte> bytes)
+    {
+        Base64.EncodeToUtf8(bytes, Reserve(Base64.GetMaxEncodedToUtf8Length(bytes.Length)), out _, out int written);
+        _position += written;
+    }
+
+    /// <summary>Writes UTF-8 text as the inside of a JSON string (without quotes).</summary>
+    public void WriteEscaped(ReadOnlySpan<byte> utf8)
+    {
+        int start = _position;
+        if (!TryWriteEscaped(utf8))
+        {
+            // Invalid UTF-8, replaced as the general path replaces it: decoded with U+FFFD, then written as text.
+            _position = start;
+            char[] chars = ArrayPool<char>.Shared.Rent(utf8.Length);
+            int length = System.Text.Encoding.UTF8.GetChars(utf8, chars);
+            WriteEscaped(chars.AsSpan(0, length));
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    /// <summary>Writes UTF-16 text as the inside of a JSON string (without quotes).</summary>
+    public void WriteEscaped(ReadOnlySpan<char> chars)
+    {
+        int plain = chars.IndexOfAnyExcept(JsonEscapes.PlainAsciiChars);
+        if (plain < 0)
+        {
+            WriteAscii(chars);
+            return;
+        }
+
+        WriteAscii(chars[..plain]);
+        ReadOnlySpan<char> rest = chars[plain..];
+        byte[] transcoded = _transcoded ??= new byte[TranscodeStep];
+        while (!rest.IsEmpty)
+        {
+            // Whole scalars only: the step stops before a character that would not fit, or at a lone surrogate.
+            OperationStatus status = Utf8.FromUtf16(rest, transcoded, out int read, out int written, replaceInvalidSequences: false);
+            bool valid = TryWriteEscaped(transcoded.AsSpan(0, written));
+            Debug.Assert(valid, "Transcoded UTF-16 is valid UTF-8.");
+            rest = rest[read..];
+            if (status == OperationStatus.InvalidData)
+            {
+                Write(JsonEscapes.LoneSurrogate);
+                rest = rest[1..];
+            }
+        }
+    }
+
+    /// <summary>Writes a JSON string: quotes around the escaped text.</summary>
+    public void WriteString(ReadOnlySpan<char> chars)
+    {
+        WriteByte((byte)'"');
+        WriteEscaped(chars);
+        WriteByte((byte)'"');
+    }
+
+    /// <summary>Escapes UTF-8; <see langword="false"/> (with part of it written) when it is not valid.</summary>
+    private bool TryWriteEscaped(ReadOnlySpan<byte> utf8)
+    {
+        while (true)
+        {
+            int plain = PlainPrefixLength(utf8);
+            Write(utf8[..plain]);
+            if (plain == utf8.Length)
+            {
+                return true;
+            }
+
+            utf8 = utf8[plain..];
+            if (utf8[0] < 0x80)
+            {
+                _position += JsonEscapes.WriteAscii(utf8[0], Reserve(sizeof(ulong)));
+                utf8 = utf8[1..];
+                continue;
+            }
+
+            // A run of multi-byte sequences (their bytes are all 0x80 or above, so a valid sequence never spans two
+            // runs) goes to the encoder, which knows which characters it escapes. The encoder would write invalid
+            // UTF-8 as an escaped U+FFFD, where the general path decodes it first: invalid text is refused here.
+            int run = utf8.IndexOfAnyInRange((byte)0, (byte)0x7F);
+            if (run < 0)
+            {
+                run = utf8.Length;
+            }
+
+            if (!Utf8.IsValid(utf8[..run]))
+            {
+                return false;
+            }
+
+            Encode(utf8[..run]);
+
+            utf8 = utf8[run..];
+        }
+    }
+
+    /// <summary>How many bytes at the start need no escaping. Short runs (between the quotes of JSON text, say) are
+    /// counted byte by byte, longer ones with a vectorised search.</summary>
+    private static int PlainPrefixLength(ReadOnlySpan<byte> utf8)
+    {
+        const int ShortRun = 16;
+        int i = 0;
+        int limit = Math.Min(utf8.Length, ShortRun);
+        while (i < limit && JsonEscapes.IsPlain(utf8[i]))
+        {
+            i++;
+        }
+
+        if (i < ShortRun || i == utf8.Length)
+        {
+            return i;
+        }
+
+        int more = utf8[i..].IndexOfAnyExcept(JsonEscapes.PlainAsciiBytes);
+        return more < 0 ? utf8.Length : i + more;
+    }
+
+    private void Encode(ReadOnlySpan<byte> nonAscii)
+    {
+        while (true)
+        {
+            // An escaped character takes at most three times its UTF-8 length (\u00A0 for two bytes, a surrogate
+            // pair's twelve for four).
+            Span<byte> destination = Reserve(Math.Min(nonAscii.Length, TranscodeStep) * 3);
+            OperationStatus status = JsonEscapes.Encoder.EncodeUtf8(nonAscii, destination, out int read, out int written);
+            _position += written;
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                Debug.Assert(status == OperationStatus.Done, "Valid UTF-8 is always encoded.");
+                return;
+            }
+
+            nonAscii = nonAscii[read..];
+        }
+    }
+
+    private void WriteAscii(ReadOnlySpan<char> ascii)
+    {
+        System.Text.Ascii.FromUtf16(ascii, Reserve(ascii.Length), out int written);
+        _position += written;
+    }
+
+    /// <summary>Room for at least <paramref name="size"/> bytes at the current position; the caller advances.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> Reserve(int size)
+    {
+        if (size > _buffer.Length - _position)
+        {
+            Grow(size);
+        }
+
+        return _buffer.AsSpan(_position);
+    }
+
+    private void Grow(int size)
+    {
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _position + size));
+        _buffer.AsSpan(0, _position).CopyTo(larger);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = larger;
+    }
+}

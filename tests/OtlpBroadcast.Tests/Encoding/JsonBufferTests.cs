@@ -1,0 +1,198 @@
+using System.Buffers;
+using System.Text.Json;
+using CsCheck;
+
+namespace OtlpBroadcast.Tests.OtlpEncoding;
+
+/// <summary>
+/// The encoder writes JSON text itself (<see cref="JsonBuffer"/>) instead of through a <see cref="Utf8JsonWriter"/>:
+/// every string, number and byte string must come out exactly as the writer, with the production options, writes
+/// it. Invalid text must be replaced exactly as the general path replaces it (invalid UTF-8 is decoded with U+FFFD
+/// first; a lone UTF-16 surrogate is written as the writer writes it).
+/// </summary>
+public class JsonBufferTests
+{
+    public static TheoryData<string> Strings => new()
+    {
+        "",
+        "gpt-4o",
+        "with \"quotes\" and \\backslash\\",
+        "line\nbreak, tab\t, return\r, \b, \f, \u0001, \u001f, \u007f",
+        "</script> & 'single' + `tick` <>",
+        "non-ASCII: é, ü, 日本語, \u00a0, \u00ad, \u2028, \u2029, \ufeff, \ufffd, \ue000, \u0378",
+        "emoji 🙂 and 😀😀 and a flag 🇫🇷",
+        "lone \ud800 high",
+        "lone \udc00 low",
+        "\ud800",
+        "ends with a high surrogate \ud83d",
+        "reversed pair \ude00\ud83d",
+        "two highs \ud83d\ud83d\ude00",
+        new string('x', 2000),
+        new string('é', 1500),
+        new string('x', 1023) + "😀" + new string('y', 10),
+        new string('é', 511) + "😀é" + new string('東', 400),
+        new string('"', 300),
+        "[{\"role\":\"user\",\"content\":\"Bonjour, ça va ? 東京 😀\\n\u0001\"}]",
+    };
+
+    [Theory]
+    [MemberData(nameof(Strings))]
+    public void Utf16TextIsEscapedAsTheWriterEscapesIt(string value)
+        => Assert.Equal(ViaWriter(w => w.WriteStringValue(value)), ViaBuffer(json => json.WriteString(value)));
+
+    [Theory]
+    [MemberData(nameof(Strings))]
+    public void Utf8TextIsEscapedAsTheWriterEscapesIt(string value)
+    {
+        // Lone surrogates have no UTF-8 form; System.Text.Encoding turns them into U+FFFD, which is valid UTF-8.
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(value);
+        Assert.Equal(ViaWriter(w => w.WriteStringValue(utf8)), ViaBuffer(json => WriteQuoted(json, utf8)));
+    }
+
+    [Fact]
+    public void EveryUtf16CodeUnitIsEscapedAsTheWriterEscapesIt()
+    {
+        // Alone and between plain text: the buffer decides by runs, the writer character by character.
+        for (int c = 0; c <= char.MaxValue; c++)
+        {
+            string alone = ((char)c).ToString();
+            string between = "ab" + (char)c + "cd";
+            Assert.Equal(ViaWriter(w => w.WriteStringValue(alone)), ViaBuffer(json => json.WriteString(alone)));
+            Assert.Equal(ViaWriter(w => w.WriteStringValue(between)), ViaBuffer(json => json.WriteString(between)));
+        }
+    }
+
+    [Fact]
+    public void EveryScalarIsEscapedAsTheWriterEscapesItFromUtf8()
+    {
+        for (int scalar = 0; scalar <= 0x10FFFF; scalar += scalar < 0x10000 ? 1 : 61)
+        {
+            if (!System.Text.Rune.IsValid(scalar))
+            {
+                continue;
+            }
+
+            byte[] utf8 = System.Text.Encoding.UTF8.GetBytes("a" + new System.Text.Rune(scalar) + "b");
+            Assert.Equal(ViaWriter(w => w.WriteStringValue(utf8)), ViaBuffer(json => WriteQuoted(json, utf8)));
+        }
+    }
+
+    public static TheoryData<byte[]> InvalidUtf8 => new()
+    {
+        new byte[] { 0xFF },
+        new byte[] { (byte)'a', 0xC3 },
+        new byte[] { 0xE2, 0x82, (byte)'x' },
+        new byte[] { 0xC0, 0xAF },
+        new byte[] { 0xED, 0xA0, 0x80 },
+        new byte[] { 0xF4, 0x90, 0x80, 0x80 },
+        new byte[] { 0x80, 0x80, (byte)'"', 0xC3, 0xA9, (byte)'\n', 0xFE },
+        "plain and \"quoted\" "u8.ToArray().Concat(new byte[] { 0xF0, 0x9F, 0x98 }).Concat("😀"u8.ToArray()).ToArray(),
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidUtf8))]
+    public void InvalidUtf8IsReplacedAsTheGeneralPathReplacesIt(byte[] utf8)
+    {
+        // The general path (OtlpJsonAttributeSink) decodes invalid UTF-8 with U+FFFD and writes the characters.
+        string decoded = System.Text.Encoding.UTF8.GetString(utf8);
+        string written = ViaBuffer(json => WriteQuoted(json, utf8));
+        Assert.Equal(ViaWriter(w => w.WriteStringValue(decoded)), written);
+        using JsonDocument parsed = JsonDocument.Parse(written);
+        Assert.Contains("\ufffd", parsed.RootElement.GetString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RandomTextIsEscapedAsTheWriterEscapesIt()
+    {
+        Gen<string> text = Gen.OneOf(
+            Gen.String[0, 40],
+            Gen.Char["aZ09 _-.\"\\/\n\t\u0000\u001f\u007f\u0080é\u00a0\u2028東\ufffd\ud800\udc00\ud83d\ude00"].Array[0, 3000].Select(chars => new string(chars)));
+        text.Sample(
+            value =>
+            {
+                Assert.Equal(ViaWriter(w => w.WriteStringValue(value)), ViaBuffer(json => json.WriteString(value)));
+                byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(value);
+                Assert.Equal(ViaWriter(w => w.WriteStringValue(utf8)), ViaBuffer(json => WriteQuoted(json, utf8)));
+            },
+            iter: 500,
+            threads: 1);
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    [InlineData(-42L)]
+    [InlineData(1_700_000_000_000_000_000L)]
+    [InlineData(long.MaxValue)]
+    [InlineData(long.MinValue)]
+    public void IntegersAreWrittenAsTheWriterWritesThem(long value)
+        => Assert.Equal(ViaWriter(w => w.WriteNumberValue(value)), ViaBuffer(json => json.WriteInt64(value)));
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.7)]
+    [InlineData(-1.5)]
+    [InlineData(2.25e-05)]
+    [InlineData(0.1 + 0.2)]
+    [InlineData(1e300)]
+    [InlineData(-1e-300)]
+    [InlineData(double.Epsilon)]
+    [InlineData(double.MaxValue)]
+    [InlineData(123456789012345678.0)]
+    public void DoublesAreWrittenAsTheWriterWritesThem(double value)
+        => Assert.Equal(ViaWriter(w => w.WriteNumberValue(value)), ViaBuffer(json => json.WriteDouble(value)));
+
+    [Fact]
+    public void NegativeZeroIsWrittenAsTheWriterWritesIt()
+        => Assert.Equal(ViaWriter(w => w.WriteNumberValue(-0.0)), ViaBuffer(json => json.WriteDouble(-0.0)));
+
+    [Fact]
+    public void BytesAreWrittenInBase64AsTheWriterWritesThem()
+    {
+        for (int length = 0; length < 70; length++)
+        {
+            byte[] bytes = [.. Enumerable.Range(0, length).Select(i => (byte)(i * 37 + 251))];
+            Assert.Equal(ViaWriter(w => w.WriteBase64StringValue(bytes)), ViaBuffer(json => { json.WriteByte((byte)'"'); json.WriteBase64(bytes); json.WriteByte((byte)'"'); }));
+        }
+    }
+
+    [Fact]
+    public void TheBufferGrowsAndAHugeOneIsNotKept()
+    {
+        var json = new JsonBuffer();
+        string large = new string('é', 700_000);
+        json.WriteString(large);
+        Assert.Equal(ViaWriter(w => w.WriteStringValue(large)), System.Text.Encoding.UTF8.GetString(json.WrittenSpan));
+
+        json.Clear();
+        Assert.Equal(0, json.Length);
+        json.WriteString("after");
+        Assert.Equal("\"after\"", System.Text.Encoding.UTF8.GetString(json.WrittenSpan));
+    }
+
+    private static void WriteQuoted(JsonBuffer json, ReadOnlySpan<byte> utf8)
+    {
+        json.WriteByte((byte)'"');
+        json.WriteEscaped(utf8);
+        json.WriteByte((byte)'"');
+    }
+
+    private static string ViaWriter(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, OtlpJsonNames.WriterOptions))
+        {
+            write(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static string ViaBuffer(Action<JsonBuffer> write)
+    {
+        var json = new JsonBuffer();
+        write(json);
+        byte[] bytes = EncodingTestHelpers.AssertValidUtf8WithoutBom(json.WrittenSpan.ToArray());
+        return System.Text.Encoding.UTF8.GetString(bytes);
+    }
+}

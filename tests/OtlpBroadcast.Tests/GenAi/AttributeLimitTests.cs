@@ -1,0 +1,131 @@
+using OtlpBroadcast.Configuration;
+using OtlpBroadcast.Export;
+using OtlpBroadcast.OpenAi;
+using OtlpBroadcast.Testing;
+using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
+
+namespace OtlpBroadcast.Tests.GenAi;
+
+/// <summary>
+/// The limits of a recorded generation: at most 128 attributes per span (the rest left out and reported in the span's
+/// <c>droppedAttributesCount</c>), at most 1024 items per array or key-value list, strings in arrays cut like other
+/// strings; what is cut is counted in each destination's statistics. JSON and protobuf agree.
+/// </summary>
+[Collection(BroadcastCollection.Name)]
+public class AttributeLimitTests
+{
+    [Fact]
+    public async Task ASpanKeepsItsFirst128AttributesAndSaysHowManyItLost()
+    {
+        await using OtlpTestReceiver json = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver protobuf = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions protobufOptions = Options(protobuf, "protobuf");
+        protobufOptions.Protocol = OtlpProtocol.HttpProtobuf;
+        await using DestinationRegistry registry = await RegistryAsync(Options(json, "json"), protobufOptions);
+        var broadcaster = new GenerationBroadcaster(registry);
+
+        // Without scalars: the generation's own attributes, the list and the array, and the response's.
+        broadcaster.Start(new ManyAttributes(0), new GenerationContext { Model = "small" }).Complete(Response());
+        broadcaster.Start(new ManyAttributes(300), new GenerationContext { Model = "m" }).Complete(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        foreach (OtlpTestReceiver receiver in new[] { json, protobuf })
+        {
+            ReceivedSpan small = receiver.Spans.Single(s => s.Name == "chat small");
+            Assert.Equal(0u, small.DroppedAttributesCount);
+            int total = small.Attributes.Count + 300 + 6;
+
+            ReceivedSpan generation = receiver.Spans.Single(s => s.Name == "chat m");
+            Assert.Equal(ContentPolicy.MaxAttributesPerSpan, generation.Attributes.Count);
+            Assert.Equal((uint)(total - ContentPolicy.MaxAttributesPerSpan), generation.DroppedAttributesCount);
+
+            // The span's own attributes come first and are kept; the DTO's list and array, early, are kept whole.
+            Assert.Equal("generation", generation["span.type"].AsString());
+            Assert.Equal(3, generation["many.list"].AsKeyValueList().Count);
+            Assert.Equal(3, generation["many.array"].AsArray().Count);
+            Assert.Equal(0u, receiver.Spans.Single(s => s.Name == "chat request" && s.TraceId == generation.TraceId).DroppedAttributesCount);
+        }
+
+        Assert.Equal(json.Spans.Single(s => s.Name == "chat m").DroppedAttributesCount, protobuf.Spans.Single(s => s.Name == "chat m").DroppedAttributesCount);
+        Assert.All(registry.List(), d => Assert.Equal(json.Spans.Single(s => s.Name == "chat m").DroppedAttributesCount, d.Statistics.DroppedAttributes));
+    }
+
+    [Fact]
+    public async Task ArraysAreCutTo1024ItemsAndTheirStringsToTheLengthLimit()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions options = Options(receiver, "limited");
+        options.Broadcast.MaxContentLength = 10;
+        await using DestinationRegistry registry = await RegistryAsync(options);
+        var broadcaster = new GenerationBroadcaster(registry);
+        var request = new ChatCompletionRequest
+        {
+            Model = "m",
+            Stop = [new string('s', 50), .. Enumerable.Range(0, 4999).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+            Trace = TraceField.Parse("{\"numbers\":[" + string.Join(",", Enumerable.Range(0, 3000)) + "],\"words\":[\"" + new string('w', 30) + "\"]}"),
+        };
+
+        broadcaster.StartChat(request).CompleteChat(new ChatCompletionResponse { Id = "r" });
+        Assert.True(await registry.FlushAsync(Patience));
+
+        ReceivedSpan generation = receiver.Spans.Single(s => s.Name == "chat m");
+        IReadOnlyList<ReceivedValue> stop = generation["gen_ai.request.stop_sequences"].AsArray();
+        Assert.Equal(ContentPolicy.MaxArrayItems, stop.Count);
+        Assert.Equal("sssssssss…", stop[0].AsString());
+        Assert.Equal("1022", stop[^1].AsString());
+        Assert.Equal(ContentPolicy.MaxArrayItems, generation["trace.metadata.numbers"].AsArray().Count);
+        Assert.Equal(1023, generation["trace.metadata.numbers"].AsArray()[^1].AsInt());
+        Assert.Equal("wwwwwwwww…", generation["trace.metadata.words"].AsArray()[0].AsString());
+
+        // Stop sequences on the generation; both metadata arrays on the root and on the generation.
+        DestinationStatistics stats = registry.List()[0].Statistics;
+        Assert.Equal(5, stats.TruncatedValues);
+        Assert.Equal(0, stats.DroppedAttributes);
+        Assert.Equal(stats.TruncatedValues, broadcaster.GetStatistics().TruncatedValues);
+    }
+
+    [Fact]
+    public void AnAttributeValueWithinTheLimitsIsPassedOnAsItIs()
+    {
+        AttributeValue value = AttributeValue.FromArray("a", AttributeValue.FromKeyValueList(new SpanAttribute("k", "short")));
+        AttributeValue limited = ContentPolicy.Limit(in value, 10, out bool cut);
+
+        Assert.False(cut);
+        Assert.Equal(value, limited);
+
+        AttributeValue nested = AttributeValue.FromArray("a", AttributeValue.FromKeyValueList(new SpanAttribute("k", "much too long")));
+        AttributeValue cutNested = ContentPolicy.Limit(in nested, 10, out cut);
+        Assert.True(cut);
+        Assert.Equal("much too …", cutNested.ArrayValue[1].KeyValueListValue[0].Value.StringValue);
+    }
+
+    /// <summary>A request whose writer adds a key-value list, an array, then <c>count</c> scalar attributes.</summary>
+    private sealed class ManyAttributes(int count) : IOtlpAttributes
+    {
+        public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent) where TSink : struct, IAttributeSink
+        {
+            sink.BeginKeyValueList("many.list"u8);
+            sink.Write("a"u8, 1L);
+            sink.Write("b"u8, "two");
+            sink.Write("c"u8, true);
+            sink.EndKeyValueList();
+            sink.BeginArray("many.array"u8);
+            sink.WriteArrayItem(1L);
+            sink.WriteArrayItem("two");
+            sink.WriteArrayItem(3.5);
+            sink.EndArray();
+            for (int i = 0; i < count; i++)
+            {
+                if (i % 50 == 0)
+                {
+                    // Lists and arrays past the limit are left out whole, without unbalancing the encoding.
+                    sink.BeginArray(System.Text.Encoding.UTF8.GetBytes($"many.late.array.{i}"));
+                    sink.WriteArrayItem("x");
+                    sink.EndArray();
+                }
+
+                sink.Write(System.Text.Encoding.UTF8.GetBytes($"many.{i}"), (long)i);
+            }
+        }
+    }
+}
