@@ -47,7 +47,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
 
         if (recording is not null)
         {
-            Complete(recording, response, options);
+            Complete(recording.Value, response, options);
         }
 
         return response;
@@ -94,7 +94,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 ChatResponseUpdate update = updates.Current;
                 if (recording is not null)
                 {
-                    stream.Observe(recording, update);
+                    stream.Observe(recording.Value, update);
                 }
 
                 yield return update;
@@ -105,7 +105,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 GenerationCost cost = stream.Usage is { } usage && _options.Cost is { } price
                     ? SafeCost(price, stream.Model ?? ModelOf(options), usage)
                     : default;
-                recording.Complete(stream.ToResponse(), cost);
+                recording.Value.Complete(stream.ToResponse(), cost);
             }
         }
         finally
@@ -115,7 +115,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             // The caller stopped reading (or cancelled) before the stream ended: still recorded, as such.
             if (recording is { IsCompleted: false })
             {
-                stream.Fail(recording, "cancelled", "the caller stopped reading the stream before it ended");
+                stream.Fail(recording.Value, "cancelled", "the caller stopped reading the stream before it ended");
             }
         }
     }
@@ -308,8 +308,8 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         {
             if (recording is not null)
             {
-                KeepPartialOutput(recording);
-                recording.Fail(exception);
+                KeepPartialOutput(recording.Value);
+                recording.Value.Fail(exception);
             }
         }
 

@@ -54,7 +54,9 @@ public static class Program
 
         // In-process: no per-benchmark project build, which on a shared 2-core machine takes minutes.
         Job job = (quick ? Job.ShortRun.WithWarmupCount(3).WithIterationCount(5) : Job.Default)
-            .WithToolchain(InProcessEmitToolchain.Instance);
+            // The in-process toolchain gives up on a benchmark after 5 minutes of wall time by default; on a loaded
+            // 2-core machine the full job of one case can take longer than that (its CPU time stays the same).
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true));
         if (!wallClock)
         {
             // Thread CPU time, not wall time: other processes' load then barely moves the numbers (see ThreadCpuClock).

@@ -1,26 +1,19 @@
-using System.Buffers;
-using System.Collections.Concurrent;
-
 namespace OtlpBroadcast;
 
 /// <summary>
 /// One span, encoded once, held in a pooled buffer. A fragment is shared by reference between the queues of every
 /// destination that takes it (each holds a reference); the last <see cref="Release"/> returns the buffer to the pool.
-/// A batch is the concatenation of its fragments inside an envelope: nothing is serialised twice.
+/// A batch is the concatenation of its fragments inside an envelope: nothing is serialised twice. Fragments are pooled
+/// with their arrays (<see cref="FragmentPool"/>), so that a warmed-up broadcast allocates nothing although fragments
+/// are filled on the request thread and released on exporter threads.
 /// </summary>
 public sealed class SpanFragment
 {
-    private const int MaxPooled = 4096;
-    private static readonly ConcurrentQueue<SpanFragment> Pool = new();
-    private static int s_pooled;
-
-    private byte[] _buffer = [];
+    private readonly byte[] _buffer;
     private int _length;
     private int _references;
 
-    private SpanFragment()
-    {
-    }
+    internal SpanFragment(byte[] buffer) => _buffer = buffer;
 
     /// <summary>The encoded bytes (valid until the last reference is released).</summary>
     public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _length);
@@ -31,7 +24,7 @@ public sealed class SpanFragment
     /// <summary>The number of encoded bytes.</summary>
     public int Length => _length;
 
-    /// <summary>The size of the pooled array behind the bytes (what the fragment keeps alive).</summary>
+    /// <summary>The size of the array behind the bytes (what the fragment keeps alive).</summary>
     internal int Capacity => _buffer.Length;
 
     /// <summary>The encoding of the bytes.</summary>
@@ -42,30 +35,15 @@ public sealed class SpanFragment
     public bool ContentWithheld { get; private set; }
 
     /// <summary>
-    /// Copies an encoded span into a pooled array of about its own size (an encoder's reusable buffer grows in large
-    /// steps, and a queue of fragments holding those would keep several times the encoded bytes alive); one reference
-    /// is held by the caller.
+    /// Copies an encoded span into a pooled fragment whose array is about its own size (an encoder's reusable buffer
+    /// grows in large steps, and a queue of fragments holding those would keep several times the encoded bytes
+    /// alive); one reference is held by the caller.
     /// </summary>
     internal static SpanFragment CopyOf(ReadOnlySpan<byte> encoded, SpanEncoding encoding, bool contentWithheld)
     {
-        byte[] exact = ArrayPool<byte>.Shared.Rent(encoded.Length);
-        encoded.CopyTo(exact);
-        return Create(exact, encoded.Length, encoding, contentWithheld);
-    }
-
-    private static SpanFragment Create(byte[] pooledBuffer, int length, SpanEncoding encoding, bool contentWithheld)
-    {
-        if (!Pool.TryDequeue(out SpanFragment? fragment))
-        {
-            fragment = new SpanFragment();
-        }
-        else
-        {
-            Interlocked.Decrement(ref s_pooled);
-        }
-
-        fragment._buffer = pooledBuffer;
-        fragment._length = length;
+        SpanFragment fragment = FragmentPool.Rent(encoded.Length);
+        encoded.CopyTo(fragment._buffer);
+        fragment._length = encoded.Length;
         fragment._references = 1;
         fragment.Encoding = encoding;
         fragment.ContentWithheld = contentWithheld;
@@ -95,7 +73,7 @@ public sealed class SpanFragment
         }
     }
 
-    /// <summary>Drops a reference; the last one returns the buffer (and the fragment) to their pools.</summary>
+    /// <summary>Drops a reference; the last one returns the fragment, with its array, to the pool.</summary>
     public void Release()
     {
         int remaining = Interlocked.Decrement(ref _references);
@@ -109,18 +87,8 @@ public sealed class SpanFragment
             throw new InvalidOperationException("The fragment was released more times than it was referenced.");
         }
 
-        byte[] buffer = _buffer;
-        _buffer = [];
         _length = 0;
-        ArrayPool<byte>.Shared.Return(buffer);
-        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
-        {
-            Pool.Enqueue(this);
-        }
-        else
-        {
-            Interlocked.Decrement(ref s_pooled);
-        }
+        FragmentPool.Return(this);
     }
 }
 

@@ -16,7 +16,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     private readonly OtlpHttpTransport _transport;
     private readonly ExporterServices _services;
     private readonly ExportCounters _counters = new();
-    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly WakeSignal _wake = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly PooledBufferWriter _body = new(64 * 1024);
     private readonly List<SpanFragment> _batch;
@@ -25,6 +25,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     private TaskCompletionSource _progress = NewProgress();
     private int _wakePending;
     private long _flushTarget;
+    private long _released;
     private volatile bool _closed;
 
     /// <summary>Starts the exporter of <paramref name="destination"/>.</summary>
@@ -40,6 +41,9 @@ public sealed class DestinationExporter : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _batch = new List<SpanFragment>(destination.MaxExportBatchSize);
+
+        // The fragments this queue may hold can come back to the pool and wait there for the next requests.
+        FragmentPool.AddQueueCapacity(destination.MaxQueueSize);
         _wakeThreshold = destination.ScheduledDelay == TimeSpan.Zero ? 1 : destination.MaxExportBatchSize;
         _loop = Task.Run(RunAsync);
     }
@@ -101,7 +105,8 @@ public sealed class DestinationExporter : IAsyncDisposable
 
     /// <summary>
     /// Sends everything queued so far, without waiting for the scheduled delay. True when all of it was settled
-    /// (exported, rejected or dropped) within <paramref name="timeout"/>.
+    /// (exported, rejected or dropped) within <paramref name="timeout"/>. When it returns true in time, the exporter
+    /// has also let go of those spans: their fragments are back in their pools.
     /// </summary>
     public async Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -109,7 +114,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         InterlockedMax(ref _flushTarget, target);
         Wake();
         long deadline = _services.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
-        while (_counters.SettledCount < target)
+        while (!SettledAndReleased(target))
         {
             TimeSpan remaining = TimeSpan.FromSeconds((double)(deadline - _services.TimeProvider.GetTimestamp()) / _services.TimeProvider.TimestampFrequency);
             if (remaining <= TimeSpan.Zero || _loop.IsCompleted)
@@ -118,7 +123,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             }
 
             Task progress = Volatile.Read(ref _progress).Task;
-            if (_counters.SettledCount >= target)
+            if (SettledAndReleased(target))
             {
                 break;
             }
@@ -151,12 +156,13 @@ public sealed class DestinationExporter : IAsyncDisposable
         await FlushAsync(timeout).ConfigureAwait(false);
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
-        Wake();
+        _wake.Set();
         await _loop.ConfigureAwait(false);
+        _wake.Dispose();
         long left = 0;
         while (_queue.Reader.TryRead(out SpanFragment? fragment))
         {
-            fragment.Release();
+            Release(fragment);
             _counters.Drop(DropReason.Shutdown, 1, wasAccepted: true);
             left++;
         }
@@ -166,6 +172,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             NotifyDropped(DropReason.Shutdown, left);
         }
 
+        FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
         _body.Dispose();
     }
 
@@ -179,7 +186,8 @@ public sealed class DestinationExporter : IAsyncDisposable
         {
             if (!FlushRequested() && _queue.Reader.Count < _wakeThreshold)
             {
-                await WaitForWorkAsync(stopping).ConfigureAwait(false);
+                // Woken by a full batch, a flush or the shutdown; or the scheduled delay passed.
+                await _wake.WaitAsync(Destination.ScheduledDelay == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : Destination.ScheduledDelay).ConfigureAwait(false);
             }
 
             Volatile.Write(ref _wakePending, 0);
@@ -188,12 +196,7 @@ public sealed class DestinationExporter : IAsyncDisposable
                 long deadline = _services.TimeProvider.GetTimestamp()
                     + (long)(Destination.ExportTimeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
                 await ExportAsync(0, _batch.Count, deadline, stopping).ConfigureAwait(false);
-                foreach (SpanFragment fragment in _batch)
-                {
-                    fragment.Release();
-                }
-
-                _batch.Clear();
+                ReleaseBatch();
                 SignalProgress();
             }
 
@@ -203,35 +206,13 @@ public sealed class DestinationExporter : IAsyncDisposable
         // Stopped mid-batch: what was taken but not sent is dropped, and counted.
         if (_batch.Count > 0)
         {
-            foreach (SpanFragment fragment in _batch)
-            {
-                fragment.Release();
-            }
-
-            _counters.Drop(DropReason.Shutdown, _batch.Count, wasAccepted: true);
-            NotifyDropped(DropReason.Shutdown, _batch.Count);
-            _batch.Clear();
+            int count = _batch.Count;
+            ReleaseBatch();
+            _counters.Drop(DropReason.Shutdown, count, wasAccepted: true);
+            NotifyDropped(DropReason.Shutdown, count);
         }
 
         SignalProgress();
-    }
-
-    private async Task WaitForWorkAsync(CancellationToken stopping)
-    {
-        try
-        {
-            if (Destination.ScheduledDelay == TimeSpan.Zero)
-            {
-                await _wake.WaitAsync(stopping).ConfigureAwait(false);
-            }
-            else
-            {
-                await _wake.WaitAsync(Destination.ScheduledDelay, stopping).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     /// <summary>Takes the next batch: up to the span limit and within the byte limit. Spans too large on their own
@@ -247,7 +228,7 @@ public sealed class DestinationExporter : IAsyncDisposable
                 // Read the length first: once released, the fragment may be empty or already reused by another span.
                 int length = next.Length;
                 _queue.Reader.TryRead(out _);
-                next.Release();
+                Release(next);
                 _counters.Drop(DropReason.TooLarge, 1, wasAccepted: true);
                 string error = $"a span of {length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes";
                 _counters.RecordError(error, _services.TimeProvider.GetUtcNow());
@@ -275,7 +256,9 @@ public sealed class DestinationExporter : IAsyncDisposable
     {
         TimeProvider time = _services.TimeProvider;
         _body.Clear();
-        _envelope.Write(_body, _batch.GetRange(start, count));
+
+        // The whole batch as it is (a split half as a copy): GetRange would copy every batch.
+        _envelope.Write(_body, start == 0 && count == _batch.Count ? _batch : _batch.GetRange(start, count));
         ReadOnlyMemory<byte> body = _body.WrittenMemory;
 
         for (int attempt = 1; ; attempt++)
@@ -391,13 +374,36 @@ public sealed class DestinationExporter : IAsyncDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    /// <summary>Whether the first <paramref name="target"/> accepted spans were settled and released.</summary>
+    private bool SettledAndReleased(long target) => _counters.SettledCount >= target && Volatile.Read(ref _released) >= target;
+
+    /// <summary>Drops the exporter's reference to a fragment it took.</summary>
+    private void Release(SpanFragment fragment)
+    {
+        fragment.Release();
+        Interlocked.Increment(ref _released);
+    }
+
+    private void ReleaseBatch()
+    {
+        foreach (SpanFragment fragment in _batch)
+        {
+            fragment.Release();
+        }
+
+        Interlocked.Add(ref _released, _batch.Count);
+        _batch.Clear();
+    }
+
     private bool FlushRequested() => _counters.SettledCount + _batch.Count < Volatile.Read(ref _flushTarget);
 
+    /// <summary>Wakes the loop once until it wakes up (on the request thread when a batch is full: allocates
+    /// nothing).</summary>
     private void Wake()
     {
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
-            _wake.Release();
+            _wake.Set();
         }
     }
 

@@ -95,8 +95,10 @@ public sealed class BroadcastSettings
             return false;
         }
 
-        foreach (string pattern in IncludeModels)
+        // Indexed: a foreach over the IList would allocate an enumerator for every generation.
+        for (int i = 0; i < IncludeModels.Count; i++)
         {
+            string pattern = IncludeModels[i];
             bool matches = pattern.EndsWith('*')
                 ? model.StartsWith(pattern.AsSpan(0, pattern.Length - 1), StringComparison.OrdinalIgnoreCase)
                 : string.Equals(model, pattern, StringComparison.OrdinalIgnoreCase);

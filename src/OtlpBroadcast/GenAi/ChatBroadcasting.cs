@@ -14,7 +14,7 @@ public static class ChatBroadcasting
     {
         ArgumentNullException.ThrowIfNull(broadcaster);
         ArgumentNullException.ThrowIfNull(request);
-        return broadcaster.Start(request, new GenerationContext
+        return broadcaster.Start(request, RecordingContext.Default with
         {
             Trace = request.Trace,
             Model = request.Model,
@@ -28,7 +28,6 @@ public static class ChatBroadcasting
     /// <summary>Completes with a chat response; cost comes from <paramref name="cost"/>, else from <c>usage.cost</c>.</summary>
     public static void CompleteChat(this GenerationRecording<ChatCompletionRequest> recording, ChatCompletionResponse response, GenerationCost cost = default)
     {
-        ArgumentNullException.ThrowIfNull(recording);
         if (cost.EffectiveTotal is null && response?.Usage?.Cost is { } total)
         {
             cost = new GenerationCost(Total: total);

@@ -48,9 +48,15 @@ public sealed class GenerationBroadcaster
     /// Starts recording one LLM call. <paramref name="request"/> is read when the call completes (that is when the
     /// spans are encoded) and not held after that.
     /// </summary>
+    /// <remarks>The context's values are copied: changing <paramref name="context"/> afterwards does not change the
+    /// recording.</remarks>
     public GenerationRecording<TRequest> Start<TRequest>(TRequest request, GenerationContext? context = null)
         where TRequest : IOtlpAttributes
-        => new(this, request, context ?? new GenerationContext(), Activity.Current);
+        => Start(request, context is null ? RecordingContext.Default : RecordingContext.From(context));
+
+    internal GenerationRecording<TRequest> Start<TRequest>(TRequest request, in RecordingContext context)
+        where TRequest : IOtlpAttributes
+        => RecordingState<TRequest>.Start(this, request, in context, Activity.Current);
 
     /// <summary>Counters of the broadcaster itself.</summary>
     public BroadcasterStatistics GetStatistics() => new()

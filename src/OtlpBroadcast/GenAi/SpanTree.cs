@@ -12,80 +12,103 @@ namespace OtlpBroadcast;
 ///    └─ generation (generation_name)        kind client, gen_ai.* attributes, content
 ///       └─ attempt (one per provider try)   kind client
 /// </code>
-/// Every span id is new and random, so requests sharing a trace id never share a span id.
+/// Every span id is new and random, so requests sharing a trace id never share a span id. A value on the stack: what
+/// it needs beyond the recording's own fields lives in the recording's <see cref="BroadcastScratch"/>.
 /// </summary>
-internal sealed class SpanTree<TRequest, TResponse>(
-    TraceIdentity identity,
-    GenerationContext context,
-    TRequest request,
-    TResponse? response,
-    DateTimeOffset start,
-    DateTimeOffset end,
-    ProviderAttempt[] attempts,
-    GenerationFacts facts,
-    string? errorMessage)
+internal readonly struct SpanTree<TRequest, TResponse>
     where TRequest : IOtlpAttributes
     where TResponse : IOtlpAttributes
 {
-    private readonly SpanId _rootId = SpanId.CreateRandom();
-    private readonly SpanId _intermediateId = string.IsNullOrEmpty(context.Trace?.SpanName) ? default : SpanId.CreateRandom();
-    private readonly SpanId _generationId = SpanId.CreateRandom();
+    private readonly TraceIdentity _identity;
+    private readonly RecordingContext _context;
+    private readonly TRequest _request;
+    private readonly TResponse? _response;
+    private readonly DateTimeOffset _start;
+    private readonly DateTimeOffset _end;
+    private readonly List<ProviderAttempt> _attempts;
+    private readonly GenerationFacts _facts;
+    private readonly string? _errorMessage;
+    private readonly BroadcastScratch _scratch;
+    private readonly SpanId _rootId;
+    private readonly SpanId _intermediateId;
+    private readonly SpanId _generationId;
+
+    /// <summary>A tree with new span ids.</summary>
+    public SpanTree(
+        TraceIdentity identity,
+        in RecordingContext context,
+        TRequest request,
+        TResponse? response,
+        DateTimeOffset start,
+        DateTimeOffset end,
+        List<ProviderAttempt> attempts,
+        GenerationFacts facts,
+        string? errorMessage,
+        BroadcastScratch scratch)
+    {
+        _identity = identity;
+        _context = context;
+        _request = request;
+        _response = response;
+        _start = start;
+        _end = end;
+        _attempts = attempts;
+        _facts = facts;
+        _errorMessage = errorMessage;
+        _scratch = scratch;
+        _rootId = SpanId.CreateRandom();
+        _intermediateId = string.IsNullOrEmpty(context.Trace?.SpanName) ? default : SpanId.CreateRandom();
+        _generationId = SpanId.CreateRandom();
+    }
 
     public void Broadcast(GenerationBroadcaster broadcaster)
     {
-        var filter = new GenerationFilterContext(context.Model, facts.Provider, context.ApiKeyName, context.User);
+        var filter = new GenerationFilterContext(_context.Model, _facts.Provider, _context.ApiKeyName, _context.User);
         var identityAttributes = new RequestIdentity
         {
-            User = context.User,
-            SessionId = context.SessionId,
-            RawTraceId = identity.RawTraceId,
-            TraceName = context.Trace?.TraceName,
-            Metadata = context.Trace?.Metadata,
+            User = _context.User,
+            SessionId = _context.SessionId,
+            RawTraceId = _identity.RawTraceId,
+            TraceName = _context.Trace?.TraceName,
+            Metadata = _context.Trace?.Metadata,
         };
 
-        var variants = new List<(VariantKey Key, SpanFragment[] Fragments, LimitCounts Limited)>();
-        int truncated = 0;
-        int metadataCut = 0;
+        _scratch.NewAttemptIds(_attempts.Count);
         try
         {
-            foreach (DestinationExporter exporter in broadcaster.Destinations.Exporters)
+            // Indexed: enumerating the registry's list through its interface would allocate an enumerator.
+            IReadOnlyList<DestinationExporter> exporters = broadcaster.Destinations.Exporters;
+            for (int e = 0; e < exporters.Count; e++)
             {
+                DestinationExporter exporter = exporters[e];
                 OtlpDestination destination = exporter.Destination;
-                if (!destination.Enabled || !destination.Broadcast.Accepts(identity.TraceId, filter))
+                if (!destination.Enabled || !destination.Broadcast.Accepts(_identity.TraceId, filter))
                 {
                     continue;
                 }
 
                 var key = new VariantKey(destination.Encoding, !destination.PrivacyMode, destination.Broadcast.ContentFormat, destination.Broadcast.MaxContentLength);
-                int index = variants.FindIndex(v => v.Key == key);
-                if (index < 0)
+                int variant = _scratch.FindVariant(key);
+                if (variant < 0)
                 {
-                    var policy = new ContentPolicy(key.Format, key.MaxLength);
-                    LimitCounts limited = default;
-                    variants.Add((key, Encode(key.Encoding, key.IncludeContent, policy, identityAttributes, ref limited, ref metadataCut), limited));
-                    truncated += limited.Truncated;
-                    index = variants.Count - 1;
+                    variant = _scratch.AddVariant(key);
+                    Encode(variant, identityAttributes);
                 }
 
-                foreach (SpanFragment fragment in variants[index].Fragments)
+                foreach (SpanFragment fragment in _scratch.FragmentsOf(variant))
                 {
                     exporter.TryEnqueue(fragment);
                 }
 
-                exporter.CountLimits(variants[index].Limited.Truncated, variants[index].Limited.DroppedAttributes);
+                SpanCounts limited = _scratch.CountsOf(variant);
+                exporter.CountLimits(limited.Truncated, limited.DroppedAttributes);
             }
         }
         finally
         {
-            foreach ((_, SpanFragment[] fragments, _) in variants)
-            {
-                foreach (SpanFragment fragment in fragments)
-                {
-                    fragment.Release();
-                }
-            }
-
-            broadcaster.Counted(truncated, metadataCut);
+            // The recording's own references: each queue that took a fragment holds its own.
+            SpanCounts counted = _scratch.ReleaseFragments();
+            broadcaster.Counted(counted.Truncated, counted.MetadataCut);
         }
 
         if (broadcaster.EmitActivities && GenerationBroadcaster.Source.HasListeners())
@@ -97,19 +120,20 @@ internal sealed class SpanTree<TRequest, TResponse>(
     /// <summary>The same tree as <see cref="Activity"/> objects, without content, for in-process listeners.</summary>
     private void ReportActivities(RequestIdentity identityAttributes)
     {
+        GenerationFacts facts = _facts;
         bool failed = facts.ErrorType is not null;
         Span<byte> bytes = stackalloc byte[TraceId.ByteLength];
-        identity.TraceId.CopyTo(bytes);
+        _identity.TraceId.CopyTo(bytes);
         ActivityTraceId traceId = ActivityTraceId.CreateFromBytes(bytes);
         ActivitySpanId parentSpan = default;
-        if (identity.ParentSpanId.IsValid)
+        if (_identity.ParentSpanId.IsValid)
         {
-            identity.ParentSpanId.CopyTo(bytes[..SpanId.ByteLength]);
+            _identity.ParentSpanId.CopyTo(bytes[..SpanId.ByteLength]);
             parentSpan = ActivitySpanId.CreateFromBytes(bytes[..SpanId.ByteLength]);
         }
 
-        var parent = new ActivityContext(traceId, parentSpan, ActivityTraceFlags.Recorded, isRemote: identity.ParentSpanId.IsValid);
-        Activity? root = Report(RootName(), ActivityKind.Server, parent, start, end, new TraceSpanAttributes(identityAttributes, failed, intermediate: false), facts.ErrorType);
+        var parent = new ActivityContext(traceId, parentSpan, ActivityTraceFlags.Recorded, isRemote: _identity.ParentSpanId.IsValid);
+        Activity? root = Report(RootName(), ActivityKind.Server, parent, _start, _end, new TraceSpanAttributes(identityAttributes, failed, intermediate: false), facts.ErrorType);
         if (root is null)
         {
             return;
@@ -118,17 +142,18 @@ internal sealed class SpanTree<TRequest, TResponse>(
         ActivityContext generationParent = root.Context;
         if (_intermediateId.IsValid)
         {
-            generationParent = Report(context.Trace!.SpanName!, ActivityKind.Internal, root.Context, start, end,
+            generationParent = Report(_context.Trace!.SpanName!, ActivityKind.Internal, root.Context, _start, _end,
                 new TraceSpanAttributes(identityAttributes, failed, intermediate: true), facts.ErrorType)?.Context ?? root.Context;
         }
 
-        Activity? generation = Report(GenerationName(), ActivityKind.Client, generationParent, start, end,
+        Activity? generation = Report(GenerationName(), ActivityKind.Client, generationParent, _start, _end,
             new GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>(
-                identityAttributes, facts, new(request, includeContent: false), new(response, includeContent: false)), facts.ErrorType);
-        for (int i = 0; generation is not null && i < attempts.Length; i++)
+                identityAttributes, facts, new(_request, includeContent: false), new(_response, includeContent: false)), facts.ErrorType);
+        for (int i = 0; generation is not null && i < _attempts.Count; i++)
         {
-            Report("attempt " + attempts[i].Provider, ActivityKind.Client, generation.Context, attempts[i].Start, attempts[i].End,
-                new AttemptSpanAttributes(attempts[i], i + 1), attempts[i].ErrorType);
+            ProviderAttempt attempt = _attempts[i];
+            Report(SpanNames.Attempt(attempt.Provider), ActivityKind.Client, generation.Context, attempt.Start, attempt.End,
+                new AttemptSpanAttributes(attempt, i + 1), attempt.ErrorType);
         }
     }
 
@@ -148,84 +173,109 @@ internal sealed class SpanTree<TRequest, TResponse>(
         return activity;
     }
 
-    /// <summary>Encodes one variant; adds what its policy cut to <paramref name="limited"/> and
-    /// <paramref name="metadataCut"/>.</summary>
-    private SpanFragment[] Encode(
-        SpanEncoding encoding, bool includeContent, ContentPolicy policy, RequestIdentity identityAttributes, ref LimitCounts limited, ref int metadataCut)
+    /// <summary>
+    /// Encodes every span of the tree for <paramref name="variant"/>, adding the fragments to the scratch as they are
+    /// made (so that a failure half-way releases what was made). Only the generation span carries content: the other
+    /// spans are the same bytes in every variant of the same wire encoding and length limit, as long as their status
+    /// is the same (a failed tree's error message goes only where content goes). Those are taken by reference from
+    /// the variant that encoded them first, with what their encoding cut counted again for this variant.
+    /// </summary>
+    private void Encode(int variant, RequestIdentity identityAttributes)
     {
-        bool failed = facts.ErrorType is not null;
+        VariantKey key = _scratch.KeyOf(variant);
+        var policy = new ContentPolicy(key.Format, key.MaxLength);
+        bool failed = _facts.ErrorType is not null;
+        SpanStatus status = StatusFor(key.IncludeContent);
+        int donor = _scratch.FindVariantToShareWith(variant);
+        long startNanos = UnixNanos.From(_start);
+        long endNanos = UnixNanos.From(_end);
+        uint flags = _identity.ParentSpanId.IsValid ? SpanFlags.ContextHasIsRemote | SpanFlags.ContextIsRemote : SpanFlags.ContextHasIsRemote;
 
-        // An error message may quote the prompt: privacy-mode destinations get the error type only.
-        SpanStatus status = failed ? SpanStatus.Error(includeContent ? errorMessage ?? facts.ErrorType : facts.ErrorType) : SpanStatus.Ok;
-        long startNanos = UnixNanos.From(start);
-        long endNanos = UnixNanos.From(end);
-        uint flags = identity.ParentSpanId.IsValid ? SpanFlags.ContextHasIsRemote | SpanFlags.ContextIsRemote : SpanFlags.ContextHasIsRemote;
-        var fragments = new List<SpanFragment>(3 + attempts.Length);
-        try
+        // The top span (and the intermediate one) carry content only in an error message.
+        bool spansShareable = donor >= 0 && StatusFor(_scratch.KeyOf(donor).IncludeContent) == status;
+        bool statusWithheld = status == StatusFor(includeContent: false);
+        int position = 0;
+        if (spansShareable)
+        {
+            _scratch.AddShared(donor, position++);
+        }
+        else
         {
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
-            fragments.Add(PolicyEncoding.Encode(
-                encoding,
-                Header(_rootId, identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags),
-                ref root,
-                !includeContent));
-            limited.Add(root.Truncated, root.DroppedAttributes);
-            metadataCut += root.Source.MetadataCut;
+            SpanFragment fragment = PolicyEncoding.Encode(
+                key.Encoding, Header(_rootId, _identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags), ref root, statusWithheld);
+            _scratch.AddFragment(fragment, new SpanCounts(root.Truncated, root.DroppedAttributes, root.Source.MetadataCut));
+            position++;
+        }
 
-            SpanId generationParent = _rootId;
-            if (_intermediateId.IsValid)
+        SpanId generationParent = _rootId;
+        if (_intermediateId.IsValid)
+        {
+            if (spansShareable)
+            {
+                _scratch.AddShared(donor, position++);
+            }
+            else
             {
                 var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
-                fragments.Add(PolicyEncoding.Encode(
-                    encoding,
-                    Header(_intermediateId, _rootId, context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
+                SpanFragment fragment = PolicyEncoding.Encode(
+                    key.Encoding,
+                    Header(_intermediateId, _rootId, _context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                     ref intermediate,
-                    !includeContent));
-                limited.Add(intermediate.Truncated, intermediate.DroppedAttributes);
-                metadataCut += intermediate.Source.MetadataCut;
-                generationParent = _intermediateId;
+                    statusWithheld);
+                _scratch.AddFragment(fragment, new SpanCounts(intermediate.Truncated, intermediate.DroppedAttributes, intermediate.Source.MetadataCut));
+                position++;
             }
 
-            var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
-                new(identityAttributes, facts, new(request, includeContent), new(response, includeContent)), policy);
-            fragments.Add(PolicyEncoding.Encode(
-                encoding,
-                Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
-                ref generation,
-                !includeContent));
-            limited.Add(generation.Truncated, generation.DroppedAttributes);
-            metadataCut += generation.Source.MetadataCut;
-
-            for (int i = 0; i < attempts.Length; i++)
-            {
-                ProviderAttempt attempt = attempts[i];
-                var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
-                SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
-                fragments.Add(PolicyEncoding.Encode(
-                    encoding,
-                    Header(SpanId.CreateRandom(), _generationId, "attempt " + attempt.Provider, SpanKind.Client,
-                        UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
-                    ref attributes,
-                    !includeContent));
-                limited.Add(attributes.Truncated, attributes.DroppedAttributes);
-            }
-
-            return [.. fragments];
+            generationParent = _intermediateId;
         }
-        catch
+
+        // The generation span: content, and the status of the top span.
+        var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
+            new(identityAttributes, _facts, new(_request, key.IncludeContent), new(_response, key.IncludeContent)), policy);
+        SpanFragment generationFragment = PolicyEncoding.Encode(
+            key.Encoding,
+            Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
+            ref generation,
+            !key.IncludeContent);
+        _scratch.AddFragment(generationFragment, new SpanCounts(generation.Truncated, generation.DroppedAttributes, generation.Source.MetadataCut));
+        position++;
+
+        // Attempts: never content, whatever the variant (their status is the attempt's own error type).
+        for (int i = 0; i < _attempts.Count; i++, position++)
         {
-            foreach (SpanFragment fragment in fragments)
+            if (donor >= 0)
             {
-                fragment.Release();
+                _scratch.AddShared(donor, position);
+                continue;
             }
 
-            throw;
+            ProviderAttempt attempt = _attempts[i];
+            var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
+            SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
+            SpanFragment fragment = PolicyEncoding.Encode(
+                key.Encoding,
+                Header(_scratch.AttemptId(i), _generationId, SpanNames.Attempt(attempt.Provider), SpanKind.Client,
+                    UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
+                ref attributes,
+                contentWithheld: true);
+            _scratch.AddFragment(fragment, new SpanCounts(attributes.Truncated, attributes.DroppedAttributes, MetadataCut: 0));
         }
+
+        _scratch.EndVariant(variant);
+    }
+
+    /// <summary>The status of the top, intermediate and generation spans: an error message may quote the prompt, so
+    /// privacy-mode destinations get the error type only.</summary>
+    private SpanStatus StatusFor(bool includeContent)
+    {
+        string? errorType = _facts.ErrorType;
+        return errorType is null ? SpanStatus.Ok : SpanStatus.Error(includeContent ? _errorMessage ?? errorType : errorType);
     }
 
     private SpanHeader Header(SpanId id, SpanId parent, string name, SpanKind kind, long startNanos, long endNanos, SpanStatus status, uint flags) => new()
     {
-        TraceId = identity.TraceId,
+        TraceId = _identity.TraceId,
         SpanId = id,
         ParentSpanId = parent,
         Name = name,
@@ -237,25 +287,13 @@ internal sealed class SpanTree<TRequest, TResponse>(
     };
 
     private string RootName()
-        => string.IsNullOrEmpty(context.Trace?.TraceName) ? context.Operation + " request" : context.Trace.TraceName;
+        => string.IsNullOrEmpty(_context.Trace?.TraceName) ? SpanNames.Request(_context.Operation) : _context.Trace.TraceName;
 
     private string GenerationName()
-        => string.IsNullOrEmpty(context.Trace?.GenerationName)
-            ? string.IsNullOrEmpty(context.Model) ? context.Operation : context.Operation + " " + context.Model
-            : context.Trace.GenerationName;
-
-    private readonly record struct VariantKey(SpanEncoding Encoding, bool IncludeContent, ContentFormat Format, int MaxLength);
-
-    /// <summary>What the limits cut in one variant's spans, reported to each destination that gets the variant.</summary>
-    private struct LimitCounts
-    {
-        public int Truncated;
-        public int DroppedAttributes;
-
-        public void Add(int truncated, int droppedAttributes)
-        {
-            Truncated += truncated;
-            DroppedAttributes += droppedAttributes;
-        }
-    }
+        => string.IsNullOrEmpty(_context.Trace?.GenerationName)
+            ? string.IsNullOrEmpty(_context.Model) ? _context.Operation : SpanNames.Generation(_context.Operation, _context.Model)
+            : _context.Trace.GenerationName;
 }
+
+/// <summary>Which encoding of a span tree a destination takes.</summary>
+internal readonly record struct VariantKey(SpanEncoding Encoding, bool IncludeContent, ContentFormat Format, int MaxLength);

@@ -6,6 +6,14 @@ namespace OtlpBroadcast.OpenAi;
 [OtlpAttributes]
 public sealed partial class ChatCompletionResponse
 {
+    /// <summary>An empty response.</summary>
+    public ChatCompletionResponse()
+    {
+        // Made with the response, not on first use: recording a new response then allocates nothing.
+        FinishReasons = new(this, static choice => choice.FinishReason ?? "");
+        OutputMessages = new(this, static choice => choice.Message);
+    }
+
     /// <summary>The provider's response id.</summary>
     [JsonPropertyName("id")]
     [OtlpAttribute(GenAiAttributes.ResponseId)]
@@ -36,18 +44,15 @@ public sealed partial class ChatCompletionResponse
     [OtlpFlatten("gen_ai.usage")]
     public ChatUsage? Usage { get; set; }
 
-    private ChatChoiceView<string>? _finishReasons;
-    private ChatChoiceView<ChatMessage>? _outputMessages;
-
     /// <summary>The finish reason of every choice (<c>""</c> when a choice has none).</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.ResponseFinishReasons)]
-    public ChatChoiceView<string> FinishReasons => _finishReasons ??= new(this, static choice => choice.FinishReason ?? "");
+    public ChatChoiceView<string> FinishReasons { get; }
 
     /// <summary>The messages of every choice: content.</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
-    public ChatChoiceView<ChatMessage> OutputMessages => _outputMessages ??= new(this, static choice => choice.Message);
+    public ChatChoiceView<ChatMessage> OutputMessages { get; }
 }
 
 /// <summary>

@@ -1,0 +1,96 @@
+using OtlpBroadcast.Export;
+
+namespace OtlpBroadcast.Tests.Export;
+
+/// <summary>The signal recording threads wake an exporter's loop with: auto-reset, one waiter, a timeout, and a
+/// <see cref="WakeSignal.Set"/> that allocates nothing.</summary>
+public class WakeSignalTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task ASetBeforeTheWaitEndsItAtOnceAndOnlyOnce()
+    {
+        using var signal = new WakeSignal();
+        signal.Set();
+        signal.Set();
+
+        ValueTask<bool> first = signal.WaitAsync(Timeout.InfiniteTimeSpan);
+        Assert.True(first.IsCompletedSuccessfully);
+        Assert.True(await first);
+
+        // Two sets before one wait are one wake: the next wait runs into its timeout.
+        Assert.False(await signal.WaitAsync(TimeSpan.FromMilliseconds(50)));
+    }
+
+    [Fact]
+    public async Task ASetFromAnotherThreadEndsAWaitInProgress()
+    {
+        using var signal = new WakeSignal();
+        for (int i = 0; i < 100; i++)
+        {
+            ValueTask<bool> wait = signal.WaitAsync(Timeout.InfiniteTimeSpan);
+            Thread setter = new(signal.Set);
+            setter.Start();
+            Assert.True(await wait.AsTask().WaitAsync(Patience));
+            setter.Join();
+        }
+    }
+
+    [Fact]
+    public async Task AWaitWithoutASetEndsAfterItsTimeout()
+    {
+        using var signal = new WakeSignal();
+        long start = Environment.TickCount64;
+
+        Assert.False(await signal.WaitAsync(TimeSpan.FromMilliseconds(30)));
+
+        Assert.True(Environment.TickCount64 - start >= 25);
+        signal.Set();
+        Assert.True(await signal.WaitAsync(Timeout.InfiniteTimeSpan));
+    }
+
+    [Fact]
+    public async Task SettingWakesTheWaiterWithoutAllocatingOnTheSettersThread()
+    {
+        using var signal = new WakeSignal();
+        using var woken = new SemaphoreSlim(0);
+        using var stop = new CancellationTokenSource();
+        const int WarmUp = 100;
+        const int Measured = 500;
+
+        // The loop: waits, counts the wake, waits again (its own allocations are on other threads).
+        Task loop = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (await signal.WaitAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false))
+                {
+                    woken.Release();
+                }
+            }
+        });
+
+        long allocated = 0;
+        for (int i = 0; i < WarmUp + Measured; i++)
+        {
+            // Set only while the loop waits, so that every Set completes a wait (the path that used to allocate).
+            SpinWait.SpinUntil(() => signal.IsWaiting, Patience);
+            Assert.True(signal.IsWaiting, "the loop did not wait again");
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            signal.Set();
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (i >= WarmUp)
+            {
+                allocated += bytes;
+            }
+
+            Assert.True(woken.Wait(Patience), "the loop was not woken");
+        }
+
+        await stop.CancelAsync();
+        signal.Set();
+        await loop.WaitAsync(Patience);
+        Assert.True(allocated == 0, $"{allocated} bytes over {Measured} sets");
+    }
+}
