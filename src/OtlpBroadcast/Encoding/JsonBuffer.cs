@@ -30,9 +30,14 @@ internal sealed class JsonBuffer
     // UTF-8 bytes per step when non-ASCII UTF-16 text is transcoded for escaping.
     private const int TranscodeStep = 1024;
 
+    // Up to this length, text is checked for characters to escape one by one: a vectorised search costs more to set
+    // up than it saves on a short value or on the run between two quotes of JSON text.
+    private const int ShortRun = 16;
+
     private byte[] _buffer;
     private byte[]? _transcoded;
     private int _position;
+    private LastDouble _lastDouble = new();
 
     public JsonBuffer(int initialCapacity = MinimumSize)
         => _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, MinimumSize));
@@ -106,15 +111,6 @@ internal sealed class JsonBuffer
     public void WriteInt64(long value)
     {
         Span<byte> destination = Reserve(20);
-        if ((ulong)value < 10)
-        {
-            destination[0] = (byte)('0' + value);
-            _position++;
-            return;
-        }
-
-        // Digits of the magnitude (unsigned: no culture is consulted), after a minus sign. long.MinValue's
-        // magnitude does not fit a long but does fit a ulong.
         int sign = 0;
         if (value < 0)
         {
@@ -122,9 +118,8 @@ internal sealed class JsonBuffer
             sign = 1;
         }
 
-        ulong magnitude = value < 0 ? unchecked((ulong)-value) : (ulong)value;
-        magnitude.TryFormat(destination[sign..], out int written);
-        _position += sign + written;
+        // long.MinValue's magnitude does not fit a long but does fit a ulong.
+        _position += sign + DecimalDigits.Write(value < 0 ? unchecked((ulong)-value) : (ulong)value, destination[sign..]);
     }
 
     /// <summary>A finite double as <see cref="System.Text.Json.Utf8JsonWriter"/> writes it: the shortest text that
@@ -132,12 +127,25 @@ internal sealed class JsonBuffer
     public void WriteDouble(double value)
     {
         Debug.Assert(double.IsFinite(value), "JSON numbers are finite; the caller writes NaN and infinities as strings.");
-        Span<byte> destination = Reserve(32);
+        Span<byte> destination = Reserve(LastDouble.MaxText);
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        if (bits == _lastDouble.Bits)
+        {
+            // The same value again (a generation's total cost is written as gen_ai.usage.total_cost and as
+            // gen_ai.usage.cost; a sum like 0.00011250000000000001 needs the slow general formatter).
+            _lastDouble.Text.AsSpan(0, _lastDouble.Length).CopyTo(destination);
+            _position += _lastDouble.Length;
+            return;
+        }
+
         if (!ShortDoubleFormat.TryFormat(value, destination, out int written))
         {
             value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
         }
 
+        destination[..written].CopyTo(_lastDouble.Text);
+        _lastDouble.Bits = bits;
+        _lastDouble.Length = written;
         _position += written;
     }
 
@@ -173,14 +181,12 @@ internal sealed class JsonBuffer
     /// <summary>Writes UTF-16 text as the inside of a JSON string (without quotes).</summary>
     public void WriteEscaped(ReadOnlySpan<char> chars)
     {
-        int plain = chars.IndexOfAnyExcept(JsonEscapes.PlainAsciiChars);
-        if (plain < 0)
+        int plain = WritePlainAsciiPrefix(chars);
+        if (plain == chars.Length)
         {
-            WriteAscii(chars);
             return;
         }
 
-        WriteAscii(chars[..plain]);
         ReadOnlySpan<char> rest = chars[plain..];
         byte[] transcoded = _transcoded ??= new byte[TranscodeStep];
         while (!rest.IsEmpty)
@@ -250,7 +256,6 @@ internal sealed class JsonBuffer
     /// counted byte by byte, longer ones with a vectorised search.</summary>
     private static int PlainPrefixLength(ReadOnlySpan<byte> utf8)
     {
-        const int ShortRun = 16;
         int i = 0;
         int limit = Math.Min(utf8.Length, ShortRun);
         while (i < limit && JsonEscapes.IsPlain(utf8[i]))
@@ -286,10 +291,34 @@ internal sealed class JsonBuffer
         }
     }
 
-    private void WriteAscii(ReadOnlySpan<char> ascii)
+    /// <summary>Narrows the plain ASCII characters at the start of <paramref name="chars"/> into the buffer; returns
+    /// how many. Short text (most attribute values) is checked and narrowed in one pass, longer text with vectorised
+    /// search and narrowing.</summary>
+    private int WritePlainAsciiPrefix(ReadOnlySpan<char> chars)
     {
-        System.Text.Ascii.FromUtf16(ascii, Reserve(ascii.Length), out int written);
-        _position += written;
+        Span<byte> destination = Reserve(chars.Length);
+        int plain = 0;
+        if (chars.Length <= ShortRun)
+        {
+            while (plain < chars.Length && chars[plain] < 0x80 && JsonEscapes.IsPlain((byte)chars[plain]))
+            {
+                destination[plain] = (byte)chars[plain];
+                plain++;
+            }
+        }
+        else
+        {
+            plain = chars.IndexOfAnyExcept(JsonEscapes.PlainAsciiChars);
+            if (plain < 0)
+            {
+                plain = chars.Length;
+            }
+
+            System.Text.Ascii.FromUtf16(chars[..plain], destination, out _);
+        }
+
+        _position += plain;
+        return plain;
     }
 
     /// <summary>Room for at least <paramref name="size"/> bytes at the current position; the caller advances.</summary>
@@ -314,5 +343,19 @@ internal sealed class JsonBuffer
         }
 
         _buffer = larger;
+    }
+
+    /// <summary>The last double written and its text.</summary>
+    private struct LastDouble()
+    {
+        /// <summary>Room for any double's text (the longest is 24 bytes, e.g. -2.2250738585072014E-308).</summary>
+        public const int MaxText = 32;
+
+        /// <summary>A NaN's bits, which no written (finite) double has.</summary>
+        public long Bits = BitConverter.DoubleToInt64Bits(double.NaN);
+
+        public int Length;
+
+        public byte[] Text = new byte[MaxText];
     }
 }

@@ -128,6 +128,25 @@ public class JsonBufferTests
     public void IntegersAreWrittenAsTheWriterWritesThem(long value)
         => Assert.Equal(ViaWriter(w => w.WriteNumberValue(value)), ViaBuffer(json => json.WriteInt64(value)));
 
+    [Fact]
+    public void UnsignedIntegersOfEveryLengthAreWrittenInDecimal()
+    {
+        var random = new Random(11);
+        var values = new List<ulong> { 0, 9, 10, 99, 100, 99_999_999, 100_000_000, 100_000_001, 9_999_999_999_999_999, 10_000_000_000_000_000, ulong.MaxValue, 1UL << 63 };
+        for (int i = 0; i < 100_000; i++)
+        {
+            // Every length from 1 to 20 digits.
+            values.Add(((ulong)random.NextInt64() >> random.Next(0, 63)) | ((ulong)random.Next(0, 2) << 63));
+        }
+
+        Span<byte> text = stackalloc byte[20];
+        foreach (ulong value in values)
+        {
+            int written = DecimalDigits.Write(value, text);
+            Assert.Equal(value.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Text.Encoding.ASCII.GetString(text[..written]));
+        }
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(0.7)]
@@ -141,6 +160,26 @@ public class JsonBufferTests
     [InlineData(123456789012345678.0)]
     public void DoublesAreWrittenAsTheWriterWritesThem(double value)
         => Assert.Equal(ViaWriter(w => w.WriteNumberValue(value)), ViaBuffer(json => json.WriteDouble(value)));
+
+    [Fact]
+    public void ARepeatedDoubleIsWrittenAgainAlike()
+    {
+        // The buffer keeps the text of the last double: repeats, alternations and signed zeros must not mix up.
+        double[] values = [0.00011250000000000001, 0.00011250000000000001, 0.7, 0.00011250000000000001, 0.0, -0.0, -0.0, 0.0, 1e300, 1e300];
+        Assert.Equal(
+            ViaWriter(w => { w.WriteStartArray(); Array.ForEach(values, w.WriteNumberValue); w.WriteEndArray(); }),
+            ViaBuffer(json =>
+            {
+                json.WriteByte((byte)'[');
+                foreach (double value in values)
+                {
+                    json.WriteValueSeparator();
+                    json.WriteDouble(value);
+                }
+
+                json.WriteByte((byte)']');
+            }));
+    }
 
     [Fact]
     public void NegativeZeroIsWrittenAsTheWriterWritesIt()
