@@ -1,11 +1,12 @@
-using System.Buffers.Text;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace OtlpBroadcast;
 
 /// <summary>
 /// Writes an unsigned integer in decimal. Span times are 19-digit nanosecond counts, written six times per span tree:
-/// the digits are produced eight at a time with 32-bit arithmetic (two pairs of digit pairs) instead of one 64-bit
-/// division per pair.
+/// the digits are produced eight at a time with 32-bit arithmetic and two at a time from a table of digit pairs,
+/// instead of one 64-bit division per digit pair.
 /// </summary>
 internal static class DecimalDigits
 {
@@ -45,14 +46,34 @@ internal static class DecimalDigits
     /// <summary>A value below 10^8, without leading zeros.</summary>
     private static int WriteSmall(uint value, Span<byte> destination)
     {
-        if (value < 10)
+        int length = value switch
         {
-            destination[0] = (byte)('0' + value);
-            return 1;
+            < 10 => 1,
+            < 100 => 2,
+            < 1_000 => 3,
+            < 10_000 => 4,
+            < 100_000 => 5,
+            < 1_000_000 => 6,
+            < 10_000_000 => 7,
+            _ => 8,
+        };
+
+        // Pairs from the right; an odd length leaves one digit at the left.
+        int at = length;
+        while (at >= 2)
+        {
+            uint next = value / 100;
+            at -= 2;
+            WritePair(value - (next * 100), destination[at..]);
+            value = next;
         }
 
-        Utf8Formatter.TryFormat(value, destination, out int written);
-        return written;
+        if (at == 1)
+        {
+            destination[0] = (byte)('0' + value);
+        }
+
+        return length;
     }
 
     /// <summary>A value below 10^8 as exactly eight digits.</summary>
@@ -60,15 +81,15 @@ internal static class DecimalDigits
     {
         uint high = value / 10_000;
         uint low = value - (high * 10_000);
-        WriteFour(high, destination);
-        WriteFour(low, destination[4..]);
+        uint a = high / 100;
+        uint b = low / 100;
+        WritePair(a, destination);
+        WritePair(high - (a * 100), destination[2..]);
+        WritePair(b, destination[4..]);
+        WritePair(low - (b * 100), destination[6..]);
     }
 
-    private static void WriteFour(uint value, Span<byte> destination)
-    {
-        uint high = value / 100;
-        uint low = value - (high * 100);
-        Pairs.Slice((int)high * 2, 2).CopyTo(destination);
-        Pairs.Slice((int)low * 2, 2).CopyTo(destination[2..]);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WritePair(uint value, Span<byte> destination)
+        => BinaryPrimitives.WriteUInt16LittleEndian(destination, BinaryPrimitives.ReadUInt16LittleEndian(Pairs[(int)(value * 2)..]));
 }

@@ -31,7 +31,7 @@ internal sealed class JsonBuffer
     private const int TranscodeStep = 1024;
 
     // Up to this length, text is checked for characters to escape one by one: a vectorised search costs more to set
-    // up than it saves on a short value or on the run between two quotes of JSON text.
+    // up than it saves on a short value.
     private const int ShortRun = 16;
 
     private byte[] _buffer;
@@ -252,24 +252,23 @@ internal sealed class JsonBuffer
         }
     }
 
-    /// <summary>How many bytes at the start need no escaping. Short runs (between the quotes of JSON text, say) are
-    /// counted byte by byte, longer ones with a vectorised search.</summary>
+    /// <summary>How many bytes at the start need no escaping: counted byte by byte in short text, with a vectorised
+    /// search in longer text.</summary>
     private static int PlainPrefixLength(ReadOnlySpan<byte> utf8)
     {
+        if (utf8.Length > ShortRun)
+        {
+            int plain = utf8.IndexOfAnyExcept(JsonEscapes.PlainAsciiBytes);
+            return plain < 0 ? utf8.Length : plain;
+        }
+
         int i = 0;
-        int limit = Math.Min(utf8.Length, ShortRun);
-        while (i < limit && JsonEscapes.IsPlain(utf8[i]))
+        while (i < utf8.Length && JsonEscapes.IsPlain(utf8[i]))
         {
             i++;
         }
 
-        if (i < ShortRun || i == utf8.Length)
-        {
-            return i;
-        }
-
-        int more = utf8[i..].IndexOfAnyExcept(JsonEscapes.PlainAsciiBytes);
-        return more < 0 ? utf8.Length : i + more;
+        return i;
     }
 
     private void Encode(ReadOnlySpan<byte> nonAscii)

@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-
 namespace OtlpBroadcast;
 
 /// <summary>
@@ -69,8 +67,8 @@ internal static class ShortDoubleFormat
         }
 
         // Fifteen digits, trailing zeros dropped.
-        Span<byte> text = stackalloc byte[16];
-        Utf8Formatter.TryFormat(digits, text, out int count);
+        Span<byte> text = stackalloc byte[20];
+        int count = DecimalDigits.Write(digits, text);
         int exponent = -power;
         while (text[count - 1] == (byte)'0')
         {

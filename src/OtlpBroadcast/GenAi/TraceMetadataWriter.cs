@@ -28,24 +28,25 @@ public static class TraceMetadataWriter
             return 0;
         }
 
-        // Keys in ordinal order, sorted on the stack (in a pooled array past 16 entries): this runs for every span
-        // of every request, and LINQ's OrderBy allocated several objects per call. A static lambda, not an
-        // IComparer: sorting with a comparer object allocates a delegate to its Compare method on every call.
+        // Keys in ordinal order. This runs for every span of every request: the entries are copied to the stack (to
+        // a pooled array past 16 entries) and a few are ordered through an index, so that sorting moves no
+        // references (each reference written through a span costs a write barrier).
         KeyValuePair<string, JsonElement>[]? rentedEntries = null;
         SmallEntries small = default;
         Span<KeyValuePair<string, JsonElement>> entries = metadata.Count <= SmallEntries.Length
             ? small
             : rentedEntries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
-        int count = Copy(metadata, entries);
-        entries = entries[..count];
-        entries.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+        entries = entries[..Copy(metadata, entries)];
+        Span<byte> order = stackalloc byte[SmallEntries.Length];
+        order = OrderByKey(entries, order);
 
-        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Key = ArrayPool<byte>.Shared.Rent(256) };
+        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Key = stackalloc byte[KeyBytesOnStack] };
         Prefix.CopyTo(state.Key);
         try
         {
-            foreach (KeyValuePair<string, JsonElement> entry in entries)
+            for (int i = 0; i < entries.Length; i++)
             {
+                ref readonly KeyValuePair<string, JsonElement> entry = ref entries[order.IsEmpty ? i : order[i]];
                 WriteValue(ref sink, ref state, Append(ref state, Prefix.Length, entry.Key), entry.Value, depth: 1);
             }
 
@@ -53,13 +54,48 @@ public static class TraceMetadataWriter
         }
         finally
         {
-            // The key may have grown into another rented array: return the one held now.
-            ArrayPool<byte>.Shared.Return(state.Key);
+            if (state.Rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(state.Rented);
+            }
+
             if (rentedEntries is not null)
             {
                 ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(rentedEntries, clearArray: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Orders <paramref name="entries"/> by key (ordinal). A few entries are ordered through <paramref name="order"/>,
+    /// which is returned holding their indexes; many are sorted in place, and an empty order is returned.
+    /// </summary>
+    private static Span<byte> OrderByKey(Span<KeyValuePair<string, JsonElement>> entries, Span<byte> order)
+    {
+        if (entries.Length > order.Length)
+        {
+            // A static lambda, not an IComparer: sorting with a comparer object allocates a delegate to its Compare
+            // method on every call.
+            entries.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+            return [];
+        }
+
+        // Insertion sort of indexes: a handful of keys, compared directly rather than through a delegate.
+        order = order[..entries.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            byte index = (byte)i;
+            int j = i - 1;
+            while (j >= 0 && string.CompareOrdinal(entries[order[j]].Key, entries[index].Key) > 0)
+            {
+                order[j + 1] = order[j];
+                j--;
+            }
+
+            order[j + 1] = index;
+        }
+
+        return order;
     }
 
     private static int Copy(IDictionary<string, JsonElement> metadata, Span<KeyValuePair<string, JsonElement>> entries)
@@ -94,7 +130,8 @@ public static class TraceMetadataWriter
     private static void WriteValue<TSink>(ref TSink sink, ref State state, int keyLength, JsonElement value, int depth)
         where TSink : struct, IAttributeSink
     {
-        switch (value.ValueKind)
+        JsonValueKind kind = value.ValueKind;
+        switch (kind)
         {
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 return;
@@ -114,8 +151,8 @@ public static class TraceMetadataWriter
         }
 
         state.Remaining--;
-        ReadOnlySpan<byte> key = state.Key.AsSpan(0, keyLength);
-        if (value.ValueKind == JsonValueKind.Array)
+        ReadOnlySpan<byte> key = state.Key[..keyLength];
+        if (kind == JsonValueKind.Array)
         {
             sink.Write(key, AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]));
         }
@@ -123,7 +160,7 @@ public static class TraceMetadataWriter
         {
             // Strings, numbers and booleans as themselves, written from the element's UTF-8 (no string is made);
             // an object below the depth limit as its JSON text.
-            GeneratedAttributeWriter.Write(ref sink, key, value);
+            GeneratedAttributeWriter.Write(ref sink, key, value, kind);
         }
     }
 
@@ -142,7 +179,7 @@ public static class TraceMetadataWriter
     private static int Append(ref State state, int keyLength, string name)
     {
         int at = StartSegment(ref state, keyLength, System.Text.Encoding.UTF8.GetMaxByteCount(name.Length));
-        return at + System.Text.Encoding.UTF8.GetBytes(name, state.Key.AsSpan(at));
+        return at + System.Text.Encoding.UTF8.GetBytes(name, state.Key[at..]);
     }
 
     /// <summary>Appends a nested property's name, from the document's UTF-8 (unescaped through a string only when it
@@ -156,7 +193,7 @@ public static class TraceMetadataWriter
         }
 
         int at = StartSegment(ref state, keyLength, raw.Length);
-        raw.CopyTo(state.Key.AsSpan(at));
+        raw.CopyTo(state.Key[at..]);
         return at + raw.Length;
     }
 
@@ -168,8 +205,13 @@ public static class TraceMetadataWriter
         if (needed > state.Key.Length)
         {
             byte[] larger = ArrayPool<byte>.Shared.Rent(needed * 2);
-            state.Key.AsSpan(0, keyLength).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(state.Key);
+            state.Key[..keyLength].CopyTo(larger);
+            if (state.Rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(state.Rented);
+            }
+
+            state.Rented = larger;
             state.Key = larger;
         }
 
@@ -181,15 +223,21 @@ public static class TraceMetadataWriter
         return keyLength;
     }
 
-    private struct State
+    private ref struct State
     {
         public int Remaining;
         public int Cut;
         public int MaxDepth;
 
-        /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8.</summary>
-        public byte[] Key;
+        /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8: on the stack, or
+        /// in <see cref="Rented"/> once a long path outgrew it.</summary>
+        public Span<byte> Key;
+
+        public byte[]? Rented;
     }
+
+    /// <summary>Room on the stack for the keys of most metadata, in UTF-8 after the prefix.</summary>
+    private const int KeyBytesOnStack = 256;
 
     /// <summary>Room for the entries of most metadata, on the stack.</summary>
     [InlineArray(Length)]

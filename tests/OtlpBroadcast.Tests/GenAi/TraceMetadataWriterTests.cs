@@ -96,6 +96,18 @@ public class TraceMetadataWriterTests
         Assert.Equal("ü", a[$"trace.metadata.{longKey}.é"].AsString());
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(40)]
+    public void KeysAreWrittenInOrdinalOrder(int count)
+    {
+        // A few keys are sorted on the stack, many in a pooled array: both in ordinal order ("B" before "a").
+        string[] keys = [.. Enumerable.Range(0, count).Select(i => (i % 2 == 0 ? "k" : "K") + (count - i).ToString("D2", System.Globalization.CultureInfo.InvariantCulture))];
+        (ReceivedAttributeList a, _) = Write("{" + string.Join(",", keys.Select(k => $"\"{k}\":1")) + "}");
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal).Select(k => "trace.metadata." + k), a.Keys);
+    }
+
     [Fact]
     public void EscapedStringsAndNamesAreUnescaped()
     {
