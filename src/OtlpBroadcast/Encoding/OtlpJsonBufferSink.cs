@@ -13,6 +13,9 @@ internal readonly struct OtlpJsonBufferSink : IAttributeSink
 
     public OtlpJsonBufferSink(JsonBuffer json) => _json = json;
 
+    /// <summary>The buffer written to.</summary>
+    public JsonBuffer Buffer => _json;
+
     public void Write(ReadOnlySpan<byte> key, string? value)
     {
         if (value is not null)

@@ -5,14 +5,10 @@ namespace OtlpBroadcast;
 /// string values cut to the destination's limit (JSON content kept valid), <c>user.id</c> and <c>session.id</c> cut
 /// to 128 characters as the hosted router does.
 /// </summary>
-internal readonly struct ContentPolicy(ContentFormat format, int maxLength)
+internal readonly record struct ContentPolicy(ContentFormat Format, int MaxLength)
 {
     /// <summary>The router's limit for <c>user</c> and <c>session_id</c>.</summary>
     public const int IdentityMaxLength = 128;
-
-    public ContentFormat Format { get; } = format;
-
-    public int MaxLength { get; } = maxLength;
 
     public ReadOnlySpan<byte> MapKey(ReadOnlySpan<byte> key)
     {
@@ -57,6 +53,12 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 
     /// <summary>Values this sink cut to the policy's limit.</summary>
     public readonly int Truncated => _truncated;
+
+    /// <summary>The policy applied.</summary>
+    public readonly ContentPolicy Policy => _policy;
+
+    /// <summary>Counts values that were cut when the attributes that are copied now were first written.</summary>
+    public void CountTruncated(int values) => _truncated += values;
 
     public void Write(ReadOnlySpan<byte> key, string? value)
     {

@@ -41,6 +41,7 @@ internal sealed class SpanTree<TRequest, TResponse>(
             RawTraceId = identity.RawTraceId,
             TraceName = context.Trace?.TraceName,
             Metadata = context.Trace?.Metadata,
+            BlockId = RequestIdentity.NewBlockId(),
         };
 
         var variants = new List<(VariantKey Key, SpanFragment[] Fragments)>();

@@ -18,6 +18,7 @@ internal static class SdkSpanTreeEncoder
             RawTraceId = f.Trace.TraceId,
             TraceName = f.Trace.TraceName,
             Metadata = f.Trace.Metadata,
+            BlockId = RequestIdentity.NewBlockId(),
         };
         var facts = new GenerationFacts
         {
