@@ -178,6 +178,29 @@ internal sealed class JsonBuffer
         }
     }
 
+    /// <summary>
+    /// Writes JSON text that this SDK wrote (<see cref="ContentJsonBuffer"/>) as the inside of a JSON string. In such
+    /// text every character a JSON string must escape is already escaped, except the quotes and backslashes of that
+    /// text itself: only those are escaped here, which gives the bytes of <see cref="WriteEscaped(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    public void WriteEscapedJson(ReadOnlySpan<byte> json)
+    {
+        while (true)
+        {
+            int special = json.IndexOfAny((byte)'"', (byte)'\\');
+            if (special < 0)
+            {
+                Write(json);
+                return;
+            }
+
+            Span<byte> destination = Reserve(special + sizeof(ulong));
+            json[..special].CopyTo(destination);
+            _position += special + JsonEscapes.WriteAscii(json[special], destination[special..]);
+            json = json[(special + 1)..];
+        }
+    }
+
     /// <summary>Writes UTF-16 text as the inside of a JSON string (without quotes).</summary>
     public void WriteEscaped(ReadOnlySpan<char> chars)
     {

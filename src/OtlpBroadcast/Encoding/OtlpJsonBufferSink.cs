@@ -38,6 +38,13 @@ internal readonly struct OtlpJsonBufferSink : IAttributeSink
         _json.Write(OtlpJsonText.QuotedEnd);
     }
 
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
+    {
+        StartKeyValue(key, OtlpJsonText.StringValue);
+        _json.WriteEscapedJson(json.GetWrittenUtf8());
+        _json.Write(OtlpJsonText.QuotedEnd);
+    }
+
     public void Write(ReadOnlySpan<byte> key, bool value)
     {
         StartKeyValue(key, OtlpJsonText.BoolValue);

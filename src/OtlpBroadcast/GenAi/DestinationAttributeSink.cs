@@ -83,21 +83,18 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 
     public void WriteUtf8(ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8Value)
     {
-        int limit = _policy.LimitFor(key);
-
-        // A UTF-8 value has at least as many bytes as characters: only a long one can need cutting.
-        if (limit > 0 && utf8Value.Length > limit)
+        if (!TryTruncate(key, utf8Value))
         {
-            string text = System.Text.Encoding.UTF8.GetString(utf8Value);
-            if (text.Length > limit)
-            {
-                _truncated++;
-                _inner.Write(_policy.MapKey(key), ContentTruncation.Truncate(text, limit));
-                return;
-            }
+            _inner.WriteUtf8(_policy.MapKey(key), utf8Value);
         }
+    }
 
-        _inner.WriteUtf8(_policy.MapKey(key), utf8Value);
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
+    {
+        if (!TryTruncate(key, json.GetWrittenUtf8()))
+        {
+            _inner.WriteContentJson(_policy.MapKey(key), json);
+        }
     }
 
     public void Write(PrecomposedKey key, string? value)
@@ -125,6 +122,25 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
     public void Write(PrecomposedKey key, bool value) => _inner.Write(key, value);
 
     public void Write(ReadOnlySpan<byte> key, bool value) => _inner.Write(key, value);
+
+    /// <summary>Writes the value cut to the policy's limit, if it is longer (in characters); <see langword="false"/>
+    /// when it fits and the caller writes it.</summary>
+    private bool TryTruncate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8Value)
+    {
+        int limit = _policy.LimitFor(key);
+
+        // A UTF-8 value has at least as many bytes as characters: only a long one can need cutting, and its
+        // characters are counted without decoding it.
+        if (limit <= 0 || utf8Value.Length <= limit || System.Text.Encoding.UTF8.GetCharCount(utf8Value) <= limit)
+        {
+            return false;
+        }
+
+        _truncated++;
+        _inner.Write(_policy.MapKey(key), ContentTruncation.Truncate(System.Text.Encoding.UTF8.GetString(utf8Value), limit));
+        return true;
+    }
+
 
     public void Write(ReadOnlySpan<byte> key, long value) => _inner.Write(key, value);
 

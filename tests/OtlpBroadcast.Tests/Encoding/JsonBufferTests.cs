@@ -118,6 +118,25 @@ public class JsonBufferTests
             threads: 1);
     }
 
+    [Fact]
+    public void ContentJsonIsEmbeddedWithTheBytesOfTheGeneralEscaping()
+    {
+        // JSON rendered by ContentJsonBuffer only needs its quotes and backslashes escaped to become a JSON string.
+        Gen.Char["aZ09 _-.\"\\/\n\t\u0000\u001f\u007f\u0080é\u00a0\u2028東\ufffd\ud800\udc00\ud83d\ude00"].Array[0, 300].Select(chars => new string(chars)).Sample(
+            text =>
+            {
+                using ContentJsonBuffer content = ContentJsonBuffer.Rent();
+                content.WriteStartArray();
+                content.WriteObject(new OtlpBroadcast.OpenAi.ChatMessage { Role = "user", Content = text, Name = text });
+                content.WriteObject<OtlpBroadcast.OpenAi.ChatMessage>(null);
+                content.WriteEndArray();
+                byte[] json = content.GetWrittenUtf8().ToArray();
+                Assert.Equal(ViaBuffer(buffer => buffer.WriteEscaped(json)), ViaBuffer(buffer => buffer.WriteEscapedJson(json)));
+            },
+            iter: 300,
+            threads: 1);
+    }
+
     [Theory]
     [InlineData(0L)]
     [InlineData(-1L)]

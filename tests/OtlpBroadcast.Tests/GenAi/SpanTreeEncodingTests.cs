@@ -69,6 +69,18 @@ public class SpanTreeEncodingTests
         new ProviderAttempt("openai", DateTimeOffset.UnixEpoch.AddSeconds(1), DateTimeOffset.UnixEpoch.AddSeconds(2), StatusCode: 503, ErrorType: failed ? "503" : null),
         includeContent);
 
+    /// <summary>The full tree without what allocates by design: a value over a limit (cutting it makes a new string)
+    /// and a metadata array (written as an AttributeValue array).</summary>
+    private static Tree AllocationFreeTree(bool includeContent)
+    {
+        Tree tree = FullTree(includeContent, failed: false) with
+        {
+            Metadata = TraceField.Parse("""{"trace_id":"t","environment":"staging","team":{"name":"search","size":7},"quoted":"say \"hi\"","on":true}"""),
+        };
+        tree.Request.User = "user-42";
+        return tree;
+    }
+
     [Theory]
     [InlineData(true, false, ContentFormat.GenAiConventions, true)]
     [InlineData(false, false, ContentFormat.GenAiConventions, true)]
@@ -122,13 +134,7 @@ public class SpanTreeEncodingTests
     [InlineData(false)]
     public void AWarmedUpTreeEncodesWithoutAllocating(bool includeContent)
     {
-        // Nothing over a limit (cutting a value makes a new string), and no metadata array (written as an
-        // AttributeValue array, which is allocated).
-        Tree tree = FullTree(includeContent, failed: false) with
-        {
-            Metadata = TraceField.Parse("""{"trace_id":"t","environment":"staging","team":{"name":"search","size":7},"quoted":"say \"hi\"","on":true}"""),
-        };
-        tree.Request.User = "user-42";
+        Tree tree = AllocationFreeTree(includeContent);
         var policy = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 32 * 1024);
         for (int i = 0; i < 200; i++)
         {
@@ -191,6 +197,28 @@ public class SpanTreeEncodingTests
     }
 
     private static SpanHeader Header => new() { TraceId = Trace, SpanId = RootId, Name = "n", StartTimeUnixNano = 1, EndTimeUnixNano = 2 };
+
+    [Fact]
+    public void ContentLongerInBytesThanTheLimitButNotInCharactersIsNotCutNorDecoded()
+    {
+        // 1,500 CJK characters are 4,500 bytes of UTF-8: over a 3,000-character limit in bytes, not in characters.
+        Tree tree = AllocationFreeTree(includeContent: true);
+        tree.Request.Messages = [new ChatMessage { Role = "user", Content = new string('東', 1500) }];
+        var policy = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 3000);
+        for (int i = 0; i < 200; i++)
+        {
+            tree.EncodeAndRelease(policy);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            tree.EncodeAndRelease(policy);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal((0, 0), tree.Count(policy));
+    }
 
     [Fact]
     public void WarmedUpMetadataOfStringsNumbersAndObjectsIsWrittenWithoutAllocating()
