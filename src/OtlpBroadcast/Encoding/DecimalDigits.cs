@@ -16,6 +16,19 @@ internal static class DecimalDigits
     private static ReadOnlySpan<byte> Pairs =>
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
+    /// <summary>The number of decimal digits of <paramref name="value"/> (1 for 0).</summary>
+    public static int Length(ulong value)
+    {
+        int length = 1;
+        while (value >= 10_000)
+        {
+            value /= 10_000;
+            length += 4;
+        }
+
+        return length + (value >= 1_000 ? 3 : value >= 100 ? 2 : value >= 10 ? 1 : 0);
+    }
+
     /// <summary>Writes <paramref name="value"/> (up to 20 digits, no leading zeros); returns the number of bytes.</summary>
     public static int Write(ulong value, Span<byte> destination)
     {

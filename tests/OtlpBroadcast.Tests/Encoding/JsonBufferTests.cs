@@ -163,6 +163,7 @@ public class JsonBufferTests
         {
             int written = DecimalDigits.Write(value, text);
             Assert.Equal(value.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Text.Encoding.ASCII.GetString(text[..written]));
+            Assert.Equal(written, DecimalDigits.Length(value));
         }
     }
 
