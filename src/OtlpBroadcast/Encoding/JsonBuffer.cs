@@ -37,7 +37,10 @@ internal sealed class JsonBuffer
     private byte[] _buffer;
     private byte[]? _transcoded;
     private int _position;
-    private LastDouble _lastDouble = new();
+    private RecentNumber _lastDouble = new();
+    private RecentNumber _timeA = new();
+    private RecentNumber _timeB = new();
+    private bool _replaceTimeB;
 
     public JsonBuffer(int initialCapacity = MinimumSize)
         => _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, MinimumSize));
@@ -108,9 +111,58 @@ internal sealed class JsonBuffer
     }
 
     /// <summary>A 64-bit integer in decimal.</summary>
-    public void WriteInt64(long value)
+    public void WriteInt64(long value) => _position += FormatInt64(value, Reserve(20));
+
+    /// <summary>A finite double as <see cref="System.Text.Json.Utf8JsonWriter"/> writes it: the shortest text that
+    /// round-trips.</summary>
+    public void WriteDouble(double value)
     {
-        Span<byte> destination = Reserve(20);
+        Debug.Assert(double.IsFinite(value), "JSON numbers are finite; the caller writes NaN and infinities as strings.");
+        Span<byte> destination = Reserve(RecentNumber.MaxText);
+        long bits = BitConverter.DoubleToInt64Bits(value);
+
+        // The same value again (a generation's total cost is written as gen_ai.usage.total_cost and as
+        // gen_ai.usage.cost; a sum like 0.00011250000000000001 needs the slow general formatter).
+        int written = _lastDouble.TryCopy(bits, destination);
+        if (written == 0)
+        {
+            if (!ShortDoubleFormat.TryFormat(value, destination, out written))
+            {
+                value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+            }
+
+            _lastDouble.Keep(bits, destination[..written]);
+        }
+
+        _position += written;
+    }
+
+    /// <summary>
+    /// A span time in nanoseconds since the Unix epoch (19 digits), in decimal. The top span and the generation span
+    /// of a tree cover the same request, so the texts of the last two times are kept and copied.
+    /// </summary>
+    public void WriteUnixNanos(long nanos)
+    {
+        Span<byte> destination = Reserve(RecentNumber.MaxText);
+        int written = _timeA.TryCopy(nanos, destination);
+        if (written == 0)
+        {
+            written = _timeB.TryCopy(nanos, destination);
+        }
+
+        if (written == 0)
+        {
+            written = FormatInt64(nanos, destination);
+            ref RecentNumber oldest = ref _replaceTimeB ? ref _timeB : ref _timeA;
+            oldest.Keep(nanos, destination[..written]);
+            _replaceTimeB = !_replaceTimeB;
+        }
+
+        _position += written;
+    }
+
+    private static int FormatInt64(long value, Span<byte> destination)
+    {
         int sign = 0;
         if (value < 0)
         {
@@ -119,34 +171,7 @@ internal sealed class JsonBuffer
         }
 
         // long.MinValue's magnitude does not fit a long but does fit a ulong.
-        _position += sign + DecimalDigits.Write(value < 0 ? unchecked((ulong)-value) : (ulong)value, destination[sign..]);
-    }
-
-    /// <summary>A finite double as <see cref="System.Text.Json.Utf8JsonWriter"/> writes it: the shortest text that
-    /// round-trips.</summary>
-    public void WriteDouble(double value)
-    {
-        Debug.Assert(double.IsFinite(value), "JSON numbers are finite; the caller writes NaN and infinities as strings.");
-        Span<byte> destination = Reserve(LastDouble.MaxText);
-        long bits = BitConverter.DoubleToInt64Bits(value);
-        if (bits == _lastDouble.Bits)
-        {
-            // The same value again (a generation's total cost is written as gen_ai.usage.total_cost and as
-            // gen_ai.usage.cost; a sum like 0.00011250000000000001 needs the slow general formatter).
-            _lastDouble.Text.AsSpan(0, _lastDouble.Length).CopyTo(destination);
-            _position += _lastDouble.Length;
-            return;
-        }
-
-        if (!ShortDoubleFormat.TryFormat(value, destination, out int written))
-        {
-            value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
-        }
-
-        destination[..written].CopyTo(_lastDouble.Text);
-        _lastDouble.Bits = bits;
-        _lastDouble.Length = written;
-        _position += written;
+        return sign + DecimalDigits.Write(value < 0 ? unchecked((ulong)-value) : (ulong)value, destination[sign..]);
     }
 
     /// <summary>An id (<see cref="TraceId"/>, <see cref="SpanId"/>) in lowercase hex.</summary>
@@ -367,17 +392,34 @@ internal sealed class JsonBuffer
         _buffer = larger;
     }
 
-    /// <summary>The last double written and its text.</summary>
-    private struct LastDouble()
+    /// <summary>The text of a number written recently, to copy when the same number comes again.</summary>
+    private struct RecentNumber()
     {
-        /// <summary>Room for any double's text (the longest is 24 bytes, e.g. -2.2250738585072014E-308).</summary>
+        /// <summary>Room for any number's text (the longest double is 24 bytes, e.g. -2.2250738585072014E-308).</summary>
         public const int MaxText = 32;
 
-        /// <summary>A NaN's bits, which no written (finite) double has.</summary>
-        public long Bits = BitConverter.DoubleToInt64Bits(double.NaN);
+        private readonly byte[] _text = new byte[MaxText];
+        private long _key;
+        private int _length;
 
-        public int Length;
+        /// <summary>Copies the text of <paramref name="key"/> to <paramref name="destination"/> if it is the one kept;
+        /// returns its length, or 0.</summary>
+        public readonly int TryCopy(long key, Span<byte> destination)
+        {
+            if (_length == 0 || key != _key)
+            {
+                return 0;
+            }
 
-        public byte[] Text = new byte[MaxText];
+            _text.AsSpan(0, _length).CopyTo(destination);
+            return _length;
+        }
+
+        public void Keep(long key, ReadOnlySpan<byte> text)
+        {
+            text.CopyTo(_text);
+            _key = key;
+            _length = text.Length;
+        }
     }
 }

@@ -202,6 +202,27 @@ public class JsonBufferTests
     }
 
     [Fact]
+    public void SpanTimesWrittenAgainAreWrittenAlike()
+    {
+        // The buffer keeps the texts of the last two times: repeats, alternations and new values must not mix up.
+        long[] times = [1_764_331_200_000_000_000, 1_764_331_200_842_500_000, 1_764_331_200_000_000_000, 1_764_331_200_842_500_000, 5, 1_764_331_200_842_500_000, -1, long.MinValue, 5, -1, 0, 0];
+        Assert.Equal(
+            string.Join(",", times.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            ViaBuffer(json =>
+            {
+                for (int i = 0; i < times.Length; i++)
+                {
+                    if (i > 0)
+                    {
+                        json.WriteByte((byte)',');
+                    }
+
+                    json.WriteUnixNanos(times[i]);
+                }
+            }));
+    }
+
+    [Fact]
     public void NegativeZeroIsWrittenAsTheWriterWritesIt()
         => Assert.Equal(ViaWriter(w => w.WriteNumberValue(-0.0)), ViaBuffer(json => json.WriteDouble(-0.0)));
 
