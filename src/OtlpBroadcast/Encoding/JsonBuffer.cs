@@ -212,7 +212,7 @@ internal sealed class JsonBuffer
     {
         while (true)
         {
-            int special = json.IndexOfAny((byte)'"', (byte)'\\');
+            int special = IndexOfQuoteOrBackslash(json);
             if (special < 0)
             {
                 Write(json);
@@ -224,6 +224,28 @@ internal sealed class JsonBuffer
             _position += special + JsonEscapes.WriteAscii(json[special], destination[special..]);
             json = json[(special + 1)..];
         }
+    }
+
+    /// <summary>Where the first quote or backslash is (-1 if none): looked for byte by byte in the first few bytes
+    /// (JSON keys and short values lie between quotes), then with a vectorised search.</summary>
+    private static int IndexOfQuoteOrBackslash(ReadOnlySpan<byte> json)
+    {
+        int limit = Math.Min(json.Length, ShortRun);
+        for (int i = 0; i < limit; i++)
+        {
+            if (json[i] is (byte)'"' or (byte)'\\')
+            {
+                return i;
+            }
+        }
+
+        if (limit == json.Length)
+        {
+            return -1;
+        }
+
+        int found = json[limit..].IndexOfAny((byte)'"', (byte)'\\');
+        return found < 0 ? -1 : limit + found;
     }
 
     /// <summary>Writes UTF-16 text as the inside of a JSON string (without quotes).</summary>
