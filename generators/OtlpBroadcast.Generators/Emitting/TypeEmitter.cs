@@ -153,7 +153,7 @@ internal sealed class TypeEmitter
                     string content = Local("content");
                     _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent();");
                     _out.Line(content + ".WriteObject(" + nested + ");");
-                    _out.Line("sink.WriteUtf8(" + key + ", " + content + ".GetWrittenUtf8());");
+                    _out.Line("sink.WriteContentJson(" + key + ", " + content + ");");
                 });
                 break;
             case MemberShape.ObjectArrayJson:
@@ -167,7 +167,7 @@ internal sealed class TypeEmitter
                     _out.Line(content + ".WriteObject(" + item + ");");
                     _out.Close();
                     _out.Line(content + ".WriteEndArray();");
-                    _out.Line("sink.WriteUtf8(" + key + ", " + content + ".GetWrittenUtf8());");
+                    _out.Line("sink.WriteContentJson(" + key + ", " + content + ");");
                 });
                 break;
             case MemberShape.ObjectFlattened:

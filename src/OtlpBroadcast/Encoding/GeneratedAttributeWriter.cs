@@ -138,8 +138,13 @@ public static class GeneratedAttributeWriter
     /// or in a pooled buffer when they hold escape sequences): nothing is allocated.
     /// </summary>
     public static void Write<TSink>(ref TSink sink, ReadOnlySpan<byte> key, JsonElement value) where TSink : struct, IAttributeSink
+        => Write(ref sink, key, value, value.ValueKind);
+
+    /// <summary>As <see cref="Write{TSink}(ref TSink, ReadOnlySpan{byte}, JsonElement)"/>, for a caller that already
+    /// read the element's kind.</summary>
+    internal static void Write<TSink>(ref TSink sink, ReadOnlySpan<byte> key, JsonElement value, JsonValueKind kind) where TSink : struct, IAttributeSink
     {
-        switch (value.ValueKind)
+        switch (kind)
         {
             case JsonValueKind.String:
                 WriteString(ref sink, key, value);

@@ -31,6 +31,12 @@ public interface IAttributeSink
     /// <summary>A boolean attribute.</summary>
     void Write(ReadOnlySpan<byte> key, bool value);
 
+    /// <summary>A string attribute holding the JSON that generated code rendered into <paramref name="json"/> (a
+    /// sensitive object member: messages, tool definitions). Every character a JSON string escapes is already escaped
+    /// inside that JSON, which lets a JSON encoding embed it by escaping only its quotes and backslashes; other sinks
+    /// take its UTF-8 as <see cref="WriteUtf8"/> does.</summary>
+    void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json);
+
     /// <summary>A 64-bit integer attribute.</summary>
     void Write(ReadOnlySpan<byte> key, long value);
 

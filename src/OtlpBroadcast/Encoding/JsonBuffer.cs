@@ -30,9 +30,17 @@ internal sealed class JsonBuffer
     // UTF-8 bytes per step when non-ASCII UTF-16 text is transcoded for escaping.
     private const int TranscodeStep = 1024;
 
+    // Up to this length, text is checked for characters to escape one by one: a vectorised search costs more to set
+    // up than it saves on a short value.
+    private const int ShortRun = 16;
+
     private byte[] _buffer;
     private byte[]? _transcoded;
     private int _position;
+    private RecentNumber _lastDouble = new();
+    private RecentNumber _timeA = new();
+    private RecentNumber _timeB = new();
+    private bool _replaceTimeB;
 
     public JsonBuffer(int initialCapacity = MinimumSize)
         => _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, MinimumSize));
@@ -103,18 +111,58 @@ internal sealed class JsonBuffer
     }
 
     /// <summary>A 64-bit integer in decimal.</summary>
-    public void WriteInt64(long value)
+    public void WriteInt64(long value) => _position += FormatInt64(value, Reserve(20));
+
+    /// <summary>A finite double as <see cref="System.Text.Json.Utf8JsonWriter"/> writes it: the shortest text that
+    /// round-trips.</summary>
+    public void WriteDouble(double value)
     {
-        Span<byte> destination = Reserve(20);
-        if ((ulong)value < 10)
+        Debug.Assert(double.IsFinite(value), "JSON numbers are finite; the caller writes NaN and infinities as strings.");
+        Span<byte> destination = Reserve(RecentNumber.MaxText);
+        long bits = BitConverter.DoubleToInt64Bits(value);
+
+        // The same value again (a generation's total cost is written as gen_ai.usage.total_cost and as
+        // gen_ai.usage.cost; a sum like 0.00011250000000000001 needs the slow general formatter).
+        int written = _lastDouble.TryCopy(bits, destination);
+        if (written == 0)
         {
-            destination[0] = (byte)('0' + value);
-            _position++;
-            return;
+            if (!ShortDoubleFormat.TryFormat(value, destination, out written))
+            {
+                value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+            }
+
+            _lastDouble.Keep(bits, destination[..written]);
         }
 
-        // Digits of the magnitude (unsigned: no culture is consulted), after a minus sign. long.MinValue's
-        // magnitude does not fit a long but does fit a ulong.
+        _position += written;
+    }
+
+    /// <summary>
+    /// A span time in nanoseconds since the Unix epoch (19 digits), in decimal. The top span and the generation span
+    /// of a tree cover the same request, so the texts of the last two times are kept and copied.
+    /// </summary>
+    public void WriteUnixNanos(long nanos)
+    {
+        Span<byte> destination = Reserve(RecentNumber.MaxText);
+        int written = _timeA.TryCopy(nanos, destination);
+        if (written == 0)
+        {
+            written = _timeB.TryCopy(nanos, destination);
+        }
+
+        if (written == 0)
+        {
+            written = FormatInt64(nanos, destination);
+            ref RecentNumber oldest = ref _replaceTimeB ? ref _timeB : ref _timeA;
+            oldest.Keep(nanos, destination[..written]);
+            _replaceTimeB = !_replaceTimeB;
+        }
+
+        _position += written;
+    }
+
+    private static int FormatInt64(long value, Span<byte> destination)
+    {
         int sign = 0;
         if (value < 0)
         {
@@ -122,23 +170,8 @@ internal sealed class JsonBuffer
             sign = 1;
         }
 
-        ulong magnitude = value < 0 ? unchecked((ulong)-value) : (ulong)value;
-        magnitude.TryFormat(destination[sign..], out int written);
-        _position += sign + written;
-    }
-
-    /// <summary>A finite double as <see cref="System.Text.Json.Utf8JsonWriter"/> writes it: the shortest text that
-    /// round-trips.</summary>
-    public void WriteDouble(double value)
-    {
-        Debug.Assert(double.IsFinite(value), "JSON numbers are finite; the caller writes NaN and infinities as strings.");
-        Span<byte> destination = Reserve(32);
-        if (!ShortDoubleFormat.TryFormat(value, destination, out int written))
-        {
-            value.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
-        }
-
-        _position += written;
+        // long.MinValue's magnitude does not fit a long but does fit a ulong.
+        return sign + DecimalDigits.Write(value < 0 ? unchecked((ulong)-value) : (ulong)value, destination[sign..]);
     }
 
     /// <summary>An id (<see cref="TraceId"/>, <see cref="SpanId"/>) in lowercase hex.</summary>
@@ -170,17 +203,60 @@ internal sealed class JsonBuffer
         }
     }
 
+    /// <summary>
+    /// Writes JSON text that this SDK wrote (<see cref="ContentJsonBuffer"/>) as the inside of a JSON string. In such
+    /// text every character a JSON string must escape is already escaped, except the quotes and backslashes of that
+    /// text itself: only those are escaped here, which gives the bytes of <see cref="WriteEscaped(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    public void WriteEscapedJson(ReadOnlySpan<byte> json)
+    {
+        while (true)
+        {
+            int special = IndexOfQuoteOrBackslash(json);
+            if (special < 0)
+            {
+                Write(json);
+                return;
+            }
+
+            Span<byte> destination = Reserve(special + sizeof(ulong));
+            json[..special].CopyTo(destination);
+            _position += special + JsonEscapes.WriteAscii(json[special], destination[special..]);
+            json = json[(special + 1)..];
+        }
+    }
+
+    /// <summary>Where the first quote or backslash is (-1 if none): looked for byte by byte in the first few bytes
+    /// (JSON keys and short values lie between quotes), then with a vectorised search.</summary>
+    private static int IndexOfQuoteOrBackslash(ReadOnlySpan<byte> json)
+    {
+        int limit = Math.Min(json.Length, ShortRun);
+        for (int i = 0; i < limit; i++)
+        {
+            if (json[i] is (byte)'"' or (byte)'\\')
+            {
+                return i;
+            }
+        }
+
+        if (limit == json.Length)
+        {
+            return -1;
+        }
+
+        int found = json[limit..].IndexOfAny((byte)'"', (byte)'\\');
+        return found < 0 ? -1 : limit + found;
+    }
+
     /// <summary>Writes UTF-16 text as the inside of a JSON string (without quotes).</summary>
     public void WriteEscaped(ReadOnlySpan<char> chars)
     {
-        int plain = chars.IndexOfAnyExcept(JsonEscapes.PlainAsciiChars);
-        if (plain < 0)
+        int plain = WritePlainAsciiPrefix(chars);
+        if (plain == chars.Length)
         {
-            WriteAscii(chars);
             return;
         }
 
-        WriteAscii(chars[..plain]);
         ReadOnlySpan<char> rest = chars[plain..];
         byte[] transcoded = _transcoded ??= new byte[TranscodeStep];
         while (!rest.IsEmpty)
@@ -246,25 +322,23 @@ internal sealed class JsonBuffer
         }
     }
 
-    /// <summary>How many bytes at the start need no escaping. Short runs (between the quotes of JSON text, say) are
-    /// counted byte by byte, longer ones with a vectorised search.</summary>
+    /// <summary>How many bytes at the start need no escaping: counted byte by byte in short text, with a vectorised
+    /// search in longer text.</summary>
     private static int PlainPrefixLength(ReadOnlySpan<byte> utf8)
     {
-        const int ShortRun = 16;
+        if (utf8.Length > ShortRun)
+        {
+            int plain = utf8.IndexOfAnyExcept(JsonEscapes.PlainAsciiBytes);
+            return plain < 0 ? utf8.Length : plain;
+        }
+
         int i = 0;
-        int limit = Math.Min(utf8.Length, ShortRun);
-        while (i < limit && JsonEscapes.IsPlain(utf8[i]))
+        while (i < utf8.Length && JsonEscapes.IsPlain(utf8[i]))
         {
             i++;
         }
 
-        if (i < ShortRun || i == utf8.Length)
-        {
-            return i;
-        }
-
-        int more = utf8[i..].IndexOfAnyExcept(JsonEscapes.PlainAsciiBytes);
-        return more < 0 ? utf8.Length : i + more;
+        return i;
     }
 
     private void Encode(ReadOnlySpan<byte> nonAscii)
@@ -286,10 +360,34 @@ internal sealed class JsonBuffer
         }
     }
 
-    private void WriteAscii(ReadOnlySpan<char> ascii)
+    /// <summary>Narrows the plain ASCII characters at the start of <paramref name="chars"/> into the buffer; returns
+    /// how many. Short text (most attribute values) is checked and narrowed in one pass, longer text with vectorised
+    /// search and narrowing.</summary>
+    private int WritePlainAsciiPrefix(ReadOnlySpan<char> chars)
     {
-        System.Text.Ascii.FromUtf16(ascii, Reserve(ascii.Length), out int written);
-        _position += written;
+        Span<byte> destination = Reserve(chars.Length);
+        int plain = 0;
+        if (chars.Length <= ShortRun)
+        {
+            while (plain < chars.Length && chars[plain] < 0x80 && JsonEscapes.IsPlain((byte)chars[plain]))
+            {
+                destination[plain] = (byte)chars[plain];
+                plain++;
+            }
+        }
+        else
+        {
+            plain = chars.IndexOfAnyExcept(JsonEscapes.PlainAsciiChars);
+            if (plain < 0)
+            {
+                plain = chars.Length;
+            }
+
+            System.Text.Ascii.FromUtf16(chars[..plain], destination, out _);
+        }
+
+        _position += plain;
+        return plain;
     }
 
     /// <summary>Room for at least <paramref name="size"/> bytes at the current position; the caller advances.</summary>
@@ -314,5 +412,36 @@ internal sealed class JsonBuffer
         }
 
         _buffer = larger;
+    }
+
+    /// <summary>The text of a number written recently, to copy when the same number comes again.</summary>
+    private struct RecentNumber()
+    {
+        /// <summary>Room for any number's text (the longest double is 24 bytes, e.g. -2.2250738585072014E-308).</summary>
+        public const int MaxText = 32;
+
+        private readonly byte[] _text = new byte[MaxText];
+        private long _key;
+        private int _length;
+
+        /// <summary>Copies the text of <paramref name="key"/> to <paramref name="destination"/> if it is the one kept;
+        /// returns its length, or 0.</summary>
+        public readonly int TryCopy(long key, Span<byte> destination)
+        {
+            if (_length == 0 || key != _key)
+            {
+                return 0;
+            }
+
+            _text.AsSpan(0, _length).CopyTo(destination);
+            return _length;
+        }
+
+        public void Keep(long key, ReadOnlySpan<byte> text)
+        {
+            text.CopyTo(_text);
+            _key = key;
+            _length = text.Length;
+        }
     }
 }

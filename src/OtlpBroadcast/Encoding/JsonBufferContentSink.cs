@@ -52,6 +52,8 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
         WriteNumber(value);
     }
 
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json) => WriteUtf8(key, json.GetWrittenUtf8());
+
     // The precomposed openings are OTLP KeyValues; a plain JSON object takes the key alone.
     public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
 

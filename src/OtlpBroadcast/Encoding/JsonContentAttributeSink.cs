@@ -51,6 +51,9 @@ public readonly struct JsonContentAttributeSink : IAttributeSink
     }
 
     /// <inheritdoc/>
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json) => WriteUtf8(key, json.GetWrittenUtf8());
+
+    /// <inheritdoc/>
     public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
 
     /// <inheritdoc/>

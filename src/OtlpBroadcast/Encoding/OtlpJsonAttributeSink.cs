@@ -117,6 +117,9 @@ public struct OtlpJsonAttributeSink : IAttributeSink
     // (OtlpJsonBufferSink, which copies the precomposed opening) is checked against.
 
     /// <inheritdoc/>
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json) => WriteUtf8(key, json.GetWrittenUtf8());
+
+    /// <inheritdoc/>
     public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
 
     /// <inheritdoc/>

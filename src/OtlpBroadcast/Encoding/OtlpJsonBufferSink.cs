@@ -13,6 +13,9 @@ internal readonly struct OtlpJsonBufferSink : IAttributeSink
 
     public OtlpJsonBufferSink(JsonBuffer json) => _json = json;
 
+    /// <summary>The buffer written to.</summary>
+    public JsonBuffer Buffer => _json;
+
     public void Write(ReadOnlySpan<byte> key, string? value)
     {
         if (value is not null)
@@ -32,6 +35,13 @@ internal readonly struct OtlpJsonBufferSink : IAttributeSink
     {
         StartKeyValue(key, OtlpJsonText.StringValue);
         _json.WriteEscaped(utf8Value);
+        _json.Write(OtlpJsonText.QuotedEnd);
+    }
+
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
+    {
+        StartKeyValue(key, OtlpJsonText.StringValue);
+        _json.WriteEscapedJson(json.GetWrittenUtf8());
         _json.Write(OtlpJsonText.QuotedEnd);
     }
 

@@ -47,9 +47,9 @@ internal static class OtlpJsonBufferSpanWriter
         json.Write(",\"kind\":"u8);
         json.WriteInt64((int)header.Kind);
         json.Write(",\"startTimeUnixNano\":\""u8);
-        json.WriteInt64(header.StartTimeUnixNano);
+        json.WriteUnixNanos(header.StartTimeUnixNano);
         json.Write("\",\"endTimeUnixNano\":\""u8);
-        json.WriteInt64(header.EndTimeUnixNano);
+        json.WriteUnixNanos(header.EndTimeUnixNano);
         json.Write("\",\"attributes\":["u8);
         var sink = new OtlpJsonBufferSink(json);
         attributes.WriteTo(ref sink);

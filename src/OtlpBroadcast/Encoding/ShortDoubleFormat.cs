@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-
 namespace OtlpBroadcast;
 
 /// <summary>
@@ -68,36 +66,54 @@ internal static class ShortDoubleFormat
             return false;
         }
 
-        // Fifteen digits, trailing zeros dropped.
-        Span<byte> text = stackalloc byte[16];
-        Utf8Formatter.TryFormat(digits, text, out int count);
+        // The significant digits: trailing zeros dropped (at most 14: eight, four, two and one at a time).
         int exponent = -power;
-        while (text[count - 1] == (byte)'0')
+        if (digits % 100_000_000 == 0)
         {
-            count--;
+            digits /= 100_000_000;
+            exponent += 8;
+        }
+
+        if (digits % 10_000 == 0)
+        {
+            digits /= 10_000;
+            exponent += 4;
+        }
+
+        if (digits % 100 == 0)
+        {
+            digits /= 100;
+            exponent += 2;
+        }
+
+        if (digits % 10 == 0)
+        {
+            digits /= 10;
             exponent++;
         }
 
-        text = text[..count];
-
-        // value = 0.<text> × 10^scale
-        int scale = count + exponent;
         int at = 0;
         if (value < 0)
         {
             destination[at++] = (byte)'-';
         }
 
+        // value = 0.<digits> × 10^scale. The digits are written where most of them end up, then the first ones are
+        // moved left to make room for the point.
+        int count = DecimalDigits.Length(digits);
+        int scale = count + exponent;
         if (scale > 15 || scale < -3)
         {
-            destination[at++] = text[0];
+            // d.ddddE+XX
+            DecimalDigits.Write(digits, destination[(at + 1)..]);
+            destination[at] = destination[at + 1];
             if (count > 1)
             {
-                destination[at++] = (byte)'.';
-                text[1..].CopyTo(destination[at..]);
-                at += count - 1;
+                destination[at + 1] = (byte)'.';
+                at++;
             }
 
+            at += count;
             int e = scale - 1;
             destination[at++] = (byte)'E';
             destination[at++] = e < 0 ? (byte)'-' : (byte)'+';
@@ -107,25 +123,25 @@ internal static class ShortDoubleFormat
         }
         else if (scale <= 0)
         {
+            // 0.000ddd
             destination[at++] = (byte)'0';
             destination[at++] = (byte)'.';
             destination.Slice(at, -scale).Fill((byte)'0');
             at += -scale;
-            text.CopyTo(destination[at..]);
-            at += count;
+            at += DecimalDigits.Write(digits, destination[at..]);
         }
         else if (scale < count)
         {
-            text[..scale].CopyTo(destination[at..]);
-            at += scale;
-            destination[at++] = (byte)'.';
-            text[scale..].CopyTo(destination[at..]);
-            at += count - scale;
+            // ddd.ddd
+            DecimalDigits.Write(digits, destination[(at + 1)..]);
+            destination.Slice(at + 1, scale).CopyTo(destination[at..]);
+            destination[at + scale] = (byte)'.';
+            at += count + 1;
         }
         else
         {
-            text.CopyTo(destination[at..]);
-            at += count;
+            // ddd000
+            at += DecimalDigits.Write(digits, destination[at..]);
             destination.Slice(at, scale - count).Fill((byte)'0');
             at += scale - count;
         }

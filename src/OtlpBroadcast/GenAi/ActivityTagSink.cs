@@ -28,6 +28,8 @@ internal struct ActivityTagSink(Activity activity) : IAttributeSink
 
     public readonly void Write(ReadOnlySpan<byte> key, double value) => Set(key, value);
 
+    public readonly void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json) => WriteUtf8(key, json.GetWrittenUtf8());
+
     public readonly void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
 
     public readonly void Write(PrecomposedKey key, long value) => Write(key.Key, value);

@@ -6,7 +6,7 @@ namespace OtlpBroadcast;
 /// to 128 characters as the hosted router does, arrays cut to <see cref="MaxArrayItems"/> items, and at most
 /// <see cref="MaxAttributesPerSpan"/> attributes per span.
 /// </summary>
-internal readonly struct ContentPolicy(ContentFormat format, int maxLength)
+internal readonly record struct ContentPolicy(ContentFormat Format, int MaxLength)
 {
     /// <summary>The router's limit for <c>user</c> and <c>session_id</c>.</summary>
     public const int IdentityMaxLength = 128;
@@ -18,10 +18,6 @@ internal readonly struct ContentPolicy(ContentFormat format, int maxLength)
     /// <summary>Items of one array (or entries of one key-value list) at most; the rest are left out and the value
     /// counts as truncated. Keeps a huge array from making its span too large to send at all.</summary>
     public const int MaxArrayItems = 1024;
-
-    public ContentFormat Format { get; } = format;
-
-    public int MaxLength { get; } = maxLength;
 
     public ReadOnlySpan<byte> MapKey(ReadOnlySpan<byte> key)
     {
@@ -137,6 +133,29 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
     /// <summary>Attributes this sink left out.</summary>
     public int DroppedAttributes { get; private set; }
 
+    /// <summary>The policy applied.</summary>
+    public readonly ContentPolicy Policy => _policy;
+
+    /// <summary>Top-level attributes of the span written so far.</summary>
+    public readonly int Attributes => _attributes;
+
+    /// <summary>
+    /// Admits a block of <paramref name="attributes"/> attributes that the caller copies from an earlier span, where
+    /// writing them cut <paramref name="truncated"/> values; <see langword="false"/> (nothing counted) when the span
+    /// has no room for all of them, and the caller writes them one by one.
+    /// </summary>
+    public bool TryAdmitCopied(int attributes, int truncated)
+    {
+        if (_skipDepth > 0 || _depth > 0 || _attributes + attributes > ContentPolicy.MaxAttributesPerSpan)
+        {
+            return false;
+        }
+
+        _attributes += attributes;
+        Truncated += truncated;
+        return true;
+    }
+
     public void Write(ReadOnlySpan<byte> key, string? value)
     {
         if (value is not null)
@@ -165,26 +184,18 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 
     public void WriteUtf8(ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8Value)
     {
-        if (!Admit())
+        if (Admit() && !TryTruncate(key, utf8Value))
         {
-            return;
+            _inner.WriteUtf8(_policy.MapKey(key), utf8Value);
         }
+    }
 
-        int limit = _policy.LimitFor(key);
-
-        // A UTF-8 value has at least as many bytes as characters: only a long one can need cutting.
-        if (limit > 0 && utf8Value.Length > limit)
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
+    {
+        if (Admit() && !TryTruncate(key, json.GetWrittenUtf8()))
         {
-            string text = System.Text.Encoding.UTF8.GetString(utf8Value);
-            if (text.Length > limit)
-            {
-                Truncated++;
-                _inner.Write(_policy.MapKey(key), ContentTruncation.Truncate(text, limit));
-                return;
-            }
+            _inner.WriteContentJson(_policy.MapKey(key), json);
         }
-
-        _inner.WriteUtf8(_policy.MapKey(key), utf8Value);
     }
 
     public void Write(PrecomposedKey key, string? value)
@@ -381,6 +392,24 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
         {
             _inner.EndKeyValueList();
         }
+    }
+
+    /// <summary>Writes the value cut to the policy's limit, if it is longer (in characters); <see langword="false"/>
+    /// when it fits and the caller writes it.</summary>
+    private bool TryTruncate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8Value)
+    {
+        int limit = _policy.LimitFor(key);
+
+        // A UTF-8 value has at least as many bytes as characters: only a long one can need cutting, and its
+        // characters are counted without decoding it.
+        if (limit <= 0 || utf8Value.Length <= limit || System.Text.Encoding.UTF8.GetCharCount(utf8Value) <= limit)
+        {
+            return false;
+        }
+
+        Truncated++;
+        _inner.Write(_policy.MapKey(key), ContentTruncation.Truncate(System.Text.Encoding.UTF8.GetString(utf8Value), limit));
+        return true;
     }
 
     /// <summary>Whether a value is written: inside a written list always, at the top while the span has room.</summary>

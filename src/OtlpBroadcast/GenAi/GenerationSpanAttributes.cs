@@ -17,8 +17,24 @@ internal readonly struct RequestIdentity
 
     public required IDictionary<string, JsonElement>? Metadata { get; init; }
 
+    /// <summary>
+    /// Names this identity among all that are encoded (<see cref="NewBlockId"/>), so that the JSON encoder can copy
+    /// the attributes it wrote for one span of the tree into the next (<see cref="RepeatedIdentityBlock"/>);
+    /// 0 (the default) writes them every time.
+    /// </summary>
+    public long BlockId { get; init; }
+
+    /// <summary>A process-wide unique <see cref="BlockId"/>, for one tree.</summary>
+    public static long NewBlockId() => Interlocked.Increment(ref s_lastBlockId);
+
+    private static long s_lastBlockId;
+
     /// <summary>Writes the identity; returns how many metadata entries the limits cut.</summary>
     public int WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
+        => RepeatedIdentityBlock.TryWrite(ref sink, this, out int metadataCut) ? metadataCut : WriteAttributes(ref sink);
+
+    /// <summary>Writes the identity's attributes; returns how many metadata entries the limits cut.</summary>
+    public int WriteAttributes<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
     {
         sink.Write(K.UserId, User);
         sink.Write(K.SessionId, SessionId);

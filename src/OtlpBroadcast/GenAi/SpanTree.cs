@@ -71,6 +71,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
             RawTraceId = _identity.RawTraceId,
             TraceName = _context.Trace?.TraceName,
             Metadata = _context.Trace?.Metadata,
+            BlockId = RequestIdentity.NewBlockId(),
         };
 
         _scratch.NewAttemptIds(_attempts.Count);

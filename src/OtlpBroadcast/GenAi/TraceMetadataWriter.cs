@@ -30,31 +30,28 @@ public static class TraceMetadataWriter
             return 0;
         }
 
-        // Keys in ordinal order, sorted on the stack (in a pooled array past 16 entries): this runs for every span
-        // of every request, and LINQ's OrderBy allocated several objects per call. A static lambda, not an
-        // IComparer: sorting with a comparer object allocates a delegate to its Compare method on every call.
+        // Keys in ordinal order. This runs for every span of every request: the entries are copied to the stack (to
+        // a pooled array past 16 entries) and a few are ordered through an index, so that sorting moves no
+        // references (each reference written through a span costs a write barrier).
         KeyValuePair<string, JsonElement>[]? rentedEntries = null;
         SmallEntries small = default;
         Span<KeyValuePair<string, JsonElement>> entries = metadata.Count <= SmallEntries.Length
             ? small
             : rentedEntries = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(metadata.Count);
-        int count = Copy(metadata, entries);
-        entries = entries[..count];
-        entries.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+        entries = entries[..Copy(metadata, entries)];
+        Span<byte> order = stackalloc byte[SmallEntries.Length];
+        order = OrderByKey(entries, order);
 
-        var state = new State
-        {
-            Remaining = maxEntries,
-            MaxDepth = maxDepth,
-            Key = ArrayPool<byte>.Shared.Rent(256),
-            Written = ArrayPool<byte>.Shared.Rent(256),
-            WrittenEnds = ArrayPool<int>.Shared.Rent(Math.Clamp(maxEntries, 1, 64)),
-        };
+        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Key = stackalloc byte[KeyBytesOnStack] };
         Prefix.CopyTo(state.Key);
         try
         {
-            foreach (KeyValuePair<string, JsonElement> entry in entries)
+            for (int i = 0; i < entries.Length; i++)
             {
+                ref readonly KeyValuePair<string, JsonElement> entry = ref entries[order.IsEmpty ? i : order[i]];
+
+                // Lone surrogates become U+FFFD in the key, so two distinct keys can meet: keys are remembered.
+                state.Tracking |= entry.Key.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
                 WriteValue(ref sink, ref state, Append(ref state, Prefix.Length, entry.Key), entry.Value, depth: 1);
             }
 
@@ -62,15 +59,44 @@ public static class TraceMetadataWriter
         }
         finally
         {
-            // The buffers may have grown into other rented arrays: return the ones held now.
-            ArrayPool<byte>.Shared.Return(state.Key);
-            ArrayPool<byte>.Shared.Return(state.Written);
-            ArrayPool<int>.Shared.Return(state.WrittenEnds);
+            state.ReturnRented();
             if (rentedEntries is not null)
             {
                 ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(rentedEntries, clearArray: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Orders <paramref name="entries"/> by key (ordinal). A few entries are ordered through <paramref name="order"/>,
+    /// which is returned holding their indexes; many are sorted in place, and an empty order is returned.
+    /// </summary>
+    private static Span<byte> OrderByKey(Span<KeyValuePair<string, JsonElement>> entries, Span<byte> order)
+    {
+        if (entries.Length > order.Length)
+        {
+            // A static lambda, not an IComparer: sorting with a comparer object allocates a delegate to its Compare
+            // method on every call.
+            entries.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+            return [];
+        }
+
+        // Insertion sort of indexes: a handful of keys, compared directly rather than through a delegate.
+        order = order[..entries.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            byte index = (byte)i;
+            int j = i - 1;
+            while (j >= 0 && string.CompareOrdinal(entries[order[j]].Key, entries[index].Key) > 0)
+            {
+                order[j + 1] = order[j];
+                j--;
+            }
+
+            order[j + 1] = index;
+        }
+
+        return order;
     }
 
     private static int Copy(IDictionary<string, JsonElement> metadata, Span<KeyValuePair<string, JsonElement>> entries)
@@ -105,11 +131,16 @@ public static class TraceMetadataWriter
     private static void WriteValue<TSink>(ref TSink sink, ref State state, int keyLength, JsonElement value, int depth)
         where TSink : struct, IAttributeSink
     {
-        switch (value.ValueKind)
+        JsonValueKind kind = value.ValueKind;
+        switch (kind)
         {
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 return;
             case JsonValueKind.Object when depth < state.MaxDepth:
+                // From here on a key can repeat one written before (a nested object repeating a key, or "a.b" beside
+                // {"a":{"b":…}}): keys are remembered. Before the first object none can: the dictionary's keys are
+                // distinct, and a flattened key "p.q" sorts after its object "p", so it cannot have been written before.
+                state.Tracking = true;
                 foreach (JsonProperty property in value.EnumerateObject())
                 {
                     // JSON can escape a lone surrogate (\ud800), which System.Text.Json refuses to turn into text: such
@@ -130,20 +161,24 @@ public static class TraceMetadataWriter
         // A key already written (a nested object repeating a key, or "a.b" beside {"a":{"b":…}}) would repeat an
         // attribute key, which OTLP does not allow: the first one is kept. A string escaping a lone surrogate is left
         // out like a key that does.
-        if (state.Remaining <= 0 || WasWritten(ref state, keyLength) || !IsReadable(value))
+        if (state.Remaining <= 0 || (state.Tracking && WasWritten(ref state, keyLength)) || !IsReadable(value))
         {
             state.Cut++;
             return;
         }
 
         state.Remaining--;
-        Remember(ref state, keyLength);
-        ReadOnlySpan<byte> key = state.Key.AsSpan(0, keyLength);
-        if (value.ValueKind == JsonValueKind.Array)
+        if (state.Tracking)
+        {
+            Remember(ref state, keyLength);
+        }
+
+        ReadOnlySpan<byte> key = state.Key[..keyLength];
+        if (kind == JsonValueKind.Array)
         {
             sink.Write(key, AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]));
         }
-        else if (value.ValueKind == JsonValueKind.Number && !value.TryGetInt64(out _) && !value.TryGetDouble(out _))
+        else if (kind == JsonValueKind.Number && !value.TryGetInt64(out _) && !value.TryGetDouble(out _))
         {
             // Beyond a double (1e400): kept as written.
             sink.WriteUtf8(key, JsonMarshal.GetRawUtf8Value(value));
@@ -152,7 +187,7 @@ public static class TraceMetadataWriter
         {
             // Strings, numbers and booleans as themselves, written from the element's UTF-8 (no string is made);
             // an object below the depth limit as its JSON text.
-            GeneratedAttributeWriter.Write(ref sink, key, value);
+            GeneratedAttributeWriter.Write(ref sink, key, value, kind);
         }
     }
 
@@ -244,11 +279,11 @@ public static class TraceMetadataWriter
 
     private static bool WasWritten(ref State state, int keyLength)
     {
-        ReadOnlySpan<byte> key = state.Key.AsSpan(0, keyLength);
+        ReadOnlySpan<byte> key = state.Key[..keyLength];
         int start = 0;
         for (int i = 0; i < state.WrittenCount; i++)
         {
-            int end = state.WrittenEnds[i];
+            int end = state.WrittenEnds![i];
             if (state.Written.AsSpan(start, end - start).SequenceEqual(key))
             {
                 return true;
@@ -263,6 +298,8 @@ public static class TraceMetadataWriter
     /// <summary>Adds the current key to those written.</summary>
     private static void Remember(ref State state, int keyLength)
     {
+        state.WrittenEnds ??= ArrayPool<int>.Shared.Rent(16);
+        state.Written ??= ArrayPool<byte>.Shared.Rent(256);
         if (state.WrittenCount == state.WrittenEnds.Length)
         {
             int[] more = ArrayPool<int>.Shared.Rent(state.WrittenCount * 2);
@@ -280,7 +317,7 @@ public static class TraceMetadataWriter
             state.Written = larger;
         }
 
-        state.Key.AsSpan(0, keyLength).CopyTo(state.Written.AsSpan(start));
+        state.Key[..keyLength].CopyTo(state.Written.AsSpan(start));
         state.WrittenEnds[state.WrittenCount++] = start + keyLength;
     }
 
@@ -289,7 +326,7 @@ public static class TraceMetadataWriter
     private static int Append(ref State state, int keyLength, string name)
     {
         int at = StartSegment(ref state, keyLength, System.Text.Encoding.UTF8.GetMaxByteCount(name.Length));
-        return at + System.Text.Encoding.UTF8.GetBytes(name, state.Key.AsSpan(at));
+        return at + System.Text.Encoding.UTF8.GetBytes(name, state.Key[at..]);
     }
 
     /// <summary>Appends a nested property's name, from the document's UTF-8 (unescaped through a string only when it
@@ -303,7 +340,7 @@ public static class TraceMetadataWriter
         }
 
         int at = StartSegment(ref state, keyLength, raw.Length);
-        raw.CopyTo(state.Key.AsSpan(at));
+        raw.CopyTo(state.Key[at..]);
         return at + raw.Length;
     }
 
@@ -315,8 +352,13 @@ public static class TraceMetadataWriter
         if (needed > state.Key.Length)
         {
             byte[] larger = ArrayPool<byte>.Shared.Rent(needed * 2);
-            state.Key.AsSpan(0, keyLength).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(state.Key);
+            state.Key[..keyLength].CopyTo(larger);
+            if (state.RentedKey is not null)
+            {
+                ArrayPool<byte>.Shared.Return(state.RentedKey);
+            }
+
+            state.RentedKey = larger;
             state.Key = larger;
         }
 
@@ -328,20 +370,48 @@ public static class TraceMetadataWriter
         return keyLength;
     }
 
-    private struct State
+    private ref struct State
     {
         public int Remaining;
         public int Cut;
         public int MaxDepth;
 
-        /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8.</summary>
-        public byte[] Key;
+        /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8: on the stack, or
+        /// in <see cref="RentedKey"/> once a long path outgrew it.</summary>
+        public Span<byte> Key;
+        public byte[]? RentedKey;
 
-        /// <summary>The keys written so far, end to end; <see cref="WrittenEnds"/> says where each ends.</summary>
-        public byte[] Written;
-        public int[] WrittenEnds;
+        /// <summary>Whether keys written are remembered to refuse a repeated one (see where it is set).</summary>
+        public bool Tracking;
+
+        /// <summary>The keys written since tracking began, end to end; <see cref="WrittenEnds"/> says where each ends.
+        /// Rented at the first key remembered.</summary>
+        public byte[]? Written;
+        public int[]? WrittenEnds;
         public int WrittenCount;
+
+        /// <summary>Returns the arrays held now (they may have grown into other rented arrays).</summary>
+        public readonly void ReturnRented()
+        {
+            if (RentedKey is not null)
+            {
+                ArrayPool<byte>.Shared.Return(RentedKey);
+            }
+
+            if (Written is not null)
+            {
+                ArrayPool<byte>.Shared.Return(Written);
+            }
+
+            if (WrittenEnds is not null)
+            {
+                ArrayPool<int>.Shared.Return(WrittenEnds);
+            }
+        }
     }
+
+    /// <summary>Room on the stack for the keys of most metadata, in UTF-8 after the prefix.</summary>
+    private const int KeyBytesOnStack = 256;
 
     /// <summary>Room for the entries of most metadata, on the stack.</summary>
     [InlineArray(Length)]

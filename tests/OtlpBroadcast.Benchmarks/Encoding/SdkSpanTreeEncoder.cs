@@ -18,11 +18,13 @@ internal static class SdkSpanTreeEncoder
     /// releases the fragments.</summary>
     public static void Encode(SpanTreeFixture f, SdkSpanTreeInputs inputs, Span<SpanFragment> fragments, SpanEncoding encoding)
     {
+        // One tree is one request: its identity block is new, as the broadcaster makes it for each request.
+        RequestIdentity identity = inputs.Identity with { BlockId = RequestIdentity.NewBlockId() };
         long start = UnixNanos.From(SpanTreeFixture.Start);
         long end = UnixNanos.From(SpanTreeFixture.End);
         bool withheld = !f.IncludeContent;
 
-        var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(inputs.Identity, failed: false, intermediate: false), inputs.Policy);
+        var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identity, failed: false, intermediate: false), inputs.Policy);
         fragments[0] = SpanEnvelopes.Encode(
             encoding,
             Header(SpanTreeFixture.RootId, default, SpanTreeFixture.RootName, SpanKind.Server, start, end, SpanFlags.ContextHasIsRemote),
@@ -30,7 +32,7 @@ internal static class SdkSpanTreeEncoder
             withheld);
 
         var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<ChatCompletionRequest>, OtlpAttributesSource<ChatCompletionResponse>>>(
-            new(inputs.Identity, inputs.Facts, new(f.Request, f.IncludeContent), new(f.Response, f.IncludeContent)), inputs.Policy);
+            new(identity, inputs.Facts, new(f.Request, f.IncludeContent), new(f.Response, f.IncludeContent)), inputs.Policy);
         fragments[1] = SpanEnvelopes.Encode(
             encoding,
             Header(SpanTreeFixture.GenerationId, SpanTreeFixture.RootId, SpanTreeFixture.GenerationName, SpanKind.Client, start, end, SpanFlags.ContextHasIsRemote),

@@ -134,6 +134,14 @@ public class BufferSinkEquivalenceTests
             sink.Write("null"u8, (string?)null);
             sink.Write(new PrecomposedKey("pre.null"u8, "{\"key\":\"pre.null\",\"value\":{\"stringValue\":\""u8), (string?)null);
             sink.Write("any"u8, AttributeValue.FromString(text));
+            using (ContentJsonBuffer content = ContentJsonBuffer.Rent())
+            {
+                content.WriteStartArray();
+                content.WriteObject(new OtlpBroadcast.OpenAi.ChatMessage { Role = "user", Content = text });
+                content.WriteEndArray();
+                sink.WriteContentJson("content"u8, content);
+            }
+
             sink.Write("none"u8, default(AttributeValue));
         }
     }

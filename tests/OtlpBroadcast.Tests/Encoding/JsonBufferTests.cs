@@ -118,6 +118,25 @@ public class JsonBufferTests
             threads: 1);
     }
 
+    [Fact]
+    public void ContentJsonIsEmbeddedWithTheBytesOfTheGeneralEscaping()
+    {
+        // JSON rendered by ContentJsonBuffer only needs its quotes and backslashes escaped to become a JSON string.
+        Gen.Char["aZ09 _-.\"\\/\n\t\u0000\u001f\u007f\u0080é\u00a0\u2028東\ufffd\ud800\udc00\ud83d\ude00"].Array[0, 300].Select(chars => new string(chars)).Sample(
+            text =>
+            {
+                using ContentJsonBuffer content = ContentJsonBuffer.Rent();
+                content.WriteStartArray();
+                content.WriteObject(new OtlpBroadcast.OpenAi.ChatMessage { Role = "user", Content = text, Name = text });
+                content.WriteObject<OtlpBroadcast.OpenAi.ChatMessage>(null);
+                content.WriteEndArray();
+                byte[] json = content.GetWrittenUtf8().ToArray();
+                Assert.Equal(ViaBuffer(buffer => buffer.WriteEscaped(json)), ViaBuffer(buffer => buffer.WriteEscapedJson(json)));
+            },
+            iter: 300,
+            threads: 1);
+    }
+
     [Theory]
     [InlineData(0L)]
     [InlineData(-1L)]
@@ -127,6 +146,26 @@ public class JsonBufferTests
     [InlineData(long.MinValue)]
     public void IntegersAreWrittenAsTheWriterWritesThem(long value)
         => Assert.Equal(ViaWriter(w => w.WriteNumberValue(value)), ViaBuffer(json => json.WriteInt64(value)));
+
+    [Fact]
+    public void UnsignedIntegersOfEveryLengthAreWrittenInDecimal()
+    {
+        var random = new Random(11);
+        var values = new List<ulong> { 0, 9, 10, 99, 100, 99_999_999, 100_000_000, 100_000_001, 9_999_999_999_999_999, 10_000_000_000_000_000, ulong.MaxValue, 1UL << 63 };
+        for (int i = 0; i < 100_000; i++)
+        {
+            // Every length from 1 to 20 digits.
+            values.Add(((ulong)random.NextInt64() >> random.Next(0, 63)) | ((ulong)random.Next(0, 2) << 63));
+        }
+
+        Span<byte> text = stackalloc byte[20];
+        foreach (ulong value in values)
+        {
+            int written = DecimalDigits.Write(value, text);
+            Assert.Equal(value.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Text.Encoding.ASCII.GetString(text[..written]));
+            Assert.Equal(written, DecimalDigits.Length(value));
+        }
+    }
 
     [Theory]
     [InlineData(0.0)]
@@ -141,6 +180,47 @@ public class JsonBufferTests
     [InlineData(123456789012345678.0)]
     public void DoublesAreWrittenAsTheWriterWritesThem(double value)
         => Assert.Equal(ViaWriter(w => w.WriteNumberValue(value)), ViaBuffer(json => json.WriteDouble(value)));
+
+    [Fact]
+    public void ARepeatedDoubleIsWrittenAgainAlike()
+    {
+        // The buffer keeps the text of the last double: repeats, alternations and signed zeros must not mix up.
+        double[] values = [0.00011250000000000001, 0.00011250000000000001, 0.7, 0.00011250000000000001, 0.0, -0.0, -0.0, 0.0, 1e300, 1e300];
+        Assert.Equal(
+            ViaWriter(w => { w.WriteStartArray(); Array.ForEach(values, w.WriteNumberValue); w.WriteEndArray(); }),
+            ViaBuffer(json =>
+            {
+                json.WriteByte((byte)'[');
+                foreach (double value in values)
+                {
+                    json.WriteValueSeparator();
+                    json.WriteDouble(value);
+                }
+
+                json.WriteByte((byte)']');
+            }));
+    }
+
+    [Fact]
+    public void SpanTimesWrittenAgainAreWrittenAlike()
+    {
+        // The buffer keeps the texts of the last two times: repeats, alternations and new values must not mix up.
+        long[] times = [1_764_331_200_000_000_000, 1_764_331_200_842_500_000, 1_764_331_200_000_000_000, 1_764_331_200_842_500_000, 5, 1_764_331_200_842_500_000, -1, long.MinValue, 5, -1, 0, 0];
+        Assert.Equal(
+            string.Join(",", times.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            ViaBuffer(json =>
+            {
+                for (int i = 0; i < times.Length; i++)
+                {
+                    if (i > 0)
+                    {
+                        json.WriteByte((byte)',');
+                    }
+
+                    json.WriteUnixNanos(times[i]);
+                }
+            }));
+    }
 
     [Fact]
     public void NegativeZeroIsWrittenAsTheWriterWritesIt()

@@ -19,9 +19,7 @@ public class AttributeLimitTests
     {
         await using OtlpTestReceiver json = await OtlpTestReceiver.StartAsync();
         await using OtlpTestReceiver protobuf = await OtlpTestReceiver.StartAsync();
-        OtlpDestinationOptions protobufOptions = Options(protobuf, "protobuf");
-        protobufOptions.Protocol = OtlpProtocol.HttpProtobuf;
-        await using DestinationRegistry registry = await RegistryAsync(Options(json, "json"), protobufOptions);
+        await using DestinationRegistry registry = await JsonAndProtobufAsync(json, protobuf);
         var broadcaster = new GenerationBroadcaster(registry);
 
         // Without scalars: the generation's own attributes, the list and the array, and the response's.
@@ -48,6 +46,66 @@ public class AttributeLimitTests
 
         Assert.Equal(json.Spans.Single(s => s.Name == "chat m").DroppedAttributesCount, protobuf.Spans.Single(s => s.Name == "chat m").DroppedAttributesCount);
         Assert.All(registry.List(), d => Assert.Equal(json.Spans.Single(s => s.Name == "chat m").DroppedAttributesCount, d.Statistics.DroppedAttributes));
+    }
+
+    [Fact]
+    public async Task IdentityAttributesCopiedFromSpanToSpanAreCountedAgainstTheLimitOfEachSpan()
+    {
+        // The JSON encoder copies a tree's identity attributes (user, session, trace name, metadata) from the top span
+        // into the generation span; there the generation's own attributes come first and fill the span, so the copy
+        // must not go in whole: the same attributes are left out and counted as in protobuf, which writes them anew.
+        await using OtlpTestReceiver json = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver protobuf = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await JsonAndProtobufAsync(json, protobuf);
+        var broadcaster = new GenerationBroadcaster(registry);
+
+        GenerationContext Context(string model) => new()
+        {
+            Model = model,
+            User = "user-1",
+            SessionId = "session-1",
+            Trace = TraceField.Parse("""{"trace_name":"tree","team":"search","tier":"pro","region":"eu","attempt":2}"""),
+        };
+
+        broadcaster.Start(new ManyAttributes(0), Context("small")).Complete(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+        int smallCount = json.Spans.Single(s => s.Name == "chat small").Attributes.Count;
+
+        // Scalars enough (each 50th comes with an array) that the span holds 3 attributes too many: the last ones it
+        // writes, its identity's, are cut.
+        int scalars = 0;
+        while (smallCount + scalars + ((scalars + 49) / 50) < ContentPolicy.MaxAttributesPerSpan + 3)
+        {
+            scalars++;
+        }
+
+        broadcaster.Start(new ManyAttributes(scalars), Context("m")).Complete(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        foreach (OtlpTestReceiver receiver in new[] { json, protobuf })
+        {
+            ReceivedSpan small = receiver.Spans.Single(s => s.Name == "chat small");
+            Assert.Equal(0u, small.DroppedAttributesCount);
+            Assert.Equal(smallCount, small.Attributes.Count);
+            Assert.Equal("search", small["trace.metadata.team"].AsString());
+
+            ReceivedSpan generation = receiver.Spans.Single(s => s.Name == "chat m");
+            Assert.Equal(ContentPolicy.MaxAttributesPerSpan, generation.Attributes.Count);
+            Assert.Equal(3u, generation.DroppedAttributesCount);
+            Assert.Equal("user-1", generation["user.id"].AsString());
+            Assert.False(generation.Attributes.Any(a => a.Key == "trace.metadata.tier"), "the last identity attributes are cut");
+
+            // The top span of the same tree has room: it carries the whole identity.
+            ReceivedSpan top = receiver.Spans.Single(s => s.Name == "tree" && s.TraceId == generation.TraceId);
+            Assert.Equal(0u, top.DroppedAttributesCount);
+            Assert.Equal("user-1", top["user.id"].AsString());
+            Assert.Equal(2L, top["trace.metadata.attempt"].AsInt());
+            Assert.Equal("pro", top["trace.metadata.tier"].AsString());
+        }
+
+        ReceivedSpan jsonGeneration = json.Spans.Single(s => s.Name == "chat m");
+        ReceivedSpan protobufGeneration = protobuf.Spans.Single(s => s.Name == "chat m");
+        Assert.Equal(protobufGeneration.Attributes.Select(a => a.Key), jsonGeneration.Attributes.Select(a => a.Key));
     }
 
     [Fact]
@@ -97,6 +155,14 @@ public class AttributeLimitTests
         AttributeValue cutNested = ContentPolicy.Limit(in nested, 10, out cut);
         Assert.True(cut);
         Assert.Equal("much too …", cutNested.ArrayValue[1].KeyValueListValue[0].Value.StringValue);
+    }
+
+    /// <summary>A registry with one JSON and one protobuf destination.</summary>
+    private static Task<DestinationRegistry> JsonAndProtobufAsync(OtlpTestReceiver json, OtlpTestReceiver protobuf)
+    {
+        OtlpDestinationOptions protobufOptions = Options(protobuf, "protobuf");
+        protobufOptions.Protocol = OtlpProtocol.HttpProtobuf;
+        return RegistryAsync(Options(json, "json"), protobufOptions);
     }
 
     /// <summary>A request whose writer adds a key-value list, an array, then <c>count</c> scalar attributes.</summary>

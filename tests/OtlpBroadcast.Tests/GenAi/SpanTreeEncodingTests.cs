@@ -69,15 +69,31 @@ public class SpanTreeEncodingTests
         new ProviderAttempt("openai", DateTimeOffset.UnixEpoch.AddSeconds(1), DateTimeOffset.UnixEpoch.AddSeconds(2), StatusCode: 503, ErrorType: failed ? "503" : null),
         includeContent);
 
-    [Theory]
-    [InlineData(true, false, ContentFormat.GenAiConventions)]
-    [InlineData(false, false, ContentFormat.GenAiConventions)]
-    [InlineData(true, true, ContentFormat.RouterCompatible)]
-    [InlineData(false, true, ContentFormat.RouterCompatible)]
-    public void TheEncoderWritesTheBytesOfTheGeneralPath(bool includeContent, bool failed, ContentFormat format)
+    /// <summary>The full tree without what allocates by design: a value over a limit (cutting it makes a new string)
+    /// and a metadata array (written as an AttributeValue array).</summary>
+    private static Tree AllocationFreeTree(bool includeContent)
     {
-        Tree tree = FullTree(includeContent, failed);
-        var policy = new ContentPolicy(format, maxLength: 1000);
+        Tree tree = FullTree(includeContent, failed: false) with
+        {
+            Metadata = TraceField.Parse("""{"trace_id":"t","environment":"staging","team":{"name":"search","size":7},"quoted":"say \"hi\"","on":true}"""),
+        };
+        tree.Request.User = "user-42";
+        return tree;
+    }
+
+    [Theory]
+    [InlineData(true, false, ContentFormat.GenAiConventions, true)]
+    [InlineData(false, false, ContentFormat.GenAiConventions, true)]
+    [InlineData(true, true, ContentFormat.RouterCompatible, true)]
+    [InlineData(false, true, ContentFormat.RouterCompatible, true)]
+    [InlineData(true, false, ContentFormat.GenAiConventions, false)]
+    [InlineData(false, true, ContentFormat.RouterCompatible, false)]
+    public void TheEncoderWritesTheBytesOfTheGeneralPath(bool includeContent, bool failed, ContentFormat format, bool repeatIdentity)
+    {
+        // With repeatIdentity, the encoder writes the identity attributes for the root span and copies them into the
+        // intermediate and generation spans; the general path writes them every time.
+        Tree tree = FullTree(includeContent, failed) with { RepeatIdentity = repeatIdentity };
+        var policy = new ContentPolicy(format, MaxLength: 1000);
 
         string[] general = tree.Encode(policy, new ThroughWriter());
         string[] fast = tree.Encode(policy, new ThroughEncoder());
@@ -92,13 +108,19 @@ public class SpanTreeEncodingTests
         }
     }
 
-    [Fact]
-    public void TheCountsOfWhatThePolicyCutComeBackThroughTheSources()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheCountsOfWhatThePolicyCutComeBackThroughTheSources(bool repeatIdentity)
     {
-        // 70 metadata entries: six over the limit of 64.
+        // 70 metadata entries: six over the limit of 64. Copied identity attributes count as written ones.
         string manyKeys = string.Join(",", Enumerable.Range(0, 70).Select(i => $"\"k{i:00}\":{i}"));
-        Tree tree = FullTree(includeContent: true, failed: false) with { Metadata = TraceField.Parse("{\"trace_id\":\"t\"," + manyKeys + "}") };
-        (int truncated, int metadataCut) = tree.Count(new ContentPolicy(ContentFormat.GenAiConventions, maxLength: 1000));
+        Tree tree = FullTree(includeContent: true, failed: false) with
+        {
+            Metadata = TraceField.Parse("{\"trace_id\":\"t\"," + manyKeys + "}"),
+            RepeatIdentity = repeatIdentity,
+        };
+        (int truncated, int metadataCut) = tree.Count(new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 1000));
 
         // user.id on the root, the intermediate and the generation span, and the input messages (over 1000 characters).
         Assert.Equal(4, truncated);
@@ -112,14 +134,8 @@ public class SpanTreeEncodingTests
     [InlineData(false)]
     public void AWarmedUpTreeEncodesWithoutAllocating(bool includeContent)
     {
-        // Nothing over a limit (cutting a value makes a new string), and no metadata array (written as an
-        // AttributeValue array, which is allocated).
-        Tree tree = FullTree(includeContent, failed: false) with
-        {
-            Metadata = TraceField.Parse("""{"trace_id":"t","environment":"staging","team":{"name":"search","size":7},"quoted":"say \"hi\"","on":true}"""),
-        };
-        tree.Request.User = "user-42";
-        var policy = new ContentPolicy(ContentFormat.GenAiConventions, maxLength: 32 * 1024);
+        Tree tree = AllocationFreeTree(includeContent);
+        var policy = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 32 * 1024);
         for (int i = 0; i < 200; i++)
         {
             tree.EncodeAndRelease(policy);
@@ -133,6 +149,75 @@ public class SpanTreeEncodingTests
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated == 0, $"{allocated} bytes over 1000 trees");
+    }
+
+    [Fact]
+    public void IdentitiesOfOtherTreesAndPoliciesAreNeverCopied()
+    {
+        // Spans of two trees (different users and metadata) and two policies (different limits), interleaved on one
+        // thread: each span must carry its own tree's identity, cut by its own policy.
+        Tree first = FullTree(includeContent: false, failed: false);
+        Tree second = FullTree(includeContent: false, failed: false) with { Metadata = TraceField.Parse("""{"trace_id":"other","team":"ads"}""") };
+        second.Request.User = "someone-else";
+        var wide = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 1000);
+        var narrow = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 3);
+        RequestIdentity a = first.NewIdentity();
+        RequestIdentity b = second.NewIdentity();
+
+        foreach ((RequestIdentity identity, ContentPolicy policy) in new[] { (a, wide), (b, wide), (a, wide), (a, narrow), (a, narrow), (b, narrow), (a, wide) })
+        {
+            var root = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, failed: false, intermediate: false), policy);
+            var general = root;
+            Assert.Equal(new ThroughWriter().Encode(Header, ref general), new ThroughEncoder().Encode(Header, ref root));
+            Assert.Equal(general.Truncated, root.Truncated);
+        }
+    }
+
+    [Fact]
+    public void WithinATreeTheIdentityIsWrittenOnceAndCopied()
+    {
+        // Shows the copy is taken: the metadata changes after the first span, and the next span of the same tree
+        // (same block id and policy) still carries what the first one wrote.
+        TraceField field = TraceField.Parse("""{"trace_id":"t","environment":"staging"}""");
+        var identity = new RequestIdentity
+        {
+            User = "u", SessionId = null, RawTraceId = "t", TraceName = null, Metadata = field.Metadata, BlockId = RequestIdentity.NewBlockId(),
+        };
+        var policy = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 1000);
+        var root = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, failed: false, intermediate: false), policy);
+        string first = new ThroughEncoder().Encode(Header, ref root);
+
+        field.Metadata!["environment"] = JsonDocument.Parse("\"production\"").RootElement.Clone();
+        var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, failed: false, intermediate: true), policy);
+        string second = new ThroughEncoder().Encode(Header, ref intermediate);
+
+        Assert.Contains("staging", first, StringComparison.Ordinal);
+        Assert.Contains("staging", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("production", second, StringComparison.Ordinal);
+    }
+
+    private static SpanHeader Header => new() { TraceId = Trace, SpanId = RootId, Name = "n", StartTimeUnixNano = 1, EndTimeUnixNano = 2 };
+
+    [Fact]
+    public void ContentLongerInBytesThanTheLimitButNotInCharactersIsNotCutNorDecoded()
+    {
+        // 1,500 CJK characters are 4,500 bytes of UTF-8: over a 3,000-character limit in bytes, not in characters.
+        Tree tree = AllocationFreeTree(includeContent: true);
+        tree.Request.Messages = [new ChatMessage { Role = "user", Content = new string('東', 1500) }];
+        var policy = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 3000);
+        for (int i = 0; i < 200; i++)
+        {
+            tree.EncodeAndRelease(policy);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            tree.EncodeAndRelease(policy);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal((0, 0), tree.Count(policy));
     }
 
     [Fact]
@@ -202,13 +287,19 @@ public class SpanTreeEncodingTests
         ProviderAttempt Attempt,
         bool IncludeContent)
     {
-        private RequestIdentity Identity => new()
+        /// <summary>Whether the identity gets a block id, as <c>SpanTree</c> gives it (the JSON encoder then copies the
+        /// identity attributes from span to span).</summary>
+        public bool RepeatIdentity { get; init; } = true;
+
+        /// <summary>The identity of one encoding of the tree.</summary>
+        public RequestIdentity NewIdentity() => new()
         {
             User = Request.User,
             SessionId = Request.SessionId,
             RawTraceId = Metadata.TraceId,
             TraceName = Metadata.TraceName,
             Metadata = Metadata.Metadata,
+            BlockId = RepeatIdentity ? RequestIdentity.NewBlockId() : 0,
         };
 
         private bool Failed => Facts.ErrorType is not null;
@@ -216,10 +307,11 @@ public class SpanTreeEncodingTests
         /// <summary>Root, intermediate, generation and attempt, each through <paramref name="encode"/>.</summary>
         public string[] Encode(ContentPolicy policy, ISpanEncoder encode)
         {
-            var root = new PolicyAttributeSource<TraceSpanAttributes>(new(Identity, Failed, intermediate: false), policy);
-            var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new(Identity, Failed, intermediate: true), policy);
+            RequestIdentity identity = NewIdentity();
+            var root = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, Failed, intermediate: false), policy);
+            var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, Failed, intermediate: true), policy);
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<ChatCompletionRequest>, OtlpAttributesSource<ChatCompletionResponse>>>(
-                new(Identity, Facts, new(Request, IncludeContent), new(Response, IncludeContent)), policy);
+                new(identity, Facts, new(Request, IncludeContent), new(Response, IncludeContent)), policy);
             var attempt = new PolicyAttributeSource<AttemptSpanAttributes>(new(Attempt, 1), policy);
             return
             [
@@ -233,10 +325,11 @@ public class SpanTreeEncodingTests
         /// <summary>What the policy cut and the metadata entries cut, over the whole tree.</summary>
         public (int Truncated, int MetadataCut) Count(ContentPolicy policy)
         {
-            var root = new PolicyAttributeSource<TraceSpanAttributes>(new(Identity, Failed, intermediate: false), policy);
-            var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new(Identity, Failed, intermediate: true), policy);
+            RequestIdentity identity = NewIdentity();
+            var root = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, Failed, intermediate: false), policy);
+            var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, Failed, intermediate: true), policy);
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<ChatCompletionRequest>, OtlpAttributesSource<ChatCompletionResponse>>>(
-                new(Identity, Facts, new(Request, IncludeContent), new(Response, IncludeContent)), policy);
+                new(identity, Facts, new(Request, IncludeContent), new(Response, IncludeContent)), policy);
             OtlpJsonSpanEncoder.Encode(Header(RootId, default, SpanKind.Server), ref root, false).Release();
             OtlpJsonSpanEncoder.Encode(Header(IntermediateId, RootId, SpanKind.Internal), ref intermediate, false).Release();
             OtlpJsonSpanEncoder.Encode(Header(GenerationId, IntermediateId, SpanKind.Client), ref generation, false).Release();
@@ -247,9 +340,10 @@ public class SpanTreeEncodingTests
         /// <summary>The tree as <c>SpanTree</c> encodes it for one JSON variant, fragments released.</summary>
         public void EncodeAndRelease(ContentPolicy policy)
         {
-            var root = new PolicyAttributeSource<TraceSpanAttributes>(new(Identity, Failed, intermediate: false), policy);
+            RequestIdentity identity = NewIdentity();
+            var root = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, Failed, intermediate: false), policy);
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<ChatCompletionRequest>, OtlpAttributesSource<ChatCompletionResponse>>>(
-                new(Identity, Facts, new(Request, IncludeContent), new(Response, IncludeContent)), policy);
+                new(identity, Facts, new(Request, IncludeContent), new(Response, IncludeContent)), policy);
             var attempt = new PolicyAttributeSource<AttemptSpanAttributes>(new(Attempt, 1), policy);
             OtlpJsonSpanEncoder.Encode(Header(RootId, default, SpanKind.Server), ref root, !IncludeContent).Release();
             OtlpJsonSpanEncoder.Encode(Header(GenerationId, RootId, SpanKind.Client), ref generation, !IncludeContent).Release();

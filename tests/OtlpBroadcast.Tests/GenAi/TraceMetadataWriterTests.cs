@@ -6,8 +6,10 @@ namespace OtlpBroadcast.Tests.GenAi;
 public class TraceMetadataWriterTests
 {
     private static (ReceivedAttributeList Attributes, int Cut) Write(string traceJson, int maxEntries = 64, int maxDepth = 4)
+        => Write(TraceField.Parse(traceJson), maxEntries, maxDepth);
+
+    private static (ReceivedAttributeList Attributes, int Cut) Write(TraceField field, int maxEntries = 64, int maxDepth = 4)
     {
-        TraceField field = TraceField.Parse(traceJson);
         int cut = 0;
         var attributes = new MetadataSource(field, maxEntries, maxDepth, c => cut = c);
         OtlpSpan span = new(TraceId.CreateRandom(), SpanId.CreateRandom(), "s");
@@ -96,6 +98,18 @@ public class TraceMetadataWriterTests
         Assert.Equal("ü", a[$"trace.metadata.{longKey}.é"].AsString());
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(40)]
+    public void KeysAreWrittenInOrdinalOrder(int count)
+    {
+        // A few keys are sorted on the stack, many in a pooled array: both in ordinal order ("B" before "a").
+        string[] keys = [.. Enumerable.Range(0, count).Select(i => (i % 2 == 0 ? "k" : "K") + (count - i).ToString("D2", System.Globalization.CultureInfo.InvariantCulture))];
+        (ReceivedAttributeList a, _) = Write("{" + string.Join(",", keys.Select(k => $"\"{k}\":1")) + "}");
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal).Select(k => "trace.metadata." + k), a.Keys);
+    }
+
     [Fact]
     public void EscapedStringsAndNamesAreUnescaped()
     {
@@ -128,6 +142,24 @@ public class TraceMetadataWriterTests
         Assert.Equal(["trace.metadata.a.b", "trace.metadata.a.c"], a.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(2, a["trace.metadata.a.b"].AsInt());
         Assert.Equal(3, a["trace.metadata.a.c"].AsInt());
+        Assert.Equal(2, cut);
+    }
+
+    [Fact]
+    public void TopLevelKeysThatMeetOnceTheirLoneSurrogatesAreReplacedAreWrittenOnce()
+    {
+        // Keys set from code can hold lone surrogates, which become U+FFFD in UTF-8: "k\uD800" and "k\uDBFF" meet, and
+        // meet "k\uFFFD" too. Flat metadata is otherwise written without remembering its keys (they are distinct).
+        var field = new TraceField();
+        field.Metadata["k\uD800"] = JsonDocument.Parse("1").RootElement;
+        field.Metadata["k\uDBFF"] = JsonDocument.Parse("2").RootElement;
+        field.Metadata["k\uFFFD"] = JsonDocument.Parse("3").RootElement;
+        field.Metadata["plain"] = JsonDocument.Parse("4").RootElement;
+
+        (ReceivedAttributeList a, int cut) = Write(field);
+
+        Assert.Equal(["trace.metadata.k\uFFFD", "trace.metadata.plain"], a.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(1, a["trace.metadata.k\uFFFD"].AsInt());
         Assert.Equal(2, cut);
     }
 

@@ -45,7 +45,7 @@ namespace Gateway.Chat
                         content.WriteObject(item2);
                     }
                     content.WriteEndArray();
-                    sink.WriteUtf8("gen_ai.input.messages"u8, content.GetWrittenUtf8());
+                    sink.WriteContentJson("gen_ai.input.messages"u8, content);
                 }
             }
 

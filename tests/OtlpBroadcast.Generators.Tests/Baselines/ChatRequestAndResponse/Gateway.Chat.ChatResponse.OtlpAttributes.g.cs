@@ -45,7 +45,7 @@ namespace Gateway.Chat
                 {
                     using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
                     content.WriteObject(message);
-                    sink.WriteUtf8("gen_ai.output.messages"u8, content.GetWrittenUtf8());
+                    sink.WriteContentJson("gen_ai.output.messages"u8, content);
                 }
             }
         }
