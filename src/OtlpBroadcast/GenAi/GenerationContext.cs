@@ -39,8 +39,19 @@ public sealed class GenerationContext
 /// <param name="Total">Total; the sum of the two when not given.</param>
 public readonly record struct GenerationCost(double? Input = null, double? Output = null, double? Total = null)
 {
-    /// <summary>The total, given or summed; <see langword="null"/> when nothing is known.</summary>
-    public double? EffectiveTotal => Total ?? (Input is null && Output is null ? null : (Input ?? 0) + (Output ?? 0));
+    /// <summary>
+    /// The total, given or summed; <see langword="null"/> when nothing is known. Prices are decimal amounts: the two
+    /// parts are summed as the decimals they stand for (to 15 significant digits), so 0.0000225 + 0.00009 is 0.0001125,
+    /// not the binary sum 0.00011250000000000001. Parts a decimal cannot hold that precisely (below 1e-12 or from
+    /// 1e15 up, NaN, infinities) are summed as doubles.
+    /// </summary>
+    public double? EffectiveTotal => Total ?? (Input is null && Output is null ? null : Sum(Input ?? 0, Output ?? 0));
+
+    private static double Sum(double a, double b)
+        => IsDecimalPrice(a) && IsDecimalPrice(b) ? (double)((decimal)a + (decimal)b) : a + b;
+
+    private static bool IsDecimalPrice(double value)
+        => value == 0 || Math.Abs(value) is >= 1e-12 and < 1e15;
 }
 
 /// <summary>One attempt at an upstream provider (a retry or a fallback is another attempt).</summary>

@@ -16,7 +16,7 @@ internal static class SdkSpanTreeEncoder
 
     /// <summary>Encodes the three spans in <paramref name="encoding"/> from inputs built beforehand; the caller
     /// releases the fragments.</summary>
-    public static void Encode(SpanTreeFixture f, SdkSpanTreeInputs inputs, Span<SpanFragment> fragments, SpanEncoding encoding)
+    public static void Encode(SpanTreeFixture f, in SdkSpanTreeInputs inputs, Span<SpanFragment> fragments, SpanEncoding encoding)
     {
         // One tree is one request: its identity block is new, as the broadcaster makes it for each request.
         RequestIdentity identity = inputs.Identity with { BlockId = RequestIdentity.NewBlockId() };
@@ -84,9 +84,10 @@ internal static class SdkSpanTreeEncoder
 
 /// <summary>
 /// What the broadcaster holds for one request before it encodes any variant: the identity and metadata every span
-/// carries, the generation's facts (operation, provider, cost), and one variant's content policy.
+/// carries, the generation's facts (operation, provider, cost), and one variant's content policy. A struct, like the
+/// broadcaster's own per-request state (which lives in pooled objects): building it allocates nothing.
 /// </summary>
-internal sealed class SdkSpanTreeInputs
+internal readonly struct SdkSpanTreeInputs
 {
     private SdkSpanTreeInputs(RequestIdentity identity, GenerationFacts facts, ContentPolicy policy)
     {

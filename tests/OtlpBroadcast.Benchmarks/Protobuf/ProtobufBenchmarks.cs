@@ -25,7 +25,7 @@ public class ProtobufBenchmarks
     private HttpClient _client = null!;
     private OpenTelemetrySpanTree _openTelemetry = null!;
     private SpanTreeFixture _fixture = null!;
-    private SdkSpanTreeInputs _inputs = null!;
+    private SdkSpanTreeInputs _inputs;
     private byte[] _preEncodedBody = [];
 
     [Params(ContentCase.Withheld, ContentCase.Content2KB)]
