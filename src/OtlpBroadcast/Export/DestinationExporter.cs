@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace OtlpBroadcast.Export;
 
 /// <summary>
@@ -11,7 +9,8 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// <summary>How long <see cref="DisposeAsync"/> waits for queued spans to go out.</summary>
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly Channel<SpanFragment> _queue;
+    private readonly FragmentQueue _queue;
+    private readonly Lock _drainLock = new();
     private readonly ISpanEnvelope _envelope;
     private readonly OtlpHttpTransport _transport;
     private readonly ExporterServices _services;
@@ -28,6 +27,10 @@ public sealed class DestinationExporter : IAsyncDisposable
     private long _released;
     private volatile bool _closed;
 
+    /// <summary>Set (once the loop has ended) when the shutdown drains the queue: a span added after that is dropped
+    /// by the thread that added it.</summary>
+    private int _drained;
+
     /// <summary>Starts the exporter of <paramref name="destination"/>.</summary>
     public DestinationExporter(OtlpDestination destination, ExporterServices? services = null)
     {
@@ -35,11 +38,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         _services = services ?? ExporterServices.Default;
         _envelope = SpanEnvelopes.Create(destination.Encoding, _services.Resource);
         _transport = new OtlpHttpTransport(destination, _services);
-        _queue = Channel.CreateBounded<SpanFragment>(new BoundedChannelOptions(destination.MaxQueueSize)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _queue = new FragmentQueue(destination.MaxQueueSize);
         _batch = new List<SpanFragment>(destination.MaxExportBatchSize);
 
         // The fragments this queue may hold can come back to the pool and wait there for the next requests.
@@ -76,7 +75,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         }
 
         fragment.AddReference();
-        if (!_queue.Writer.TryWrite(fragment))
+        if (!_queue.TryAdd(fragment))
         {
             fragment.Release();
             DropReason reason = _closed ? DropReason.Shutdown : DropReason.QueueFull;
@@ -86,7 +85,18 @@ public sealed class DestinationExporter : IAsyncDisposable
         }
 
         _counters.Accept();
-        if (_queue.Reader.Count >= _wakeThreshold)
+
+        // A full fence between adding and reading the flag (the shutdown's side is its Interlocked.Exchange): either
+        // the shutdown's drain sees this span, or this thread sees the flag.
+        Interlocked.MemoryBarrier();
+        if (_drained != 0)
+        {
+            // The shutdown passed its check above and has already drained the queue: nothing will send this span.
+            DropLeftovers();
+            return true;
+        }
+
+        if (_queue.Count >= _wakeThreshold)
         {
             Wake();
         }
@@ -154,26 +164,38 @@ public sealed class DestinationExporter : IAsyncDisposable
 
         _closed = true;
         await FlushAsync(timeout).ConfigureAwait(false);
-        _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         _wake.Set();
         await _loop.ConfigureAwait(false);
         _wake.Dispose();
+
+        // Flag first, then drain: a producer that added a span before seeing the flag has it drained here, one that
+        // sees the flag drains it itself.
+        Interlocked.Exchange(ref _drained, 1);
+        DropLeftovers();
+
+        FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
+        _body.Dispose();
+    }
+
+    /// <summary>Drops (and counts) what the queue still holds once the loop has ended.</summary>
+    private void DropLeftovers()
+    {
         long left = 0;
-        while (_queue.Reader.TryRead(out SpanFragment? fragment))
+        lock (_drainLock)
         {
-            Release(fragment);
-            _counters.Drop(DropReason.Shutdown, 1, wasAccepted: true);
-            left++;
+            while (_queue.TryTake(out SpanFragment? fragment))
+            {
+                Release(fragment);
+                _counters.Drop(DropReason.Shutdown, 1, wasAccepted: true);
+                left++;
+            }
         }
 
         if (left > 0)
         {
             NotifyDropped(DropReason.Shutdown, left);
         }
-
-        FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
-        _body.Dispose();
     }
 
     /// <summary>Shuts down with <see cref="DefaultShutdownTimeout"/>.</summary>
@@ -184,7 +206,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         CancellationToken stopping = _stopping.Token;
         while (!stopping.IsCancellationRequested)
         {
-            if (!FlushRequested() && _queue.Reader.Count < _wakeThreshold)
+            if (!FlushRequested() && _queue.Count < _wakeThreshold)
             {
                 // Woken by a full batch, a flush or the shutdown; or the scheduled delay passed.
                 await _wake.WaitAsync(Destination.ScheduledDelay == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : Destination.ScheduledDelay).ConfigureAwait(false);
@@ -220,14 +242,14 @@ public sealed class DestinationExporter : IAsyncDisposable
     private bool TakeBatch()
     {
         long cost = 0;
-        while (_batch.Count < Destination.MaxExportBatchSize && _queue.Reader.TryPeek(out SpanFragment? next))
+        while (_batch.Count < Destination.MaxExportBatchSize && _queue.TryPeek(out SpanFragment? next))
         {
             long nextCost = _envelope.SpanCost(next.Length);
             if (_envelope.MeasureBody(1, nextCost) > Destination.MaxBatchBytes)
             {
                 // Read the length first: once released, the fragment may be empty or already reused by another span.
                 int length = next.Length;
-                _queue.Reader.TryRead(out _);
+                _queue.TryTake(out _);
                 Release(next);
                 _counters.Drop(DropReason.TooLarge, 1, wasAccepted: true);
                 string error = $"a span of {length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes";
@@ -242,7 +264,7 @@ public sealed class DestinationExporter : IAsyncDisposable
                 break;
             }
 
-            _queue.Reader.TryRead(out _);
+            _queue.TryTake(out _);
             _batch.Add(next);
             cost += nextCost;
         }
