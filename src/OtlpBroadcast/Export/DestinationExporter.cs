@@ -85,23 +85,69 @@ public sealed class DestinationExporter : IAsyncDisposable
         }
 
         _counters.Accept();
+        AfterAdding();
+        return true;
+    }
 
+    /// <summary>
+    /// Queues the spans of one tree like <see cref="TryEnqueue"/> does one by one, in one step when they all fit and
+    /// are all in the destination's encoding (one place reservation, one count, one wake-up check); otherwise one by
+    /// one, so that each is accepted or dropped and counted as it would be alone.
+    /// </summary>
+    internal void TryEnqueueAll(ReadOnlySpan<SpanFragment> fragments)
+    {
+        if (_closed || !AllInEncoding(fragments) || !_queue.TryReserve(fragments.Length))
+        {
+            foreach (SpanFragment fragment in fragments)
+            {
+                TryEnqueue(fragment);
+            }
+
+            return;
+        }
+
+        foreach (SpanFragment fragment in fragments)
+        {
+            // The queue's reference is taken before the exporter can see the span (and release it after sending).
+            fragment.AddReference();
+            _queue.AddReserved(fragment);
+        }
+
+        _counters.Accept(fragments.Length);
+        AfterAdding();
+    }
+
+    private bool AllInEncoding(ReadOnlySpan<SpanFragment> fragments)
+    {
+        foreach (SpanFragment fragment in fragments)
+        {
+            if (fragment.Encoding != _envelope.Encoding)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>After spans were added: drops them if the shutdown has already drained the queue, else wakes the
+    /// loop when a batch is ready.</summary>
+    private void AfterAdding()
+    {
         // A full fence between adding and reading the flag (the shutdown's side is its Interlocked.Exchange): either
-        // the shutdown's drain sees this span, or this thread sees the flag.
+        // the shutdown's drain sees the spans, or this thread sees the flag.
         Interlocked.MemoryBarrier();
         if (_drained != 0)
         {
-            // The shutdown passed its check above and has already drained the queue: nothing will send this span.
+            // The shutdown passed its check and has already drained the queue: nothing will send these spans.
             DropLeftovers();
-            return true;
+            return;
         }
 
         if (_queue.Count >= _wakeThreshold)
         {
             Wake();
         }
-
-        return true;
     }
 
     /// <summary>Whether the background loop still runs: from construction until <see cref="ShutdownAsync"/> has ended it.</summary>

@@ -23,10 +23,10 @@ internal sealed class ExportCounters
     /// <summary>Accepted spans that reached an end: exported, rejected or dropped after acceptance.</summary>
     public long SettledCount => Volatile.Read(ref _settled);
 
-    public void Accept()
+    public void Accept(int count = 1)
     {
-        Interlocked.Increment(ref _offered);
-        Interlocked.Increment(ref _accepted);
+        Interlocked.Add(ref _offered, count);
+        Interlocked.Add(ref _accepted, count);
     }
 
     public void Request(bool isRetry)

@@ -25,15 +25,30 @@ internal sealed class FragmentQueue(int capacity)
     /// <summary>Adds <paramref name="fragment"/> unless the queue is full; never waits.</summary>
     public bool TryAdd(SpanFragment fragment)
     {
-        if (Interlocked.Increment(ref _count) > capacity)
+        if (!TryReserve(1))
         {
-            Interlocked.Decrement(ref _count);
             return false;
         }
 
         _items.Enqueue(fragment);
         return true;
     }
+
+    /// <summary>Reserves places for <paramref name="count"/> spans, all or none; each is then filled by
+    /// <see cref="AddReserved"/>.</summary>
+    public bool TryReserve(int count)
+    {
+        if (Interlocked.Add(ref _count, count) > capacity)
+        {
+            Interlocked.Add(ref _count, -count);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds a span into a place reserved by <see cref="TryReserve"/>.</summary>
+    public void AddReserved(SpanFragment fragment) => _items.Enqueue(fragment);
 
     /// <summary>The next span, left in the queue (consumer only).</summary>
     public bool TryPeek([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SpanFragment? fragment)

@@ -96,10 +96,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
                     Encode(variant, identityAttributes);
                 }
 
-                foreach (SpanFragment fragment in _scratch.FragmentsOf(variant))
-                {
-                    exporter.TryEnqueue(fragment);
-                }
+                exporter.TryEnqueueAll(_scratch.FragmentsOf(variant));
 
                 SpanCounts limited = _scratch.CountsOf(variant);
                 exporter.CountLimits(limited.Truncated, limited.DroppedAttributes);

@@ -130,3 +130,77 @@ public class FragmentQueueTests
         }
     }
 }
+
+/// <summary>A tree's spans queued in one step, and what happens when they cannot be.</summary>
+public class EnqueueAllTests
+{
+    [Fact]
+    public async Task ATreeThatFitsIsQueuedWholeAndDeliveredInOrder()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+        OtlpSpan[] spans = [Span(0), Span(1), Span(2)];
+
+        EnqueueAll(exporter, spans.Select(s => OtlpJsonSpanEncoder.Encode(s)).ToArray());
+        await FlushOrFail(exporter);
+
+        Assert.Equal(Names(spans), StoredNames(receiver));
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(3, stats.Offered);
+        Assert.Equal(3, stats.Exported);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task ATreeThatDoesNotFitIsQueuedSpanBySpanAsFarAsItGoes()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions options = Options(receiver);
+        options.MaxQueueSize = 5;
+        await using DestinationExporter exporter = Exporter(options);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(Enqueue(exporter, Span(i)));
+        }
+
+        // Three more do not fit in the two places left: all-or-nothing would drop all three.
+        EnqueueAll(exporter, [.. Enumerable.Range(3, 3).Select(i => OtlpJsonSpanEncoder.Encode(Span(i)))]);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(6, stats.Offered);
+        Assert.InRange(stats.Accepted, 5, 6); // the loop may have taken a batch out before the last one was offered
+        Assert.Equal(6 - stats.Accepted, stats.Dropped(DropReason.QueueFull));
+        await FlushOrFail(exporter);
+        AssertAccounting(exporter.GetStatistics());
+    }
+
+    [Fact]
+    public async Task ASpanInAnotherEncodingIsDroppedAloneAndAfterShutdownAllAreCounted()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationExporter exporter = Exporter(Options(receiver));
+        OtlpSpan[] spans = [Span(0), Span(1), Span(2)];
+
+        EnqueueAll(exporter, [OtlpJsonSpanEncoder.Encode(spans[0]), OtlpProtobufSpanEncoder.Encode(spans[1]), OtlpJsonSpanEncoder.Encode(spans[2])]);
+        await FlushOrFail(exporter);
+
+        Assert.Equal([spans[0].Name, spans[2].Name], StoredNames(receiver));
+        Assert.Equal(1, exporter.GetStatistics().Dropped(DropReason.WrongEncoding));
+
+        await exporter.ShutdownAsync(TimeSpan.FromSeconds(5));
+        EnqueueAll(exporter, [.. spans.Select(s => OtlpJsonSpanEncoder.Encode(s))]);
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(3, stats.Dropped(DropReason.Shutdown));
+        AssertAccounting(stats);
+    }
+
+    /// <summary>Queues the fragments in one step and lets go of the caller's references, as the broadcaster does.</summary>
+    private static void EnqueueAll(DestinationExporter exporter, SpanFragment[] fragments)
+    {
+        exporter.TryEnqueueAll(fragments);
+        foreach (SpanFragment fragment in fragments)
+        {
+            fragment.Release();
+        }
+    }
+}
