@@ -15,6 +15,12 @@ internal static class EndToEnd
 {
     private const int SpansPerTree = 3;
 
+    /// <summary>Full-size runs before the measured ones, for each contender: at least this many, and for at least
+    /// <see cref="WarmUpTime"/> (tiered compilation moves hot code to its final tier over seconds, not runs).</summary>
+    private const int WarmUpRuns = 3;
+
+    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(8);
+
     public static async Task RunAsync(bool quick)
     {
         int trees = quick ? 5_000 : 20_000;
@@ -26,18 +32,28 @@ internal static class EndToEnd
             Console.WriteLine($"End to end: {trees} span trees ({trees * SpansPerTree} spans) per run, {runs} run(s), content {fixture.Content}, receiver {endpoint}");
             Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load {LoadAverage()}");
             var results = new List<(string Name, Measurement Median)>();
-            foreach ((string name, Func<int, Task<Measurement>> run) in new (string, Func<int, Task<Measurement>>)[]
+            foreach ((string name, Func<IPipeline> create) in new (string, Func<IPipeline>)[]
             {
-                ("OpenTelemetry .NET (protobuf)", n => RunOpenTelemetryAsync(endpoint, fixture, n)),
-                ("OtlpBroadcast (JSON)", n => RunSdkAsync(endpoint, fixture, n, OtlpCompression.None)),
-                ("OtlpBroadcast (JSON, gzip)", n => RunSdkAsync(endpoint, fixture, n, OtlpCompression.Gzip)),
+                ("OpenTelemetry .NET (protobuf)", () => new OpenTelemetryPipeline(endpoint, fixture, trees)),
+                ("OtlpBroadcast (JSON)", () => new SdkPipeline(endpoint, fixture, trees, OtlpCompression.None)),
+                ("OtlpBroadcast (JSON, gzip)", () => new SdkPipeline(endpoint, fixture, trees, OtlpCompression.Gzip)),
             })
             {
-                await run(trees / 10).ConfigureAwait(false); // warm-up: JIT, connections, pools
+                // One pipeline per contender for all its runs, as a service keeps one. Warm-up runs first: JIT
+                // (tiered compilation takes seconds of CPU on this machine to settle; with a warm-up of a tenth of a
+                // run, the compiler's thread took about a quarter of the measured CPU of both contenders),
+                // connections, and the SDK's fragment pool, which keeps what a burst of this size needs.
+                await using IPipeline pipeline = create();
+                long warmUpStart = Stopwatch.GetTimestamp();
+                for (int i = 0; i < WarmUpRuns || Stopwatch.GetElapsedTime(warmUpStart) < WarmUpTime; i++)
+                {
+                    await MeasureAsync(trees, pipeline).ConfigureAwait(false);
+                }
+
                 var measured = new List<Measurement>();
                 for (int i = 0; i < runs; i++)
                 {
-                    measured.Add(await run(trees).ConfigureAwait(false));
+                    measured.Add(await MeasureAsync(trees, pipeline).ConfigureAwait(false));
                 }
 
                 Measurement median = measured.OrderBy(m => m.CpuPerSpan).ElementAt(measured.Count / 2);
@@ -65,74 +81,97 @@ internal static class EndToEnd
         }
     }
 
-    private static async Task<Measurement> RunSdkAsync(Uri endpoint, SpanTreeFixture f, int trees, OtlpCompression compression)
-    {
-        await using var registry = new DestinationRegistry();
-        await registry.AddAsync(OtlpDestination.Create(new OtlpDestinationOptions
-        {
-            Name = "loopback",
-            Endpoint = endpoint.AbsoluteUri,
-            Compression = compression,
-            MaxQueueSize = trees * SpansPerTree,
-            MaxExportBatchSize = 512,
-            ScheduledDelay = TimeSpan.FromMilliseconds(100),
-        })).ConfigureAwait(false);
-        var broadcaster = new GenerationBroadcaster(registry);
-
-        Measurement measurement = await MeasureAsync(trees, async () =>
-        {
-            for (int i = 0; i < trees; i++)
-            {
-                GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(f.Request, provider: SpanTreeFixture.Provider);
-                recording.AddAttempt(f.Attempt);
-                recording.CompleteChat(f.Response, f.Cost);
-            }
-
-            if (!await registry.FlushAsync(TimeSpan.FromSeconds(120)).ConfigureAwait(false))
-            {
-                throw new TimeoutException("The SDK did not deliver every span in time.");
-            }
-        }).ConfigureAwait(false);
-
-        DestinationStatistics statistics = registry.List()[0].Statistics;
-        if (statistics.Exported != trees * SpansPerTree)
-        {
-            throw new InvalidOperationException($"Expected {trees * SpansPerTree} spans delivered, got {statistics}.");
-        }
-
-        return measurement;
-    }
-
-    private static async Task<Measurement> RunOpenTelemetryAsync(Uri endpoint, SpanTreeFixture f, int trees)
-    {
-        using var openTelemetry = new OpenTelemetrySpanTree(endpoint, maxQueueSize: trees * SpansPerTree);
-        return await MeasureAsync(trees, () =>
-        {
-            for (int i = 0; i < trees; i++)
-            {
-                openTelemetry.Record(f);
-            }
-
-            if (!openTelemetry.Flush(120_000))
-            {
-                throw new TimeoutException("OpenTelemetry .NET did not deliver every span in time.");
-            }
-
-            return Task.CompletedTask;
-        }).ConfigureAwait(false);
-    }
-
-    private static async Task<Measurement> MeasureAsync(int trees, Func<Task> work)
+    private static async Task<Measurement> MeasureAsync(int trees, IPipeline pipeline)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
-        await work().ConfigureAwait(false);
+        await pipeline.RecordAndFlushAsync(trees).ConfigureAwait(false);
         TimeSpan wall = Stopwatch.GetElapsedTime(start);
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         int spans = trees * SpansPerTree;
         return new Measurement(spans / wall.TotalSeconds, cpu / spans);
+    }
+
+    /// <summary>A contender's telemetry pipeline, kept for all its runs.</summary>
+    private interface IPipeline : IAsyncDisposable
+    {
+        /// <summary>Records <paramref name="trees"/> span trees as fast as it can, then waits until every span was
+        /// accepted by the receiver.</summary>
+        Task RecordAndFlushAsync(int trees);
+    }
+
+    private sealed class SdkPipeline : IPipeline
+    {
+        private readonly DestinationRegistry _registry = new();
+        private readonly GenerationBroadcaster _broadcaster;
+        private readonly SpanTreeFixture _fixture;
+
+        public SdkPipeline(Uri endpoint, SpanTreeFixture fixture, int trees, OtlpCompression compression)
+        {
+            _fixture = fixture;
+            _registry.AddAsync(OtlpDestination.Create(new OtlpDestinationOptions
+            {
+                Name = "loopback",
+                Endpoint = endpoint.AbsoluteUri,
+                Compression = compression,
+                MaxQueueSize = trees * SpansPerTree,
+                MaxExportBatchSize = 512,
+                ScheduledDelay = TimeSpan.FromMilliseconds(100),
+            })).GetAwaiter().GetResult();
+            _broadcaster = new GenerationBroadcaster(_registry);
+        }
+
+        public async Task RecordAndFlushAsync(int trees)
+        {
+            long exportedBefore = _registry.List()[0].Statistics.Exported;
+            for (int i = 0; i < trees; i++)
+            {
+                GenerationRecording<ChatCompletionRequest> recording = _broadcaster.StartChat(_fixture.Request, provider: SpanTreeFixture.Provider);
+                recording.AddAttempt(_fixture.Attempt);
+                recording.CompleteChat(_fixture.Response, _fixture.Cost);
+            }
+
+            if (!await _registry.FlushAsync(TimeSpan.FromSeconds(120)).ConfigureAwait(false))
+            {
+                throw new TimeoutException("The SDK did not deliver every span in time.");
+            }
+
+            DestinationStatistics statistics = _registry.List()[0].Statistics;
+            if (statistics.Exported - exportedBefore != trees * SpansPerTree)
+            {
+                throw new InvalidOperationException($"Expected {trees * SpansPerTree} more spans delivered, got {statistics}.");
+            }
+        }
+
+        public ValueTask DisposeAsync() => _registry.DisposeAsync();
+    }
+
+    private sealed class OpenTelemetryPipeline(Uri endpoint, SpanTreeFixture fixture, int trees) : IPipeline
+    {
+        private readonly OpenTelemetrySpanTree _openTelemetry = new(endpoint, maxQueueSize: trees * SpansPerTree);
+
+        public Task RecordAndFlushAsync(int trees)
+        {
+            for (int i = 0; i < trees; i++)
+            {
+                _openTelemetry.Record(fixture);
+            }
+
+            if (!_openTelemetry.Flush(120_000))
+            {
+                throw new TimeoutException("OpenTelemetry .NET did not deliver every span in time.");
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _openTelemetry.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static Process StartReceiver(out Uri endpoint)
