@@ -18,7 +18,7 @@ namespace OtlpBroadcast;
 /// taken once, with no length to patch and nothing to move. Only arrays and key-value lists, whose size depends on
 /// what the writer adds next, use the buffer's begin/end framing.
 /// </remarks>
-public struct OtlpProtobufAttributeSink : IAttributeSink
+public struct OtlpProtobufAttributeSink : IAttributeSink, ICopyableAttributeSink
 {
     // Tag bytes (field number << 3 | wire type) of the fields written inside a KeyValue and an AnyValue.
     private const byte KeyTag = (F.KeyValueKey << 3) | (int)WireType.LengthDelimited;
@@ -57,6 +57,27 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
     /// <summary>How many <c>KeyValue</c> messages this sink started: attributes, and the entries added between
     /// <see cref="BeginKeyValueList"/> and <see cref="EndKeyValueList"/> (not those inside an <see cref="AttributeValue"/>).</summary>
     public int Count { get; private set; }
+
+    /// <summary>At the top of a span's attributes. There a <c>KeyValue</c> is a whole field of the span message with its
+    /// own tag and exact length, the same bytes wherever it goes: the span message has no length of its own to patch
+    /// (<see cref="OtlpProtobufEnvelope"/> frames each span from its fragment's size), and a copy appended inside a
+    /// message that <see cref="ProtobufBuffer.BeginMessage"/> opened would be counted by its
+    /// <see cref="ProtobufBuffer.EndMessage"/> like any bytes written. Other fields (an event's attributes) carry
+    /// another tag, so only span attributes are recorded and copied.</summary>
+    readonly bool ICopyableAttributeSink.CanCopy => _field == F.SpanAttributes && _listDepth == 0;
+
+    readonly int ICopyableAttributeSink.Position => _buffer.Length;
+
+    readonly ReadOnlySpan<byte> ICopyableAttributeSink.WrittenSince(int position) => _buffer.WrittenSpan[position..];
+
+    /// <summary>Appends a block copied from an earlier span; its attributes count as <c>KeyValue</c>s started (an
+    /// identity block holds no key-value list).</summary>
+    void ICopyableAttributeSink.AppendCopy(ReadOnlySpan<byte> block, int attributes)
+    {
+        block.CopyTo(_buffer.GetSpan(block.Length));
+        _buffer.Advance(block.Length);
+        Count += attributes;
+    }
 
     /// <summary>The tag of the next KeyValue: the span's (event's, …) attributes field, or a list's entries.</summary>
     private readonly byte KeyValueTag => _listDepth > 0 ? ListEntryTag : _tag;

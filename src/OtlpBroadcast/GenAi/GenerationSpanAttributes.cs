@@ -18,8 +18,8 @@ internal readonly struct RequestIdentity
     public required IDictionary<string, JsonElement>? Metadata { get; init; }
 
     /// <summary>
-    /// Names this identity among all that are encoded (<see cref="NewBlockId"/>), so that the JSON encoder can copy
-    /// the attributes it wrote for one span of the tree into the next (<see cref="RepeatedIdentityBlock"/>);
+    /// Names this identity among all that are encoded (<see cref="NewBlockId"/>), so that the JSON and protobuf
+    /// encoders can copy the attributes they wrote for one span of the tree into the next (<see cref="RepeatedIdentityBlock"/>);
     /// 0 (the default) writes them every time.
     /// </summary>
     public long BlockId { get; init; }
