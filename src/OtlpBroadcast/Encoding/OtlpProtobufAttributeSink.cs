@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text.Unicode;
 using F = OtlpBroadcast.OtlpProtobufFields;
 
@@ -182,7 +183,15 @@ public struct OtlpProtobufAttributeSink : IAttributeSink, ICopyableAttributeSink
     }
 
     /// <inheritdoc/>
-    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json) => WriteUtf8(key, json.GetWrittenUtf8());
+    /// <remarks>The text is <see cref="JsonBuffer"/>'s, which replaces invalid input as it writes (invalid UTF-8 as
+    /// U+FFFD, a lone surrogate as its escape): valid UTF-8 by construction, so it is copied without being validated
+    /// again, as the JSON encoder embeds it without escaping it again.</remarks>
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
+    {
+        ReadOnlySpan<byte> utf8 = json.GetWrittenUtf8();
+        Debug.Assert(Utf8.IsValid(utf8), "Content JSON is valid UTF-8.");
+        WriteLengthDelimited(key, StringTag, utf8);
+    }
 
     /// <inheritdoc/>
     public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);

@@ -253,6 +253,24 @@ public class ProtobufWireTests
     }
 
     [Fact]
+    public void ContentJsonIsValidUtf8WhateverTheTextItHolds()
+    {
+        // Written without validation: the content JSON's own writer replaces lone surrogates and invalid UTF-8.
+        using ContentJsonBuffer content = ContentJsonBuffer.Rent();
+        content.WriteStartArray();
+        content.WriteObject(new OpenAi.ChatMessage { Role = "user", Content = "a\uD800b \uDC00 東京 😀" });
+        content.WriteObject(new InvalidUtf8Content());
+        content.WriteEndArray();
+        byte[] bytes = Attributes((ref OtlpProtobufAttributeSink s) => s.WriteContentJson("gen_ai.input.messages"u8, content));
+
+        // The strict decoder refuses a string that is not valid UTF-8.
+        ReceivedSpan received = Assert.Single(OtlpProtobufTraceDecoder.Decode(Wrap(bytes)).Spans);
+        using System.Text.Json.JsonDocument messages = System.Text.Json.JsonDocument.Parse(received["gen_ai.input.messages"].AsString());
+        Assert.Equal("a\uFFFDb \uFFFD 東京 😀", messages.RootElement[0].GetProperty("content").GetString());
+        Assert.Equal("k\uFFFD", messages.RootElement[1].GetProperty("raw").GetString());
+    }
+
+    [Fact]
     public void AnUnclosedArrayIsAnErrorNotACorruptSpan()
     {
         var header = new SpanHeader { TraceId = TraceId.CreateRandom(), SpanId = SpanId.CreateRandom(), Name = "x" };
@@ -280,6 +298,13 @@ public class ProtobufWireTests
             sink.BeginArray("a"u8);
             sink.WriteArrayItem(1L);
         }
+    }
+
+    /// <summary>A content object with a key and a value that are not valid UTF-8.</summary>
+    private sealed class InvalidUtf8Content : IOtlpAttributes
+    {
+        public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent) where TSink : struct, IAttributeSink
+            => sink.WriteUtf8("raw"u8, [0x6B, 0xC3]);
     }
 
     /// <summary>Wraps span attributes (or a whole span body) into a request with one span.</summary>
