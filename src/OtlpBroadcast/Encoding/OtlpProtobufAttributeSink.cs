@@ -314,6 +314,35 @@ public struct OtlpProtobufAttributeSink : IAttributeSink, ICopyableAttributeSink
     /// </summary>
     private Span<byte> StartKeyValue(ReadOnlySpan<byte> key, int anyValueLength)
     {
+        // Nearly every attribute: a KeyValue under 128 bytes, whose three lengths are one byte each.
+        //   tag [kv] 0A [k] key 12 [any] …
+        int keyValueLength = 2 + key.Length + 2 + anyValueLength;
+        if (keyValueLength > 0x7F)
+        {
+            return StartLongKeyValue(key, anyValueLength);
+        }
+
+        Span<byte> room = _buffer.GetSpan(2 + keyValueLength);
+        if (!CopyKey(key, room[4..]))
+        {
+            return StartKeyValue(RepairedKey(key), anyValueLength);
+        }
+
+        room[0] = KeyValueTag;
+        room[1] = (byte)keyValueLength;
+        room[2] = KeyTag;
+        room[3] = (byte)key.Length;
+        int valueAt = 4 + key.Length;
+        room[valueAt] = ValueTag;
+        room[valueAt + 1] = (byte)anyValueLength;
+        Count++;
+        _buffer.Advance(2 + keyValueLength);
+        return room[(valueAt + 2)..];
+    }
+
+    /// <summary><see cref="StartKeyValue"/> for a KeyValue of 128 bytes or more, whose lengths take more bytes.</summary>
+    private Span<byte> StartLongKeyValue(ReadOnlySpan<byte> key, int anyValueLength)
+    {
         int keyField = ProtobufBuffer.LengthDelimitedSize(key.Length);
         int keyValueLength = keyField + ProtobufBuffer.LengthDelimitedSize(anyValueLength);
         int total = ProtobufBuffer.LengthDelimitedSize(keyValueLength);
@@ -323,7 +352,7 @@ public struct OtlpProtobufAttributeSink : IAttributeSink, ICopyableAttributeSink
         if (!CopyKey(key, room[at..]))
         {
             // Nothing is counted as written yet: start again with a key that protobuf accepts.
-            return StartKeyValue(RepairedKey(key), anyValueLength);
+            return StartLongKeyValue(RepairedKey(key), anyValueLength);
         }
 
         at += key.Length;

@@ -252,6 +252,18 @@ public class ProtobufWireTests
         Assert.Equal("a\uFFFDb", received["s"].AsString());
     }
 
+    [Theory]
+    [InlineData(120, "4A7F0A016B127A3A78")]
+    [InlineData(121, "4A80010A016B127B3A79")]
+    public void AKeyValueOf127BytesHasOneByteLengthsAndOneOf128BytesALongerOne(int valueLength, string head)
+    {
+        // KeyValue { key "k", value { bytes_value (field 7) of valueLength bytes } }: 127 bytes of KeyValue with 120
+        // bytes of value, 128 with 121 (its length takes two bytes).
+        byte[] value = [.. Enumerable.Repeat((byte)0x55, valueLength)];
+        byte[] bytes = Attributes((ref OtlpProtobufAttributeSink s) => s.WriteBytes("k"u8, value));
+        Assert.Equal(head + Convert.ToHexString(value), Convert.ToHexString(bytes));
+    }
+
     [Fact]
     public void ContentJsonIsValidUtf8WhateverTheTextItHolds()
     {
