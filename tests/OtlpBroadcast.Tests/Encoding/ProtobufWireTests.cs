@@ -252,6 +252,25 @@ public class ProtobufWireTests
         Assert.Equal("a\uFFFDb", received["s"].AsString());
     }
 
+    [Fact]
+    public void KeysAreCopiedWholeAndAnyByteOutsideAsciiIsNoticedWhateverItsPosition()
+    {
+        // Eight bytes at a time, the last eight overlapping: every length around those steps, a high byte everywhere.
+        for (int length = 0; length <= 25; length++)
+        {
+            byte[] key = [.. Enumerable.Range(0, length).Select(i => (byte)('a' + (i % 26)))];
+            byte[] copy = new byte[length];
+            Assert.True(ProtobufBuffer.CopyAscii(key, copy));
+            Assert.Equal(key, copy);
+            for (int at = 0; at < length; at++)
+            {
+                byte[] withHighByte = [.. key];
+                withHighByte[at] = 0xC3;
+                Assert.False(ProtobufBuffer.CopyAscii(withHighByte, new byte[length]), $"byte {at} of {length}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(120, "4A7F0A016B127A3A78")]
     [InlineData(121, "4A80010A016B127B3A79")]
