@@ -297,6 +297,15 @@ public static class GeneratedAttributeWriter
             return;
         }
 
+        WriteEscapedString(ref sink, key, quoted, asArrayItem);
+    }
+
+    /// <summary>A string element that holds escape sequences, unescaped first. A method of its own, so that the
+    /// common case (no escapes) does not pay for clearing a <see cref="Utf8JsonReader"/>: a large struct holding
+    /// references, cleared on entry to every call of a method that declares one.</summary>
+    private static void WriteEscapedString<TSink>(ref TSink sink, ReadOnlySpan<byte> key, ReadOnlySpan<byte> quoted, bool asArrayItem)
+        where TSink : struct, IAttributeSink
+    {
         // Unescaped text is never longer than its escaped form.
         byte[]? rented = null;
         Span<byte> buffer = quoted.Length <= StackChars ? stackalloc byte[StackChars] : (rented = ArrayPool<byte>.Shared.Rent(quoted.Length));
@@ -314,17 +323,18 @@ public static class GeneratedAttributeWriter
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
 
-        static void Emit(ref TSink sink, ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8, bool asArrayItem)
+    private static void Emit<TSink>(ref TSink sink, ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8, bool asArrayItem)
+        where TSink : struct, IAttributeSink
+    {
+        if (asArrayItem)
         {
-            if (asArrayItem)
-            {
-                WriteUtf8ArrayItem(ref sink, utf8);
-            }
-            else
-            {
-                sink.WriteUtf8(key, utf8);
-            }
+            WriteUtf8ArrayItem(ref sink, utf8);
+        }
+        else
+        {
+            sink.WriteUtf8(key, utf8);
         }
     }
 

@@ -7,7 +7,7 @@ namespace OtlpBroadcast;
 /// two), but composes each object from constant UTF-8 pieces instead of writer calls, and copies the opening of a
 /// <see cref="PrecomposedKey"/> in one go.
 /// </summary>
-internal readonly struct OtlpJsonBufferSink : IAttributeSink
+internal readonly struct OtlpJsonBufferSink : ICopyableAttributeSink
 {
     private readonly JsonBuffer _json;
 
@@ -15,6 +15,29 @@ internal readonly struct OtlpJsonBufferSink : IAttributeSink
 
     /// <summary>The buffer written to.</summary>
     public JsonBuffer Buffer => _json;
+
+    /// <summary>Always: a JSON <c>KeyValue</c> is the same text wherever it goes, only the comma before it
+    /// depends on its position (<see cref="WrittenSince"/> leaves it out, <see cref="AppendCopy"/> writes it).</summary>
+    public bool CanCopy => true;
+
+    public int Position => _json.Length;
+
+    /// <summary>The attributes written since <paramref name="position"/>, without the comma that separated them from
+    /// the attribute before.</summary>
+    public ReadOnlySpan<byte> WrittenSince(int position)
+    {
+        ReadOnlySpan<byte> written = _json.WrittenSpan[position..];
+        return written.Length > 0 && written[0] == (byte)',' ? written[1..] : written;
+    }
+
+    public void AppendCopy(ReadOnlySpan<byte> block, int attributes)
+    {
+        if (block.Length > 0)
+        {
+            _json.WriteElementSeparator();
+            _json.Write(block);
+        }
+    }
 
     public void Write(ReadOnlySpan<byte> key, string? value)
     {

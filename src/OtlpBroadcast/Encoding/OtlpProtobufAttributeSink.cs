@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text.Unicode;
 using F = OtlpBroadcast.OtlpProtobufFields;
 
@@ -18,7 +19,7 @@ namespace OtlpBroadcast;
 /// taken once, with no length to patch and nothing to move. Only arrays and key-value lists, whose size depends on
 /// what the writer adds next, use the buffer's begin/end framing.
 /// </remarks>
-public struct OtlpProtobufAttributeSink : IAttributeSink
+public struct OtlpProtobufAttributeSink : IAttributeSink, ICopyableAttributeSink
 {
     // Tag bytes (field number << 3 | wire type) of the fields written inside a KeyValue and an AnyValue.
     private const byte KeyTag = (F.KeyValueKey << 3) | (int)WireType.LengthDelimited;
@@ -57,6 +58,27 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
     /// <summary>How many <c>KeyValue</c> messages this sink started: attributes, and the entries added between
     /// <see cref="BeginKeyValueList"/> and <see cref="EndKeyValueList"/> (not those inside an <see cref="AttributeValue"/>).</summary>
     public int Count { get; private set; }
+
+    /// <summary>At the top of a span's attributes. There a <c>KeyValue</c> is a whole field of the span message with its
+    /// own tag and exact length, the same bytes wherever it goes: the span message has no length of its own to patch
+    /// (<see cref="OtlpProtobufEnvelope"/> frames each span from its fragment's size), and a copy appended inside a
+    /// message that <see cref="ProtobufBuffer.BeginMessage"/> opened would be counted by its
+    /// <see cref="ProtobufBuffer.EndMessage"/> like any bytes written. Other fields (an event's attributes) carry
+    /// another tag, so only span attributes are recorded and copied.</summary>
+    readonly bool ICopyableAttributeSink.CanCopy => _field == F.SpanAttributes && _listDepth == 0;
+
+    readonly int ICopyableAttributeSink.Position => _buffer.Length;
+
+    readonly ReadOnlySpan<byte> ICopyableAttributeSink.WrittenSince(int position) => _buffer.WrittenSpan[position..];
+
+    /// <summary>Appends a block copied from an earlier span; its attributes count as <c>KeyValue</c>s started (an
+    /// identity block holds no key-value list).</summary>
+    void ICopyableAttributeSink.AppendCopy(ReadOnlySpan<byte> block, int attributes)
+    {
+        block.CopyTo(_buffer.GetSpan(block.Length));
+        _buffer.Advance(block.Length);
+        Count += attributes;
+    }
 
     /// <summary>The tag of the next KeyValue: the span's (event's, …) attributes field, or a list's entries.</summary>
     private readonly byte KeyValueTag => _listDepth > 0 ? ListEntryTag : _tag;
@@ -161,7 +183,15 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
     }
 
     /// <inheritdoc/>
-    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json) => WriteUtf8(key, json.GetWrittenUtf8());
+    /// <remarks>The text is <see cref="JsonBuffer"/>'s, which replaces invalid input as it writes (invalid UTF-8 as
+    /// U+FFFD, a lone surrogate as its escape): valid UTF-8 by construction, so it is copied without being validated
+    /// again, as the JSON encoder embeds it without escaping it again.</remarks>
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
+    {
+        ReadOnlySpan<byte> utf8 = json.GetWrittenUtf8();
+        Debug.Assert(Utf8.IsValid(utf8), "Content JSON is valid UTF-8.");
+        WriteLengthDelimited(key, StringTag, utf8);
+    }
 
     /// <inheritdoc/>
     public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
@@ -284,6 +314,35 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
     /// </summary>
     private Span<byte> StartKeyValue(ReadOnlySpan<byte> key, int anyValueLength)
     {
+        // Nearly every attribute: a KeyValue under 128 bytes, whose three lengths are one byte each.
+        //   tag [kv] 0A [k] key 12 [any] …
+        int keyValueLength = 2 + key.Length + 2 + anyValueLength;
+        if (keyValueLength > 0x7F)
+        {
+            return StartLongKeyValue(key, anyValueLength);
+        }
+
+        Span<byte> room = _buffer.GetSpan(2 + keyValueLength);
+        if (!CopyKey(key, room[4..]))
+        {
+            return StartKeyValue(RepairedKey(key), anyValueLength);
+        }
+
+        room[0] = KeyValueTag;
+        room[1] = (byte)keyValueLength;
+        room[2] = KeyTag;
+        room[3] = (byte)key.Length;
+        int valueAt = 4 + key.Length;
+        room[valueAt] = ValueTag;
+        room[valueAt + 1] = (byte)anyValueLength;
+        Count++;
+        _buffer.Advance(2 + keyValueLength);
+        return room[(valueAt + 2)..];
+    }
+
+    /// <summary><see cref="StartKeyValue"/> for a KeyValue of 128 bytes or more, whose lengths take more bytes.</summary>
+    private Span<byte> StartLongKeyValue(ReadOnlySpan<byte> key, int anyValueLength)
+    {
         int keyField = ProtobufBuffer.LengthDelimitedSize(key.Length);
         int keyValueLength = keyField + ProtobufBuffer.LengthDelimitedSize(anyValueLength);
         int total = ProtobufBuffer.LengthDelimitedSize(keyValueLength);
@@ -293,7 +352,7 @@ public struct OtlpProtobufAttributeSink : IAttributeSink
         if (!CopyKey(key, room[at..]))
         {
             // Nothing is counted as written yet: start again with a key that protobuf accepts.
-            return StartKeyValue(RepairedKey(key), anyValueLength);
+            return StartLongKeyValue(RepairedKey(key), anyValueLength);
         }
 
         at += key.Length;

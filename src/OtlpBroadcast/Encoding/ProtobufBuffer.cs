@@ -231,21 +231,30 @@ internal sealed class ProtobufBuffer : IDisposable
     {
         const ulong HighBits = 0x8080808080808080UL;
         ulong seen = 0;
-        int i = 0;
-        for (; i <= source.Length - sizeof(ulong); i += sizeof(ulong))
+        if (source.Length < sizeof(ulong))
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                destination[i] = source[i];
+                seen |= source[i];
+            }
+
+            return (seen & HighBits) == 0;
+        }
+
+        // Whole chunks, then the last eight bytes, which overlap the chunk before unless the length is a multiple of
+        // eight: no byte-by-byte tail.
+        int last = source.Length - sizeof(ulong);
+        for (int i = 0; i < last; i += sizeof(ulong))
         {
             ulong chunk = BinaryPrimitives.ReadUInt64LittleEndian(source[i..]);
             BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], chunk);
             seen |= chunk;
         }
 
-        for (; i < source.Length; i++)
-        {
-            destination[i] = source[i];
-            seen |= source[i];
-        }
-
-        return (seen & HighBits) == 0;
+        ulong tail = BinaryPrimitives.ReadUInt64LittleEndian(source[last..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[last..], tail);
+        return ((seen | tail) & HighBits) == 0;
     }
 
     /// <summary>Writes each character as one byte while they are ASCII; false at the first that is not (the bytes

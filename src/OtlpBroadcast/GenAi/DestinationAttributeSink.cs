@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace OtlpBroadcast;
 
 /// <summary>
@@ -126,6 +128,11 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 
     /// <summary>The wrapped sink, to be copied back after writing (it may carry state).</summary>
     public readonly TInner Inner => _inner;
+
+    /// <summary>The wrapped sink itself, for what is written to it past this policy: a block of attributes copied
+    /// from an earlier span once <see cref="TryAdmitCopied"/> admitted it.</summary>
+    [UnscopedRef]
+    public ref TInner InnerRef => ref _inner;
 
     /// <summary>Values this sink cut (strings to the policy's limit, arrays to <see cref="ContentPolicy.MaxArrayItems"/>).</summary>
     public int Truncated { get; private set; }

@@ -18,8 +18,8 @@ internal readonly struct RequestIdentity
     public required IDictionary<string, JsonElement>? Metadata { get; init; }
 
     /// <summary>
-    /// Names this identity among all that are encoded (<see cref="NewBlockId"/>), so that the JSON encoder can copy
-    /// the attributes it wrote for one span of the tree into the next (<see cref="RepeatedIdentityBlock"/>);
+    /// Names this identity among all that are encoded (<see cref="NewBlockId"/>), so that the JSON and protobuf
+    /// encoders can copy the attributes they wrote for one span of the tree into the next (<see cref="RepeatedIdentityBlock"/>);
     /// 0 (the default) writes them every time.
     /// </summary>
     public long BlockId { get; init; }
@@ -69,7 +69,23 @@ internal readonly struct GenerationFacts
 
     public required int? ServerPort { get; init; }
 
-    public required GenerationCost Cost { get; init; }
+    /// <summary>The cost's parts; their total (<see cref="GenerationCost.EffectiveTotal"/>, a decimal sum that takes
+    /// longer than writing the four cost attributes) is worked out here, once per request, into
+    /// <see cref="TotalCost"/> rather than for every variant encoded.</summary>
+    public required GenerationCost Cost
+    {
+        get => _cost;
+        init
+        {
+            _cost = value;
+            TotalCost = value.EffectiveTotal;
+        }
+    }
+
+    /// <summary>The cost's <see cref="GenerationCost.EffectiveTotal"/>.</summary>
+    public double? TotalCost { get; private init; }
+
+    private readonly GenerationCost _cost;
 
     public required string? ErrorType { get; init; }
 
@@ -100,7 +116,7 @@ internal struct GenerationSpanAttributes<TRequest, TResponse>(
 
         request.WriteTo(ref sink);
         response.WriteTo(ref sink);
-        WriteCost(ref sink, facts.Cost);
+        WriteCost(ref sink, facts.Cost, facts.TotalCost);
         sink.Write(K.ServerAddress, facts.ServerAddress);
         if (facts.ServerPort is { } port)
         {
@@ -116,7 +132,7 @@ internal struct GenerationSpanAttributes<TRequest, TResponse>(
         MetadataCut += identity.WriteTo(ref sink);
     }
 
-    private static void WriteCost<TSink>(ref TSink sink, GenerationCost cost) where TSink : struct, IAttributeSink
+    private static void WriteCost<TSink>(ref TSink sink, GenerationCost cost, double? total) where TSink : struct, IAttributeSink
     {
         if (cost.Input is { } input)
         {
@@ -128,12 +144,12 @@ internal struct GenerationSpanAttributes<TRequest, TResponse>(
             sink.Write(K.OutputCost, output);
         }
 
-        if (cost.EffectiveTotal is { } total)
+        if (total is { } sum)
         {
-            sink.Write(K.TotalCost, total);
+            sink.Write(K.TotalCost, sum);
 
             // The key a popular LLM-observability backend reads cost from.
-            sink.Write(K.Cost, total);
+            sink.Write(K.Cost, sum);
         }
     }
 }

@@ -253,6 +253,55 @@ public class ProtobufWireTests
     }
 
     [Fact]
+    public void KeysAreCopiedWholeAndAnyByteOutsideAsciiIsNoticedWhateverItsPosition()
+    {
+        // Eight bytes at a time, the last eight overlapping: every length around those steps, a high byte everywhere.
+        for (int length = 0; length <= 25; length++)
+        {
+            byte[] key = [.. Enumerable.Range(0, length).Select(i => (byte)('a' + (i % 26)))];
+            byte[] copy = new byte[length];
+            Assert.True(ProtobufBuffer.CopyAscii(key, copy));
+            Assert.Equal(key, copy);
+            for (int at = 0; at < length; at++)
+            {
+                byte[] withHighByte = [.. key];
+                withHighByte[at] = 0xC3;
+                Assert.False(ProtobufBuffer.CopyAscii(withHighByte, new byte[length]), $"byte {at} of {length}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(120, "4A7F0A016B127A3A78")]
+    [InlineData(121, "4A80010A016B127B3A79")]
+    public void AKeyValueOf127BytesHasOneByteLengthsAndOneOf128BytesALongerOne(int valueLength, string head)
+    {
+        // KeyValue { key "k", value { bytes_value (field 7) of valueLength bytes } }: 127 bytes of KeyValue with 120
+        // bytes of value, 128 with 121 (its length takes two bytes).
+        byte[] value = [.. Enumerable.Repeat((byte)0x55, valueLength)];
+        byte[] bytes = Attributes((ref OtlpProtobufAttributeSink s) => s.WriteBytes("k"u8, value));
+        Assert.Equal(head + Convert.ToHexString(value), Convert.ToHexString(bytes));
+    }
+
+    [Fact]
+    public void ContentJsonIsValidUtf8WhateverTheTextItHolds()
+    {
+        // Written without validation: the content JSON's own writer replaces lone surrogates and invalid UTF-8.
+        using ContentJsonBuffer content = ContentJsonBuffer.Rent();
+        content.WriteStartArray();
+        content.WriteObject(new OpenAi.ChatMessage { Role = "user", Content = "a\uD800b \uDC00 東京 😀" });
+        content.WriteObject(new InvalidUtf8Content());
+        content.WriteEndArray();
+        byte[] bytes = Attributes((ref OtlpProtobufAttributeSink s) => s.WriteContentJson("gen_ai.input.messages"u8, content));
+
+        // The strict decoder refuses a string that is not valid UTF-8.
+        ReceivedSpan received = Assert.Single(OtlpProtobufTraceDecoder.Decode(Wrap(bytes)).Spans);
+        using System.Text.Json.JsonDocument messages = System.Text.Json.JsonDocument.Parse(received["gen_ai.input.messages"].AsString());
+        Assert.Equal("a\uFFFDb \uFFFD 東京 😀", messages.RootElement[0].GetProperty("content").GetString());
+        Assert.Equal("k\uFFFD", messages.RootElement[1].GetProperty("raw").GetString());
+    }
+
+    [Fact]
     public void AnUnclosedArrayIsAnErrorNotACorruptSpan()
     {
         var header = new SpanHeader { TraceId = TraceId.CreateRandom(), SpanId = SpanId.CreateRandom(), Name = "x" };
@@ -280,6 +329,13 @@ public class ProtobufWireTests
             sink.BeginArray("a"u8);
             sink.WriteArrayItem(1L);
         }
+    }
+
+    /// <summary>A content object with a key and a value that are not valid UTF-8.</summary>
+    private sealed class InvalidUtf8Content : IOtlpAttributes
+    {
+        public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent) where TSink : struct, IAttributeSink
+            => sink.WriteUtf8("raw"u8, [0x6B, 0xC3]);
     }
 
     /// <summary>Wraps span attributes (or a whole span body) into a request with one span.</summary>

@@ -51,9 +51,10 @@ public class AttributeLimitTests
     [Fact]
     public async Task IdentityAttributesCopiedFromSpanToSpanAreCountedAgainstTheLimitOfEachSpan()
     {
-        // The JSON encoder copies a tree's identity attributes (user, session, trace name, metadata) from the top span
+        // Both encoders copy a tree's identity attributes (user, session, trace name, metadata) from the top span
         // into the generation span; there the generation's own attributes come first and fill the span, so the copy
-        // must not go in whole: the same attributes are left out and counted as in protobuf, which writes them anew.
+        // must not go in whole: the identity is written one by one, and its last attributes are left out and counted
+        // in both encodings alike.
         await using OtlpTestReceiver json = await OtlpTestReceiver.StartAsync();
         await using OtlpTestReceiver protobuf = await OtlpTestReceiver.StartAsync();
         await using DestinationRegistry registry = await JsonAndProtobufAsync(json, protobuf);

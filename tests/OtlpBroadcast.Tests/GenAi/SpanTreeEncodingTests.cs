@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using OtlpBroadcast.OpenAi;
+using OtlpBroadcast.Testing;
 using OtlpBroadcast.Tests.OtlpEncoding;
 
 namespace OtlpBroadcast.Tests.GenAi;
@@ -109,9 +110,11 @@ public class SpanTreeEncodingTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void TheCountsOfWhatThePolicyCutComeBackThroughTheSources(bool repeatIdentity)
+    [InlineData(true, SpanEncoding.Json)]
+    [InlineData(false, SpanEncoding.Json)]
+    [InlineData(true, SpanEncoding.Protobuf)]
+    [InlineData(false, SpanEncoding.Protobuf)]
+    public void TheCountsOfWhatThePolicyCutComeBackThroughTheSources(bool repeatIdentity, SpanEncoding encoding)
     {
         // 70 metadata entries: six over the limit of 64. Copied identity attributes count as written ones.
         string manyKeys = string.Join(",", Enumerable.Range(0, 70).Select(i => $"\"k{i:00}\":{i}"));
@@ -120,7 +123,7 @@ public class SpanTreeEncodingTests
             Metadata = TraceField.Parse("{\"trace_id\":\"t\"," + manyKeys + "}"),
             RepeatIdentity = repeatIdentity,
         };
-        (int truncated, int metadataCut) = tree.Count(new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 1000));
+        (int truncated, int metadataCut) = tree.Count(new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 1000), encoding);
 
         // user.id on the root, the intermediate and the generation span, and the input messages (over 1000 characters).
         Assert.Equal(4, truncated);
@@ -130,21 +133,24 @@ public class SpanTreeEncodingTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void AWarmedUpTreeEncodesWithoutAllocating(bool includeContent)
+    [InlineData(true, SpanEncoding.Json)]
+    [InlineData(false, SpanEncoding.Json)]
+    [InlineData(true, SpanEncoding.Protobuf)]
+    [InlineData(false, SpanEncoding.Protobuf)]
+    public void AWarmedUpTreeEncodesWithoutAllocating(bool includeContent, SpanEncoding encoding)
     {
+        // The identity is copied from span to span, as the broadcaster encodes a tree.
         Tree tree = AllocationFreeTree(includeContent);
         var policy = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 32 * 1024);
         for (int i = 0; i < 200; i++)
         {
-            tree.EncodeAndRelease(policy);
+            tree.EncodeAndRelease(policy, encoding);
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++)
         {
-            tree.EncodeAndRelease(policy);
+            tree.EncodeAndRelease(policy, encoding);
         }
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -173,8 +179,10 @@ public class SpanTreeEncodingTests
         }
     }
 
-    [Fact]
-    public void WithinATreeTheIdentityIsWrittenOnceAndCopied()
+    [Theory]
+    [InlineData(SpanEncoding.Json)]
+    [InlineData(SpanEncoding.Protobuf)]
+    public void WithinATreeTheIdentityIsWrittenOnceAndCopied(SpanEncoding encoding)
     {
         // Shows the copy is taken: the metadata changes after the first span, and the next span of the same tree
         // (same block id and policy) still carries what the first one wrote.
@@ -185,18 +193,91 @@ public class SpanTreeEncodingTests
         };
         var policy = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 1000);
         var root = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, failed: false, intermediate: false), policy);
-        string first = new ThroughEncoder().Encode(Header, ref root);
+        ReceivedSpan first = EncodeAndDecode(encoding, ref root);
 
         field.Metadata!["environment"] = JsonDocument.Parse("\"production\"").RootElement.Clone();
         var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, failed: false, intermediate: true), policy);
-        string second = new ThroughEncoder().Encode(Header, ref intermediate);
+        ReceivedSpan second = EncodeAndDecode(encoding, ref intermediate);
 
-        Assert.Contains("staging", first, StringComparison.Ordinal);
-        Assert.Contains("staging", second, StringComparison.Ordinal);
-        Assert.DoesNotContain("production", second, StringComparison.Ordinal);
+        Assert.Equal("staging", first["trace.metadata.environment"].AsString());
+        Assert.Equal("staging", second["trace.metadata.environment"].AsString());
+        Assert.Equal("span", second["span.type"].AsString());
+        Assert.Equal(first.Attributes.Select(a => a.Key), second.Attributes.Select(a => a.Key));
+    }
+
+    [Theory]
+    [InlineData(true, false, ContentFormat.GenAiConventions)]
+    [InlineData(false, true, ContentFormat.RouterCompatible)]
+    public void TheProtobufEncoderCopiesTheIdentityAsItWouldWriteIt(bool includeContent, bool failed, ContentFormat format)
+    {
+        // The full tree's identity holds a value cut to the limit, escapes, non-ASCII text, an object flattened and an
+        // array (a nested message): copied into the intermediate and generation spans, it must be the bytes written.
+        Tree tree = FullTree(includeContent, failed);
+        var policy = new ContentPolicy(format, MaxLength: 1000);
+
+        string[] written = (tree with { RepeatIdentity = false }).Encode(policy, new ThroughProtobufEncoder());
+        string[] copied = tree.Encode(policy, new ThroughProtobufEncoder());
+
+        Assert.Equal(written, copied);
+        SpanFragment fragment = SpanFragment.CopyOf(Convert.FromHexString(copied[2]), SpanEncoding.Protobuf, contentWithheld: false);
+        ReceivedSpan generation = Decode(fragment);
+        fragment.Release();
+        Assert.Equal(new string('u', 127) + "…", generation["user.id"].AsString());
+        Assert.Equal("search", generation["trace.metadata.team.name"].AsString());
+        Assert.Equal(5, generation["trace.metadata.tags"].AsArray().Count);
+    }
+
+    [Fact]
+    public void JsonAndProtobufVariantsOfOneTreeEachCopyTheirOwnBlock()
+    {
+        // The broadcaster encodes one tree (one block id) in every variant its destinations need, with the same
+        // policy for a JSON and a protobuf destination: each encoding must copy its own bytes, also when their spans
+        // are encoded in turn.
+        Tree tree = FullTree(includeContent: false, failed: false);
+        var policy = new ContentPolicy(ContentFormat.GenAiConventions, MaxLength: 1000);
+        RequestIdentity copied = tree.NewIdentity();
+        RequestIdentity written = (tree with { RepeatIdentity = false }).NewIdentity();
+        ISpanEncoder[] encoders = [new ThroughEncoder(), new ThroughProtobufEncoder()];
+
+        foreach (bool intermediate in new[] { false, true, true })
+        {
+            foreach (ISpanEncoder encoder in encoders)
+            {
+                var fromCopy = new PolicyAttributeSource<TraceSpanAttributes>(new(copied, failed: false, intermediate), policy);
+                var fromWrite = new PolicyAttributeSource<TraceSpanAttributes>(new(written, failed: false, intermediate), policy);
+                Assert.Equal(encoder.Encode(Header, ref fromWrite), encoder.Encode(Header, ref fromCopy));
+                Assert.Equal(fromWrite.Truncated, fromCopy.Truncated);
+                Assert.Equal(fromWrite.Source.MetadataCut, fromCopy.Source.MetadataCut);
+            }
+        }
     }
 
     private static SpanHeader Header => new() { TraceId = Trace, SpanId = RootId, Name = "n", StartTimeUnixNano = 1, EndTimeUnixNano = 2 };
+
+    /// <summary>The span, encoded in <paramref name="encoding"/> and read back from a request body.</summary>
+    private static ReceivedSpan EncodeAndDecode<TSource>(SpanEncoding encoding, ref TSource source) where TSource : struct, IAttributeSource
+    {
+        SpanFragment fragment = SpanEnvelopes.Encode(encoding, Header, ref source, contentWithheld: false);
+        try
+        {
+            return Decode(fragment);
+        }
+        finally
+        {
+            fragment.Release();
+        }
+    }
+
+    /// <summary>The one span of a request body around <paramref name="fragment"/>.</summary>
+    private static ReceivedSpan Decode(SpanFragment fragment)
+    {
+        var body = new ArrayBufferWriter<byte>();
+        SpanEnvelopes.Create(fragment.Encoding, new OtlpResource("test")).Write(body, [fragment]);
+        DecodedTraces decoded = fragment.Encoding == SpanEncoding.Protobuf
+            ? OtlpProtobufTraceDecoder.Decode(body.WrittenSpan)
+            : OtlpJsonTraceDecoder.Decode(body.WrittenSpan);
+        return decoded.Spans.Single();
+    }
 
     [Fact]
     public void ContentLongerInBytesThanTheLimitButNotInCharactersIsNotCutNorDecoded()
@@ -217,7 +298,7 @@ public class SpanTreeEncodingTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal((0, 0), tree.Count(policy));
+        Assert.Equal((0, 0), tree.Count(policy, SpanEncoding.Json));
     }
 
     [Fact]
@@ -279,6 +360,23 @@ public class SpanTreeEncodingTests
         }
     }
 
+    /// <summary>The protobuf encoder the broadcaster uses; the fragment's bytes in hex.</summary>
+    private sealed class ThroughProtobufEncoder : ISpanEncoder
+    {
+        public string Encode<TSource>(in SpanHeader header, ref TSource source) where TSource : struct, IAttributeSource
+        {
+            SpanFragment fragment = OtlpProtobufSpanEncoder.Encode(header, ref source, contentWithheld: false);
+            try
+            {
+                return Convert.ToHexString(fragment.Bytes);
+            }
+            finally
+            {
+                fragment.Release();
+            }
+        }
+    }
+
     private sealed record Tree(
         TraceField Metadata,
         ChatCompletionRequest Request,
@@ -323,31 +421,31 @@ public class SpanTreeEncodingTests
         }
 
         /// <summary>What the policy cut and the metadata entries cut, over the whole tree.</summary>
-        public (int Truncated, int MetadataCut) Count(ContentPolicy policy)
+        public (int Truncated, int MetadataCut) Count(ContentPolicy policy, SpanEncoding encoding)
         {
             RequestIdentity identity = NewIdentity();
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, Failed, intermediate: false), policy);
             var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, Failed, intermediate: true), policy);
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<ChatCompletionRequest>, OtlpAttributesSource<ChatCompletionResponse>>>(
                 new(identity, Facts, new(Request, IncludeContent), new(Response, IncludeContent)), policy);
-            OtlpJsonSpanEncoder.Encode(Header(RootId, default, SpanKind.Server), ref root, false).Release();
-            OtlpJsonSpanEncoder.Encode(Header(IntermediateId, RootId, SpanKind.Internal), ref intermediate, false).Release();
-            OtlpJsonSpanEncoder.Encode(Header(GenerationId, IntermediateId, SpanKind.Client), ref generation, false).Release();
+            SpanEnvelopes.Encode(encoding, Header(RootId, default, SpanKind.Server), ref root, false).Release();
+            SpanEnvelopes.Encode(encoding, Header(IntermediateId, RootId, SpanKind.Internal), ref intermediate, false).Release();
+            SpanEnvelopes.Encode(encoding, Header(GenerationId, IntermediateId, SpanKind.Client), ref generation, false).Release();
             return (root.Truncated + intermediate.Truncated + generation.Truncated,
                 root.Source.MetadataCut + intermediate.Source.MetadataCut + generation.Source.MetadataCut);
         }
 
-        /// <summary>The tree as <c>SpanTree</c> encodes it for one JSON variant, fragments released.</summary>
-        public void EncodeAndRelease(ContentPolicy policy)
+        /// <summary>The tree as <c>SpanTree</c> encodes it for one variant, fragments released.</summary>
+        public void EncodeAndRelease(ContentPolicy policy, SpanEncoding encoding = SpanEncoding.Json)
         {
             RequestIdentity identity = NewIdentity();
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new(identity, Failed, intermediate: false), policy);
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<ChatCompletionRequest>, OtlpAttributesSource<ChatCompletionResponse>>>(
                 new(identity, Facts, new(Request, IncludeContent), new(Response, IncludeContent)), policy);
             var attempt = new PolicyAttributeSource<AttemptSpanAttributes>(new(Attempt, 1), policy);
-            OtlpJsonSpanEncoder.Encode(Header(RootId, default, SpanKind.Server), ref root, !IncludeContent).Release();
-            OtlpJsonSpanEncoder.Encode(Header(GenerationId, RootId, SpanKind.Client), ref generation, !IncludeContent).Release();
-            OtlpJsonSpanEncoder.Encode(Header(AttemptId, GenerationId, SpanKind.Client), ref attempt, !IncludeContent).Release();
+            SpanEnvelopes.Encode(encoding, Header(RootId, default, SpanKind.Server), ref root, !IncludeContent).Release();
+            SpanEnvelopes.Encode(encoding, Header(GenerationId, RootId, SpanKind.Client), ref generation, !IncludeContent).Release();
+            SpanEnvelopes.Encode(encoding, Header(AttemptId, GenerationId, SpanKind.Client), ref attempt, !IncludeContent).Release();
         }
 
         private SpanHeader Header(SpanId id, SpanId parent, SpanKind kind) => new()
