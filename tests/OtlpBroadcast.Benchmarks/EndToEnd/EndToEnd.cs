@@ -24,7 +24,7 @@ internal static class EndToEnd
     public static async Task RunAsync(bool quick)
     {
         int trees = quick ? 5_000 : 20_000;
-        int runs = quick ? 1 : 3;
+        int runs = quick ? 3 : 7;
         SpanTreeFixture fixture = SpanTreeFixture.For(ContentCase.Content2KB);
         using Process receiver = StartReceiver(out Uri endpoint);
         try
