@@ -24,6 +24,11 @@ public sealed class DestinationExporter : IAsyncDisposable
     private TaskCompletionSource _progress = NewProgress();
     private int _wakePending;
     private long _flushTarget;
+
+    /// <summary>Targets of the flushes waiting now; <see cref="_nearestFlushWait"/> is the smallest (none:
+    /// <see cref="long.MaxValue"/>).</summary>
+    private readonly List<long> _flushWaits = [];
+    private long _nearestFlushWait = long.MaxValue;
     private long _released;
     private volatile bool _closed;
 
@@ -168,6 +173,19 @@ public sealed class DestinationExporter : IAsyncDisposable
     {
         long target = _counters.AcceptedCount;
         InterlockedMax(ref _flushTarget, target);
+        AddFlushWait(target);
+        try
+        {
+            return await WaitForFlushAsync(target, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            RemoveFlushWait(target);
+        }
+    }
+
+    private async Task<bool> WaitForFlushAsync(long target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         Wake();
         long deadline = _services.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
         while (!SettledAndReleased(target))
@@ -265,7 +283,14 @@ public sealed class DestinationExporter : IAsyncDisposable
                     + (long)(Destination.ExportTimeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
                 await ExportAsync(0, _batch.Count, deadline, stopping).ConfigureAwait(false);
                 ReleaseBatch();
-                SignalProgress();
+
+                // A waiting flush is woken when its spans are settled, not after every batch: each wake-up is a
+                // thread-pool hop (and the idle spinning that follows it) while a long backlog drains. Once the queue
+                // is empty, below, every waiter is woken.
+                if (SettledAndReleased(Volatile.Read(ref _nearestFlushWait)))
+                {
+                    SignalProgress();
+                }
             }
 
             SignalProgress();
@@ -482,6 +507,25 @@ public sealed class DestinationExporter : IAsyncDisposable
     }
 
     private static TaskCompletionSource NewProgress() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Notes the target of a flush that waits, so that the loop wakes it when that target is reached.</summary>
+    private void AddFlushWait(long target)
+    {
+        lock (_flushWaits)
+        {
+            _flushWaits.Add(target);
+            Volatile.Write(ref _nearestFlushWait, Math.Min(_nearestFlushWait, target));
+        }
+    }
+
+    private void RemoveFlushWait(long target)
+    {
+        lock (_flushWaits)
+        {
+            _flushWaits.Remove(target);
+            Volatile.Write(ref _nearestFlushWait, _flushWaits.Count == 0 ? long.MaxValue : _flushWaits.Min());
+        }
+    }
 
     private static void InterlockedMax(ref long location, long value)
     {

@@ -26,6 +26,9 @@ internal sealed class OtlpHttpTransport
     private readonly OtlpDestination _destination;
     private readonly TimeProvider _time;
 
+    /// <summary>The compressed body of the current request, reused (one send at a time per transport).</summary>
+    private MemoryStream? _compressed;
+
     /// <summary>Why the network policy refuses the endpoint's host as written (an IP literal, <c>localhost</c>), or
     /// <see langword="null"/>. Checked once here, so even a client without the policy's connect-time check never
     /// sends to such a host; names that need resolving are left to that check.</summary>
@@ -113,7 +116,10 @@ internal sealed class OtlpHttpTransport
         HttpContent content;
         if (_destination.Compression == OtlpCompression.Gzip)
         {
-            var compressed = new MemoryStream(capacity: Math.Max(256, body.Length / 4));
+            // One buffer for every batch (one send at a time per transport): a new one per batch of a megabyte was a
+            // 256 KB array on the large-object heap each time, and the full collections those bring.
+            MemoryStream compressed = _compressed ??= new MemoryStream(capacity: Math.Max(256, body.Length / 4));
+            compressed.SetLength(0);
             using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
             {
                 gzip.Write(body.Span);

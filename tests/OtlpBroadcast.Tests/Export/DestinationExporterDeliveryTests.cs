@@ -90,6 +90,27 @@ public class DestinationExporterDeliveryTests
     }
 
     [Fact]
+    public async Task GzipBodiesOfConsecutiveBatchesEachDecodeAlone()
+    {
+        // The compressed body is written into one buffer reused batch after batch: a smaller batch after a larger one
+        // must not carry the end of the previous body.
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions options = Options(receiver);
+        options.Compression = OtlpCompression.Gzip;
+        await using DestinationExporter exporter = Exporter(options);
+
+        List<OtlpSpan> large = EnqueueSpans(exporter, 40);
+        await FlushOrFail(exporter);
+        List<OtlpSpan> small = EnqueueSpans(exporter, 1, firstIndex: 40);
+        await FlushOrFail(exporter);
+
+        Assert.Equal(2, receiver.Requests.Count);
+        Assert.All(receiver.Requests, r => Assert.Null(r.DecodeError));
+        Assert.True(receiver.Requests[1].Body.Length < receiver.Requests[0].Body.Length / 2, "the second body is the small batch alone");
+        Assert.Equal([.. Names(large), .. Names(small)], StoredNames(receiver));
+    }
+
+    [Fact]
     public async Task SpansAreCutIntoRequestsOfTheBatchSize()
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
