@@ -170,52 +170,106 @@ public sealed class DestinationHeaders
 
     private static void Validate(string name, string value)
     {
+        (HeaderProblem problem, int at) = Check(name, value);
+        string? message = problem switch
+        {
+            HeaderProblem.None => null,
+            HeaderProblem.EmptyName => "A header name is empty.",
+            HeaderProblem.NameTooLong => $"Header name {QuoteName(name)} is {name.Length} characters long; at most {MaxNameLength} are allowed.",
+            HeaderProblem.NameCharacter => $"Header name {QuoteName(name)} is invalid: character {at + 1} is {DescribeChar(name[at])}; only letters, digits and !#$%&'*+-.^_`|~ are allowed (RFC 9110 token).",
+            HeaderProblem.TransportOwned => $"Header '{name}' is set by the transport and cannot be configured.",
+            HeaderProblem.ValueTooLong => $"The value of header '{name}' is {value.Length} characters long; at most {MaxValueLength} are allowed.",
+            HeaderProblem.LineBreak => $"The value of header '{name}' contains a line break (CR or LF), which is not allowed.",
+            HeaderProblem.ControlCharacter => $"The value of header '{name}' contains a control character, which is not allowed.",
+            _ => $"The value of header '{name}' contains a non-ASCII character; encode it first (e.g. percent- or base64-encoding).",
+        };
+
+        if (message is not null)
+        {
+            throw new OtlpConfigurationException(message);
+        }
+    }
+
+    /// <summary>
+    /// What is wrong with a header, said without quoting its name or value, or <see langword="null"/>: for lists
+    /// such as <c>OTEL_EXPORTER_OTLP_HEADERS</c>, whose errors name an entry by its position. There a value holding a
+    /// raw ',' splits into a piece whose "name" is part of the value, often a credential, so no name may be quoted.
+    /// </summary>
+    internal static string? FindProblem(string name, string value) => Check(name, value).Problem switch
+    {
+        HeaderProblem.None => null,
+        HeaderProblem.EmptyName => "has an empty key",
+        HeaderProblem.NameTooLong => $"has a key longer than {MaxNameLength} characters",
+        HeaderProblem.NameCharacter => "has a key that is not a valid HTTP header name",
+        HeaderProblem.TransportOwned => "names a header that the transport sets, which cannot be configured",
+        HeaderProblem.ValueTooLong => $"has a value longer than {MaxValueLength} characters",
+        HeaderProblem.LineBreak or HeaderProblem.ControlCharacter => "has a value with control characters (such as CR or LF), which an HTTP header cannot carry",
+        _ => "has a value with a non-ASCII character; percent-encode its UTF-8 or base64-encode it",
+    };
+
+    /// <summary>The first rule a header breaks, and where in its name (for <see cref="HeaderProblem.NameCharacter"/>).</summary>
+    private static (HeaderProblem Problem, int At) Check(string name, string value)
+    {
         if (string.IsNullOrEmpty(name))
         {
-            throw new OtlpConfigurationException("A header name is empty.");
+            return (HeaderProblem.EmptyName, 0);
         }
 
         if (name.Length > MaxNameLength)
         {
-            throw new OtlpConfigurationException($"Header name {QuoteName(name)} is {name.Length} characters long; at most {MaxNameLength} are allowed.");
+            return (HeaderProblem.NameTooLong, 0);
         }
 
         for (int i = 0; i < name.Length; i++)
         {
             if (!HttpHeaderRules.IsTokenChar(name[i]))
             {
-                throw new OtlpConfigurationException(
-                    $"Header name {QuoteName(name)} is invalid: character {i + 1} is {DescribeChar(name[i])}; only letters, digits and !#$%&'*+-.^_`|~ are allowed (RFC 9110 token).");
+                return (HeaderProblem.NameCharacter, i);
             }
         }
 
         if (TransportOwned.Contains(name))
         {
-            throw new OtlpConfigurationException($"Header '{name}' is set by the transport and cannot be configured.");
+            return (HeaderProblem.TransportOwned, 0);
         }
 
         if (value.Length > MaxValueLength)
         {
-            throw new OtlpConfigurationException($"The value of header '{name}' is {value.Length} characters long; at most {MaxValueLength} are allowed.");
+            return (HeaderProblem.ValueTooLong, 0);
         }
 
         foreach (char c in value)
         {
             if (c is '\r' or '\n')
             {
-                throw new OtlpConfigurationException($"The value of header '{name}' contains a line break (CR or LF), which is not allowed.");
+                return (HeaderProblem.LineBreak, 0);
             }
 
             if ((c < 0x20 && c != '\t') || c == 0x7F)
             {
-                throw new OtlpConfigurationException($"The value of header '{name}' contains a control character, which is not allowed.");
+                return (HeaderProblem.ControlCharacter, 0);
             }
 
             if (c > 0x7E)
             {
-                throw new OtlpConfigurationException($"The value of header '{name}' contains a non-ASCII character; encode it first (e.g. percent- or base64-encoding).");
+                return (HeaderProblem.NonAscii, 0);
             }
         }
+
+        return (HeaderProblem.None, 0);
+    }
+
+    private enum HeaderProblem
+    {
+        None,
+        EmptyName,
+        NameTooLong,
+        NameCharacter,
+        TransportOwned,
+        ValueTooLong,
+        LineBreak,
+        ControlCharacter,
+        NonAscii,
     }
 
     /// <summary>

@@ -77,8 +77,18 @@ public sealed class OtlpDestinationOptions
             Endpoint = settings.TracesEndpoint.AbsoluteUri;
         }
 
+        // Checked here, by position: in the variable's list a value holding a raw ',' splits into a piece whose
+        // "name" is part of that value, often a credential, which the destination's own messages would quote.
+        int position = 0;
         foreach (KeyValuePair<string, string> header in settings.Headers)
         {
+            position++;
+            if (DestinationHeaders.FindProblem(header.Key, header.Value) is { } problem)
+            {
+                throw new OtlpConfigurationException(
+                    $"Header {position} of OTEL_EXPORTER_OTLP_(TRACES_)HEADERS {problem} (a value that holds ',' must write it as %2C).");
+            }
+
             Headers[header.Key] = header.Value;
         }
 

@@ -35,6 +35,24 @@ public class EnvironmentDestinationTests
         Assert.Equal(TimeSpan.FromSeconds(4), destination.ExportTimeout);
     }
 
+    [Theory]
+    [InlineData("Authorization=Bearer sk-1,SecretTokenValue=tail\u00e9", "non-ASCII")]
+    [InlineData("Authorization=Bearer sk-1,SecretTokenValue=%C3%A9", "non-ASCII")]
+    [InlineData("Authorization=Bearer sk-1,Content-Length=SecretTokenValue", "transport")]
+    public void AHeaderPieceThatARawCommaCutFromACredentialIsRefusedByPositionWithoutItsName(string headers, string problem)
+    {
+        // A raw ',' inside a credential splits it: the piece after it looks like "name=value", and its "name" is part
+        // of the secret. Found by the hostile-input properties: the destination's message quoted that "name".
+        OtlpConfigurationException error = Assert.Throws<OtlpConfigurationException>(() => OtlpDestination.FromEnvironment("env", Variables(
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector.example.com/v1/traces"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", headers))));
+
+        Assert.Contains("Header 2 of OTEL_EXPORTER_OTLP_(TRACES_)HEADERS", error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("SecretTokenValue", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-1", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RequiresAnEndpoint()
     {
