@@ -28,7 +28,7 @@ public static class ChatBroadcasting
     /// <summary>Completes with a chat response; cost comes from <paramref name="cost"/>, else from <c>usage.cost</c>.</summary>
     public static void CompleteChat(this GenerationRecording<ChatCompletionRequest> recording, ChatCompletionResponse response, GenerationCost cost = default)
     {
-        if (cost.EffectiveTotal is null && response?.Usage?.Cost is { } total)
+        if (cost.IsUnknown && response?.Usage?.Cost is { } total)
         {
             cost = new GenerationCost(Total: total);
         }

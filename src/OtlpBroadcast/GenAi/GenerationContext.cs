@@ -47,6 +47,10 @@ public readonly record struct GenerationCost(double? Input = null, double? Outpu
     /// </summary>
     public double? EffectiveTotal => Total ?? (Input is null && Output is null ? null : Sum(Input ?? 0, Output ?? 0));
 
+    /// <summary>Whether nothing is known (no part and no total): what <see cref="EffectiveTotal"/> is
+    /// <see langword="null"/> for, without working out the sum.</summary>
+    internal bool IsUnknown => Total is null && Input is null && Output is null;
+
     private static double Sum(double a, double b)
         => IsDecimalPrice(a) && IsDecimalPrice(b) ? (double)((decimal)a + (decimal)b) : a + b;
 

@@ -105,7 +105,7 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
             _broadcaster?.InternalError(exception);
         }
 
-        Finish(token, completion, cost.EffectiveTotal is null && usage?.Cost is { } total ? new GenerationCost(Total: total) : cost, null, null);
+        Finish(token, completion, cost.IsUnknown && usage?.Cost is { } total ? new GenerationCost(Total: total) : cost, null, null);
     }
 
     public void Fail(long token, string errorType, string? message)
