@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace OtlpBroadcast;
 
@@ -48,8 +47,8 @@ internal static class IdDerivation
         try
         {
             int length = System.Text.Encoding.UTF8.GetBytes(value, utf8);
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(utf8[..length], hash);
+            Span<byte> hash = stackalloc byte[Sha256.HashSizeInBytes];
+            Sha256.HashData(utf8[..length], hash);
             hash[..destination.Length].CopyTo(destination);
             if (!destination.ContainsAnyExcept((byte)0))
             {
