@@ -34,6 +34,11 @@ internal sealed class TypeEmitter
             _out.Open("partial " + outer.Keyword + " " + outer.Name);
         }
 
+        if (MarksAllContent(spec.Members))
+        {
+            _out.Line("[global::OtlpBroadcast.OtlpContentSections]");
+        }
+
         _out.Open("partial " + spec.Declaration.Keyword + " " + spec.Declaration.Name + " : global::OtlpBroadcast.IOtlpAttributes");
         _out.Line("/// <inheritdoc/>");
         _out.Line(GeneratedCode.Attribute);
@@ -65,6 +70,31 @@ internal sealed class TypeEmitter
         return _out.ToString();
     }
 
+    /// <summary>
+    /// Whether every piece of content the writer can write is inside a marked section: true unless a member outside
+    /// every sensitive block hands the sink to another type's writer (a key-value list of a nested object), which
+    /// may be hand-written and check <c>includeContent</c> without marks.
+    /// </summary>
+    private static bool MarksAllContent(ImmutableEquatableArray<MemberSpec> members)
+    {
+        for (int i = 0; i < members.Count; i++)
+        {
+            MemberSpec member = members[i];
+            if (member.Sensitive)
+            {
+                continue;
+            }
+
+            if (member.Shape == MemberShape.ObjectList
+                || (member.Shape == MemberShape.ObjectFlattened && !MarksAllContent(member.Children)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Separates a block from its neighbours by a blank line, as one would by hand.</summary>
     private void EmitMembers(ImmutableEquatableArray<MemberSpec> members, string owner, bool gated)
     {
@@ -87,8 +117,12 @@ internal sealed class TypeEmitter
         if (member.Sensitive && !gated)
         {
             // Sensitive content is left out for destinations in privacy mode; the check is per call, not per build.
+            // The marks let the broadcaster make a span without content from the span with it (they cost nothing
+            // for other sinks).
             _out.Open("if (includeContent)");
+            _out.Line(Writer + ".BeginContent(ref sink);");
             EmitValue(member, owner + "." + member.Name);
+            _out.Line(Writer + ".EndContent(ref sink);");
             _out.Close();
         }
         else

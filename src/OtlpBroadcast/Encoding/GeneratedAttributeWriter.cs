@@ -20,6 +20,17 @@ public static class GeneratedAttributeWriter
 {
     private const int StackChars = 256;
 
+    /// <summary>
+    /// Marks where the attributes of a sensitive member begin. Generated writers call it first inside each
+    /// <c>if (includeContent)</c> block, and <see cref="EndContent{TSink}"/> last, so that the broadcaster can make the
+    /// span for a destination in privacy mode from the span with content by leaving the marked bytes out (see
+    /// <see cref="OtlpContentSectionsAttribute"/>). Costs nothing for sinks that do not record sections.
+    /// </summary>
+    public static void BeginContent<TSink>(ref TSink sink) where TSink : struct, IAttributeSink => ContentSectionMarks.Begin(ref sink);
+
+    /// <summary>Marks where the attributes of a sensitive member end (see <see cref="BeginContent{TSink}"/>).</summary>
+    public static void EndContent<TSink>(ref TSink sink) where TSink : struct, IAttributeSink => ContentSectionMarks.End(ref sink);
+
     /// <summary>An unsigned 64-bit integer: <c>intValue</c> when it fits, else a decimal string.</summary>
     public static void Write<TSink>(ref TSink sink, ReadOnlySpan<byte> key, ulong value) where TSink : struct, IAttributeSink
     {

@@ -41,12 +41,21 @@ public sealed class SpanFragment
     /// </summary>
     internal static SpanFragment CopyOf(ReadOnlySpan<byte> encoded, SpanEncoding encoding, bool contentWithheld)
     {
-        SpanFragment fragment = FragmentPool.Rent(encoded.Length);
-        encoded.CopyTo(fragment._buffer);
-        fragment._length = encoded.Length;
+        SpanFragment fragment = Rent(encoded.Length, encoding, contentWithheld, out Span<byte> bytes);
+        encoded.CopyTo(bytes);
+        return fragment;
+    }
+
+    /// <summary>A pooled fragment of <paramref name="length"/> bytes for the caller to fill through
+    /// <paramref name="bytes"/>; one reference is held by the caller.</summary>
+    internal static SpanFragment Rent(int length, SpanEncoding encoding, bool contentWithheld, out Span<byte> bytes)
+    {
+        SpanFragment fragment = FragmentPool.Rent(length);
+        fragment._length = length;
         fragment._references = 1;
         fragment.Encoding = encoding;
         fragment.ContentWithheld = contentWithheld;
+        bytes = fragment._buffer.AsSpan(0, length);
         return fragment;
     }
 

@@ -13,6 +13,13 @@ internal sealed class BroadcastScratch
     private SpanFragment[] _fragments = new SpanFragment[8];
     private int _fragmentCount;
     private SpanId[] _attemptIds = new SpanId[2];
+    private readonly ContentSections _sections = new();
+
+    /// <summary>The variant recording <see cref="_sections"/> (-1: none yet).</summary>
+    private int _sectionsVariant = -1;
+
+    /// <summary>The fragment whose sections are recorded and usable (-1: none).</summary>
+    private int _fragmentWithSections = -1;
 
     /// <summary>New random span ids for <paramref name="count"/> attempts: an attempt has the same id at every
     /// destination, like the tree's other spans.</summary>
@@ -80,6 +87,57 @@ internal sealed class BroadcastScratch
     public VariantKey KeyOf(int variant) => _variants[variant].Key;
 
     /// <summary>Adds a fragment just encoded, with what the limits cut in it.</summary>
+    /// <summary>
+    /// The sections to record while the generation span of <paramref name="variant"/> (with content) is encoded, or
+    /// <see langword="null"/> when another variant of this tree records them already.
+    /// </summary>
+    public ContentSections? RecordSectionsFor(int variant)
+    {
+        if (_sectionsVariant >= 0)
+        {
+            return null;
+        }
+
+        _sectionsVariant = variant;
+        _sections.Reset();
+        return _sections;
+    }
+
+    /// <summary>Adds a fragment; <paramref name="withSections"/>: the one whose sections were recorded, usable to
+    /// make the span without content.</summary>
+    public void AddFragment(SpanFragment fragment, SpanCounts counts, bool withSections)
+    {
+        if (withSections)
+        {
+            _fragmentWithSections = _fragmentCount;
+        }
+
+        AddFragment(fragment, counts);
+    }
+
+    /// <summary>
+    /// Adds the generation span without content made from the one with content of the variant
+    /// <paramref name="withContent"/>, if that variant recorded its sections; <see langword="false"/> (nothing added)
+    /// if it did not.
+    /// </summary>
+    public bool TryAddWithoutContent(VariantKey withContent)
+    {
+        if (_fragmentWithSections < 0 || _variants[_sectionsVariant].Key != withContent)
+        {
+            return false;
+        }
+
+        SpanCounts counts = _counts[_fragmentWithSections];
+        SpanFragment withheld = _sections.CopyWithout(_fragments[_fragmentWithSections]);
+        AddFragment(withheld, counts with { Truncated = counts.Truncated - _sections.TruncatedInside });
+        WithheldSpansDerived++;
+        return true;
+    }
+
+    /// <summary>Generation spans without content made from the span with content since the fragments were last
+    /// released.</summary>
+    public int WithheldSpansDerived { get; private set; }
+
     public void AddFragment(SpanFragment fragment, SpanCounts counts)
     {
         if (_fragmentCount == _fragments.Length)
@@ -130,6 +188,9 @@ internal sealed class BroadcastScratch
     {
         SpanCounts counted = SpanCounts.Sum(_counts.AsSpan(0, _fragmentCount));
         _variantCount = 0;
+        _sectionsVariant = -1;
+        _fragmentWithSections = -1;
+        WithheldSpansDerived = 0;
         for (int i = 0; i < _fragmentCount; i++)
         {
             SpanFragment fragment = _fragments[i];

@@ -120,11 +120,20 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
     private int _arrayLimit;
     private bool _arrayCut;
 
-    public DestinationAttributeSink(TInner inner, ContentPolicy policy)
+    public DestinationAttributeSink(TInner inner, ContentPolicy policy, ContentSections? sections = null)
     {
         _inner = inner;
         _policy = policy;
+        Sections = sections;
     }
+
+    /// <summary>Where the marks of sensitive members are recorded, when the span is one to make a span without
+    /// content from (see <see cref="ContentSections"/>).</summary>
+    public readonly ContentSections? Sections { get; }
+
+    /// <summary>Whether what is written now is a top-level attribute of the span (not inside a list, and not inside
+    /// an attribute left out).</summary>
+    public readonly bool AtTopLevel => _depth == 0 && _skipDepth == 0;
 
     /// <summary>The wrapped sink, to be copied back after writing (it may carry state).</summary>
     public readonly TInner Inner => _inner;
@@ -482,7 +491,7 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 /// <summary>Writes a source through a <see cref="DestinationAttributeSink{TInner}"/>.</summary>
 /// <remarks>A mutable struct: the encoders take it by reference, so after encoding it holds what the policy cut and
 /// the source itself (e.g. its <c>MetadataCut</c>).</remarks>
-internal struct PolicyAttributeSource<TSource>(TSource source, ContentPolicy policy) : IAttributeSource
+internal struct PolicyAttributeSource<TSource>(TSource source, ContentPolicy policy, ContentSections? sections = null) : IAttributeSource
     where TSource : struct, IAttributeSource
 {
     private TSource _source = source;
@@ -499,7 +508,7 @@ internal struct PolicyAttributeSource<TSource>(TSource source, ContentPolicy pol
 
     public void WriteTo<TSink>(ref TSink sink) where TSink : struct, IAttributeSink
     {
-        var wrapped = new DestinationAttributeSink<TSink>(sink, policy);
+        var wrapped = new DestinationAttributeSink<TSink>(sink, policy, sections);
         _source.WriteTo(ref wrapped);
         sink = wrapped.Inner;
         Truncated += wrapped.Truncated;

@@ -38,6 +38,19 @@ public sealed class GenerationBroadcaster
     /// </summary>
     public bool EmitActivities { get; set; }
 
+    /// <summary>
+    /// When a generation goes both to destinations with content and to destinations in privacy mode (same wire
+    /// encoding, content format and length limit), make the privacy-mode generation span from the span with content
+    /// by leaving out the sections that generated writers mark around every <see cref="OtlpSensitiveAttribute"/>
+    /// member, instead of encoding the span a second time. On by default. It applies only when the request and
+    /// response types are sealed (or structs) and their whole writer is generated code that marks its content
+    /// (<see cref="OtlpContentSectionsAttribute"/>, which the generator leaves off a type that hands the sink to
+    /// another type's writer), and only to a span whose content sections are all at the top of its attributes and that
+    /// left no attribute out; every other span is encoded without content. Turn it off to have content never encoded
+    /// for a privacy-mode destination at all, at the cost of one more encoding per generation with privacy mixed.
+    /// </summary>
+    public bool DeriveSpansWithoutContent { get; set; } = true;
+
     /// <summary>Where generations go.</summary>
     public DestinationRegistry Destinations { get; }
 
@@ -68,12 +81,22 @@ public sealed class GenerationBroadcaster
         LastInternalError = Volatile.Read(ref _lastInternalError),
     };
 
-    internal void Counted(int truncated, int metadataCut)
+    internal void Counted(int truncated, int metadataCut, int withheldSpansDerived)
     {
         Interlocked.Increment(ref _generations);
         Interlocked.Add(ref _truncated, truncated);
         Interlocked.Add(ref _metadataCut, metadataCut);
+        if (withheldSpansDerived > 0)
+        {
+            Interlocked.Add(ref _withheldSpansDerived, withheldSpansDerived);
+        }
     }
+
+    /// <summary>Generation spans without content made from the span with content rather than encoded again (for
+    /// tests and benchmarks).</summary>
+    internal long WithheldSpansDerived => Volatile.Read(ref _withheldSpansDerived);
+
+    private long _withheldSpansDerived;
 
     internal void InternalError(Exception exception)
     {

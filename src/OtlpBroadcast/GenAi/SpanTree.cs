@@ -74,6 +74,8 @@ internal readonly struct SpanTree<TRequest, TResponse>
             BlockId = RequestIdentity.NewBlockId(),
         };
 
+        // The span without content may be made from the span with content only when both writers mark all content.
+        bool derive = broadcaster.DeriveSpansWithoutContent && ContentSectionsTrust<TRequest>.Trusted && ContentSectionsTrust<TResponse>.Trusted;
         _scratch.NewAttemptIds(_attempts.Count);
         try
         {
@@ -88,12 +90,17 @@ internal readonly struct SpanTree<TRequest, TResponse>
                     continue;
                 }
 
-                var key = new VariantKey(destination.Encoding, !destination.PrivacyMode, destination.Broadcast.ContentFormat, destination.Broadcast.MaxContentLength);
+                VariantKey key = KeyOf(destination);
                 int variant = _scratch.FindVariant(key);
                 if (variant < 0)
                 {
+                    if (!key.IncludeContent && derive)
+                    {
+                        EncodeWithContentFirst(exporters, e + 1, key with { IncludeContent = true }, filter, identityAttributes);
+                    }
+
                     variant = _scratch.AddVariant(key);
-                    Encode(variant, identityAttributes);
+                    Encode(variant, identityAttributes, derive);
                 }
 
                 exporter.TryEnqueueAll(_scratch.FragmentsOf(variant));
@@ -105,13 +112,43 @@ internal readonly struct SpanTree<TRequest, TResponse>
         finally
         {
             // The recording's own references: each queue that took a fragment holds its own.
+            int derived = _scratch.WithheldSpansDerived;
             SpanCounts counted = _scratch.ReleaseFragments();
-            broadcaster.Counted(counted.Truncated, counted.MetadataCut);
+            broadcaster.Counted(counted.Truncated, counted.MetadataCut, derived);
         }
 
         if (broadcaster.EmitActivities && GenerationBroadcaster.Source.HasListeners())
         {
             ReportActivities(identityAttributes);
+        }
+    }
+
+    private static VariantKey KeyOf(OtlpDestination destination)
+        => new(destination.Encoding, !destination.PrivacyMode, destination.Broadcast.ContentFormat, destination.Broadcast.MaxContentLength);
+
+    /// <summary>
+    /// When a destination further on (from <paramref name="next"/>) takes the variant <paramref name="withContent"/>
+    /// of the one about to be encoded without content, encodes that one first, so that the span without content can
+    /// be made from it whatever the destinations' order (unless that destination has a filter callback).
+    /// </summary>
+    private void EncodeWithContentFirst(
+        IReadOnlyList<DestinationExporter> exporters, int next, VariantKey withContent, in GenerationFilterContext filter, RequestIdentity identityAttributes)
+    {
+        if (_scratch.FindVariant(withContent) >= 0)
+        {
+            return;
+        }
+
+        for (int e = next; e < exporters.Count; e++)
+        {
+            OtlpDestination destination = exporters[e].Destination;
+            // A destination with a filter of its own is left to its turn: its filter is called once per generation.
+            if (destination.Enabled && KeyOf(destination) == withContent && destination.Broadcast.Filter is null
+                && destination.Broadcast.Accepts(_identity.TraceId, filter))
+            {
+                Encode(_scratch.AddVariant(withContent), identityAttributes, derive: true);
+                return;
+            }
         }
     }
 
@@ -178,7 +215,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
     /// is the same (a failed tree's error message goes only where content goes). Those are taken by reference from
     /// the variant that encoded them first, with what their encoding cut counted again for this variant.
     /// </summary>
-    private void Encode(int variant, RequestIdentity identityAttributes)
+    private void Encode(int variant, RequestIdentity identityAttributes, bool derive)
     {
         VariantKey key = _scratch.KeyOf(variant);
         var policy = new ContentPolicy(key.Format, key.MaxLength);
@@ -228,15 +265,24 @@ internal readonly struct SpanTree<TRequest, TResponse>
             generationParent = _intermediateId;
         }
 
-        // The generation span: content, and the status of the top span.
-        var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
-            new(identityAttributes, _facts, new(_request, key.IncludeContent), new(_response, key.IncludeContent)), policy);
-        SpanFragment generationFragment = PolicyEncoding.Encode(
-            key.Encoding,
-            Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
-            ref generation,
-            !key.IncludeContent);
-        _scratch.AddFragment(generationFragment, new SpanCounts(generation.Truncated, generation.DroppedAttributes, generation.Source.MetadataCut));
+        // The generation span: content, and the status of the top span. Without content, it is the span with content
+        // less the sensitive members' marked sections, when that span was encoded for the same destinations' settings.
+        if (!derive || key.IncludeContent || status != StatusFor(includeContent: true) || !_scratch.TryAddWithoutContent(key with { IncludeContent = true }))
+        {
+            ContentSections? sections = derive && key.IncludeContent ? _scratch.RecordSectionsFor(variant) : null;
+            var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
+                new(identityAttributes, _facts, new(_request, key.IncludeContent), new(_response, key.IncludeContent)), policy, sections);
+            SpanFragment generationFragment = PolicyEncoding.Encode(
+                key.Encoding,
+                Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
+                ref generation,
+                !key.IncludeContent);
+            _scratch.AddFragment(
+                generationFragment,
+                new SpanCounts(generation.Truncated, generation.DroppedAttributes, generation.Source.MetadataCut),
+                withSections: sections is { Usable: true } && generation.DroppedAttributes == 0);
+        }
+
         position++;
 
         // Attempts: never content, whatever the variant (their status is the attempt's own error type).

@@ -122,7 +122,9 @@ public class OtlpTestReceiverResponderTests
     {
         var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Hang(Timeout.InfiniteTimeSpan) };
         await using var receiver = await OtlpTestReceiver.StartAsync(options);
-        using var client = ReceiverClient.Create(TimeSpan.FromMilliseconds(300));
+        // Long enough for the request to reach the receiver on a busy machine (with 300 ms, a parallel test run
+        // sometimes timed the client out before the receiver had read the request, which then never arrived).
+        using var client = ReceiverClient.Create(TimeSpan.FromSeconds(2));
 
         await Assert.ThrowsAsync<TaskCanceledException>(() => client.PostJsonAsync(receiver, OtlpSamples.OneSpan()));
 

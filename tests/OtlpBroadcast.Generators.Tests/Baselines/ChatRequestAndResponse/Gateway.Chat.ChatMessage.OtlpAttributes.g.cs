@@ -3,6 +3,7 @@
 
 namespace Gateway.Chat
 {
+    [global::OtlpBroadcast.OtlpContentSections]
     partial class ChatMessage : global::OtlpBroadcast.IOtlpAttributes
     {
         /// <inheritdoc/>

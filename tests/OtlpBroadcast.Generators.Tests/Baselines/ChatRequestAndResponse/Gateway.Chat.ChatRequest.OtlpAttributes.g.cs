@@ -3,6 +3,7 @@
 
 namespace Gateway.Chat
 {
+    [global::OtlpBroadcast.OtlpContentSections]
     partial class ChatRequest : global::OtlpBroadcast.IOtlpAttributes
     {
         /// <inheritdoc/>
@@ -36,6 +37,7 @@ namespace Gateway.Chat
 
             if (includeContent)
             {
+                global::OtlpBroadcast.GeneratedAttributeWriter.BeginContent(ref sink);
                 if (this.Messages is { } messages)
                 {
                     using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
@@ -47,6 +49,7 @@ namespace Gateway.Chat
                     content.WriteEndArray();
                     sink.WriteContentJson("gen_ai.input.messages"u8, content);
                 }
+                global::OtlpBroadcast.GeneratedAttributeWriter.EndContent(ref sink);
             }
 
             if (this.Trace is { } trace)

@@ -41,12 +41,14 @@ namespace Gateway.Chat
 
             if (includeContent)
             {
+                global::OtlpBroadcast.GeneratedAttributeWriter.BeginContent(ref sink);
                 if (this.Message is { } message)
                 {
                     using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
                     content.WriteObject(message);
                     sink.WriteContentJson("gen_ai.output.messages"u8, content);
                 }
+                global::OtlpBroadcast.GeneratedAttributeWriter.EndContent(ref sink);
             }
         }
 

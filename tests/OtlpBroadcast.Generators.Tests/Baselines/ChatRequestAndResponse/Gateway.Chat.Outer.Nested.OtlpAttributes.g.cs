@@ -5,6 +5,7 @@ namespace Gateway.Chat
 {
     partial class Outer
     {
+        [global::OtlpBroadcast.OtlpContentSections]
         partial struct Nested : global::OtlpBroadcast.IOtlpAttributes
         {
             /// <inheritdoc/>

@@ -41,12 +41,14 @@ namespace Gateway.Chat
 
             if (includeContent)
             {
+                global::OtlpBroadcast.GeneratedAttributeWriter.BeginContent(ref sink);
                 if (this.Message is { } message)
                 {
                     using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
                     content.WriteObject(message);
                     sink.WriteContentJson("gen_ai.output.messages"u8, content);
                 }
+                global::OtlpBroadcast.GeneratedAttributeWriter.EndContent(ref sink);
             }
 
             sink.Write(new global::OtlpBroadcast.PrecomposedKey("gateway.chunk_count"u8, "{\"key\":\"gateway.chunk_count\",\"value\":{\"intValue\":\""u8), this.ChunkCount);

@@ -3,6 +3,7 @@
 
 namespace Gateway.Chat
 {
+    [global::OtlpBroadcast.OtlpContentSections]
     partial class TraceField : global::OtlpBroadcast.IOtlpAttributes
     {
         /// <inheritdoc/>

@@ -3,6 +3,7 @@
 
 namespace Gateway.Chat
 {
+    [global::OtlpBroadcast.OtlpContentSections]
     partial record struct Usage : global::OtlpBroadcast.IOtlpAttributes
     {
         /// <inheritdoc/>
