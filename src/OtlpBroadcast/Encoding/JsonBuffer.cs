@@ -2,7 +2,10 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Unicode;
 
 namespace OtlpBroadcast;
@@ -210,42 +213,95 @@ internal sealed class JsonBuffer
     /// </summary>
     public void WriteEscapedJson(ReadOnlySpan<byte> json)
     {
-        while (true)
+        // Room for the worst case (every byte escaped) and one vector's overhang, reserved once.
+        Span<byte> destination = Reserve((json.Length * 2) + Vector256<byte>.Count);
+        int read = 0;
+        int written = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            int special = IndexOfQuoteOrBackslash(json);
-            if (special < 0)
+            EscapeQuotesAndBackslashes<Vector256Blocks>(json, destination, ref read, ref written);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            EscapeQuotesAndBackslashes<Vector128Blocks>(json, destination, ref read, ref written);
+        }
+
+        for (; read < json.Length; read++)
+        {
+            byte b = json[read];
+            if (b is (byte)'"' or (byte)'\\')
             {
-                Write(json);
-                return;
+                destination[written++] = (byte)'\\';
             }
 
-            Span<byte> destination = Reserve(special + sizeof(ulong));
-            json[..special].CopyTo(destination);
-            _position += special + JsonEscapes.WriteAscii(json[special], destination[special..]);
-            json = json[(special + 1)..];
+            destination[written++] = b;
+        }
+
+        _position += written;
+    }
+
+    /// <summary>
+    /// Copies whole blocks of <paramref name="json"/> while a whole block remains: a block without quote or
+    /// backslash is stored as it is; otherwise it is stored too, but only the bytes before its first special byte
+    /// count, that byte is written escaped, and the next block starts right after it. The caller reserved twice the
+    /// input and a block more; bounds are checked by the loop, not per access.
+    /// </summary>
+    private static void EscapeQuotesAndBackslashes<TBlocks>(ReadOnlySpan<byte> json, Span<byte> destination, ref int read, ref int written)
+        where TBlocks : struct, IByteBlocks
+    {
+        Debug.Assert(destination.Length >= (json.Length * 2) + TBlocks.Size, "Room for every byte escaped and a block more.");
+        ref byte source = ref MemoryMarshal.GetReference(json);
+        ref byte target = ref MemoryMarshal.GetReference(destination);
+        while (json.Length - read >= TBlocks.Size)
+        {
+            uint specials = TBlocks.CopyAndFindQuotesOrBackslashes(ref source, (nuint)read, ref target, (nuint)written);
+            if (specials == 0)
+            {
+                read += TBlocks.Size;
+                written += TBlocks.Size;
+                continue;
+            }
+
+            int plain = BitOperations.TrailingZeroCount(specials);
+            written += plain;
+            read += plain;
+            Unsafe.Add(ref target, written++) = (byte)'\\';
+            Unsafe.Add(ref target, written++) = Unsafe.Add(ref source, read++);
         }
     }
 
-    /// <summary>Where the first quote or backslash is (-1 if none): looked for byte by byte in the first few bytes
-    /// (JSON keys and short values lie between quotes), then with a vectorised search.</summary>
-    private static int IndexOfQuoteOrBackslash(ReadOnlySpan<byte> json)
+    /// <summary>A block of bytes copied and searched at once.</summary>
+    private interface IByteBlocks
     {
-        int limit = Math.Min(json.Length, ShortRun);
-        for (int i = 0; i < limit; i++)
-        {
-            if (json[i] is (byte)'"' or (byte)'\\')
-            {
-                return i;
-            }
-        }
+        static abstract int Size { get; }
 
-        if (limit == json.Length)
-        {
-            return -1;
-        }
+        /// <summary>Copies the block at <paramref name="from"/> to <paramref name="to"/>; returns a bit per byte that is a
+        /// quote or a backslash.</summary>
+        static abstract uint CopyAndFindQuotesOrBackslashes(ref byte source, nuint from, ref byte target, nuint to);
+    }
 
-        int found = json[limit..].IndexOfAny((byte)'"', (byte)'\\');
-        return found < 0 ? -1 : limit + found;
+    private readonly struct Vector128Blocks : IByteBlocks
+    {
+        public static int Size => Vector128<byte>.Count;
+
+        public static uint CopyAndFindQuotesOrBackslashes(ref byte source, nuint from, ref byte target, nuint to)
+        {
+            Vector128<byte> block = Vector128.LoadUnsafe(ref source, from);
+            block.StoreUnsafe(ref target, to);
+            return (Vector128.Equals(block, Vector128.Create((byte)'"')) | Vector128.Equals(block, Vector128.Create((byte)'\\'))).ExtractMostSignificantBits();
+        }
+    }
+
+    private readonly struct Vector256Blocks : IByteBlocks
+    {
+        public static int Size => Vector256<byte>.Count;
+
+        public static uint CopyAndFindQuotesOrBackslashes(ref byte source, nuint from, ref byte target, nuint to)
+        {
+            Vector256<byte> block = Vector256.LoadUnsafe(ref source, from);
+            block.StoreUnsafe(ref target, to);
+            return (Vector256.Equals(block, Vector256.Create((byte)'"')) | Vector256.Equals(block, Vector256.Create((byte)'\\'))).ExtractMostSignificantBits();
+        }
     }
 
     /// <summary>Writes UTF-16 text as the inside of a JSON string (without quotes).</summary>
