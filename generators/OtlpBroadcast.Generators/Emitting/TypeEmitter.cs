@@ -34,7 +34,7 @@ internal sealed class TypeEmitter
             _out.Open("partial " + outer.Keyword + " " + outer.Name);
         }
 
-        if (MarksAllContent(spec.Members))
+        if (!spec.DeclaresOwnWriter && MarksAllContent(spec.Members))
         {
             _out.Line("[global::OtlpBroadcast.OtlpContentSections]");
         }
@@ -71,7 +71,8 @@ internal sealed class TypeEmitter
     }
 
     /// <summary>
-    /// Whether every piece of content the writer can write is inside a marked section: true unless a member outside
+    /// Whether every piece of content the generated writer can write is inside a marked section (the caller also
+    /// checks that the type declares no writer of its own that could be called instead): true unless a member outside
     /// every sensitive block hands the sink to another type's writer (a key-value list of a nested object), which
     /// may be hand-written and check <c>includeContent</c> without marks.
     /// </summary>

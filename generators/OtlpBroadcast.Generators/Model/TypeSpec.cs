@@ -16,6 +16,8 @@ internal sealed record EnumMemberSpec(string MemberName, string WrittenName);
 /// <param name="FullyQualifiedName">With <c>global::</c>.</param>
 /// <param name="HintName">Unique per type, ordinal-sortable.</param>
 /// <param name="HidesBaseWriter">A base type is annotated too, so the method needs <c>new</c>.</param>
+/// <param name="DeclaresOwnWriter">The type's own source declares a <c>WriteOtlpAttributes</c> (e.g. an explicit
+/// interface implementation), which may be the one called instead of the generated method.</param>
 /// <param name="Members">In declaration order, base type members first.</param>
 /// <param name="Enums">The enums used, for the name helpers.</param>
 internal sealed record TypeSpec(
@@ -25,6 +27,7 @@ internal sealed record TypeSpec(
     string FullyQualifiedName,
     string HintName,
     bool HidesBaseWriter,
+    bool DeclaresOwnWriter,
     ImmutableEquatableArray<MemberSpec> Members,
     ImmutableEquatableArray<EnumSpec> Enums);
 

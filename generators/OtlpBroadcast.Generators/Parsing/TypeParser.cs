@@ -71,9 +71,26 @@ internal sealed partial class TypeParser
             fullName,
             fullName.Replace("global::", string.Empty) + ".OtlpAttributes.g.cs",
             HidesBaseWriter: HasAnnotatedBase(_root),
+            DeclaresOwnWriter: DeclaresOwnWriter(_root),
             members.ToImmutableEquatableArray(),
             _enums.Values.ToImmutableEquatableArray());
         return new ParseResult(spec, diagnostics);
+    }
+
+    /// <summary>Whether the type's own source declares a writer (the generator's output is not part of the compilation
+    /// it reads, so any method of that name is the user's): public, or an explicit implementation of the interface.</summary>
+    private static bool DeclaresOwnWriter(INamedTypeSymbol type)
+    {
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member is IMethodSymbol method
+                && (method.Name == "WriteOtlpAttributes" || method.Name.EndsWith(".WriteOtlpAttributes", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void CheckType(TypeDeclarationSyntax declaration, List<INamedTypeSymbol> containingTypes)

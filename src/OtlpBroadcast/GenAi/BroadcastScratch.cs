@@ -86,6 +86,28 @@ internal sealed class BroadcastScratch
 
     public VariantKey KeyOf(int variant) => _variants[variant].Key;
 
+    /// <summary>Forgets the variant added last and releases its fragments (it failed half-way).</summary>
+    public void DiscardLastVariant()
+    {
+        int variant = _variantCount - 1;
+        int first = _variants[variant].First;
+        for (int i = first; i < _fragmentCount; i++)
+        {
+            SpanFragment fragment = _fragments[i];
+            _fragments[i] = null!;
+            fragment.Release();
+        }
+
+        _fragmentCount = first;
+        if (_sectionsVariant == variant)
+        {
+            _sectionsVariant = -1;
+            _fragmentWithSections = -1;
+        }
+
+        _variantCount--;
+    }
+
     /// <summary>Adds a fragment just encoded, with what the limits cut in it.</summary>
     /// <summary>
     /// The sections to record while the generation span of <paramref name="variant"/> (with content) is encoded, or
@@ -128,7 +150,12 @@ internal sealed class BroadcastScratch
         }
 
         SpanCounts counts = _counts[_fragmentWithSections];
-        SpanFragment withheld = _sections.CopyWithout(_fragments[_fragmentWithSections]);
+        SpanFragment? withheld = _sections.CopyWithout(_fragments[_fragmentWithSections]);
+        if (withheld is null)
+        {
+            return false;
+        }
+
         AddFragment(withheld, counts with { Truncated = counts.Truncated - _sections.TruncatedInside });
         WithheldSpansDerived++;
         return true;

@@ -26,6 +26,9 @@ internal sealed class ContentSections
     /// <summary>Values cut inside the sections (counted for the span with content, not for the one without).</summary>
     public int TruncatedInside { get; private set; }
 
+    /// <summary>Makes the record unusable (the span is being written again, e.g. to count attributes left out).</summary>
+    public void Invalidate() => _usable = false;
+
     /// <summary>Starts a new record.</summary>
     public void Reset()
     {
@@ -63,8 +66,24 @@ internal sealed class ContentSections
         }
 
         TruncatedInside += truncated - _truncatedAtOpen;
+        int lastEnd = _count == 0 ? 0 : _bounds[(_count * 2) - 1];
+        if (position < _openStart || _openStart < lastEnd)
+        {
+            // Ranges out of order or overlapping: nothing a writer produces, so nothing to trust.
+            _usable = false;
+            return;
+        }
+
         if (position == _openStart)
         {
+            return;
+        }
+
+        if (_count > 0 && _openStart == lastEnd)
+        {
+            // Right after the previous section: one range (so that a range opening a JSON list, which takes the
+            // comma after it, never reaches into the next).
+            _bounds[(_count * 2) - 1] = position;
             return;
         }
 
@@ -79,14 +98,20 @@ internal sealed class ContentSections
     }
 
     /// <summary>
-    /// Copies <paramref name="span"/> without the sections into a new fragment, marked as content withheld. In JSON a
+    /// Copies <paramref name="span"/> without the sections into a new fragment, marked as content withheld;
+    /// <see langword="null"/> when the record is not usable or does not fit the span. In JSON a
     /// range starts before the comma of its first attribute, so leaving it out leaves the list well formed, except
     /// when it opens the list: then the comma after it goes too.
     /// </summary>
-    public SpanFragment CopyWithout(SpanFragment span)
+    public SpanFragment? CopyWithout(SpanFragment span)
     {
         ReadOnlySpan<byte> source = span.Bytes;
         bool json = span.Encoding == SpanEncoding.Json;
+        if (!Usable || (_count > 0 && (_bounds[0] < (json ? 1 : 0) || _bounds[(_count * 2) - 1] > source.Length)))
+        {
+            return null;
+        }
+
         int removed = 0;
         for (int i = 0; i < _count; i++)
         {

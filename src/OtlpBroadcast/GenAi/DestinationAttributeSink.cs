@@ -496,6 +496,9 @@ internal struct PolicyAttributeSource<TSource>(TSource source, ContentPolicy pol
 {
     private TSource _source = source;
 
+    /// <summary>Where sensitive members' sections are recorded, if anywhere.</summary>
+    public readonly ContentSections? Sections => sections;
+
     /// <summary>The source, as it is after writing.</summary>
     public readonly TSource Source => _source;
 
@@ -535,7 +538,9 @@ internal static class PolicyEncoding
             return fragment;
         }
 
+        // Written again: sections recorded so far describe the first writing, not this one.
         fragment.Release();
+        attributes.Sections?.Invalidate();
         SpanHeader counted = header with { DroppedAttributesCount = header.DroppedAttributesCount + (uint)attributes.DroppedAttributes };
         attributes = unwritten;
         return SpanEnvelopes.Encode(encoding, in counted, ref attributes, contentWithheld);

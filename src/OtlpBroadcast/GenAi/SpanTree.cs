@@ -146,7 +146,17 @@ internal readonly struct SpanTree<TRequest, TResponse>
             if (destination.Enabled && KeyOf(destination) == withContent && destination.Broadcast.Filter is null
                 && destination.Broadcast.Accepts(_identity.TraceId, filter))
             {
-                Encode(_scratch.AddVariant(withContent), identityAttributes, derive: true);
+                try
+                {
+                    Encode(_scratch.AddVariant(withContent), identityAttributes, derive: true);
+                }
+                catch (Exception)
+                {
+                    // Left to that destination's own turn, as if it had not been looked ahead to: the destinations
+                    // before it still get their spans, as they did before.
+                    _scratch.DiscardLastVariant();
+                }
+
                 return;
             }
         }

@@ -23,7 +23,7 @@ public class ContentSectionsTests
     {
         SpanFragment span = SpanFragment.Rent(json.Length, encoding, contentWithheld: false, out Span<byte> bytes);
         System.Text.Encoding.UTF8.GetBytes(json, bytes);
-        SpanFragment withheld = sections.CopyWithout(span);
+        SpanFragment withheld = sections.CopyWithout(span) ?? throw new InvalidOperationException("The record made no span.");
         try
         {
             Assert.True(withheld.ContentWithheld);
@@ -50,6 +50,35 @@ public class ContentSectionsTests
     {
         const string json = """{"attributes":[{"key":"secret"},{"key":"a"}]}""";
         Assert.Equal("""{"attributes":[{"key":"a"}]}""", Without(json, Mark(json, ("""{"key":"secret"}""", """{"key":"secret"}"""))));
+    }
+
+    [Fact]
+    public void SectionsOneAfterAnotherOpeningTheListAreOneRange()
+    {
+        const string json = """{"attributes":[{"key":"secret1"},{"key":"secret2"},{"key":"a"}]}""";
+        ContentSections sections = Mark(json, ("""{"key":"secret1"}""", """{"key":"secret1"}"""), (""",{"key":"secret2"}""", """{"key":"secret2"}"""));
+        Assert.True(sections.Usable);
+        Assert.Equal("""{"attributes":[{"key":"a"}]}""", Without(json, sections));
+    }
+
+    [Fact]
+    public void OverlappingOrInvalidatedRecordsMakeNoSpan()
+    {
+        var overlapping = new ContentSections();
+        overlapping.Reset();
+        overlapping.Open(atTopLevel: true, position: 10, truncated: 0);
+        overlapping.Close(position: 20, truncated: 0);
+        overlapping.Open(atTopLevel: true, position: 15, truncated: 0);
+        overlapping.Close(position: 25, truncated: 0);
+        Assert.False(overlapping.Usable);
+
+        ContentSections invalidated = Mark(Span, (""",{"key":"secret1"}""", """{"key":"secret1"}"""));
+        invalidated.Invalidate();
+        Assert.False(invalidated.Usable);
+        SpanFragment span = SpanFragment.Rent(Span.Length, SpanEncoding.Json, contentWithheld: false, out Span<byte> bytes);
+        System.Text.Encoding.UTF8.GetBytes(Span, bytes);
+        Assert.Null(invalidated.CopyWithout(span));
+        span.Release();
     }
 
     [Fact]

@@ -112,6 +112,49 @@ public class DerivedWithheldSpanTests
         Assert.Equal(3, withoutContent["custom.response.size"].AsInt());
     }
 
+    /// <summary>
+    /// A writer trusted to mark its content whose attributes change between two writings: the first leaves some out
+    /// (past the per-span limit), so the span is written again to count them. What the first writing recorded must
+    /// not be used to cut the second.
+    /// </summary>
+    [Fact]
+    public async Task ASpanWrittenAgainToCountAttributesLeftOutIsEncodedWithoutContentOnItsOwn()
+    {
+        await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver withheld = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(open, "open"), Options(withheld, "private", privacyMode: true));
+        var broadcaster = new GenerationBroadcaster(registry);
+
+        broadcaster.Start(new ShrinkingWriter("request"), new GenerationContext { Model = "m", Provider = "p" }).Complete(new ShrinkingWriter("response"));
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
+        Assert.Equal(0, broadcaster.WithheldSpansDerived);
+        Assert.False(ReceivedSpanText.AnyRawBodyContains(withheld, "secret-prompt-40be"), "content reached the privacy-mode destination");
+        Assert.Contains(withheld.Spans, s => s.Attributes.ContainsKey("app.request.extra.0"));
+    }
+
+    /// <summary>
+    /// When the destination in privacy mode comes first, the span with content is encoded first for the one after it.
+    /// If that fails, the destination in privacy mode still gets its span, as it did before that reordering.
+    /// </summary>
+    [Fact]
+    public async Task AFailureEncodingContentAheadOfItsTurnDoesNotCostTheDestinationBeforeIt()
+    {
+        await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver withheld = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(withheld, "private", privacyMode: true), Options(open, "open"));
+        var broadcaster = new GenerationBroadcaster(registry);
+
+        broadcaster.Start(new ContentThrowsWriter("request"), new GenerationContext { Model = "m", Provider = "p" }).Complete(new ContentThrowsWriter("response"));
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal(2, withheld.Spans.Count);
+        Assert.Contains(withheld.Spans, s => s.Attributes.ContainsKey("app.request.size"));
+        Assert.Empty(open.Spans);
+        Assert.Equal(1, broadcaster.GetStatistics().InternalErrors);
+    }
+
     private static async Task<(ReceivedSpan Open, ReceivedSpan Private, long Truncated, long Derived)> BroadcastAsync(string setting, bool open, bool privacy)
     {
         await using OtlpTestReceiver openReceiver = await OtlpTestReceiver.StartAsync();
@@ -190,6 +233,44 @@ public class DerivedWithheldSpanTests
     {
         public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent) where TSink : struct, IAttributeSink
             => WriteUnmarked(ref sink, part, includeContent);
+    }
+
+    /// <summary>Marks its content as generated writers do; writes 200 extra attributes the first time only.</summary>
+    [OtlpContentSections]
+    private sealed class ShrinkingWriter(string part) : IOtlpAttributes
+    {
+        private int _writes;
+
+        public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent) where TSink : struct, IAttributeSink
+        {
+            int extra = ++_writes == 1 ? 200 : 1;
+            if (includeContent)
+            {
+                GeneratedAttributeWriter.BeginContent(ref sink);
+                sink.Write(System.Text.Encoding.UTF8.GetBytes("app." + part + ".prompt"), "secret-prompt-40be");
+                GeneratedAttributeWriter.EndContent(ref sink);
+            }
+
+            for (int i = 0; i < extra; i++)
+            {
+                sink.Write(System.Text.Encoding.UTF8.GetBytes("app." + part + ".extra." + i), (long)i);
+            }
+        }
+    }
+
+    /// <summary>Marks its content as generated writers do; reading the content fails.</summary>
+    [OtlpContentSections]
+    private sealed class ContentThrowsWriter(string part) : IOtlpAttributes
+    {
+        public void WriteOtlpAttributes<TSink>(ref TSink sink, bool includeContent) where TSink : struct, IAttributeSink
+        {
+            sink.Write(System.Text.Encoding.UTF8.GetBytes("app." + part + ".size"), 3L);
+            if (includeContent)
+            {
+                GeneratedAttributeWriter.BeginContent(ref sink);
+                throw new InvalidOperationException("The content could not be read.");
+            }
+        }
     }
 
     private static void WriteUnmarked<TSink>(ref TSink sink, string part, bool includeContent) where TSink : struct, IAttributeSink
