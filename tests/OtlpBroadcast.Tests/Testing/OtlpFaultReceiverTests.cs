@@ -96,7 +96,8 @@ public class OtlpFaultReceiverTests
     public async Task HangStoresThenHoldsTheAnswerUntilTheClientGivesUp()
     {
         await using OtlpFaultReceiver receiver = await StartAsync(ReceiverFault.Hang);
-        using HttpClient client = Client(timeout: TimeSpan.FromMilliseconds(300));
+        // Long enough for the receiver to read and store the body on a busy machine before the client gives up.
+        using HttpClient client = Client(timeout: TimeSpan.FromSeconds(2));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PostAsync(client, receiver, Body(0, 3)));
 
@@ -245,7 +246,9 @@ public class OtlpFaultReceiverTests
     public async Task ABodyTheClientStopsSendingIsCountedAsUnreadNotAsRefused()
     {
         await using OtlpFaultReceiver receiver = await StartAsync(ReceiverFault.Accept);
-        using HttpClient client = Client(timeout: TimeSpan.FromMilliseconds(500));
+        // Long enough for the request to reach the receiver on a busy machine (with 500 ms a parallel test run once
+        // timed the client out before the receiver had seen the request at all).
+        using HttpClient client = Client(timeout: TimeSpan.FromSeconds(2));
         var content = new HalfSentContent(Body(0, 2));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.PostAsync(receiver.TracesEndpoint, content));
