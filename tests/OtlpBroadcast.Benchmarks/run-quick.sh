@@ -15,7 +15,7 @@ app="$here/bin/Release/net10.0/OtlpBroadcast.Benchmarks.dll"
 dotnet "$app" --check
 # One process per benchmark class: they run in-process, and the generator's 50 MB per operation or the recording's
 # background exporters would otherwise disturb whatever runs after them in the same process.
-for class in EncodingBenchmarks RecordingBenchmarks GeneratorBenchmarks; do
+for class in EncodingBenchmarks RecordingBenchmarks PrivacyMixBenchmarks GeneratorBenchmarks; do
   dotnet "$app" --quick --artifacts "$out/$class" --filter "*$class*" "$@"
 done
 # Benchmark 5: only the two rows its target compares (the SDK's encoding, OpenTelemetry .NET's export step), to keep

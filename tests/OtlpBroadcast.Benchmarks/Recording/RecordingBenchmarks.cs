@@ -23,6 +23,10 @@ public class RecordingBenchmarks
     [Params(ContentCase.Content2KB)]
     public ContentCase Content { get; set; }
 
+    /// <summary>The broadcaster's switch (on by default): with privacy mixed, whether the span without content is cut
+    /// from the span with content or encoded again (<see cref="PrivacyMixBenchmarks"/> compares the two).</summary>
+    public bool DeriveSpansWithoutContent { get; set; } = true;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -41,7 +45,7 @@ public class RecordingBenchmarks
             _registry.AddAsync(OtlpDestination.Create(options)).GetAwaiter().GetResult();
         }
 
-        _broadcaster = new GenerationBroadcaster(_registry);
+        _broadcaster = new GenerationBroadcaster(_registry) { DeriveSpansWithoutContent = DeriveSpansWithoutContent };
         ReportRequestThreadAllocation();
     }
 
