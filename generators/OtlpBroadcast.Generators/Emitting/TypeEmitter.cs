@@ -186,7 +186,7 @@ internal sealed class TypeEmitter
                 WithValue(member, access, nested =>
                 {
                     string content = Local("content");
-                    _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent();");
+                    _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent<TSink>();");
                     _out.Line(content + ".WriteObject(" + nested + ");");
                     _out.Line("sink.WriteContentJson(" + key + ", " + content + ");");
                 });
@@ -195,7 +195,7 @@ internal sealed class TypeEmitter
                 WithValue(member, access, items =>
                 {
                     string content = Local("content");
-                    _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent();");
+                    _out.Line("using " + ContentBuffer + " " + content + " = " + ContentBuffer + ".Rent<TSink>();");
                     _out.Line(content + ".WriteStartArray();");
                     string item = Local("item");
                     _out.Open("foreach (var " + item + " in " + items + ")");

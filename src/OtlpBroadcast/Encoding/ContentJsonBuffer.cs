@@ -12,8 +12,14 @@ namespace OtlpBroadcast;
 /// (<see cref="WriteStartArray"/>, <see cref="WriteObject{T}(T)"/> per item, <see cref="WriteEndArray"/>), pass
 /// <see cref="GetWrittenUtf8"/> to the sink and dispose it. A nested rent (content inside content) gets a fresh
 /// instance rather than overwriting the outer one. The JSON is written straight into a buffer
-/// (<see cref="JsonBufferContentSink"/>), with the bytes <see cref="JsonContentAttributeSink"/> writes through a
+/// (<see cref="JsonBufferContentSink{TText}"/>), with the bytes <see cref="JsonContentAttributeSink"/> writes through a
 /// <see cref="Utf8JsonWriter"/>.
+/// <para>
+/// Rented for the sink of an OTLP/JSON encoding (<see cref="Rent{TSink}"/>), it writes that JSON already escaped as the
+/// inside of a JSON string, which is how the span carries it: the sink copies it as it is, instead of escaping the
+/// rendered text a second time. <see cref="GetWrittenUtf8"/> still gives the JSON itself (unescaping it aside), for a
+/// value that has to be cut.
+/// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class ContentJsonBuffer : IDisposable
@@ -22,6 +28,12 @@ public sealed class ContentJsonBuffer : IDisposable
     private static ContentJsonBuffer? t_cached;
 
     private readonly JsonBuffer _json = new();
+
+    /// <summary>The JSON unescaped from an embedded rendering, made when asked for.</summary>
+    private JsonBuffer? _unescaped;
+
+    /// <summary>Whether <see cref="_json"/> holds the JSON escaped as the inside of a JSON string.</summary>
+    private bool _embedded;
 
     private ContentJsonBuffer()
     {
@@ -38,6 +50,17 @@ public sealed class ContentJsonBuffer : IDisposable
 
         t_cached = null;
         return cached;
+    }
+
+    /// <summary>Takes this thread's buffer, or a new one when it is in use, to render content for
+    /// <typeparamref name="TSink"/>: in the form that sink writes it in.</summary>
+    public static ContentJsonBuffer Rent<TSink>() where TSink : struct, IAttributeSink
+    {
+        ContentJsonBuffer buffer = Rent();
+
+        // Type tests the JIT resolves for each sink: the OTLP/JSON encoder's own sinks embed the JSON in a string.
+        buffer._embedded = typeof(TSink) == typeof(DestinationAttributeSink<OtlpJsonBufferSink>) || typeof(TSink) == typeof(OtlpJsonBufferSink);
+        return buffer;
     }
 
     /// <summary>Starts a JSON array (of objects written with <see cref="WriteObject{T}(T)"/>).</summary>
@@ -62,8 +85,17 @@ public sealed class ContentJsonBuffer : IDisposable
         }
 
         _json.WriteByte((byte)'{');
-        var sink = new JsonBufferContentSink(_json);
-        value.WriteOtlpAttributes(ref sink, includeContent: true);
+        if (_embedded)
+        {
+            var embedded = new JsonBufferContentSink<EmbeddedJsonText>(_json);
+            value.WriteOtlpAttributes(ref embedded, includeContent: true);
+        }
+        else
+        {
+            var plain = new JsonBufferContentSink<PlainJsonText>(_json);
+            value.WriteOtlpAttributes(ref plain, includeContent: true);
+        }
+
         _json.WriteByte((byte)'}');
     }
 
@@ -85,12 +117,37 @@ public sealed class ContentJsonBuffer : IDisposable
     }
 
     /// <summary>The UTF-8 JSON written so far; valid until <see cref="Dispose"/>.</summary>
-    public ReadOnlySpan<byte> GetWrittenUtf8() => _json.WrittenSpan;
+    public ReadOnlySpan<byte> GetWrittenUtf8()
+    {
+        if (!_embedded)
+        {
+            return _json.WrittenSpan;
+        }
+
+        JsonBuffer unescaped = _unescaped ??= new JsonBuffer();
+        unescaped.Clear();
+        unescaped.WriteUnescapedJson(_json.WrittenSpan);
+        return unescaped.WrittenSpan;
+    }
+
+    /// <summary>At least the length of <see cref="GetWrittenUtf8"/> (its length, or that of its embedded form), known
+    /// without unescaping anything.</summary>
+    internal int LengthBound => _json.Length;
+
+    /// <summary>The JSON written so far escaped as the inside of a JSON string, when it was rendered in that form
+    /// (rented for an OTLP/JSON sink); otherwise <see langword="false"/>.</summary>
+    internal bool TryGetEmbedded(out ReadOnlySpan<byte> embedded)
+    {
+        embedded = _embedded ? _json.WrittenSpan : default;
+        return _embedded;
+    }
 
     /// <summary>Clears the buffer (giving back one grown past 1 MB) and gives it back to the thread.</summary>
     public void Dispose()
     {
         _json.Clear();
+        _unescaped?.Clear();
+        _embedded = false;
         t_cached ??= this;
     }
 }

@@ -39,6 +39,7 @@ internal sealed class JsonBuffer
 
     private byte[] _buffer;
     private byte[]? _transcoded;
+    private JsonBuffer? _scratch;
     private int _position;
     private RecentNumber _lastDouble = new();
     private RecentNumber _timeA = new();
@@ -328,6 +329,91 @@ internal sealed class JsonBuffer
                 rest = rest[1..];
             }
         }
+    }
+
+    /// <summary>
+    /// Writes UTF-16 text escaped twice: the bytes <see cref="WriteEscaped(ReadOnlySpan{char})"/> writes, written as
+    /// the inside of a JSON string (<see cref="WriteEscapedJson"/>), in one pass. This is how content JSON is
+    /// rendered straight into the form a JSON attribute value embeds it in (see <see cref="ContentJsonBuffer"/>).
+    /// </summary>
+    /// <remarks>Plain ASCII reads the same escaped once or twice; an ASCII character to escape is written from
+    /// <see cref="JsonEscapes"/>' second table; a run of non-ASCII text is escaped once aside and then again.</remarks>
+    public void WriteEscapedTwice(ReadOnlySpan<char> chars)
+    {
+        while (true)
+        {
+            chars = chars[WritePlainAsciiPrefix(chars)..];
+            if (chars.IsEmpty)
+            {
+                return;
+            }
+
+            if (chars[0] < 0x80)
+            {
+                _position += JsonEscapes.WriteAsciiTwice((byte)chars[0], Reserve(sizeof(ulong)));
+                chars = chars[1..];
+                continue;
+            }
+
+            // Up to the next ASCII character (a surrogate pair, both halves above ASCII, stays in one run).
+            int run = chars.IndexOfAny(JsonEscapes.AsciiChars);
+            if (run < 0)
+            {
+                run = chars.Length;
+            }
+
+            JsonBuffer scratch = _scratch ??= new JsonBuffer();
+            scratch.Clear();
+            scratch.WriteEscaped(chars[..run]);
+            WriteEscapedJson(scratch.WrittenSpan);
+            chars = chars[run..];
+        }
+    }
+
+    /// <summary>
+    /// Writes UTF-8 text escaped twice: the bytes <see cref="WriteEscaped(ReadOnlySpan{byte})"/> writes (invalid UTF-8
+    /// replaced as it replaces it), written as the inside of a JSON string (<see cref="WriteEscapedJson"/>).
+    /// </summary>
+    public void WriteEscapedTwice(ReadOnlySpan<byte> utf8)
+    {
+        int plain = PlainPrefixLength(utf8);
+        Write(utf8[..plain]);
+        if (plain < utf8.Length)
+        {
+            // Rare in content (keys are plain, most text comes as UTF-16): escaped once aside, then again.
+            JsonBuffer scratch = _scratch ??= new JsonBuffer();
+            scratch.Clear();
+            scratch.WriteEscaped(utf8[plain..]);
+            WriteEscapedJson(scratch.WrittenSpan);
+        }
+    }
+
+    /// <summary>
+    /// Undoes <see cref="WriteEscapedJson"/>: copies <paramref name="embedded"/> with its escaped quotes and
+    /// backslashes (<c>\"</c>, <c>\\</c>) written as themselves, giving back the JSON text it was made from.
+    /// </summary>
+    public void WriteUnescapedJson(ReadOnlySpan<byte> embedded)
+    {
+        Span<byte> destination = Reserve(embedded.Length);
+        int written = 0;
+        while (true)
+        {
+            int plain = embedded.IndexOf((byte)'\\');
+            if (plain < 0)
+            {
+                embedded.CopyTo(destination[written..]);
+                written += embedded.Length;
+                break;
+            }
+
+            Debug.Assert(plain + 1 < embedded.Length && embedded[plain + 1] is (byte)'"' or (byte)'\\', "Only quotes and backslashes are escaped.");
+            embedded[..plain].CopyTo(destination[written..]);
+            written += plain;
+            destination[written++] = embedded[plain + 1];
+            embedded = embedded[(plain + 2)..];
+        }
+
+        _position += written;
     }
 
     /// <summary>Writes a JSON string: quotes around the escaped text.</summary>

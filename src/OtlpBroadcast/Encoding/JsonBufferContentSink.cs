@@ -4,9 +4,11 @@ namespace OtlpBroadcast;
 /// Writes attributes as the properties of a plain JSON object straight into a <see cref="JsonBuffer"/>: what
 /// <see cref="ContentJsonBuffer"/> renders sensitive objects (chat messages) with. It writes exactly the bytes of
 /// <see cref="JsonContentAttributeSink"/> over a <see cref="System.Text.Json.Utf8JsonWriter"/> (the tests compare the
-/// two), except that invalid UTF-8 is replaced by U+FFFD where the writer would throw.
+/// two), except that invalid UTF-8 is replaced by U+FFFD where the writer would throw. With
+/// <typeparamref name="TText"/> <see cref="EmbeddedJsonText"/> it writes that JSON already escaped as the inside of a
+/// JSON string, the form an OTLP/JSON attribute value carries it in.
 /// </summary>
-internal readonly struct JsonBufferContentSink : IAttributeSink
+internal readonly struct JsonBufferContentSink<TText> : IAttributeSink where TText : struct, IContentJsonText
 {
     private readonly JsonBuffer _json;
 
@@ -23,15 +25,15 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
     public void Write(ReadOnlySpan<byte> key, ReadOnlySpan<char> value)
     {
         WritePropertyName(key);
-        _json.WriteString(value);
+        WriteString(value);
     }
 
     public void WriteUtf8(ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8Value)
     {
         WritePropertyName(key);
-        _json.WriteByte((byte)'"');
-        _json.WriteEscaped(utf8Value);
-        _json.WriteByte((byte)'"');
+        TText.Quote(_json);
+        TText.Escaped(_json, utf8Value);
+        TText.Quote(_json);
     }
 
     public void Write(ReadOnlySpan<byte> key, bool value)
@@ -89,7 +91,7 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
     public void WriteArrayItem(ReadOnlySpan<char> value)
     {
         _json.WriteValueSeparator();
-        _json.WriteString(value);
+        WriteString(value);
     }
 
     public void WriteArrayItem(bool value)
@@ -115,7 +117,7 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
         _json.WriteValueSeparator();
         if (value.Kind == AttributeValueKind.None)
         {
-            _json.Write("\"\""u8);
+            TText.Text(_json, "\"\""u8);
         }
         else
         {
@@ -136,9 +138,16 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
     private void WritePropertyName(ReadOnlySpan<byte> key)
     {
         _json.WriteValueSeparator();
-        _json.WriteByte((byte)'"');
-        _json.WriteEscaped(key);
-        _json.Write("\":"u8);
+        TText.Quote(_json);
+        TText.Escaped(_json, key);
+        TText.Text(_json, "\":"u8);
+    }
+
+    private void WriteString(ReadOnlySpan<char> value)
+    {
+        TText.Quote(_json);
+        TText.Escaped(_json, value);
+        TText.Quote(_json);
     }
 
     private void WriteNumber(double value)
@@ -149,15 +158,15 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
         }
         else
         {
-            _json.Write(double.IsNaN(value) ? "\"NaN\""u8 : value > 0 ? "\"Infinity\""u8 : "\"-Infinity\""u8);
+            TText.Text(_json, double.IsNaN(value) ? "\"NaN\""u8 : value > 0 ? "\"Infinity\""u8 : "\"-Infinity\""u8);
         }
     }
 
     private void WriteBase64(ReadOnlySpan<byte> bytes)
     {
-        _json.WriteByte((byte)'"');
+        TText.Quote(_json);
         _json.WriteBase64(bytes);
-        _json.WriteByte((byte)'"');
+        TText.Quote(_json);
     }
 
     private void WriteValue(in AttributeValue value)
@@ -165,7 +174,7 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
         switch (value.Kind)
         {
             case AttributeValueKind.String:
-                _json.WriteString(value.StringValue);
+                WriteString(value.StringValue);
                 break;
             case AttributeValueKind.Bool:
                 _json.Write(value.BoolValue ? "true"u8 : "false"u8);
@@ -193,13 +202,13 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
                 foreach (ref readonly SpanAttribute entry in value.KeyValueListValue)
                 {
                     _json.WriteValueSeparator();
-                    _json.WriteString(entry.Key);
+                    WriteString(entry.Key);
                     _json.WriteByte((byte)':');
 
                     // As the writer-based sink: an entry without a value is an empty string.
                     if (entry.Value.Kind == AttributeValueKind.None)
                     {
-                        _json.Write("\"\""u8);
+                        TText.Text(_json, "\"\""u8);
                     }
                     else
                     {
@@ -211,4 +220,47 @@ internal readonly struct JsonBufferContentSink : IAttributeSink
                 break;
         }
     }
+}
+
+/// <summary>How <see cref="JsonBufferContentSink{TText}"/> writes the parts of its JSON that differ between plain JSON
+/// and JSON embedded in a JSON string: quotes, text with quotes, and escaped strings. Punctuation without quotes,
+/// numbers and base64 read the same in both.</summary>
+internal interface IContentJsonText
+{
+    /// <summary>A quote that opens or closes a string.</summary>
+    static abstract void Quote(JsonBuffer json);
+
+    /// <summary>Constant JSON text (<c>":</c>, <c>""</c>, <c>"NaN"</c>).</summary>
+    static abstract void Text(JsonBuffer json, ReadOnlySpan<byte> text);
+
+    /// <summary>The inside of a string.</summary>
+    static abstract void Escaped(JsonBuffer json, ReadOnlySpan<char> chars);
+
+    /// <summary>The inside of a string, from UTF-8.</summary>
+    static abstract void Escaped(JsonBuffer json, ReadOnlySpan<byte> utf8);
+}
+
+/// <summary>Plain JSON.</summary>
+internal readonly struct PlainJsonText : IContentJsonText
+{
+    public static void Quote(JsonBuffer json) => json.WriteByte((byte)'"');
+
+    public static void Text(JsonBuffer json, ReadOnlySpan<byte> text) => json.Write(text);
+
+    public static void Escaped(JsonBuffer json, ReadOnlySpan<char> chars) => json.WriteEscaped(chars);
+
+    public static void Escaped(JsonBuffer json, ReadOnlySpan<byte> utf8) => json.WriteEscaped(utf8);
+}
+
+/// <summary>JSON as the inside of a JSON string: the bytes of <see cref="PlainJsonText"/> passed through
+/// <see cref="JsonBuffer.WriteEscapedJson"/>, written in one pass.</summary>
+internal readonly struct EmbeddedJsonText : IContentJsonText
+{
+    public static void Quote(JsonBuffer json) => json.Write("\\\""u8);
+
+    public static void Text(JsonBuffer json, ReadOnlySpan<byte> text) => json.WriteEscapedJson(text);
+
+    public static void Escaped(JsonBuffer json, ReadOnlySpan<char> chars) => json.WriteEscapedTwice(chars);
+
+    public static void Escaped(JsonBuffer json, ReadOnlySpan<byte> utf8) => json.WriteEscapedTwice(utf8);
 }

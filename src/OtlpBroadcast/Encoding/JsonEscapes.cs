@@ -21,6 +21,10 @@ internal static class JsonEscapes
     /// <summary>The same set as characters.</summary>
     public static readonly SearchValues<char> PlainAsciiChars;
 
+    /// <summary>Every ASCII character (a search that, unlike <c>IndexOfAnyInRange</c> before the JIT optimises its
+    /// caller, allocates nothing).</summary>
+    public static readonly SearchValues<char> AsciiChars = SearchValues.Create([.. Enumerable.Range(0, 128).Select(c => (char)c)]);
+
     /// <summary>Whether the encoder copies a byte unchanged, by byte (non-ASCII bytes are not plain).</summary>
     private static readonly bool[] Plain = new bool[256];
 
@@ -29,6 +33,11 @@ internal static class JsonEscapes
     private static readonly ulong[] AsciiPacked = new ulong[128];
     private static readonly byte[] AsciiLength = new byte[128];
 
+    /// <summary>The same, escaped a second time as the inside of a JSON string (the quotes and backslashes of the
+    /// first escape escaped: <c>\\\"</c> for <c>"</c>, <c>\\n</c> for a line feed, at most seven bytes).</summary>
+    private static readonly ulong[] AsciiTwicePacked = new ulong[128];
+    private static readonly byte[] AsciiTwiceLength = new byte[128];
+
     /// <summary>What the encoder writes for a lone UTF-16 surrogate (the replacement character, escaped).</summary>
     private static readonly byte[] LoneSurrogateEscape = System.Text.Encoding.UTF8.GetBytes(Encoder.Encode("\uD800"));
 
@@ -36,6 +45,7 @@ internal static class JsonEscapes
     {
         var plain = new List<byte>(128);
         Span<byte> escaped = stackalloc byte[16];
+        Span<byte> twice = stackalloc byte[16];
         for (int c = 0; c < 128; c++)
         {
             ReadOnlySpan<byte> one = [(byte)c];
@@ -49,6 +59,22 @@ internal static class JsonEscapes
             escaped[written..].Clear();
             AsciiPacked[c] = BinaryPrimitives.ReadUInt64LittleEndian(escaped);
             AsciiLength[c] = (byte)written;
+
+            int twiceLength = 0;
+            foreach (byte b in escaped[..written])
+            {
+                if (b is (byte)'"' or (byte)'\\')
+                {
+                    twice[twiceLength++] = (byte)'\\';
+                }
+
+                twice[twiceLength++] = b;
+            }
+
+            Debug.Assert(twiceLength <= sizeof(ulong), "An ASCII escape escaped again fits eight bytes.");
+            twice[twiceLength..].Clear();
+            AsciiTwicePacked[c] = BinaryPrimitives.ReadUInt64LittleEndian(twice);
+            AsciiTwiceLength[c] = (byte)twiceLength;
         }
 
         foreach (byte c in plain)
@@ -72,5 +98,13 @@ internal static class JsonEscapes
     {
         BinaryPrimitives.WriteUInt64LittleEndian(destination, AsciiPacked[c]);
         return AsciiLength[c];
+    }
+
+    /// <summary>Writes what <see cref="WriteAscii"/> writes, escaped again as the inside of a JSON string, into the
+    /// first eight bytes of <paramref name="destination"/>; returns how many of them count.</summary>
+    public static int WriteAsciiTwice(byte c, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, AsciiTwicePacked[c]);
+        return AsciiTwiceLength[c];
     }
 }

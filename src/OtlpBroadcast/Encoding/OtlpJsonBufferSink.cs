@@ -64,7 +64,16 @@ internal readonly struct OtlpJsonBufferSink : ICopyableAttributeSink
     public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
     {
         StartKeyValue(key, OtlpJsonText.StringValue);
-        _json.WriteEscapedJson(json.GetWrittenUtf8());
+        if (json.TryGetEmbedded(out ReadOnlySpan<byte> embedded))
+        {
+            // Rendered for this sink, already escaped.
+            _json.Write(embedded);
+        }
+        else
+        {
+            _json.WriteEscapedJson(json.GetWrittenUtf8());
+        }
+
         _json.Write(OtlpJsonText.QuotedEnd);
     }
 

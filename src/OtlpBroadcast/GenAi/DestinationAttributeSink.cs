@@ -208,7 +208,9 @@ internal struct DestinationAttributeSink<TInner> : IAttributeSink where TInner :
 
     public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
     {
-        if (Admit() && !TryTruncate(key, json.GetWrittenUtf8()))
+        // The rendered length bounds the JSON's (it may be the embedded form's): only a long one is looked at.
+        int limit = _policy.LimitFor(key);
+        if (Admit() && (limit <= 0 || json.LengthBound <= limit || !TryTruncate(key, json.GetWrittenUtf8())))
         {
             _inner.WriteContentJson(_policy.MapKey(key), json);
         }

@@ -90,13 +90,23 @@ public class BufferSinkEquivalenceTests
 
         var json = new JsonBuffer();
         json.WriteByte((byte)'{');
-        var fast = new JsonBufferContentSink(json);
+        var fast = new JsonBufferContentSink<PlainJsonText>(json);
         source.WriteTo(ref fast);
         json.WriteByte((byte)'}');
 
         string expected = System.Text.Encoding.UTF8.GetString(general.WrittenSpan);
         Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(EncodingTestHelpers.AssertValidUtf8WithoutBom(json.WrittenSpan.ToArray())));
         using JsonDocument parsed = JsonDocument.Parse(expected);
+
+        // Rendered for the OTLP/JSON encoder: the same JSON, escaped as the inside of a string in the same pass.
+        var embedded = new JsonBuffer();
+        embedded.WriteByte((byte)'{');
+        var embedding = new JsonBufferContentSink<EmbeddedJsonText>(embedded);
+        source.WriteTo(ref embedding);
+        embedded.WriteByte((byte)'}');
+        var escapedAfter = new JsonBuffer();
+        escapedAfter.WriteEscapedJson(general.WrittenSpan);
+        Assert.Equal(escapedAfter.WrittenSpan.ToArray(), embedded.WrittenSpan.ToArray());
     }
 
     /// <summary>Writes <paramref name="source"/> through both sinks, asserts the bytes are equal, returns them.</summary>
@@ -134,7 +144,8 @@ public class BufferSinkEquivalenceTests
             sink.Write("null"u8, (string?)null);
             sink.Write(new PrecomposedKey("pre.null"u8, "{\"key\":\"pre.null\",\"value\":{\"stringValue\":\""u8), (string?)null);
             sink.Write("any"u8, AttributeValue.FromString(text));
-            using (ContentJsonBuffer content = ContentJsonBuffer.Rent())
+            // Rented for the sink as generated writers rent it: the OTLP/JSON sink gets it already escaped.
+            using (ContentJsonBuffer content = ContentJsonBuffer.Rent<TSink>())
             {
                 content.WriteStartArray();
                 content.WriteObject(new OtlpBroadcast.OpenAi.ChatMessage { Role = "user", Content = text });

@@ -106,7 +106,7 @@ public class JsonBufferTests
     {
         Gen<string> text = Gen.OneOf(
             Gen.String[0, 40],
-            Gen.Char["aZ09 _-.\"\\/\n\t\u0000\u001f\u007f\u0080é\u00a0\u2028東\ufffd\ud800\udc00\ud83d\ude00"].Array[0, 3000].Select(chars => new string(chars)));
+            Text(3000));
         text.Sample(
             value =>
             {
@@ -122,7 +122,7 @@ public class JsonBufferTests
     public void ContentJsonIsEmbeddedWithTheBytesOfTheGeneralEscaping()
     {
         // JSON rendered by ContentJsonBuffer only needs its quotes and backslashes escaped to become a JSON string.
-        Gen.Char["aZ09 _-.\"\\/\n\t\u0000\u001f\u007f\u0080é\u00a0\u2028東\ufffd\ud800\udc00\ud83d\ude00"].Array[0, 300].Select(chars => new string(chars)).Sample(
+        Text(300).Sample(
             text =>
             {
                 using ContentJsonBuffer content = ContentJsonBuffer.Rent();
@@ -135,6 +135,125 @@ public class JsonBufferTests
             },
             iter: 300,
             threads: 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Strings))]
+    public void TextEscapedTwiceIsTheTextEscapedThenEmbedded(string value)
+    {
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(value);
+        AssertEscapedTwice(value);
+        AssertEscapedTwice(utf8);
+    }
+
+    [Fact]
+    public void EveryUtf16CodeUnitIsEscapedTwiceAsEscapedThenEmbedded()
+    {
+        for (int c = 0; c <= char.MaxValue; c++)
+        {
+            AssertEscapedTwice(((char)c).ToString());
+            AssertEscapedTwice("ab" + (char)c + new string('c', 20) + (char)c + "\n" + (char)c);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidUtf8))]
+    public void InvalidUtf8IsEscapedTwiceAsEscapedThenEmbedded(byte[] utf8) => AssertEscapedTwice(utf8);
+
+    [Fact]
+    public void RandomTextIsEscapedTwiceAsEscapedThenEmbedded()
+    {
+        Gen<string> text = Gen.OneOf(
+            Gen.String[0, 40],
+            Text(3000));
+        text.Sample(
+            value =>
+            {
+                AssertEscapedTwice(value);
+                AssertEscapedTwice(System.Text.Encoding.UTF8.GetBytes(value));
+            },
+            iter: 500,
+            threads: 1);
+        Gen.Byte.Array[0, 200].Sample(AssertEscapedTwice, iter: 500, threads: 1);
+    }
+
+    [Fact]
+    public void EmbeddedJsonIsUnescapedToTheJsonItCameFrom()
+    {
+        Text(300).Sample(
+            text =>
+            {
+                byte[] json = System.Text.Encoding.UTF8.GetBytes(ViaBuffer(buffer => buffer.WriteString(text)));
+                var embedded = new JsonBuffer();
+                embedded.WriteEscapedJson(json);
+                var unescaped = new JsonBuffer();
+                unescaped.WriteUnescapedJson(embedded.WrittenSpan);
+                Assert.Equal(json, unescaped.WrittenSpan.ToArray());
+            },
+            iter: 300,
+            threads: 1);
+    }
+
+    [Fact]
+    public void ContentRenderedForTheJsonEncoderIsItsJsonEmbeddedInAString()
+    {
+        // Rented for the OTLP/JSON encoder's sink, ContentJsonBuffer writes the JSON already escaped as a string's
+        // inside, and still gives the JSON itself to whoever asks for it (a value to cut).
+        Text(300).Sample(
+            text =>
+            {
+                byte[] plain = Render(ContentJsonBuffer.Rent(), text, out bool plainEmbedded, out _);
+                Assert.False(plainEmbedded);
+                byte[] viaProtobuf = Render(ContentJsonBuffer.Rent<DestinationAttributeSink<OtlpProtobufAttributeSink>>(), text, out bool protobufEmbedded, out _);
+                Assert.False(protobufEmbedded);
+                Assert.Equal(plain, viaProtobuf);
+                foreach (ContentJsonBuffer forJson in new[] { ContentJsonBuffer.Rent<DestinationAttributeSink<OtlpJsonBufferSink>>(), ContentJsonBuffer.Rent<OtlpJsonBufferSink>() })
+                {
+                    byte[] unescaped = Render(forJson, text, out bool embedded, out byte[] embeddedBytes);
+                    Assert.True(embedded);
+                    Assert.Equal(plain, unescaped);
+                    Assert.Equal(ViaBuffer(buffer => buffer.WriteEscapedJson(plain)), System.Text.Encoding.UTF8.GetString(embeddedBytes));
+                }
+            },
+            iter: 200,
+            threads: 1);
+
+        static byte[] Render(ContentJsonBuffer content, string text, out bool embedded, out byte[] embeddedBytes)
+        {
+            using (content)
+            {
+                content.WriteStartArray();
+                content.WriteObject(new OtlpBroadcast.OpenAi.ChatMessage { Role = "user", Content = text, Name = text });
+                content.WriteObject<OtlpBroadcast.OpenAi.ChatMessage>(null);
+                content.WriteObject(new OtlpBroadcast.OpenAi.ChatMessage { Role = text, Content = null });
+                content.WriteEndArray();
+                embedded = content.TryGetEmbedded(out ReadOnlySpan<byte> bytes);
+                embeddedBytes = bytes.ToArray();
+                Assert.True(content.LengthBound >= content.GetWrittenUtf8().Length);
+                return content.GetWrittenUtf8().ToArray();
+            }
+        }
+    }
+
+    /// <summary>Text of up to <paramref name="maxLength"/> characters mixing plain ASCII, every kind of escape,
+    /// non-ASCII text, surrogate pairs and lone surrogates.</summary>
+    private static Gen<string> Text(int maxLength)
+        => Gen.Char["aZ09 _-.\"\\/\n\t\u0000\u001f\u007f\u0080é\u00a0\u2028東\ufffd\ud800\udc00\ud83d\ude00"].Array[0, maxLength].Select(chars => new string(chars));
+
+    private static void AssertEscapedTwice(string value)
+    {
+        string once = ViaBuffer(json => json.WriteEscaped(value));
+        Assert.Equal(
+            ViaBuffer(json => json.WriteEscapedJson(System.Text.Encoding.UTF8.GetBytes(once))),
+            ViaBuffer(json => json.WriteEscapedTwice(value)));
+    }
+
+    private static void AssertEscapedTwice(byte[] utf8)
+    {
+        string once = ViaBuffer(json => json.WriteEscaped(utf8));
+        Assert.Equal(
+            ViaBuffer(json => json.WriteEscapedJson(System.Text.Encoding.UTF8.GetBytes(once))),
+            ViaBuffer(json => json.WriteEscapedTwice(utf8)));
     }
 
     [Theory]

@@ -57,12 +57,42 @@ public class ContentLimitTests
     }
 
     [Fact]
+    public async Task ContentWithinTheLimitIsKeptWholeEvenWhenItsEscapedFormIsLonger()
+    {
+        // Content JSON is rendered for the OTLP/JSON encoder already escaped as a string's inside, which is longer
+        // than the JSON (every quote gains a backslash): the limit counts the JSON's characters, not that form's.
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await LimitedRegistryAsync(receiver);
+        var broadcaster = new GenerationBroadcaster(registry);
+        ChatCompletionRequest request = MissionRequest();
+        string quoted = string.Concat(Enumerable.Repeat("\"q\" \\ ", 70));
+        request.Messages = [new ChatMessage { Role = "user", Content = quoted }];
+        string json = "[{\"role\":\"user\",\"content\":\"" + JsonEncodedText.Encode(quoted, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping) + "\"}]";
+        Assert.InRange(json.Length, Limit / 2, Limit);
+        Assert.True(json.Length + json.Count(c => c is '"' or '\\') > Limit, "the escaped form is over the limit");
+
+        string tooLong = quoted + quoted;
+        broadcaster.StartChat(request).CompleteChat(Response(tooLong));
+        Assert.True(await registry.FlushAsync(Patience));
+
+        ReceivedSpan generation = receiver.Spans.Single(s => s.Name == "Generate Response");
+        using (JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString()))
+        {
+            Assert.Equal(quoted, input.RootElement[0].GetProperty("content").GetString());
+        }
+
+        // The answer's JSON is over the limit: cut as valid JSON, its quotes and backslashes intact.
+        string output = generation["gen_ai.output.messages"].AsString();
+        Assert.InRange(output.Length, Limit / 2, Limit);
+        AssertCutJson(output, "\"q\" \\ ");
+        Assert.Equal(1, broadcaster.GetStatistics().TruncatedValues);
+    }
+
+    [Fact]
     public async Task ManyMessagesAreCutToTheLimitAsValidJson()
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
-        OtlpDestinationOptions options = Options(receiver, "limited");
-        options.Broadcast.MaxContentLength = Limit;
-        await using DestinationRegistry registry = await RegistryAsync(options);
+        await using DestinationRegistry registry = await LimitedRegistryAsync(receiver);
         var broadcaster = new GenerationBroadcaster(registry);
         ChatCompletionRequest request = MissionRequest();
         request.Messages = [.. Enumerable.Range(0, 500).Select(i => new ChatMessage
@@ -131,6 +161,14 @@ public class ContentLimitTests
         Assert.All(receiver.Spans, span => Assert.Equal(request.User, span["user.id"].AsString()));
         Assert.All(receiver.Spans, span => Assert.Equal(request.SessionId, span["session.id"].AsString()));
         Assert.Equal(0, broadcaster.GetStatistics().TruncatedValues);
+    }
+
+    /// <summary>One destination, <paramref name="receiver"/>, with content cut to <see cref="Limit"/>.</summary>
+    private static Task<DestinationRegistry> LimitedRegistryAsync(OtlpTestReceiver receiver)
+    {
+        OtlpDestinationOptions options = Options(receiver, "limited");
+        options.Broadcast.MaxContentLength = Limit;
+        return RegistryAsync(options);
     }
 
     private static void AssertCutJson(string value, string expectedStart)

@@ -40,7 +40,7 @@ namespace Gateway.Chat
                 global::OtlpBroadcast.GeneratedAttributeWriter.BeginContent(ref sink);
                 if (this.Messages is { } messages)
                 {
-                    using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
+                    using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent<TSink>();
                     content.WriteStartArray();
                     foreach (var item2 in messages)
                     {

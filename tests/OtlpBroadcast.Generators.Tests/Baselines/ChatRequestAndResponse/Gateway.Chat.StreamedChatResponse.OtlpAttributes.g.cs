@@ -44,7 +44,7 @@ namespace Gateway.Chat
                 global::OtlpBroadcast.GeneratedAttributeWriter.BeginContent(ref sink);
                 if (this.Message is { } message)
                 {
-                    using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent();
+                    using global::OtlpBroadcast.ContentJsonBuffer content = global::OtlpBroadcast.ContentJsonBuffer.Rent<TSink>();
                     content.WriteObject(message);
                     sink.WriteContentJson("gen_ai.output.messages"u8, content);
                 }
