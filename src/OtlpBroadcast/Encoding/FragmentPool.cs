@@ -12,6 +12,14 @@ namespace OtlpBroadcast;
 /// queues can hold together (<see cref="AddQueueCapacity"/>; at least <see cref="MinimumPooled"/>): what the queues
 /// held at their fullest is what the pool may keep, so that in steady state a fragment costs one dequeue and
 /// allocates nothing, and the pool never keeps more memory than full queues would.
+/// <para>
+/// A request thread takes fragments of up to <see cref="MaximumStashedLength"/> bytes <see cref="StashBatch"/> at a
+/// time into a stash of its own, and rents from there. A fragment comes back from an exporter's thread, on the other
+/// core, and the first write to it had to wait for its memory to come over; taken together, the fragments of a batch
+/// are written to back to back and come over together. A thread's stash holds at most <see cref="StashBatch"/>
+/// fragments of each of those sizes (at most about 250 KB); they count as idle (<see cref="PooledCount"/>) for that
+/// thread only.
+/// </para>
 /// </summary>
 internal static class FragmentPool
 {
@@ -24,14 +32,26 @@ internal static class FragmentPool
     /// <summary>The largest pooled array (1 MiB); a larger span gets an array of its own size, not pooled.</summary>
     public const int MaximumPooledLength = MinimumLength << (SizeClassCount - 1);
 
+    /// <summary>Fragments taken at once into a thread's stash.</summary>
+    public const int StashBatch = 16;
+
+    /// <summary>The largest fragment a thread stashes (8 KiB): larger ones come from the pool one at a time.</summary>
+    public const int MaximumStashedLength = MinimumLength << (StashedClasses - 1);
+
+    private const int StashedClasses = 6;
+
     private const int SizeClassCount = 13;
 
     private static readonly ConcurrentQueue<SpanFragment>[] Classes = CreateClasses();
     private static int s_pooled;
     private static long s_queueCapacity;
 
-    /// <summary>The number of idle fragments now in the pool.</summary>
-    public static int PooledCount => Volatile.Read(ref s_pooled);
+    /// <summary>The number of idle fragments now in the pool and in this thread's stash.</summary>
+    public static int PooledCount => Volatile.Read(ref s_pooled) + (t_stash?.Count ?? 0);
+
+    /// <summary>This thread's stash (see the class remarks); only this thread touches it.</summary>
+    [ThreadStatic]
+    private static Stash? t_stash;
 
     /// <summary>The most idle fragments the pool keeps now.</summary>
     public static long Limit => Math.Max(MinimumPooled, Volatile.Read(ref s_queueCapacity));
@@ -63,7 +83,15 @@ internal static class FragmentPool
             return new SpanFragment(GC.AllocateUninitializedArray<byte>(length));
         }
 
-        if (Classes[sizeClass].TryDequeue(out SpanFragment? pooled))
+        if (sizeClass < StashedClasses)
+        {
+            Stash stash = t_stash ??= new Stash();
+            if (stash.TryTake(sizeClass, out SpanFragment? stashed) || (stash.Refill(sizeClass) && stash.TryTake(sizeClass, out stashed)))
+            {
+                return stashed;
+            }
+        }
+        else if (Classes[sizeClass].TryDequeue(out SpanFragment? pooled))
         {
             Interlocked.Decrement(ref s_pooled);
             return pooled;
@@ -107,6 +135,62 @@ internal static class FragmentPool
 
         // Log2 of the next power of two, relative to the smallest class.
         return BitOperations.Log2((uint)length - 1) + 1 - BitOperations.Log2(MinimumLength);
+    }
+
+    /// <summary>Up to <see cref="StashBatch"/> idle fragments of each stashed size, for one thread.</summary>
+    private sealed class Stash
+    {
+        private readonly SpanFragment?[] _items = new SpanFragment?[StashedClasses * StashBatch];
+        private readonly int[] _counts = new int[StashedClasses];
+
+        /// <summary>The fragments held.</summary>
+        public int Count { get; private set; }
+
+        public bool TryTake(int sizeClass, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SpanFragment? fragment)
+        {
+            int count = _counts[sizeClass];
+            if (count == 0)
+            {
+                fragment = null;
+                return false;
+            }
+
+            int slot = (sizeClass * StashBatch) + count - 1;
+            fragment = _items[slot]!;
+            _items[slot] = null;
+            _counts[sizeClass] = count - 1;
+            Count--;
+            return true;
+        }
+
+        /// <summary>Takes up to a batch from the pool; <see langword="false"/> when it had none.</summary>
+        public bool Refill(int sizeClass)
+        {
+            ConcurrentQueue<SpanFragment> pool = Classes[sizeClass];
+            int first = sizeClass * StashBatch;
+            int taken = 0;
+            while (taken < StashBatch && pool.TryDequeue(out SpanFragment? fragment))
+            {
+                _items[first + taken++] = fragment;
+            }
+
+            if (taken == 0)
+            {
+                return false;
+            }
+
+            Interlocked.Add(ref s_pooled, -taken);
+
+            // One write to each, back to back: see the class remarks.
+            for (int i = first; i < first + taken; i++)
+            {
+                _items[i]!.Claim();
+            }
+
+            _counts[sizeClass] = taken;
+            Count += taken;
+            return true;
+        }
     }
 
     private static ConcurrentQueue<SpanFragment>[] CreateClasses()

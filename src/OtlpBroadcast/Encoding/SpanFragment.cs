@@ -59,6 +59,10 @@ public sealed class SpanFragment
         return fragment;
     }
 
+    /// <summary>Writes an idle fragment's length again (it is 0 already): brings the fragment's memory to this
+    /// thread's core before it is rented (<see cref="FragmentPool"/>).</summary>
+    internal void Claim() => _length = 0;
+
     /// <summary>Adds a reference, e.g. for one more destination queue.</summary>
     public void AddReference()
     {

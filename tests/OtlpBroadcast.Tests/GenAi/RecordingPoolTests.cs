@@ -224,6 +224,60 @@ public class RecordingPoolTests
     }
 
     [Fact]
+    public void AThreadTakesSmallFragmentsInBatchesAndLargeOnesOneAtATime()
+    {
+        const int Small = 1024;
+        const int Large = FragmentPool.MaximumStashedLength * 2;
+
+        // Idle fragments of both sizes in the pool, released here: they go to the pool, not to this thread's stash.
+        List<SpanFragment> idle = [.. Enumerable.Range(0, FragmentPool.StashBatch * 2).Select(_ => Fragment(Small)), Fragment(Large), Fragment(Large)];
+        idle.ForEach(fragment => fragment.Release());
+
+        int before = OnNewThread(() => FragmentPool.PooledCount);
+        int ownAfterSmall = 0;
+        int otherAfterSmall = 0;
+        int otherAfterLarge = 0;
+        int otherAfterStashed = 0;
+        int otherAfterReleases = 0;
+        OnNewThread(() =>
+        {
+            // The first small fragment takes a batch into this thread's stash: idle still, for this thread only.
+            List<SpanFragment> rented = [Fragment(Small)];
+            ownAfterSmall = FragmentPool.PooledCount;
+            otherAfterSmall = OnNewThread(() => FragmentPool.PooledCount);
+
+            // A large one comes from the pool alone.
+            rented.Add(Fragment(Large));
+            otherAfterLarge = OnNewThread(() => FragmentPool.PooledCount);
+
+            // The rest of the batch comes from the stash: the pool is not asked again.
+            rented.AddRange(Enumerable.Range(1, FragmentPool.StashBatch - 1).Select(_ => Fragment(Small)));
+            otherAfterStashed = OnNewThread(() => FragmentPool.PooledCount);
+
+            rented.ForEach(fragment => fragment.Release());
+            otherAfterReleases = OnNewThread(() => FragmentPool.PooledCount);
+            return 0;
+        });
+
+        Assert.Equal(before - 1, ownAfterSmall);
+        Assert.Equal(before - FragmentPool.StashBatch, otherAfterSmall);
+        Assert.Equal(before - FragmentPool.StashBatch - 1, otherAfterLarge);
+        Assert.Equal(before - FragmentPool.StashBatch - 1, otherAfterStashed);
+        Assert.Equal(before, otherAfterReleases);
+
+        static SpanFragment Fragment(int length) => SpanFragment.CopyOf(new byte[length], SpanEncoding.Json, contentWithheld: false);
+
+        static int OnNewThread(Func<int> read)
+        {
+            int result = 0;
+            var thread = new Thread(() => result = read());
+            thread.Start();
+            thread.Join();
+            return result;
+        }
+    }
+
+    [Fact]
     public async Task TheFragmentPoolKeepsAsManyFragmentsAsTheQueuesCanHold()
     {
         long before = FragmentPool.Limit;
