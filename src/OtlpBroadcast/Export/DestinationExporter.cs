@@ -320,7 +320,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             {
                 // Read the length first: once released, the fragment may be empty or already reused by another span.
                 int length = next.Length;
-                _queue.TryTake(out _);
+                _queue.TryTakeDeferred(out _);
                 Release(next);
                 _counters.Drop(DropReason.TooLarge, 1, wasAccepted: true);
                 string error = $"a span of {length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes";
@@ -335,11 +335,13 @@ public sealed class DestinationExporter : IAsyncDisposable
                 break;
             }
 
-            _queue.TryTake(out _);
+            _queue.TryTakeDeferred(out _);
             _batch.Add(next);
             cost += nextCost;
         }
 
+        // The batch's places in the queue, given back at once.
+        _queue.CountTaken();
         return _batch.Count > 0;
     }
 

@@ -19,6 +19,9 @@ internal sealed class FragmentQueue(int capacity)
     private SpanFragment? _next;
     private int _count;
 
+    /// <summary>Spans taken by <see cref="TryTakeDeferred"/> whose places are not given back yet (consumer only).</summary>
+    private int _takenNotCounted;
+
     /// <summary>Spans added and not yet taken (a span counts from the moment its place is reserved).</summary>
     public int Count => Volatile.Read(ref _count);
 
@@ -61,6 +64,33 @@ internal sealed class FragmentQueue(int capacity)
 
         fragment = _next;
         return true;
+    }
+
+    /// <summary>
+    /// Takes the next span, keeping its place reserved until <see cref="CountTaken"/> (consumer only): a batch gives its
+    /// places back in one step rather than one per span. The count is shared with every recording thread, so each
+    /// change to it has to fetch it from the core that changed it last.
+    /// </summary>
+    public bool TryTakeDeferred([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SpanFragment? fragment)
+    {
+        if (!TryPeek(out fragment))
+        {
+            return false;
+        }
+
+        _next = null;
+        _takenNotCounted++;
+        return true;
+    }
+
+    /// <summary>Gives back the places of the spans taken by <see cref="TryTakeDeferred"/> (consumer only).</summary>
+    public void CountTaken()
+    {
+        if (_takenNotCounted > 0)
+        {
+            Interlocked.Add(ref _count, -_takenNotCounted);
+            _takenNotCounted = 0;
+        }
     }
 
     /// <summary>Takes the next span (consumer only).</summary>

@@ -64,6 +64,34 @@ public class FragmentQueueTests
     }
 
     [Fact]
+    public void SpansTakenForABatchKeepTheirPlacesUntilTheBatchIsCounted()
+    {
+        var queue = new FragmentQueue(2);
+        SpanFragment first = OtlpJsonSpanEncoder.Encode(Span(1));
+        SpanFragment second = OtlpJsonSpanEncoder.Encode(Span(2));
+        Assert.True(queue.TryAdd(first));
+        Assert.True(queue.TryAdd(second));
+
+        // Taken in order, but the queue stays full until the batch gives its places back in one step.
+        Assert.True(queue.TryTakeDeferred(out SpanFragment? taken));
+        Assert.Same(first, taken);
+        Assert.True(queue.TryTakeDeferred(out taken));
+        Assert.Same(second, taken);
+        Assert.False(queue.TryTakeDeferred(out _));
+        Assert.Equal(2, queue.Count);
+        Assert.False(queue.TryAdd(first), "the places of the batch are still taken");
+
+        queue.CountTaken();
+        Assert.Equal(0, queue.Count);
+        Assert.True(queue.TryAdd(first));
+        Assert.Equal(1, queue.Count);
+
+        // Counting again gives back nothing more.
+        queue.CountTaken();
+        Assert.Equal(1, queue.Count);
+    }
+
+    [Fact]
     public void AddingPeekingAndTakingInSteadyStateAllocatesNothing()
     {
         // ConcurrentQueue.TryPeek would pin the queue's storage, and every later add would allocate new storage.
