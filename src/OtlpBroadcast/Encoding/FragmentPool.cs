@@ -64,9 +64,10 @@ internal static class FragmentPool
     public static void RemoveQueueCapacity(int fragments)
     {
         Interlocked.Add(ref s_queueCapacity, -fragments);
-        for (int sizeClass = SizeClassCount - 1; sizeClass >= 0 && PooledCount > Limit; sizeClass--)
+        // The pool's own count: a thread's stash is not the pool's to trim.
+        for (int sizeClass = SizeClassCount - 1; sizeClass >= 0 && Volatile.Read(ref s_pooled) > Limit; sizeClass--)
         {
-            while (PooledCount > Limit && Classes[sizeClass].TryDequeue(out _))
+            while (Volatile.Read(ref s_pooled) > Limit && Classes[sizeClass].TryDequeue(out _))
             {
                 Interlocked.Decrement(ref s_pooled);
             }
