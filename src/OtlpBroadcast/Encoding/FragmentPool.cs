@@ -18,7 +18,8 @@ namespace OtlpBroadcast;
 /// core, and the first write to it had to wait for its memory to come over; taken together, the fragments of a batch
 /// are written to back to back and come over together. A thread's stash holds at most <see cref="StashBatch"/>
 /// fragments of each of those sizes (at most about 250 KB); they count as idle (<see cref="PooledCount"/>) for that
-/// thread only.
+/// thread only. They are outside the pool's limit: idle memory is the limit above plus the stash of every thread that
+/// recorded, which a thread keeps until it records again or ends (with hundreds of recording threads, tens of MB).
 /// </para>
 /// </summary>
 internal static class FragmentPool

@@ -51,6 +51,12 @@ internal sealed class JsonBuffer
 
     public int Length => _position;
 
+    /// <summary>The size of the array written into (for tests of what is kept between uses).</summary>
+    internal int Capacity => _buffer.Length;
+
+    /// <summary>The size of the array text escaped twice goes through (0 before the first use).</summary>
+    internal int ScratchCapacity => _scratch?.Capacity ?? 0;
+
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
 
     /// <summary>Forgets what was written (and gives back a buffer grown past 1 MB).</summary>
@@ -363,9 +369,11 @@ internal sealed class JsonBuffer
             }
 
             JsonBuffer scratch = _scratch ??= new JsonBuffer();
-            scratch.Clear();
             scratch.WriteEscaped(chars[..run]);
             WriteEscapedJson(scratch.WrittenSpan);
+
+            // Emptied at once (a buffer grown past 1 MB by a huge run is given back, not kept with this one).
+            scratch.Clear();
             chars = chars[run..];
         }
     }
@@ -382,9 +390,9 @@ internal sealed class JsonBuffer
         {
             // Rare in content (keys are plain, most text comes as UTF-16): escaped once aside, then again.
             JsonBuffer scratch = _scratch ??= new JsonBuffer();
-            scratch.Clear();
             scratch.WriteEscaped(utf8[plain..]);
             WriteEscapedJson(scratch.WrittenSpan);
+            scratch.Clear();
         }
     }
 

@@ -320,7 +320,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             {
                 // Read the length first: once released, the fragment may be empty or already reused by another span.
                 int length = next.Length;
-                _queue.TryTakeDeferred(out _);
+                _queue.TryTake(out _);
                 Release(next);
                 _counters.Drop(DropReason.TooLarge, 1, wasAccepted: true);
                 string error = $"a span of {length} bytes is larger than the batch limit of {Destination.MaxBatchBytes} bytes";
@@ -340,7 +340,8 @@ public sealed class DestinationExporter : IAsyncDisposable
             cost += nextCost;
         }
 
-        // The batch's places in the queue, given back at once.
+        // The batch's places in the queue, given back at once: while a batch is taken (at most its span limit), the
+        // queue reads that much fuller to recording threads. A span dropped as too large gives its place back at once.
         _queue.CountTaken();
         return _batch.Count > 0;
     }

@@ -365,8 +365,20 @@ public class JsonBufferTests
 
         json.Clear();
         Assert.Equal(0, json.Length);
+        Assert.True(json.Capacity <= 1024 * 1024, $"kept {json.Capacity} bytes");
         json.WriteString("after");
         Assert.Equal("\"after\"", System.Text.Encoding.UTF8.GetString(json.WrittenSpan));
+    }
+
+    [Fact]
+    public void AHugeRunEscapedTwiceLeavesNoHugeBufferBehind()
+    {
+        // A run of non-ASCII text goes through a second buffer, emptied at once: a huge one is not kept.
+        string large = new string('東', 700_000);
+        var json = new JsonBuffer();
+        json.WriteEscapedTwice(large);
+        AssertEscapedTwice(large);
+        Assert.True(json.ScratchCapacity is > 0 and <= 1024 * 1024, $"kept {json.ScratchCapacity} bytes aside");
     }
 
     private static void WriteQuoted(JsonBuffer json, ReadOnlySpan<byte> utf8)
