@@ -87,16 +87,20 @@ public sealed class ContentJsonBuffer : IDisposable
         _json.WriteByte((byte)'{');
         if (_embedded)
         {
-            var embedded = new JsonBufferContentSink<EmbeddedJsonText>(_json);
-            value.WriteOtlpAttributes(ref embedded, includeContent: true);
+            WriteAttributes<T, EmbeddedJsonText>(value);
         }
         else
         {
-            var plain = new JsonBufferContentSink<PlainJsonText>(_json);
-            value.WriteOtlpAttributes(ref plain, includeContent: true);
+            WriteAttributes<T, PlainJsonText>(value);
         }
 
         _json.WriteByte((byte)'}');
+    }
+
+    private void WriteAttributes<T, TText>(T value) where T : IOtlpAttributes where TText : struct, IContentJsonText
+    {
+        var sink = new JsonBufferContentSink<TText>(_json);
+        value.WriteOtlpAttributes(ref sink, includeContent: true);
     }
 
     /// <summary>Writes <paramref name="value"/> as a JSON object of its attributes, or <c>null</c>, through

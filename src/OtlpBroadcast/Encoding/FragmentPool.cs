@@ -146,7 +146,7 @@ internal static class FragmentPool
         private readonly int[] _counts = new int[StashedClasses];
 
         /// <summary>The fragments held.</summary>
-        public int Count { get; private set; }
+        public int Count => _counts.Sum();
 
         public bool TryTake(int sizeClass, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SpanFragment? fragment)
         {
@@ -161,7 +161,6 @@ internal static class FragmentPool
             fragment = _items[slot]!;
             _items[slot] = null;
             _counts[sizeClass] = count - 1;
-            Count--;
             return true;
         }
 
@@ -190,7 +189,6 @@ internal static class FragmentPool
             }
 
             _counts[sizeClass] = taken;
-            Count += taken;
             return true;
         }
     }

@@ -108,7 +108,6 @@ internal sealed class BroadcastScratch
         _variantCount--;
     }
 
-    /// <summary>Adds a fragment just encoded, with what the limits cut in it.</summary>
     /// <summary>
     /// The sections to record while the generation span of <paramref name="variant"/> (with content) is encoded, or
     /// <see langword="null"/> when another variant of this tree records them already.
@@ -165,6 +164,7 @@ internal sealed class BroadcastScratch
     /// released.</summary>
     public int WithheldSpansDerived { get; private set; }
 
+    /// <summary>Adds a fragment just encoded, with what the limits cut in it.</summary>
     public void AddFragment(SpanFragment fragment, SpanCounts counts)
     {
         if (_fragmentCount == _fragments.Length)
