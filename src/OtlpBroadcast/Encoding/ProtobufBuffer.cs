@@ -53,9 +53,6 @@ internal sealed class ProtobufBuffer : IDisposable
     // The longest text whose UTF-8 length surely fits a one-byte varint.
     private const int MaxShortChars = 0x7F / MaxUtf8BytesPerChar;
 
-    // ASCII texts up to this length are narrowed by a plain loop (see TranscodeUtf8).
-    private const int MaxInlineAscii = 32;
-
     private byte[] _buffer;
     private int _position;
     private int[] _open = new int[16];
@@ -214,9 +211,8 @@ internal sealed class ProtobufBuffer : IDisposable
     /// <see cref="System.Text.Encoding.UTF8"/>; returns the bytes written.</summary>
     internal static int TranscodeUtf8(ReadOnlySpan<char> value, Span<byte> destination)
     {
-        // Attribute values are mostly short ASCII ("DEFAULT", "openai", ids): a plain loop beats the call and set-up
-        // of the vectorised transcoder there.
-        if (value.Length <= MaxInlineAscii && TryNarrowAscii(value, destination))
+        // Attribute values are mostly short ASCII ("DEFAULT", "openai", ids).
+        if (value.Length <= ShortAscii.MaxLength && ShortAscii.TryNarrow(value, destination))
         {
             return value.Length;
         }
@@ -255,25 +251,6 @@ internal sealed class ProtobufBuffer : IDisposable
         ulong tail = BinaryPrimitives.ReadUInt64LittleEndian(source[last..]);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[last..], tail);
         return ((seen | tail) & HighBits) == 0;
-    }
-
-    /// <summary>Writes each character as one byte while they are ASCII; false at the first that is not (the bytes
-    /// written so far are then to be overwritten).</summary>
-    private static bool TryNarrowAscii(ReadOnlySpan<char> source, Span<byte> destination)
-    {
-        destination = destination[..source.Length];
-        for (int i = 0; i < source.Length; i++)
-        {
-            char c = source[i];
-            if (c > 0x7F)
-            {
-                return false;
-            }
-
-            destination[i] = (byte)c;
-        }
-
-        return true;
     }
 
     /// <summary>Starts a length-delimited field whose length is filled in by <see cref="EndMessage"/>.</summary>

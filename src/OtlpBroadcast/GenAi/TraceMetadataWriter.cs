@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace OtlpBroadcast;
 
@@ -49,9 +50,6 @@ public static class TraceMetadataWriter
             for (int i = 0; i < entries.Length; i++)
             {
                 ref readonly KeyValuePair<string, JsonElement> entry = ref entries[order.IsEmpty ? i : order[i]];
-
-                // Lone surrogates become U+FFFD in the key, so two distinct keys can meet: keys are remembered.
-                state.Tracking |= entry.Key.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
                 WriteValue(ref sink, ref state, Append(ref state, Prefix.Length, entry.Key), entry.Value, depth: 1);
             }
 
@@ -128,6 +126,9 @@ public static class TraceMetadataWriter
 
     /// <summary>Writes <paramref name="value"/> under the key held in the first <paramref name="keyLength"/> bytes of
     /// the state's key buffer.</summary>
+    /// <remarks>This runs for every entry of every request's metadata, so each element is asked for its kind and its
+    /// text once: a string without escape sequences (nearly all of them) is written straight from the document's
+    /// UTF-8, which the parser has validated.</remarks>
     private static void WriteValue<TSink>(ref TSink sink, ref State state, int keyLength, JsonElement value, int depth)
         where TSink : struct, IAttributeSink
     {
@@ -161,7 +162,26 @@ public static class TraceMetadataWriter
         // A key already written (a nested object repeating a key, or "a.b" beside {"a":{"b":…}}) would repeat an
         // attribute key, which OTLP does not allow: the first one is kept. A string escaping a lone surrogate is left
         // out like a key that does.
-        if (state.Remaining <= 0 || (state.Tracking && WasWritten(ref state, keyLength)) || !IsReadable(value))
+        if (state.Remaining <= 0 || (state.Tracking && WasWritten(ref state, keyLength)))
+        {
+            state.Cut++;
+            return;
+        }
+
+        ReadOnlySpan<byte> key = state.Key[..keyLength];
+        ReadOnlySpan<byte> raw = default;
+        bool escaped = false;
+        if (kind is JsonValueKind.String)
+        {
+            raw = JsonMarshal.GetRawUtf8Value(value);
+            escaped = raw.IndexOf((byte)'\\') >= 0;
+            if (escaped && !IsReadable(raw))
+            {
+                state.Cut++;
+                return;
+            }
+        }
+        else if (kind is JsonValueKind.Array && !IsReadable(value))
         {
             state.Cut++;
             return;
@@ -173,21 +193,36 @@ public static class TraceMetadataWriter
             Remember(ref state, keyLength);
         }
 
-        ReadOnlySpan<byte> key = state.Key[..keyLength];
-        if (kind == JsonValueKind.Array)
+        switch (kind)
         {
-            sink.Write(key, AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]));
-        }
-        else if (kind == JsonValueKind.Number && !value.TryGetInt64(out _) && !value.TryGetDouble(out _))
-        {
-            // Beyond a double (1e400): kept as written.
-            sink.WriteUtf8(key, JsonMarshal.GetRawUtf8Value(value));
-        }
-        else
-        {
-            // Strings, numbers and booleans as themselves, written from the element's UTF-8 (no string is made);
-            // an object below the depth limit as its JSON text.
-            GeneratedAttributeWriter.Write(ref sink, key, value, kind);
+            case JsonValueKind.String when !escaped:
+                // Without escapes the text between the quotes is the string itself.
+                sink.WriteUtf8(key, raw[1..^1]);
+                break;
+            case JsonValueKind.Number:
+                if (value.TryGetInt64(out long integer))
+                {
+                    sink.Write(key, integer);
+                }
+                else if (value.TryGetDouble(out double number))
+                {
+                    sink.Write(key, number);
+                }
+                else
+                {
+                    // Beyond a double (1e400): kept as written.
+                    sink.WriteUtf8(key, JsonMarshal.GetRawUtf8Value(value));
+                }
+
+                break;
+            case JsonValueKind.Array:
+                sink.Write(key, AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]));
+                break;
+            default:
+                // Escaped strings (unescaped without making a string) and booleans; an object below the depth limit
+                // as its JSON text.
+                GeneratedAttributeWriter.Write(ref sink, key, value, kind);
+                break;
         }
     }
 
@@ -326,7 +361,19 @@ public static class TraceMetadataWriter
     private static int Append(ref State state, int keyLength, string name)
     {
         int at = StartSegment(ref state, keyLength, System.Text.Encoding.UTF8.GetMaxByteCount(name.Length));
-        return at + System.Text.Encoding.UTF8.GetBytes(name, state.Key[at..]);
+        if (name.Length <= ShortAscii.MaxLength && ShortAscii.TryNarrow(name, state.Key[at..]))
+        {
+            return at + name.Length;
+        }
+
+        if (Utf8.FromUtf16(name, state.Key[at..], out _, out int written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            // A lone surrogate: it becomes U+FFFD, so two distinct keys can meet, and from here on keys are remembered.
+            state.Tracking = true;
+            Utf8.FromUtf16(name, state.Key[at..], out _, out written, replaceInvalidSequences: true);
+        }
+
+        return at + written;
     }
 
     /// <summary>Appends a nested property's name, from the document's UTF-8 (unescaped through a string only when it

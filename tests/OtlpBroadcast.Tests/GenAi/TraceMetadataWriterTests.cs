@@ -98,6 +98,25 @@ public class TraceMetadataWriterTests
         Assert.Equal("ü", a[$"trace.metadata.{longKey}.é"].AsString());
     }
 
+    [Fact]
+    public void ShortKeysOutsideAsciiAreWrittenWholeAndSurrogatePairsAreNotReplaced()
+    {
+        // Short ASCII keys are narrowed by a loop; any other key, including one with a whole surrogate pair, is
+        // transcoded as it is (only a lone surrogate becomes U+FFFD).
+        var field = new TraceField();
+        field.Metadata["r\u00e9gion"] = JsonDocument.Parse("\"eu\"").RootElement;
+        field.Metadata["mood\uD83D\uDE00"] = JsonDocument.Parse("\"happy\"").RootElement;
+        field.Metadata["plain"] = JsonDocument.Parse("\"text\"").RootElement;
+
+        (ReceivedAttributeList a, int cut) = Write(field);
+
+        Assert.Equal(0, cut);
+        Assert.Equal("eu", a["trace.metadata.r\u00e9gion"].AsString());
+        Assert.Equal("happy", a["trace.metadata.mood\uD83D\uDE00"].AsString());
+        Assert.Equal("text", a["trace.metadata.plain"].AsString());
+        Assert.Equal(3, a.Count);
+    }
+
     [Theory]
     [InlineData(5)]
     [InlineData(40)]
