@@ -214,6 +214,44 @@ public class DestinationExporterDeliveryTests
         AssertAccounting(stats);
     }
 
+    [Fact]
+    public async Task ASpanDroppedAsTooLargeGivesItsQueuePlaceBackBeforeTheDropIsReported()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions options = Options(receiver);
+        options.MaxBatchBytes = 1024;
+        options.MaxQueueSize = 1;
+        DestinationExporter? exporter = null;
+        var offeredInTheDrop = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The queue holds one span: the huge one. When its drop is reported, its place must be free again, or the
+        // span offered from the listener (as a recording thread could at that moment) is refused as queue-full.
+        var listener = new RecordingListener
+        {
+            OnDrop = reason =>
+            {
+                if (reason == DropReason.TooLarge)
+                {
+                    offeredInTheDrop.TrySetResult(Enqueue(exporter!, Span(2)));
+                }
+            },
+        };
+        exporter = Exporter(options, new ExporterServices { Resource = Resource, Events = listener });
+        await using (exporter)
+        {
+            Assert.True(Enqueue(exporter, Span(1).With("padding", new string('h', 3000))));
+            await FlushOrFail(exporter);
+
+            Assert.True(await offeredInTheDrop.Task.WaitAsync(Patience), "the span offered when the huge one was dropped was refused");
+            await FlushOrFail(exporter);
+            Assert.Equal(["span-2"], StoredNames(receiver));
+            DestinationStatistics stats = exporter.GetStatistics();
+            Assert.Equal(1, stats.Dropped(DropReason.TooLarge));
+            Assert.Equal(0, stats.Dropped(DropReason.QueueFull));
+            AssertAccounting(stats);
+        }
+    }
+
     /// <summary>A span using every field: parent, trace state, flags, every attribute kind, events, links, an
     /// error status and non-ASCII text.</summary>
     internal static OtlpSpan RichSpan()

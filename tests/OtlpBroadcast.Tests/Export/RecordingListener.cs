@@ -12,6 +12,9 @@ internal sealed class RecordingListener : IExportEventListener
 
     public bool Throw { get; init; }
 
+    /// <summary>Called on the exporter's thread after a drop is recorded, before the exporter goes on.</summary>
+    public Action<DropReason>? OnDrop { get; init; }
+
     public void ExportFailed(string destination, string error, bool willRetry)
     {
         Failures.Enqueue((destination, error, willRetry));
@@ -24,6 +27,7 @@ internal sealed class RecordingListener : IExportEventListener
     public void SpansDropped(string destination, DropReason reason, long count)
     {
         Drops.Enqueue((destination, reason, count));
+        OnDrop?.Invoke(reason);
         if (Throw)
         {
             throw new InvalidOperationException("listener failure");
