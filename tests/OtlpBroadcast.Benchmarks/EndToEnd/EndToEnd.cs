@@ -7,8 +7,8 @@ namespace OtlpBroadcast.Benchmarks;
 
 /// <summary>
 /// Benchmark 3: spans per second and CPU per span from recording to bytes accepted by a loopback receiver (in a
-/// child process), batching on (512 spans, 100 ms), for this SDK without and with gzip and for OpenTelemetry .NET
-/// (protobuf; its OTLP exporter has no compression option). CPU is this process's
+/// child process), batching on (512 spans, 100 ms), for this SDK (JSON without and with gzip, and protobuf, the wire
+/// format OpenTelemetry .NET sends) and for OpenTelemetry .NET (protobuf; its OTLP exporter has no compression option). CPU is this process's
 /// <see cref="Process.TotalProcessorTime"/> over the run, divided by the spans sent.
 /// </summary>
 internal static class EndToEnd
@@ -35,8 +35,9 @@ internal static class EndToEnd
             foreach ((string name, Func<IPipeline> create) in new (string, Func<IPipeline>)[]
             {
                 ("OpenTelemetry .NET (protobuf)", () => new OpenTelemetryPipeline(endpoint, fixture, trees)),
-                ("OtlpBroadcast (JSON)", () => new SdkPipeline(endpoint, fixture, trees, OtlpCompression.None)),
-                ("OtlpBroadcast (JSON, gzip)", () => new SdkPipeline(endpoint, fixture, trees, OtlpCompression.Gzip)),
+                ("OtlpBroadcast (JSON)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.None)),
+                ("OtlpBroadcast (JSON, gzip)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.Gzip)),
+                ("OtlpBroadcast (protobuf)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpProtobuf, OtlpCompression.None)),
             })
             {
                 // One pipeline per contender for all its runs, as a service keeps one. Warm-up runs first: JIT
@@ -108,13 +109,14 @@ internal static class EndToEnd
         private readonly GenerationBroadcaster _broadcaster;
         private readonly SpanTreeFixture _fixture;
 
-        public SdkPipeline(Uri endpoint, SpanTreeFixture fixture, int trees, OtlpCompression compression)
+        public SdkPipeline(Uri endpoint, SpanTreeFixture fixture, int trees, OtlpProtocol protocol, OtlpCompression compression)
         {
             _fixture = fixture;
             _registry.AddAsync(OtlpDestination.Create(new OtlpDestinationOptions
             {
                 Name = "loopback",
                 Endpoint = endpoint.AbsoluteUri,
+                Protocol = protocol,
                 Compression = compression,
                 MaxQueueSize = trees * SpansPerTree,
                 MaxExportBatchSize = 512,
