@@ -294,6 +294,65 @@ public class RecordingPoolTests
         Assert.True(FragmentPool.Limit >= FragmentPool.MinimumPooled);
     }
 
+    [Fact]
+    public void AStoppedQueueTrimsThePoolToItsLimitAndLeavesThisThreadsStashAlone()
+    {
+        const int Extra = 10_000;
+        const int Returned = 6_000;
+        var kept = new List<SpanFragment>();
+        int poolAtStart = PoolOnly();
+        FragmentPool.AddQueueCapacity(Extra);
+        try
+        {
+            // More idle fragments than the pool may keep once the extra room is gone: rented, then all returned.
+            List<SpanFragment> many = [.. Enumerable.Range(0, Returned).Select(_ => Fragment())];
+            many.ForEach(fragment => fragment.Release());
+
+            // This thread's stash holds some of them: idle for this thread only, and not the pool's to trim.
+            while (Stashed() == 0)
+            {
+                Assert.True(kept.Count <= FragmentPool.StashBatch, "no fragment stayed in this thread's stash");
+                kept.Add(Fragment());
+            }
+
+            int stashed = Stashed();
+            long limitAfter = Math.Max(FragmentPool.MinimumPooled, FragmentPool.Limit - Extra);
+            Assert.True(PoolOnly() > limitAfter + stashed, $"the pool holds {PoolOnly()}, not over {limitAfter} + {stashed}");
+        }
+        finally
+        {
+            FragmentPool.RemoveQueueCapacity(Extra);
+        }
+
+        // Trimmed to its limit exactly, the stash left as it was.
+        Assert.Equal(FragmentPool.Limit, PoolOnly());
+        Assert.True(Stashed() > 0);
+        Assert.Equal(FragmentPool.Limit + Stashed(), FragmentPool.PooledCount);
+        kept.ForEach(fragment => fragment.Release());
+
+        // Leave the pool with the room it had (other tests return fragments into it): what this test added is taken
+        // out again and left to the garbage collector.
+        int surplus = PoolOnly() - poolAtStart + Stashed();
+        for (int i = 0; i < surplus; i++)
+        {
+            _ = Fragment();
+        }
+
+        static SpanFragment Fragment() => SpanFragment.CopyOf(new byte[100], SpanEncoding.Json, contentWithheld: false);
+
+        // What another thread sees: the pool without this thread's stash.
+        static int PoolOnly()
+        {
+            int result = 0;
+            var thread = new Thread(() => result = FragmentPool.PooledCount);
+            thread.Start();
+            thread.Join();
+            return result;
+        }
+
+        static int Stashed() => FragmentPool.PooledCount - PoolOnly();
+    }
+
     /// <summary>Writes its name as <c>pool.request</c>.</summary>
     private abstract class PoolRequest(string name) : IOtlpAttributes
     {
