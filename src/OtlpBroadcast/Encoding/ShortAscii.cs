@@ -10,7 +10,8 @@ internal static class ShortAscii
     public const int MaxLength = 32;
 
     /// <summary>Writes each character as one byte while they are ASCII; false at the first that is not (the bytes
-    /// written so far are then to be overwritten).</summary>
+    /// written so far are then to be overwritten). <paramref name="destination"/> must hold at least
+    /// <paramref name="source"/>'s length.</summary>
     public static bool TryNarrow(ReadOnlySpan<char> source, Span<byte> destination)
     {
         destination = destination[..source.Length];

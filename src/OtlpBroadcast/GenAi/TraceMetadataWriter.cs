@@ -128,7 +128,8 @@ public static class TraceMetadataWriter
     /// the state's key buffer.</summary>
     /// <remarks>This runs for every entry of every request's metadata, so each element is asked for its kind and its
     /// text once: a string without escape sequences (nearly all of them) is written straight from the document's
-    /// UTF-8, which the parser has validated.</remarks>
+    /// UTF-8. The parser does not check the UTF-8 inside strings; the sinks replace invalid sequences with U+FFFD
+    /// (<c>InvalidUtf8InAStringBecomesReplacementCharacters</c>).</remarks>
     private static void WriteValue<TSink>(ref TSink sink, ref State state, int keyLength, JsonElement value, int depth)
         where TSink : struct, IAttributeSink
     {
@@ -139,8 +140,9 @@ public static class TraceMetadataWriter
                 return;
             case JsonValueKind.Object when depth < state.MaxDepth:
                 // From here on a key can repeat one written before (a nested object repeating a key, or "a.b" beside
-                // {"a":{"b":…}}): keys are remembered. Before the first object none can: the dictionary's keys are
-                // distinct, and a flattened key "p.q" sorts after its object "p", so it cannot have been written before.
+                // {"a":{"b":…}}): keys are remembered. Before the first object none can, unless a top-level key held a
+                // lone surrogate (Append turns tracking on then): the dictionary's keys are distinct, and a flattened
+                // key "p.q" sorts after its object "p", so it cannot have been written before.
                 state.Tracking = true;
                 foreach (JsonProperty property in value.EnumerateObject())
                 {
@@ -160,8 +162,7 @@ public static class TraceMetadataWriter
         }
 
         // A key already written (a nested object repeating a key, or "a.b" beside {"a":{"b":…}}) would repeat an
-        // attribute key, which OTLP does not allow: the first one is kept. A string escaping a lone surrogate is left
-        // out like a key that does.
+        // attribute key, which OTLP does not allow: the first one is kept.
         if (state.Remaining <= 0 || (state.Tracking && WasWritten(ref state, keyLength)))
         {
             state.Cut++;
@@ -175,6 +176,8 @@ public static class TraceMetadataWriter
         {
             raw = JsonMarshal.GetRawUtf8Value(value);
             escaped = raw.IndexOf((byte)'\\') >= 0;
+
+            // A string escaping a lone surrogate is left out and counted, like a key that does.
             if (escaped && !IsReadable(raw))
             {
                 state.Cut++;
@@ -193,6 +196,8 @@ public static class TraceMetadataWriter
             Remember(ref state, keyLength);
         }
 
+        // Past here the entry counts. Strings without escapes, numbers and arrays are written here; escaped strings,
+        // booleans and objects at the depth limit by GeneratedAttributeWriter (the default case).
         switch (kind)
         {
             case JsonValueKind.String when !escaped:
@@ -219,8 +224,8 @@ public static class TraceMetadataWriter
                 sink.Write(key, AttributeValue.FromArray([.. value.EnumerateArray().Select(ToArrayItem)]));
                 break;
             default:
-                // Escaped strings (unescaped without making a string) and booleans; an object below the depth limit
-                // as its JSON text.
+                // Escaped strings (unescaped without making a string) and booleans; an object at the depth limit as
+                // its JSON text.
                 GeneratedAttributeWriter.Write(ref sink, key, value, kind);
                 break;
         }
@@ -262,8 +267,8 @@ public static class TraceMetadataWriter
 
     /// <summary>
     /// Whether JSON string text (as written, quoted or not) escapes only whole surrogate pairs: a high surrogate
-    /// escape followed at once by a low one. The document's unescaped UTF-8 was already validated by the parser, so
-    /// only escapes can make a lone surrogate. Reads the text without unescaping it (nothing is allocated).
+    /// escape followed at once by a low one. Only escapes can make a lone surrogate (invalid UTF-8 between them is
+    /// replaced by the sinks, not refused). Reads the text without unescaping it (nothing is allocated).
     /// </summary>
     private static bool IsReadable(ReadOnlySpan<byte> text)
     {
@@ -366,9 +371,12 @@ public static class TraceMetadataWriter
             return at + name.Length;
         }
 
+        // Without replacement the transcoder stops at a lone surrogate (a high one at the very end too: the text is a
+        // final block) and says InvalidData; the room is enough for the whole key, so nothing else stops it.
         if (Utf8.FromUtf16(name, state.Key[at..], out _, out int written, replaceInvalidSequences: false) != OperationStatus.Done)
         {
             // A lone surrogate: it becomes U+FFFD, so two distinct keys can meet, and from here on keys are remembered.
+            // The second pass writes the whole key again over what the first left.
             state.Tracking = true;
             Utf8.FromUtf16(name, state.Key[at..], out _, out written, replaceInvalidSequences: true);
         }
@@ -428,7 +436,8 @@ public static class TraceMetadataWriter
         public Span<byte> Key;
         public byte[]? RentedKey;
 
-        /// <summary>Whether keys written are remembered to refuse a repeated one (see where it is set).</summary>
+        /// <summary>Whether keys written are remembered to refuse a repeated one: set at the first nested object
+        /// (<c>WriteValue</c>) and at the first key with a lone surrogate (<c>Append</c>).</summary>
         public bool Tracking;
 
         /// <summary>The keys written since tracking began, end to end; <see cref="WrittenEnds"/> says where each ends.

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using OtlpBroadcast.Testing;
 
@@ -8,16 +9,39 @@ public class TraceMetadataWriterTests
     private static (ReceivedAttributeList Attributes, int Cut) Write(string traceJson, int maxEntries = 64, int maxDepth = 4)
         => Write(TraceField.Parse(traceJson), maxEntries, maxDepth);
 
+    /// <summary>Writes the metadata into a span in both encodings, checks that both decode to the same attributes
+    /// and cut count, and returns them.</summary>
     private static (ReceivedAttributeList Attributes, int Cut) Write(TraceField field, int maxEntries = 64, int maxDepth = 4)
+    {
+        (ReceivedAttributeList json, int jsonCut) = Write(field, maxEntries, maxDepth, SpanEncoding.Json);
+        (ReceivedAttributeList protobuf, int protobufCut) = Write(field, maxEntries, maxDepth, SpanEncoding.Protobuf);
+        Assert.Equal(Render(json), Render(protobuf));
+        Assert.Equal(jsonCut, protobufCut);
+        return (json, jsonCut);
+
+        static string[] Render(ReceivedAttributeList attributes) => [.. attributes.Select(a => $"{a.Key}={a.Value}")];
+    }
+
+    private static (ReceivedAttributeList Attributes, int Cut) Write(TraceField field, int maxEntries, int maxDepth, SpanEncoding encoding)
     {
         int cut = 0;
         var attributes = new MetadataSource(field, maxEntries, maxDepth, c => cut = c);
-        OtlpSpan span = new(TraceId.CreateRandom(), SpanId.CreateRandom(), "s");
-        SpanFragment fragment = OtlpJsonSpanEncoder.Encode(SpanHeader.From(span), ref attributes, contentWithheld: false);
+        SpanHeader header = SpanHeader.From(new OtlpSpan(TraceId.CreateRandom(), SpanId.CreateRandom(), "s")
+        {
+            StartTimeUnixNano = 1_000,
+            EndTimeUnixNano = 2_000,
+        });
+        SpanFragment fragment = encoding == SpanEncoding.Json
+            ? OtlpJsonSpanEncoder.Encode(header, ref attributes, contentWithheld: false)
+            : OtlpProtobufSpanEncoder.Encode(header, ref attributes, contentWithheld: false);
         try
         {
-            byte[] body = [.. "{\"resourceSpans\":[{\"resource\":{},\"scopeSpans\":[{\"scope\":{\"name\":\"t\"},\"spans\":["u8, .. fragment.Bytes, .. "]}]}]}"u8];
-            return (OtlpJsonTraceDecoder.Decode(body).Spans.Single().Attributes, cut);
+            var body = new ArrayBufferWriter<byte>();
+            SpanEnvelopes.Create(encoding, new OtlpResource("t")).Write(body, [fragment]);
+            DecodedTraces batch = encoding == SpanEncoding.Json
+                ? OtlpJsonTraceDecoder.Decode(body.WrittenSpan.ToArray())
+                : OtlpProtobufTraceDecoder.Decode(body.WrittenSpan.ToArray());
+            return (batch.Spans.Single().Attributes, cut);
         }
         finally
         {
@@ -189,6 +213,62 @@ public class TraceMetadataWriterTests
 
         Assert.Equal(0, cut);
         Assert.Equal(2, a.Count);
+    }
+
+    [Fact]
+    public void AnEmptyStringIsWrittenEmpty()
+    {
+        (ReceivedAttributeList a, int cut) = Write("""{"e":"","f":"x"}""");
+
+        Assert.Equal(string.Empty, a["trace.metadata.e"].AsString());
+        Assert.Equal("x", a["trace.metadata.f"].AsString());
+        Assert.Equal(0, cut);
+    }
+
+    [Fact]
+    public void NumbersThatFitAnIntegerAreIntegersAndTheOthersDoubles()
+    {
+        (ReceivedAttributeList a, _) = Write("""{"z":-0,"w":1.0,"x":1e2,"y":9223372036854775807,"v":9223372036854775808}""");
+
+        Assert.Equal(0, a["trace.metadata.z"].AsInt());
+        Assert.Equal(1.0, a["trace.metadata.w"].AsDouble());
+        Assert.Equal(100.0, a["trace.metadata.x"].AsDouble());
+        Assert.Equal(long.MaxValue, a["trace.metadata.y"].AsInt());
+        Assert.Equal(9223372036854775808.0, a["trace.metadata.v"].AsDouble());
+    }
+
+    [Fact]
+    public void InvalidUtf8InAStringBecomesReplacementCharacters()
+    {
+        // The parser does not check the UTF-8 inside strings; the sinks replace what is not valid, in both encodings.
+        var field = new TraceField();
+        field.Metadata["bad"] = JsonDocument.Parse(new byte[] { 0x22, 0xED, 0xA0, 0x80, 0x22 }).RootElement;
+        field.Metadata["mixed"] = JsonDocument.Parse(new byte[] { 0x22, 0x61, 0xFF, 0x62, 0x22 }).RootElement;
+
+        (ReceivedAttributeList a, int cut) = Write(field);
+
+        Assert.Equal("\uFFFD\uFFFD\uFFFD", a["trace.metadata.bad"].AsString());
+        Assert.Equal("a\uFFFDb", a["trace.metadata.mixed"].AsString());
+        Assert.Equal(0, cut);
+    }
+
+    [Fact]
+    public void AnEscapedNonAsciiNameInANestedObjectIsUnescaped()
+    {
+        (ReceivedAttributeList a, _) = Write("""{"t":{"\u00e9":1,"\ud83d\ude00":2}}""");
+
+        Assert.Equal(1, a["trace.metadata.t.\u00e9"].AsInt());
+        Assert.Equal(2, a["trace.metadata.t.\ud83d\ude00"].AsInt());
+    }
+
+    [Fact]
+    public void KeysWithSurrogatePairsThatMeetWhenFlattenedAreWrittenOnce()
+    {
+        (ReceivedAttributeList a, int cut) = Write("""{"x\ud83d\ude00":{"b":1},"x\ud83d\ude00.b":2}""");
+
+        Assert.Equal(["trace.metadata.x\ud83d\ude00.b"], a.Keys);
+        Assert.Equal(1, a["trace.metadata.x\ud83d\ude00.b"].AsInt());
+        Assert.Equal(1, cut);
     }
 
     private readonly struct MetadataSource(TraceField field, int maxEntries, int maxDepth, Action<int> cut) : IAttributeSource
