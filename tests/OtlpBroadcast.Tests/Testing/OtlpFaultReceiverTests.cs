@@ -96,10 +96,16 @@ public class OtlpFaultReceiverTests
     public async Task HangStoresThenHoldsTheAnswerUntilTheClientGivesUp()
     {
         await using OtlpFaultReceiver receiver = await StartAsync(ReceiverFault.Hang);
-        // Long enough for the receiver to read and store the body on a busy machine before the client gives up.
-        using HttpClient client = Client(timeout: TimeSpan.FromSeconds(2));
+        using HttpClient client = Client();
+        using var giveUp = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PostAsync(client, receiver, Body(0, 3)));
+        // The client gives up once the receiver has stored the batch, however long that takes on a busy machine (a
+        // fixed client timeout of 2 s was sometimes shorter than that under a parallel test run).
+        Task<HttpResponseMessage> post = client.PostAsync(receiver.TracesEndpoint, ReceiverClient.Content(Body(0, 3), "application/json"), giveUp.Token);
+        await WaitUntilAsync(() => receiver.Requests.Count > 0);
+        Assert.False(post.IsCompleted, "the receiver answered a hung request");
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
 
         FaultRequest request = Assert.Single(receiver.Requests);
         Assert.Equal((ReceiverFault.Hang, 3, false), (request.Fault, request.StoredSpans, request.AnswerDelivered));
@@ -246,17 +252,17 @@ public class OtlpFaultReceiverTests
     public async Task ABodyTheClientStopsSendingIsCountedAsUnreadNotAsRefused()
     {
         await using OtlpFaultReceiver receiver = await StartAsync(ReceiverFault.Accept);
-        // Long enough for the request to reach the receiver on a busy machine (with 500 ms a parallel test run once
-        // timed the client out before the receiver had seen the request at all).
-        using HttpClient client = Client(timeout: TimeSpan.FromSeconds(2));
+        using HttpClient client = Client();
+        using var giveUp = new CancellationTokenSource();
         var content = new HalfSentContent(Body(0, 2));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.PostAsync(receiver.TracesEndpoint, content));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (receiver.Requests.Count == 0 && clock.Elapsed < ReceiverClient.Patience)
-        {
-            await Task.Delay(20);
-        }
+        // The client gives up once half the body is on its way, however long that takes on a busy machine (a fixed
+        // client timeout once timed the client out before the receiver had seen the request at all).
+        Task<HttpResponseMessage> post = client.PostAsync(receiver.TracesEndpoint, content, giveUp.Token);
+        await content.HalfSent.WaitAsync(ReceiverClient.Patience);
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
+        await WaitUntilAsync(() => receiver.Requests.Count > 0);
 
         FaultRequest request = Assert.Single(receiver.Requests);
         Assert.Equal((null, 0), (request.Fault, request.StatusCode));
@@ -379,6 +385,17 @@ public class OtlpFaultReceiverTests
     /// retries by itself.</summary>
     private static HttpClient Client(TimeSpan? timeout = null) => ReceiverClient.Create(timeout);
 
+    /// <summary>Waits until <paramref name="condition"/> holds; fails after <see cref="ReceiverClient.Patience"/>.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < ReceiverClient.Patience, "the receiver did not see the request in time");
+            await Task.Delay(20);
+        }
+    }
+
     private static Task<HttpResponseMessage> PostAsync(HttpClient client, OtlpFaultReceiver receiver, byte[] body)
         => client.PostAsync(receiver.TracesEndpoint, ReceiverClient.Content(body, "application/json"));
 
@@ -420,10 +437,16 @@ public class OtlpFaultReceiverTests
     /// <summary>Promises a whole body, sends half of it, then waits until the request is cancelled.</summary>
     private sealed class HalfSentContent(byte[] body) : HttpContent
     {
+        private readonly TaskCompletionSource _halfSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes once the first half of the body is written and flushed.</summary>
+        public Task HalfSent => _halfSent.Task;
+
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
             await stream.WriteAsync(body.AsMemory(0, body.Length / 2), cancellationToken);
             await stream.FlushAsync(cancellationToken);
+            _halfSent.TrySetResult();
             await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
         }
 

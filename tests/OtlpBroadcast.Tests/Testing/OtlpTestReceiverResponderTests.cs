@@ -120,13 +120,26 @@ public class OtlpTestReceiverResponderTests
     [Fact]
     public async Task HangOutlastsTheClientTimeout()
     {
-        var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Hang(Timeout.InfiniteTimeSpan) };
+        var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) =>
+            {
+                read.TrySetResult();
+                return ReceiverResponse.Hang(Timeout.InfiniteTimeSpan);
+            },
+        };
         await using var receiver = await OtlpTestReceiver.StartAsync(options);
-        // Long enough for the request to reach the receiver on a busy machine (with 300 ms, a parallel test run
-        // sometimes timed the client out before the receiver had read the request, which then never arrived).
-        using var client = ReceiverClient.Create(TimeSpan.FromSeconds(2));
+        using var client = ReceiverClient.Create();
+        using var giveUp = new CancellationTokenSource();
 
-        await Assert.ThrowsAsync<TaskCanceledException>(() => client.PostJsonAsync(receiver, OtlpSamples.OneSpan()));
+        // The client gives up once the receiver has read the request, however long that takes on a busy machine (a
+        // fixed client timeout sometimes ran out before the receiver had read the request, which then never arrived).
+        Task<HttpResponseMessage> post = client.PostAsync(
+            receiver.TracesEndpoint, ReceiverClient.Content(OtlpSamples.Utf8(OtlpSamples.OneSpan()), "application/json"), giveUp.Token);
+        await read.Task.WaitAsync(ReceiverClient.Patience);
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAsync<TaskCanceledException>(() => post);
 
         var request = await receiver.WaitForRequestAsync(0, ReceiverClient.Patience);
         Assert.True(request.ClientAborted);
