@@ -8,8 +8,8 @@ namespace OtlpBroadcast.Benchmarks;
 /// <summary>
 /// Benchmark 3: spans per second and CPU per span from recording to bytes accepted by a loopback receiver (in a
 /// child process), batching on (512 spans, 100 ms), for this SDK (JSON without and with gzip, and protobuf, the wire
-/// format OpenTelemetry .NET sends) and for OpenTelemetry .NET (protobuf; its OTLP exporter has no compression option). CPU is this process's
-/// <see cref="Process.TotalProcessorTime"/> over the run, divided by the spans sent.
+/// format OpenTelemetry .NET sends) and for OpenTelemetry .NET (protobuf; its OTLP exporter has no compression
+/// option). CPU is this process's <see cref="Process.TotalProcessorTime"/> over the run, divided by the spans sent.
 /// </summary>
 internal static class EndToEnd
 {

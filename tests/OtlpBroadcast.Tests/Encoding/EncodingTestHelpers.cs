@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
+using OtlpBroadcast.Testing;
 
 namespace OtlpBroadcast.Tests.OtlpEncoding;
 
@@ -19,6 +20,17 @@ public sealed class SerialEncodingCollection
 
 internal static class EncodingTestHelpers
 {
+    /// <summary>The one span of a request body around <paramref name="fragment"/>, decoded in its encoding.</summary>
+    public static ReceivedSpan DecodeOne(SpanFragment fragment)
+    {
+        var body = new ArrayBufferWriter<byte>();
+        SpanEnvelopes.Create(fragment.Encoding, new OtlpResource("test")).Write(body, [fragment]);
+        DecodedTraces decoded = fragment.Encoding == SpanEncoding.Protobuf
+            ? OtlpProtobufTraceDecoder.Decode(body.WrittenSpan)
+            : OtlpJsonTraceDecoder.Decode(body.WrittenSpan);
+        return decoded.Spans.Single();
+    }
+
     /// <summary>Every output must be valid UTF-8 without a byte order mark; returns the bytes for chaining.</summary>
     public static byte[] AssertValidUtf8WithoutBom(byte[] bytes)
     {

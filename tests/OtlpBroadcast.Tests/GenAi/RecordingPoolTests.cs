@@ -266,15 +266,6 @@ public class RecordingPoolTests
         Assert.Equal(before, otherAfterReleases);
 
         static SpanFragment Fragment(int length) => SpanFragment.CopyOf(new byte[length], SpanEncoding.Json, contentWithheld: false);
-
-        static int OnNewThread(Func<int> read)
-        {
-            int result = 0;
-            var thread = new Thread(() => result = read());
-            thread.Start();
-            thread.Join();
-            return result;
-        }
     }
 
     [Fact]
@@ -341,16 +332,19 @@ public class RecordingPoolTests
         static SpanFragment Fragment() => SpanFragment.CopyOf(new byte[100], SpanEncoding.Json, contentWithheld: false);
 
         // What another thread sees: the pool without this thread's stash.
-        static int PoolOnly()
-        {
-            int result = 0;
-            var thread = new Thread(() => result = FragmentPool.PooledCount);
-            thread.Start();
-            thread.Join();
-            return result;
-        }
+        static int PoolOnly() => OnNewThread(() => FragmentPool.PooledCount);
 
         static int Stashed() => FragmentPool.PooledCount - PoolOnly();
+    }
+
+    /// <summary>Runs <paramref name="read"/> on a new thread (one with no stash of its own) and returns its result.</summary>
+    private static int OnNewThread(Func<int> read)
+    {
+        int result = 0;
+        var thread = new Thread(() => result = read());
+        thread.Start();
+        thread.Join();
+        return result;
     }
 
     /// <summary>Writes its name as <c>pool.request</c>.</summary>

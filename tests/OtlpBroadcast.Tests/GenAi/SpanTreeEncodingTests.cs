@@ -220,7 +220,7 @@ public class SpanTreeEncodingTests
 
         Assert.Equal(written, copied);
         SpanFragment fragment = SpanFragment.CopyOf(Convert.FromHexString(copied[2]), SpanEncoding.Protobuf, contentWithheld: false);
-        ReceivedSpan generation = Decode(fragment);
+        ReceivedSpan generation = EncodingTestHelpers.DecodeOne(fragment);
         fragment.Release();
         Assert.Equal(new string('u', 127) + "…", generation["user.id"].AsString());
         Assert.Equal("search", generation["trace.metadata.team.name"].AsString());
@@ -260,23 +260,12 @@ public class SpanTreeEncodingTests
         SpanFragment fragment = SpanEnvelopes.Encode(encoding, Header, ref source, contentWithheld: false);
         try
         {
-            return Decode(fragment);
+            return EncodingTestHelpers.DecodeOne(fragment);
         }
         finally
         {
             fragment.Release();
         }
-    }
-
-    /// <summary>The one span of a request body around <paramref name="fragment"/>.</summary>
-    private static ReceivedSpan Decode(SpanFragment fragment)
-    {
-        var body = new ArrayBufferWriter<byte>();
-        SpanEnvelopes.Create(fragment.Encoding, new OtlpResource("test")).Write(body, [fragment]);
-        DecodedTraces decoded = fragment.Encoding == SpanEncoding.Protobuf
-            ? OtlpProtobufTraceDecoder.Decode(body.WrittenSpan)
-            : OtlpJsonTraceDecoder.Decode(body.WrittenSpan);
-        return decoded.Spans.Single();
     }
 
     [Fact]

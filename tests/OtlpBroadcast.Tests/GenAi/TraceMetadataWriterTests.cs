@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text.Json;
 using OtlpBroadcast.Testing;
+using OtlpBroadcast.Tests.OtlpEncoding;
 
 namespace OtlpBroadcast.Tests.GenAi;
 
@@ -36,12 +36,7 @@ public class TraceMetadataWriterTests
             : OtlpProtobufSpanEncoder.Encode(header, ref attributes, contentWithheld: false);
         try
         {
-            var body = new ArrayBufferWriter<byte>();
-            SpanEnvelopes.Create(encoding, new OtlpResource("t")).Write(body, [fragment]);
-            DecodedTraces batch = encoding == SpanEncoding.Json
-                ? OtlpJsonTraceDecoder.Decode(body.WrittenSpan.ToArray())
-                : OtlpProtobufTraceDecoder.Decode(body.WrittenSpan.ToArray());
-            return (batch.Spans.Single().Attributes, cut);
+            return (EncodingTestHelpers.DecodeOne(fragment).Attributes, cut);
         }
         finally
         {

@@ -101,7 +101,7 @@ public class OtlpFaultReceiverTests
 
         // The client gives up once the receiver has stored the batch, however long that takes on a busy machine (a
         // fixed client timeout of 2 s was sometimes shorter than that under a parallel test run).
-        Task<HttpResponseMessage> post = client.PostAsync(receiver.TracesEndpoint, ReceiverClient.Content(Body(0, 3), "application/json"), giveUp.Token);
+        Task<HttpResponseMessage> post = PostAsync(client, receiver, Body(0, 3), giveUp.Token);
         await WaitUntilAsync(() => receiver.Requests.Count > 0);
         Assert.False(post.IsCompleted, "the receiver answered a hung request");
         await giveUp.CancelAsync();
@@ -396,8 +396,8 @@ public class OtlpFaultReceiverTests
         }
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient client, OtlpFaultReceiver receiver, byte[] body)
-        => client.PostAsync(receiver.TracesEndpoint, ReceiverClient.Content(body, "application/json"));
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, OtlpFaultReceiver receiver, byte[] body, CancellationToken cancellationToken = default)
+        => client.PostAsync(receiver.TracesEndpoint, ReceiverClient.Content(body, "application/json"), cancellationToken);
 
     /// <summary>An OTLP JSON body of <paramref name="count"/> spans with ids <c>first</c>, <c>first+1</c>, ….</summary>
     private static byte[] Body(int first, int count)

@@ -135,8 +135,7 @@ public class OtlpTestReceiverResponderTests
 
         // The client gives up once the receiver has read the request, however long that takes on a busy machine (a
         // fixed client timeout sometimes ran out before the receiver had read the request, which then never arrived).
-        Task<HttpResponseMessage> post = client.PostAsync(
-            receiver.TracesEndpoint, ReceiverClient.Content(OtlpSamples.Utf8(OtlpSamples.OneSpan()), "application/json"), giveUp.Token);
+        Task<HttpResponseMessage> post = client.PostJsonAsync(receiver, OtlpSamples.OneSpan(), cancellationToken: giveUp.Token);
         await read.Task.WaitAsync(ReceiverClient.Patience);
         await giveUp.CancelAsync();
         await Assert.ThrowsAsync<TaskCanceledException>(() => post);

@@ -12,8 +12,8 @@ internal static class ReceiverClient
     public static HttpClient Create(TimeSpan? timeout = null) => new() { Timeout = timeout ?? Patience };
 
     public static Task<HttpResponseMessage> PostJsonAsync(
-        this HttpClient client, OtlpTestReceiver receiver, string json, string contentType = "application/json")
-        => client.PostAsync(receiver.TracesEndpoint, Content(OtlpSamples.Utf8(json), contentType));
+        this HttpClient client, OtlpTestReceiver receiver, string json, string contentType = "application/json", CancellationToken cancellationToken = default)
+        => client.PostAsync(receiver.TracesEndpoint, Content(OtlpSamples.Utf8(json), contentType), cancellationToken);
 
     public static Task<HttpResponseMessage> PostGzipAsync(this HttpClient client, OtlpTestReceiver receiver, byte[] compressed)
     {
