@@ -118,7 +118,10 @@ public class PrivacyPropertyTests
                 OtlpDestinationOptions options = Options(receivers[i].TracesEndpoint, destinations[i].Name, destinations[i].Privacy);
                 options.Protocol = destinations[i].Protocol;
                 options.Compression = destinations[i].Privacy && destinations[i].Protocol == OtlpProtocol.HttpProtobuf ? OtlpCompression.Gzip : OtlpCompression.None;
-                options.Timeout = TimeSpan.FromMilliseconds(500);
+                // Long enough that a request is never cut mid-body by its own timeout on a loaded machine (with 500 ms
+                // a parallel test run sometimes did, and the receiver then refused the half-read body); a hang still
+                // costs only this long.
+                options.Timeout = TimeSpan.FromSeconds(2);
                 options.ExportTimeout = TimeSpan.FromMinutes(2);
                 options.MaxAttempts = 8;
                 if (destinations[i].Privacy)
