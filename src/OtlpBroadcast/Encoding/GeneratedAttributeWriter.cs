@@ -165,9 +165,14 @@ public static class GeneratedAttributeWriter
                 {
                     sink.Write(key, integer);
                 }
+                else if (TryGetFiniteDouble(value, out double number))
+                {
+                    sink.Write(key, number);
+                }
                 else
                 {
-                    sink.Write(key, value.GetDouble());
+                    // Beyond a double (1e400): kept as written, not sent as "Infinity".
+                    sink.WriteUtf8(key, JsonMarshal.GetRawUtf8Value(value));
                 }
 
                 break;
@@ -206,9 +211,13 @@ public static class GeneratedAttributeWriter
                 {
                     sink.WriteArrayItem(integer);
                 }
+                else if (TryGetFiniteDouble(value, out double number))
+                {
+                    sink.WriteArrayItem(number);
+                }
                 else
                 {
-                    sink.WriteArrayItem(value.GetDouble());
+                    WriteUtf8ArrayItem(ref sink, JsonMarshal.GetRawUtf8Value(value));
                 }
 
                 break;
@@ -226,6 +235,14 @@ public static class GeneratedAttributeWriter
                 break;
         }
     }
+
+    /// <summary>
+    /// A JSON number as a finite double. <see cref="JsonElement.TryGetDouble"/> also succeeds for a number beyond a
+    /// double's range (<c>1e400</c>) and gives infinity, which would be sent as the string <c>Infinity</c> and lose the
+    /// value: such a number is false here, and callers keep its text as written.
+    /// </summary>
+    internal static bool TryGetFiniteDouble(JsonElement value, out double number)
+        => value.TryGetDouble(out number) && double.IsFinite(number);
 
     /// <summary>A dictionary entry of string value under <paramref name="utf8Prefix"/> + <paramref name="key"/>.</summary>
     public static void WriteEntry<TSink>(ref TSink sink, ReadOnlySpan<byte> utf8Prefix, string key, string? value) where TSink : struct, IAttributeSink

@@ -77,11 +77,26 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
     {
         JsonTokenType.String => reader.GetString(),
         JsonTokenType.Null => null,
-        JsonTokenType.Number => reader.TryGetInt64(out long number)
-            ? number.ToString(CultureInfo.InvariantCulture)
-            : reader.GetDouble().ToString("R", CultureInfo.InvariantCulture),
+        JsonTokenType.Number => NumberText(ref reader),
         _ => throw new JsonException($"The trace field's '{key}' must be a string."),
     };
+
+    /// <summary>A number as text: an integer as such, a double in its shortest form, and a number beyond a double
+    /// (<c>1e400</c>, which would read as infinity) as written.</summary>
+    private static string NumberText(ref Utf8JsonReader reader)
+    {
+        if (reader.TryGetInt64(out long integer))
+        {
+            return integer.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (reader.TryGetDouble(out double number) && double.IsFinite(number))
+        {
+            return number.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan);
+    }
 
     private static void WriteIfSet(Utf8JsonWriter writer, string key, string? value)
     {

@@ -209,7 +209,7 @@ public static class TraceMetadataWriter
                 {
                     sink.Write(key, integer);
                 }
-                else if (value.TryGetDouble(out double number))
+                else if (GeneratedAttributeWriter.TryGetFiniteDouble(value, out double number))
                 {
                     sink.Write(key, number);
                 }
@@ -237,7 +237,7 @@ public static class TraceMetadataWriter
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.Number => item.TryGetInt64(out long integer) ? AttributeValue.FromInt(integer)
-            : item.TryGetDouble(out double number) ? AttributeValue.FromDouble(number)
+            : GeneratedAttributeWriter.TryGetFiniteDouble(item, out double number) ? AttributeValue.FromDouble(number)
             : item.GetRawText(), // beyond a double (1e400): kept as written
         JsonValueKind.Null => AttributeValue.FromString(string.Empty),
         _ => item.GetRawText(),

@@ -37,6 +37,24 @@ public class GeneratedCodeSupportTests
     }
 
     [Fact]
+    public void JsonElementNumberBeyondADoubleIsKeptAsWrittenNotSentAsInfinity()
+    {
+        using JsonDocument document = JsonDocument.Parse("""[1e400,-1e400,2.5,[1e400,2.5]]""");
+        string json = Otlp((ref OtlpJsonAttributeSink sink) =>
+        {
+            GeneratedAttributeWriter.Write(ref sink, "huge"u8, document.RootElement[0]);
+            GeneratedAttributeWriter.Write(ref sink, "tiny"u8, document.RootElement[1]);
+            GeneratedAttributeWriter.Write(ref sink, "d"u8, document.RootElement[2]);
+            GeneratedAttributeWriter.Write(ref sink, "items"u8, document.RootElement[3]);
+        });
+
+        Assert.Equal(
+            """[{"key":"huge","value":{"stringValue":"1e400"}},{"key":"tiny","value":{"stringValue":"-1e400"}},{"key":"d","value":{"doubleValue":2.5}},"""
+            + """{"key":"items","value":{"arrayValue":{"values":[{"stringValue":"1e400"},{"doubleValue":2.5}]}}}]""",
+            json);
+    }
+
+    [Fact]
     public void JsonElementNullWritesNothing()
     {
         using JsonDocument document = JsonDocument.Parse("null");

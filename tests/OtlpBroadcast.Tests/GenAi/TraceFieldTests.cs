@@ -45,6 +45,14 @@ public class TraceFieldTests
         Assert.Equal("7", field.ParentSpanId);
     }
 
+    [Fact]
+    public void ANumericIdBeyondADoubleKeepsItsTextSoDifferentIdsStayDifferent()
+    {
+        Assert.Equal("1e400", TraceField.Parse("""{"trace_id":1e400}""").TraceId);
+        Assert.Equal("1e500", TraceField.Parse("""{"trace_id":1e500}""").TraceId);
+        Assert.Equal("1.5", TraceField.Parse("""{"trace_id":1.50}""").TraceId);
+    }
+
     [Theory]
     [InlineData("""{"trace_id":{"a":1}}""", "'trace_id' must be a string")]
     [InlineData("""{"trace_name":[1]}""", "'trace_name' must be a string")]

@@ -204,10 +204,17 @@ public class TraceMetadataWriterTests
     [Fact]
     public void ANumberBeyondADoubleIsKeptAsWritten()
     {
-        (ReceivedAttributeList a, int cut) = Write("""{"huge":1e400,"tiny":-1e400}""");
+        (ReceivedAttributeList a, int cut) = Write("""{"huge":1e400,"tiny":-1e400,"items":[1e400,2.5],"deep":{"a":{"b":{"c":{"d":{"e":1e400}}}}}}""");
 
         Assert.Equal(0, cut);
-        Assert.Equal(2, a.Count);
+        Assert.Equal(4, a.Count);
+
+        // As its text, not "Infinity": 1e400 and 1e500 stay different values.
+        Assert.Equal("1e400", a["trace.metadata.huge"].AsString());
+        Assert.Equal("-1e400", a["trace.metadata.tiny"].AsString());
+        Assert.Equal("1e400", a["trace.metadata.items"].AsArray()[0].AsString());
+        Assert.Equal(2.5, a["trace.metadata.items"].AsArray()[1].AsDouble());
+        Assert.Contains("1e400", a["trace.metadata.deep.a.b.c"].AsString(), StringComparison.Ordinal);
     }
 
     [Fact]
