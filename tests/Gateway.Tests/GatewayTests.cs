@@ -65,7 +65,7 @@ public sealed class GatewayTests
             Assert.Equal("openai/gpt-4o", generation["gen_ai.request.model"].AsString());
             Assert.Equal(6, generation["gen_ai.usage.input_tokens"].AsInt());
             Assert.True(generation["gen_ai.usage.cost"].AsDouble() > 0);
-            Assert.Equal("""[{"role":"user","content":"Hello!"}]""", generation["gen_ai.input.messages"].AsString());
+            Assert.Equal("""[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""", generation["gen_ai.input.messages"].AsString());
         }
     }
 

@@ -95,12 +95,12 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
 
         using JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString());
         Assert.Equal("system", input.RootElement[0].GetProperty("role").GetString());
-        Assert.Equal("Be brief.", input.RootElement[0].GetProperty("content").GetString());
+        Assert.Equal("Be brief.", input.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
         Assert.Equal("user", input.RootElement[1].GetProperty("role").GetString());
-        Assert.Equal("Hello!", input.RootElement[1].GetProperty("content").GetString());
+        Assert.Equal("Hello!", input.RootElement[1].GetProperty("parts")[0].GetProperty("content").GetString());
         using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
         Assert.Equal("assistant", output.RootElement[0].GetProperty("role").GetString());
-        Assert.Equal("Hi there!", output.RootElement[0].GetProperty("content").GetString());
+        Assert.Equal("Hi there!", output.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.Equal(1, generation["gen_ai.usage.reasoning.output_tokens"].AsInt());
         Assert.True(generation["gen_ai.response.time_to_first_token"].AsDouble() >= 0);
         using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
-        Assert.Equal("Hello!", output.RootElement[0].GetProperty("content").GetString());
+        Assert.Equal("Hello!", output.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
 
         (_, ReceivedSpan hidden) = await Trace(_private);
         Assert.False(hidden.Attributes.ContainsKey("gen_ai.output.messages"));

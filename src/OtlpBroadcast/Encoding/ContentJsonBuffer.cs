@@ -10,8 +10,8 @@ namespace OtlpBroadcast;
 /// <remarks>
 /// Rent it with <see cref="Rent"/>, write one object (<see cref="WriteObject{T}(T)"/>) or an array of them
 /// (<see cref="WriteStartArray"/>, <see cref="WriteObject{T}(T)"/> per item, <see cref="WriteEndArray"/>), pass
-/// <see cref="GetWrittenUtf8"/> to the sink and dispose it. A nested rent (content inside content) gets a fresh
-/// instance rather than overwriting the outer one. The JSON is written straight into a buffer
+/// <see cref="GetWrittenUtf8"/> to the sink and dispose it. A nested rent (content inside content) gets another
+/// instance rather than overwriting the outer one; each thread keeps a few. The JSON is written straight into a buffer
 /// (<see cref="JsonBufferContentSink{TText}"/>), with the bytes <see cref="JsonContentAttributeSink"/> writes through a
 /// <see cref="Utf8JsonWriter"/>.
 /// <para>
@@ -24,8 +24,12 @@ namespace OtlpBroadcast;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class ContentJsonBuffer : IDisposable
 {
+    /// <summary>How many buffers a thread keeps: content nested in content (a message's parts inside the messages)
+    /// rents one per level, and each level is reused.</summary>
+    private const int CachedPerThread = 4;
+
     [ThreadStatic]
-    private static ContentJsonBuffer? t_cached;
+    private static ContentJsonBuffer?[]? t_cached;
 
     private readonly JsonBuffer _json = new();
 
@@ -39,17 +43,20 @@ public sealed class ContentJsonBuffer : IDisposable
     {
     }
 
-    /// <summary>Takes this thread's buffer, or a new one when it is in use.</summary>
+    /// <summary>Takes one of this thread's buffers, or a new one when they are all in use.</summary>
     public static ContentJsonBuffer Rent()
     {
-        ContentJsonBuffer? cached = t_cached;
-        if (cached is null)
+        ContentJsonBuffer?[] cached = t_cached ??= new ContentJsonBuffer?[CachedPerThread];
+        for (int i = 0; i < cached.Length; i++)
         {
-            return new ContentJsonBuffer();
+            if (cached[i] is { } buffer)
+            {
+                cached[i] = null;
+                return buffer;
+            }
         }
 
-        t_cached = null;
-        return cached;
+        return new ContentJsonBuffer();
     }
 
     /// <summary>Takes this thread's buffer, or a new one when it is in use, to render content for
@@ -152,6 +159,25 @@ public sealed class ContentJsonBuffer : IDisposable
         _json.Clear();
         _unescaped?.Clear();
         _embedded = false;
-        t_cached ??= this;
+        ContentJsonBuffer?[] cached = t_cached ??= new ContentJsonBuffer?[CachedPerThread];
+        int free = -1;
+        for (int i = 0; i < cached.Length; i++)
+        {
+            if (ReferenceEquals(cached[i], this))
+            {
+                // Disposed twice: kept once, or two renters would share it.
+                return;
+            }
+
+            if (cached[i] is null && free < 0)
+            {
+                free = i;
+            }
+        }
+
+        if (free >= 0)
+        {
+            cached[free] = this;
+        }
     }
 }

@@ -54,7 +54,13 @@ internal readonly struct JsonBufferContentSink<TText> : IAttributeSink where TTe
         WriteNumber(value);
     }
 
-    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json) => WriteUtf8(key, json.GetWrittenUtf8());
+    /// <summary>Content inside content (a message's parts) is nested JSON, not a JSON string holding JSON: the one
+    /// string the span carries is then the whole document, as the GenAI conventions shape it.</summary>
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
+    {
+        WritePropertyName(key);
+        TText.Text(_json, json.GetWrittenUtf8());
+    }
 
     // The precomposed openings are OTLP KeyValues; a plain JSON object takes the key alone.
     public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);

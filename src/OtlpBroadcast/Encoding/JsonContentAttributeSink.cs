@@ -51,7 +51,14 @@ public readonly struct JsonContentAttributeSink : IAttributeSink
     }
 
     /// <inheritdoc/>
-    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json) => WriteUtf8(key, json.GetWrittenUtf8());
+    /// <remarks>Nested as JSON (see <see cref="JsonBufferContentSink{TText}"/>); the content is valid JSON by
+    /// construction.</remarks>
+    public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        _writer.WritePropertyName(key);
+        _writer.WriteRawValue(json.GetWrittenUtf8(), skipInputValidation: true);
+    }
 
     /// <inheritdoc/>
     public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);

@@ -196,7 +196,7 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
             Model = responseModel,
             FinishReasons = finishReason is null ? [] : [finishReason],
             Usage = usage,
-            Output = text is null ? [] : [new ChatMessage { Role = "assistant", Content = text }],
+            Output = text is null ? [] : [new ChatChoice { Message = new ChatMessage { Role = "assistant", Content = text }, FinishReason = finishReason }],
         };
     }
 

@@ -55,7 +55,7 @@ internal sealed class HandWrittenSpanTreeWriter
         String(w, "gen_ai.request.model", request.Model);
         if (f.IncludeContent)
         {
-            Messages(w, "gen_ai.input.messages", request.Messages);
+            Messages(w, "gen_ai.input.messages", request.Messages.Select(m => (m, (string?)null)));
         }
 
         Double(w, "gen_ai.request.temperature", request.Temperature!.Value);
@@ -84,7 +84,7 @@ internal sealed class HandWrittenSpanTreeWriter
         EndAttribute(w);
         if (f.IncludeContent)
         {
-            Messages(w, "gen_ai.output.messages", response.Choices.Select(c => c.Message));
+            Messages(w, "gen_ai.output.messages", response.Choices.Select(c => (c.Message, c.FinishReason)));
         }
 
         Double(w, "gen_ai.usage.input_cost", f.Cost.Input!.Value);
@@ -148,18 +148,30 @@ internal sealed class HandWrittenSpanTreeWriter
         }
     }
 
-    private void Messages(Utf8JsonWriter w, string key, IEnumerable<ChatMessage> messages)
+    /// <summary>The GenAI conventions' messages: role, the text as one part, and an output message's finish
+    /// reason.</summary>
+    private void Messages(Utf8JsonWriter w, string key, IEnumerable<(ChatMessage Message, string? FinishReason)> messages)
     {
         _content.ResetWrittenCount();
         _contentWriter.Reset(_content);
         _contentWriter.WriteStartArray();
-        foreach (ChatMessage message in messages)
+        foreach ((ChatMessage message, string? finishReason) in messages)
         {
             _contentWriter.WriteStartObject();
             _contentWriter.WriteString("role", message.Role);
+            _contentWriter.WriteStartArray("parts");
             if (message.Content is not null)
             {
+                _contentWriter.WriteStartObject();
+                _contentWriter.WriteString("type", "text");
                 _contentWriter.WriteString("content", message.Content);
+                _contentWriter.WriteEndObject();
+            }
+
+            _contentWriter.WriteEndArray();
+            if (finishReason is not null)
+            {
+                _contentWriter.WriteString("finish_reason", finishReason);
             }
 
             _contentWriter.WriteEndObject();

@@ -95,7 +95,7 @@ internal sealed class OpenTelemetrySpanTree : IDisposable
             generation.SetTag("gen_ai.response.finish_reasons", response.Choices.Select(c => c.FinishReason ?? "").ToArray());
             if (f.IncludeContent)
             {
-                generation.SetTag("gen_ai.output.messages", ContentText.Messages([.. response.Choices.Select(c => c.Message)]));
+                generation.SetTag("gen_ai.output.messages", ContentText.OutputMessages(response.Choices));
             }
 
             generation.SetTag("gen_ai.usage.input_cost", f.Cost.Input!.Value);

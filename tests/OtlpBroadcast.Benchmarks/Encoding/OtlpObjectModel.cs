@@ -107,7 +107,7 @@ internal static class OtlpObjectModelBuilder
         a.Add(new OtlpKeyValueModel { Key = "gen_ai.response.finish_reasons", Value = new OtlpAnyValueModel { ArrayValue = reasons } });
         if (f.IncludeContent)
         {
-            a.Add(Str("gen_ai.output.messages", ContentText.Messages([.. response.Choices.Select(c => c.Message)])));
+            a.Add(Str("gen_ai.output.messages", ContentText.OutputMessages(response.Choices)));
         }
 
         a.Add(Dbl("gen_ai.usage.input_cost", f.Cost.Input!.Value));
@@ -151,15 +151,50 @@ internal static class OtlpObjectModelBuilder
     private static OtlpKeyValueModel Dbl(string key, double value) => new() { Key = key, Value = new OtlpAnyValueModel { DoubleValue = value } };
 }
 
-/// <summary>Content as one JSON string, the way the generated writers render it (for contenders that need a string).</summary>
+/// <summary>Content as one JSON string, the way the generated writers render it (for contenders that need a string):
+/// the GenAI conventions' messages, <c>{"role":…,"parts":[{"type":"text","content":…}]}</c>, output messages with
+/// their <c>finish_reason</c>.</summary>
 internal static class ContentText
 {
     public static string Messages(List<ChatMessage> messages)
-        => JsonSerializer.Serialize(messages, ContentJsonContext.Default.ListChatMessage);
+        => JsonSerializer.Serialize([.. messages.Select(m => ContentMessage.From(m, finishReason: null))], ContentJsonContext.Default.ListContentMessage);
+
+    public static string OutputMessages(List<ChatChoice> choices)
+        => JsonSerializer.Serialize([.. choices.Select(c => ContentMessage.From(c.Message, c.FinishReason))], ContentJsonContext.Default.ListContentMessage);
+}
+
+/// <summary>A message in the conventions' shape (text content only, as the fixture's messages are).</summary>
+internal sealed class ContentMessage
+{
+    [JsonPropertyName("role")]
+    public string Role { get; init; } = "";
+
+    [JsonPropertyName("parts")]
+    public List<ContentPart> Parts { get; init; } = [];
+
+    [JsonPropertyName("finish_reason")]
+    public string? FinishReason { get; init; }
+
+    public static ContentMessage From(ChatMessage message, string? finishReason) => new()
+    {
+        Role = message.Role,
+        Parts = message.Content is null ? [] : [new ContentPart { Content = message.Content }],
+        FinishReason = finishReason,
+    };
+}
+
+/// <summary>A text part.</summary>
+internal sealed class ContentPart
+{
+    [JsonPropertyName("type")]
+    public string Type { get; init; } = "text";
+
+    [JsonPropertyName("content")]
+    public string? Content { get; init; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(List<ChatMessage>))]
+[JsonSerializable(typeof(List<ContentMessage>))]
 internal sealed partial class ContentJsonContext : JsonSerializerContext
 {
 }

@@ -297,7 +297,7 @@ public class ProtobufWireTests
         // The strict decoder refuses a string that is not valid UTF-8.
         ReceivedSpan received = Assert.Single(OtlpProtobufTraceDecoder.Decode(Wrap(bytes)).Spans);
         using System.Text.Json.JsonDocument messages = System.Text.Json.JsonDocument.Parse(received["gen_ai.input.messages"].AsString());
-        Assert.Equal("a\uFFFDb \uFFFD 東京 😀", messages.RootElement[0].GetProperty("content").GetString());
+        Assert.Equal("a\uFFFDb \uFFFD 東京 😀", messages.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
         Assert.Equal("k\uFFFD", messages.RootElement[1].GetProperty("raw").GetString());
     }
 

@@ -21,10 +21,10 @@ public class ChatChoiceViewTests
         ChatCompletionResponse response = Response();
 
         Assert.Equal(["stop", ""], response.FinishReasons);
-        Assert.Equal(["a", "b"], response.OutputMessages.Select(m => m.Content));
+        Assert.Equal(["a", "b"], response.OutputMessages.Select(m => m.Message.Content));
         Assert.Equal(2, response.FinishReasons.Count);
         Assert.Equal("", response.FinishReasons[1]);
-        Assert.Same(response.Choices[0].Message, response.OutputMessages[0]);
+        Assert.Same(response.Choices[0], response.OutputMessages[0]);
     }
 
     [Fact]
@@ -53,14 +53,19 @@ public class ChatChoiceViewTests
                 length += reason.Length;
             }
 
-            foreach (ChatMessage message in response.OutputMessages)
+            foreach (ChatChoice choice in response.OutputMessages)
             {
-                length += message.Content!.Length;
+                // The parts are made on first use and kept for the message's content.
+                foreach (ChatMessagePart part in choice.Parts!)
+                {
+                    length += part.Content!.Length;
+                }
             }
 
             return length;
         }
 
+        Assert.Equal(6, Enumerate());
         Assert.Equal(6, Enumerate());
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++)

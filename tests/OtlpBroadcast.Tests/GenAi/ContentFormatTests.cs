@@ -52,7 +52,7 @@ public class ContentFormatTests
                 byRouter.Attributes.Keys.Except(RouterKeys));
         }
 
-        Assert.Equal("""[{"role":"user","content":"Hello!"}]""", routerGenerations[0]["gen_ai.prompt"].AsString());
+        Assert.Equal("""[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""", routerGenerations[0]["gen_ai.prompt"].AsString());
         Assert.Contains("streamed answer", routerGenerations[1]["gen_ai.completion"].AsString(), StringComparison.Ordinal);
 
         // Top spans carry no content in either format.

@@ -43,7 +43,7 @@ public class ContentLimitTests
         AssertCutJson(output, "Aaaa");
         using (JsonDocument messages = JsonDocument.Parse(input))
         {
-            Assert.Equal("Be brief.", messages.RootElement[0].GetProperty("content").GetString());
+            Assert.Equal("Be brief.", messages.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
             Assert.Equal("user", messages.RootElement[1].GetProperty("role").GetString());
         }
 
@@ -78,7 +78,7 @@ public class ContentLimitTests
         ReceivedSpan generation = receiver.Spans.Single(s => s.Name == "Generate Response");
         using (JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString()))
         {
-            Assert.Equal(quoted, input.RootElement[0].GetProperty("content").GetString());
+            Assert.Equal(quoted, input.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
         }
 
         // The answer's JSON is over the limit: cut as valid JSON, its quotes and backslashes intact.
@@ -109,7 +109,7 @@ public class ContentLimitTests
         Assert.True(input.Length <= Limit, $"{input.Length} characters for a limit of {Limit}");
         using JsonDocument messages = JsonDocument.Parse(input);
         Assert.InRange(messages.RootElement.GetArrayLength(), 1, 499);
-        Assert.StartsWith("turn 0: \"quoted\"", messages.RootElement[0].GetProperty("content").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("turn 0: \"quoted\"", messages.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, broadcaster.GetStatistics().TruncatedValues);
     }
 

@@ -64,8 +64,11 @@ public class MissionExampleTests
         Assert.Equal(0.0001, generation["gen_ai.usage.output_cost"].AsDouble());
         Assert.Equal(0.0001225, generation["gen_ai.usage.total_cost"].AsDouble(), 12);
         Assert.Equal(0.0001225, generation["gen_ai.usage.cost"].AsDouble(), 12);
-        Assert.Equal("""[{"role":"user","content":"Hello!"}]""", generation["gen_ai.input.messages"].AsString());
-        Assert.Contains("Hello! How can I help you today?", generation["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
+        // The GenAI conventions' message shape: role and parts; an output message ends with its finish reason.
+        Assert.Equal("""[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""", generation["gen_ai.input.messages"].AsString());
+        Assert.Equal(
+            """[{"role":"assistant","parts":[{"type":"text","content":"Hello! How can I help you today?"}],"finish_reason":"stop"}]""",
+            generation["gen_ai.output.messages"].AsString());
         Assert.Equal("user_12345", generation["user.id"].AsString());
         Assert.Equal("session_abc", generation["session.id"].AsString());
         Assert.Equal("staging", generation["trace.metadata.environment"].AsString());

@@ -42,7 +42,10 @@ public class StreamingTests
         {
             JsonElement message = Assert.Single(output.RootElement.EnumerateArray());
             Assert.Equal("assistant", message.GetProperty("role").GetString());
-            Assert.Equal("Hello, wörld 😀", message.GetProperty("content").GetString());
+            JsonElement part = Assert.Single(message.GetProperty("parts").EnumerateArray());
+            Assert.Equal("text", part.GetProperty("type").GetString());
+            Assert.Equal("Hello, wörld 😀", part.GetProperty("content").GetString());
+            Assert.Equal("stop", message.GetProperty("finish_reason").GetString());
         }
 
         Assert.True(generation["gen_ai.request.stream"].AsBool());

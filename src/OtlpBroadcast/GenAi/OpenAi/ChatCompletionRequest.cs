@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace OtlpBroadcast.OpenAi;
@@ -81,27 +82,123 @@ public sealed partial class ChatCompletionRequest
     public bool? Stream { get; set; }
 }
 
-/// <summary>One chat message (content: only ever written inside a sensitive member).</summary>
+/// <summary>
+/// One chat message, as OpenAI-compatible APIs take it (<c>role</c>, <c>content</c> as text or content parts,
+/// <c>name</c>, <c>tool_calls</c>, <c>tool_call_id</c>). As content (only ever written inside a sensitive member) it
+/// takes the GenAI conventions' shape: <c>{"role":…,"parts":[…],"name":…}</c>, see <see cref="Parts"/>.
+/// </summary>
 [OtlpAttributes]
 public sealed partial class ChatMessage
 {
+    private PartsCache? _parts;
+
     /// <summary><c>system</c>, <c>user</c>, <c>assistant</c> or <c>tool</c>.</summary>
     [JsonPropertyName("role")]
     [OtlpAttribute("role")]
     public string Role { get; set; } = "user";
 
-    /// <summary>The text.</summary>
+    /// <summary>The content as it came: text, or an array of content parts.</summary>
     [JsonPropertyName("content")]
-    [OtlpAttribute("content")]
-    public string? Content { get; set; }
+    [OtlpIgnore]
+    public ChatMessageContent? MessageContent { get; set; }
+
+    /// <summary>The text (of a content-parts array, its text parts joined by line breaks); setting it makes the
+    /// content that text.</summary>
+    [JsonIgnore]
+    [OtlpIgnore]
+    public string? Content
+    {
+        get => MessageContent?.Text;
+        set => MessageContent = value is null ? null : new ChatMessageContent(value);
+    }
 
     /// <summary>An optional participant name.</summary>
     [JsonPropertyName("name")]
     [OtlpAttribute("name")]
     public string? Name { get; set; }
 
+    /// <summary>For <c>assistant</c> messages: the tool calls the model asked for.</summary>
+    [JsonPropertyName("tool_calls")]
+    [OtlpIgnore]
+    public List<ChatToolCall>? ToolCalls { get; set; }
+
     /// <summary>For <c>tool</c> messages: the call answered.</summary>
     [JsonPropertyName("tool_call_id")]
-    [OtlpAttribute("tool_call_id")]
+    [OtlpIgnore]
     public string? ToolCallId { get; set; }
+
+    /// <summary>
+    /// The message's parts in the GenAI conventions' shape: a <c>tool</c> message is one <c>tool_call_response</c>;
+    /// otherwise the text (or each content part: <c>text</c>, an image as <c>uri</c> or inline <c>blob</c>, audio as
+    /// <c>blob</c>, a file by id), then a <c>tool_call</c> per tool call. Made once for the message's current content
+    /// and role, so that encoding it again allocates nothing.
+    /// </summary>
+    [JsonIgnore]
+    [OtlpAttribute("parts"), OtlpSensitive]
+    public ChatMessageParts Parts
+    {
+        get
+        {
+            PartsCache? cached = _parts;
+            if (cached is not null && cached.IsFor(this))
+            {
+                return cached.Parts;
+            }
+
+            var made = new PartsCache(this, new ChatMessageParts(MakeParts()));
+            _parts = made;
+            return made.Parts;
+        }
+    }
+
+    private ChatMessagePart[] MakeParts()
+    {
+        if (Role == "tool")
+        {
+            return [ChatMessagePart.ForToolResponse(ToolCallId, Content)];
+        }
+
+        var parts = new List<ChatMessagePart>();
+        if (MessageContent?.Parts is { } contentParts)
+        {
+            foreach (JsonElement part in contentParts.EnumerateArray())
+            {
+                if (ChatMessagePart.FromContentPart(part) is { } converted)
+                {
+                    parts.Add(converted);
+                }
+            }
+        }
+        else if (MessageContent?.Text is { } text)
+        {
+            parts.Add(ChatMessagePart.ForText(text));
+        }
+
+        foreach (ChatToolCall call in ToolCalls ?? [])
+        {
+            parts.Add(ChatMessagePart.ForToolCall(call));
+        }
+
+        return [.. parts];
+    }
+
+    /// <summary>The parts made for one state of the message (compared by reference: a new content, role or list of
+    /// tool calls makes them again).</summary>
+    private sealed class PartsCache(ChatMessage message, ChatMessageParts parts)
+    {
+        private readonly string _role = message.Role;
+        private readonly ChatMessageContent? _content = message.MessageContent;
+        private readonly List<ChatToolCall>? _toolCalls = message.ToolCalls;
+        private readonly int _toolCallCount = message.ToolCalls?.Count ?? 0;
+        private readonly string? _toolCallId = message.ToolCallId;
+
+        public ChatMessageParts Parts { get; } = parts;
+
+        public bool IsFor(ChatMessage message)
+            => ReferenceEquals(_role, message.Role)
+            && ReferenceEquals(_content, message.MessageContent)
+            && ReferenceEquals(_toolCalls, message.ToolCalls)
+            && _toolCallCount == (message.ToolCalls?.Count ?? 0)
+            && ReferenceEquals(_toolCallId, message.ToolCallId);
+    }
 }

@@ -11,7 +11,7 @@ public sealed partial class ChatCompletionResponse
     {
         // Made with the response, not on first use: recording a new response then allocates nothing.
         FinishReasons = new(this, static choice => choice.FinishReason ?? "");
-        OutputMessages = new(this, static choice => choice.Message);
+        OutputMessages = new(this, static choice => choice);
     }
 
     /// <summary>The provider's response id.</summary>
@@ -49,10 +49,11 @@ public sealed partial class ChatCompletionResponse
     [OtlpAttribute(GenAiAttributes.ResponseFinishReasons)]
     public ChatChoiceView<string> FinishReasons { get; }
 
-    /// <summary>The messages of every choice: content.</summary>
+    /// <summary>The message of every choice with its finish reason, the GenAI conventions' output messages:
+    /// content.</summary>
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
-    public ChatChoiceView<ChatMessage> OutputMessages { get; }
+    public ChatChoiceView<ChatChoice> OutputMessages { get; }
 }
 
 /// <summary>
@@ -118,19 +119,42 @@ public sealed class ChatChoiceView<T> : IReadOnlyList<T>
     }
 }
 
-/// <summary>One choice of a response.</summary>
-public sealed class ChatChoice
+/// <summary>
+/// One choice of a response. As content (an output message of the GenAI conventions) it is written
+/// <c>{"role":…,"parts":[…],"name":…,"finish_reason":…}</c>: its message's role, parts and name, and its finish reason.
+/// </summary>
+[OtlpAttributes]
+public sealed partial class ChatChoice
 {
     /// <summary>Its index.</summary>
     [JsonPropertyName("index")]
+    [OtlpIgnore]
     public int Index { get; set; }
 
     /// <summary>The assistant's message.</summary>
     [JsonPropertyName("message")]
+    [OtlpIgnore]
     public ChatMessage Message { get; set; } = new() { Role = "assistant" };
 
-    /// <summary><c>stop</c>, <c>length</c>, <c>tool_calls</c>, …</summary>
+    /// <summary>The message's role.</summary>
+    [JsonIgnore]
+    [OtlpAttribute("role")]
+    public string Role => Message?.Role ?? "assistant";
+
+    /// <summary>The message's parts.</summary>
+    [JsonIgnore]
+    [OtlpAttribute("parts"), OtlpSensitive]
+    public ChatMessageParts? Parts => Message?.Parts;
+
+    /// <summary>The message's participant name.</summary>
+    [JsonIgnore]
+    [OtlpAttribute("name")]
+    public string? Name => Message?.Name;
+
+    /// <summary><c>stop</c>, <c>length</c>, <c>tool_calls</c>, … (declared last: attributes are written in
+    /// declaration order, and the conventions' output message ends with it).</summary>
     [JsonPropertyName("finish_reason")]
+    [OtlpAttribute("finish_reason")]
     public string? FinishReason { get; set; }
 }
 

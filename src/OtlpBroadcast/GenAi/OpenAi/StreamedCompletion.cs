@@ -20,7 +20,7 @@ public sealed partial class StreamedCompletion
     [OtlpFlatten("gen_ai.usage")]
     public ChatUsage? Usage { get; set; }
 
-    /// <summary>The accumulated text, as the assistant's message: content.</summary>
+    /// <summary>The accumulated text, as the assistant's message with its finish reason: content.</summary>
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
-    public List<ChatMessage> Output { get; set; } = [];
+    public List<ChatChoice> Output { get; set; } = [];
 }
