@@ -50,7 +50,7 @@ public static class TraceMetadataWriter
             for (int i = 0; i < entries.Length; i++)
             {
                 ref readonly KeyValuePair<string, JsonElement> entry = ref entries[order.IsEmpty ? i : order[i]];
-                WriteValue(ref sink, ref state, Append(ref state, Prefix.Length, entry.Key), entry.Value, depth: 1);
+                WriteValue(ref sink, ref state, Append(ref state, Prefix.Length, entry.Key, nested: false), entry.Value, depth: 1);
             }
 
             return state.Cut;
@@ -361,11 +361,11 @@ public static class TraceMetadataWriter
         state.WrittenEnds[state.WrittenCount++] = start + keyLength;
     }
 
-    /// <summary>Appends a dictionary key to the key held in the first <paramref name="keyLength"/> bytes (in UTF-8;
-    /// lone surrogates become U+FFFD); returns the new length.</summary>
-    private static int Append(ref State state, int keyLength, string name)
+    /// <summary>Appends a dictionary key (a nested one after a dot) to the key held in the first
+    /// <paramref name="keyLength"/> bytes (in UTF-8; lone surrogates become U+FFFD); returns the new length.</summary>
+    private static int Append(ref State state, int keyLength, string name, bool nested)
     {
-        int at = StartSegment(ref state, keyLength, System.Text.Encoding.UTF8.GetMaxByteCount(name.Length));
+        int at = StartSegment(ref state, keyLength, System.Text.Encoding.UTF8.GetMaxByteCount(name.Length), nested);
         if (name.Length <= ShortAscii.MaxLength && ShortAscii.TryNarrow(name, state.Key[at..]))
         {
             return at + name.Length;
@@ -391,17 +391,19 @@ public static class TraceMetadataWriter
         ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8PropertyName(property);
         if (raw.IndexOf((byte)'\\') >= 0)
         {
-            return Append(ref state, keyLength, property.Name);
+            return Append(ref state, keyLength, property.Name, nested: true);
         }
 
-        int at = StartSegment(ref state, keyLength, raw.Length);
+        int at = StartSegment(ref state, keyLength, raw.Length, nested: true);
         raw.CopyTo(state.Key[at..]);
         return at + raw.Length;
     }
 
-    /// <summary>Makes room for a segment of up to <paramref name="segmentBytes"/> bytes after the key and a dot
-    /// (no dot right after <see cref="Prefix"/>, which ends with one); returns where the segment starts.</summary>
-    private static int StartSegment(ref State state, int keyLength, int segmentBytes)
+    /// <summary>Makes room for a segment of up to <paramref name="segmentBytes"/> bytes after the key and, for a
+    /// nested segment, a dot (a top-level key follows <see cref="Prefix"/>, which ends with one); returns where the
+    /// segment starts. The dot depends on the nesting, not on the key's length: under an empty top-level key, a
+    /// nested <c>a</c> is <c>trace.metadata..a</c>, not the caller's own top-level <c>a</c>.</summary>
+    private static int StartSegment(ref State state, int keyLength, int segmentBytes, bool nested)
     {
         int needed = keyLength + 1 + segmentBytes;
         if (needed > state.Key.Length)
@@ -417,7 +419,7 @@ public static class TraceMetadataWriter
             state.Key = larger;
         }
 
-        if (keyLength > Prefix.Length)
+        if (nested)
         {
             state.Key[keyLength++] = (byte)'.';
         }

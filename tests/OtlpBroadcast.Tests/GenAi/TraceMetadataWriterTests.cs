@@ -218,6 +218,17 @@ public class TraceMetadataWriterTests
     }
 
     [Fact]
+    public void KeysNestedUnderAnEmptyKeyKeepTheirDotAndDoNotMeetTopLevelKeys()
+    {
+        (ReceivedAttributeList a, int cut) = Write("""{"":{"a":1},"a":2,"b":{"":{"c":3}}}""");
+
+        Assert.Equal(0, cut);
+        Assert.Equal(1, a["trace.metadata..a"].AsInt());
+        Assert.Equal(2, a["trace.metadata.a"].AsInt());
+        Assert.Equal(3, a["trace.metadata.b..c"].AsInt());
+    }
+
+    [Fact]
     public void AnEmptyStringIsWrittenEmpty()
     {
         (ReceivedAttributeList a, int cut) = Write("""{"e":"","f":"x"}""");
