@@ -70,6 +70,7 @@ internal sealed partial class ChatClientResponse
     [OtlpFlatten("gen_ai.usage")]
     public ChatUsage? Usage { get; set; }
 
+    /// <summary>Left unset when the request has a conversation id: the key goes on the same span only once.</summary>
     [OtlpAttribute(GenAiAttributes.ConversationId)]
     public string? ConversationId { get; set; }
 

@@ -105,7 +105,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 GenerationCost cost = stream.Usage is { } usage && _options.Cost is { } price
                     ? SafeCost(price, stream.Model ?? ModelOf(options), usage)
                     : default;
-                recording.Value.Complete(stream.ToResponse(), cost);
+                recording.Value.Complete(stream.ToResponse(options), cost);
             }
         }
         finally
@@ -178,7 +178,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 Model = response.ModelId,
                 FinishReasons = response.FinishReason is { } reason ? [reason.Value] : [],
                 Usage = ToUsage(response.Usage),
-                ConversationId = response.ConversationId,
+                ConversationId = ResponseConversationId(options, response.ConversationId),
                 Output = [.. response.Messages.Select(ToMessage)],
             };
             GenerationCost cost = response.Usage is { } usage && _options.Cost is { } price
@@ -193,6 +193,14 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     }
 
     private string? ModelOf(ChatOptions? options) => options?.ModelId ?? _metadata?.DefaultModelId;
+
+    /// <summary>
+    /// The conversation id to record from the response: none when the request already has one. Request and response
+    /// both write <c>gen_ai.conversation.id</c> onto the generation span, and a receiver refuses a span with a key
+    /// written twice, losing the whole export request; the request's id is the conversation the caller continues.
+    /// </summary>
+    private static string? ResponseConversationId(ChatOptions? options, string? answered)
+        => options?.ConversationId is null ? answered : null;
 
     private static GenerationCost SafeCost(Func<string?, UsageDetails, GenerationCost> price, string? model, UsageDetails usage)
     {
@@ -293,13 +301,13 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             }
         }
 
-        public ChatClientResponse ToResponse() => new()
+        public ChatClientResponse ToResponse(ChatOptions? options) => new()
         {
             Id = ResponseId,
             Model = Model,
             FinishReasons = FinishReason is null ? [] : [FinishReason],
             Usage = ToUsage(Usage),
-            ConversationId = ConversationId,
+            ConversationId = ResponseConversationId(options, ConversationId),
             Output = _text.Length == 0 ? [] : [new OtlpChatMessage { Role = "assistant", Content = _text.ToString() }],
         };
 

@@ -165,6 +165,54 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.False(hidden.Attributes.ContainsKey("gen_ai.output.messages"));
     }
 
+    [Fact]
+    public async Task AConversationIdOnBothRequestAndResponseIsSentOnceWithTheRequestsValue()
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { ConversationId = "conv-answered" } };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], new ChatOptions { ConversationId = "conv-asked" });
+
+        // The receiver is strict: a key written twice would refuse the request, and no span would arrive.
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Single(generation.Attributes, a => a.Key == "gen_ai.conversation.id");
+        Assert.Equal("conv-asked", generation["gen_ai.conversation.id"].AsString());
+    }
+
+    [Fact]
+    public async Task AConversationIdOnlyTheResponseHasIsSent()
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { ConversationId = "conv-answered" } };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], new ChatOptions());
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("conv-answered", generation["gen_ai.conversation.id"].AsString());
+    }
+
+    [Fact]
+    public async Task AStreamedCallWithAConversationIdOnBothSidesSendsItOnceWithTheRequestsValue()
+    {
+        var inner = new FakeChatClient
+        {
+            Updates =
+            [
+                new ChatResponseUpdate(ChatRole.Assistant, "o") { ConversationId = "conv-answered" },
+                new ChatResponseUpdate(ChatRole.Assistant, "k") { ConversationId = "conv-answered" },
+            ],
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], new ChatOptions { ConversationId = "conv-asked" }))
+        {
+        }
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Single(generation.Attributes, a => a.Key == "gen_ai.conversation.id");
+        Assert.Equal("conv-asked", generation["gen_ai.conversation.id"].AsString());
+    }
+
     public static TheoryData<string> TraceForms => ["dictionary", "json", "field", "text"];
 
     [Theory]
