@@ -33,8 +33,10 @@ internal static class ChatTraceOptions
                 _ => null,
             };
         }
-        catch (JsonException)
+        catch (Exception)
         {
+            // Not only bad JSON: a caller's value may throw from ToString() or a dictionary change while read. The
+            // trace entry is then lost, never the call's recording, which Start would drop on an exception from here.
             return null;
         }
     }
@@ -78,7 +80,10 @@ internal static class ChatTraceOptions
         writer.WriteEndObject();
     }
 
-    /// <summary>Writes a value without reflection: JSON-like CLR values are written as such, anything else as its text.</summary>
+    /// <summary>
+    /// Writes a value without reflection: JSON-like CLR values are written as such, anything else as its text. Text
+    /// needs no cleaning: the writer itself writes a lone surrogate, in a key or a value, as U+FFFD.
+    /// </summary>
     private static void WriteValue(Utf8JsonWriter writer, object? value, int depth)
     {
         switch (value)
@@ -99,7 +104,7 @@ internal static class ChatTraceOptions
                 writer.WriteNumberValue(big);
                 break;
             case double or float or decimal:
-                writer.WriteNumberValue(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                WriteNumber(writer, Convert.ToDouble(value, CultureInfo.InvariantCulture));
                 break;
             case JsonElement element:
                 element.WriteTo(writer);
@@ -125,6 +130,22 @@ internal static class ChatTraceOptions
             default:
                 writer.WriteStringValue(value.ToString());
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A number; NaN and the infinities, which JSON cannot carry as numbers (the writer throws on them), as the strings
+    /// <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c>, as the SDK's encoders send them.
+    /// </summary>
+    private static void WriteNumber(Utf8JsonWriter writer, double number)
+    {
+        if (double.IsFinite(number))
+        {
+            writer.WriteNumberValue(number);
+        }
+        else
+        {
+            writer.WriteStringValue(double.IsNaN(number) ? "NaN" : number > 0 ? "Infinity" : "-Infinity");
         }
     }
 }

@@ -283,6 +283,42 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.Equal("chat request", root.Name);
     }
 
+    public static TheoryData<object, string> NonFiniteNumbers => new()
+    {
+        { double.NaN, "NaN" },
+        { double.PositiveInfinity, "Infinity" },
+        { float.NegativeInfinity, "-Infinity" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NonFiniteNumbers))]
+    public async Task ANonFiniteNumberInATraceDictionaryIsSentAsText(object number, string expected)
+    {
+        IReadOnlyList<ReceivedSpan> spans = await CallWithTrace(new Dictionary<string, object?> { ["trace_name"] = "Chat Handler", ["score"] = number }, 2);
+
+        Assert.Contains(spans, s => s.Name == "Chat Handler");
+        Assert.Equal(expected, Generation(spans)["trace.metadata.score"].AsString());
+    }
+
+    [Fact]
+    public async Task ALoneSurrogateInATraceDictionaryIsSentAsTheReplacementCharacter()
+    {
+        IReadOnlyList<ReceivedSpan> spans = await CallWithTrace(new Dictionary<string, object?> { ["trace_name"] = "Chat Handler", ["note\uD800"] = "a\uDC00b" }, 2);
+
+        Assert.Contains(spans, s => s.Name == "Chat Handler");
+        Assert.Equal("a\uFFFDb", Generation(spans)["trace.metadata.note\uFFFD"].AsString());
+    }
+
+    [Fact]
+    public async Task ATraceValueWhoseToStringThrowsLosesOnlyTheTraceEntryNotTheGeneration()
+    {
+        IReadOnlyList<ReceivedSpan> spans = await CallWithTrace(new Dictionary<string, object?> { ["trace_name"] = "Chat Handler", ["odd"] = new Unprintable() }, 2);
+
+        Assert.Equal(2, spans.Count);
+        Assert.Equal("chat request", spans.Single(s => s.ParentSpanId is null).Name);
+        Assert.Equal("ok", JsonDocument.Parse(Generation(spans)["gen_ai.output.messages"].AsString()).RootElement[0].GetProperty("content").GetString());
+    }
+
     [Fact]
     public async Task AnExceptionFromTheInnerClientIsRecordedAsAnErrorAndRethrownUnchanged()
     {
@@ -370,6 +406,27 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.Throws<InvalidOperationException>(() => inner.AsBuilder().UseOtlpBroadcast().Build(new ServiceCollection().BuildServiceProvider()));
     }
 
+    /// <summary>
+    /// Makes a call with <paramref name="trace"/> as its <c>trace</c> entry, flushes, and returns the spans that arrived
+    /// at the full destination once there are <paramref name="count"/> (or the patience ran out).
+    /// </summary>
+    private async Task<IReadOnlyList<ReceivedSpan>> CallWithTrace(object trace, int count)
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        var options = new ChatOptions { AdditionalProperties = new AdditionalPropertiesDictionary { ["trace"] = trace } };
+
+        ChatResponse response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], options);
+
+        Assert.Equal("ok", response.Text);
+        Assert.True(await _registry.FlushAsync(Patience));
+        return await _full.WaitForSpansAsync(count, Patience);
+    }
+
+    /// <summary>The generation span: the one with the GenAI operation on it.</summary>
+    private static ReceivedSpan Generation(IReadOnlyList<ReceivedSpan> spans)
+        => Assert.Single(spans, s => s.Attributes.ContainsKey("gen_ai.request.model"));
+
     /// <summary>Flushes, then returns the root and generation spans that arrived at <paramref name="receiver"/>.</summary>
     private async Task<(ReceivedSpan Root, ReceivedSpan Generation)> Trace(OtlpTestReceiver receiver)
     {
@@ -378,4 +435,10 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.Equal(2, spans.Count);
         return (spans.Single(s => s.ParentSpanId is null), spans.Single(s => s.ParentSpanId is not null));
     }
+}
+
+/// <summary>A value whose text cannot be had: ToString() throws.</summary>
+internal sealed class Unprintable
+{
+    public override string ToString() => throw new InvalidOperationException("no text");
 }
