@@ -8,9 +8,14 @@ namespace OtlpBroadcast.AI;
 
 /// <summary>
 /// Reads the router-style request options a caller put into <see cref="ChatOptions.AdditionalProperties"/>: a
-/// <c>trace</c> entry (a <see cref="TraceField"/>, a <see cref="JsonElement"/>, JSON text or an
-/// <see cref="IDictionary{TKey, TValue}"/> with the router's keys), and <c>user</c> and <c>session_id</c>.
+/// <c>trace</c> entry (a <see cref="TraceField"/>, a <see cref="JsonElement"/>, JSON text or a dictionary with the
+/// router's keys), and <c>user</c> and <c>session_id</c>.
 /// </summary>
+/// <remarks>
+/// A dictionary may be a string-to-object one, any <see cref="IDictionary"/> (a <c>Dictionary&lt;string, string&gt;</c>
+/// or a <c>SortedDictionary&lt;string, int&gt;</c>: generic dictionaries are not variant, so only the non-generic
+/// interface sees them all without reflection) or string pairs; nested, each is written as an object.
+/// </remarks>
 internal static class ChatTraceOptions
 {
     /// <summary>The trace field; <see langword="null"/> when absent or unreadable (telemetry never fails a call).</summary>
@@ -28,8 +33,8 @@ internal static class ChatTraceOptions
                 TraceField field => field,
                 JsonElement { ValueKind: JsonValueKind.Object } element => TraceField.Parse(element.GetRawText()),
                 string text => TraceField.Parse(text),
-                IDictionary<string, object?> dictionary => TraceField.Parse(ToJson(dictionary)),
-                IReadOnlyDictionary<string, object?> dictionary => TraceField.Parse(ToJson(dictionary)),
+                IDictionary<string, object?> or IReadOnlyDictionary<string, object?> or IDictionary
+                    or IEnumerable<KeyValuePair<string, string>> => TraceField.Parse(ToJson(value)),
                 _ => null,
             };
         }
@@ -57,28 +62,48 @@ internal static class ChatTraceOptions
         };
     }
 
-    private static string ToJson(IEnumerable<KeyValuePair<string, object?>> dictionary)
+    /// <summary>A dictionary as a JSON object (<see cref="ReadTrace"/> passes only those).</summary>
+    private static string ToJson(object dictionary)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            WriteObject(writer, dictionary, depth: 0);
+            WriteValue(writer, dictionary, depth: 0);
         }
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private static void WriteObject(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, object?>> entries, int depth)
+    private static void WriteObject<TKey, TValue>(Utf8JsonWriter writer, IEnumerable<KeyValuePair<TKey, TValue>> entries, int depth)
+        where TKey : notnull
     {
         writer.WriteStartObject();
-        foreach (KeyValuePair<string, object?> entry in entries)
+        foreach (KeyValuePair<TKey, TValue> entry in entries)
         {
-            writer.WritePropertyName(entry.Key);
+            writer.WritePropertyName(KeyText(entry.Key));
             WriteValue(writer, entry.Value, depth + 1);
         }
 
         writer.WriteEndObject();
     }
+
+    /// <summary>A non-generic dictionary's entries as pairs, so that one writer of objects serves every kind.</summary>
+    private static IEnumerable<KeyValuePair<object, object?>> Entries(IDictionary dictionary)
+    {
+        IDictionaryEnumerator entries = dictionary.GetEnumerator();
+        while (entries.MoveNext())
+        {
+            yield return new KeyValuePair<object, object?>(entries.Key, entries.Value);
+        }
+    }
+
+    /// <summary>A key as a member name; numbers and dates as invariant text, so that the name is the same on any machine.</summary>
+    private static string KeyText(object key) => key switch
+    {
+        string text => text,
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => key.ToString() ?? "",
+    };
 
     /// <summary>
     /// Writes a value without reflection: JSON-like CLR values are written as such, anything else as its text. Text
@@ -114,6 +139,12 @@ internal static class ChatTraceOptions
                 break;
             case IReadOnlyDictionary<string, object?> dictionary when depth < 16:
                 WriteObject(writer, dictionary, depth);
+                break;
+            case IDictionary dictionary when depth < 16:
+                WriteObject(writer, Entries(dictionary), depth);
+                break;
+            case IEnumerable<KeyValuePair<string, string>> pairs when depth < 16:
+                WriteObject(writer, pairs, depth);
                 break;
             case IEnumerable items and not IDictionary when depth < 16:
                 writer.WriteStartArray();

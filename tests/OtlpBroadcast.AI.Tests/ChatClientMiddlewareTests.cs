@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -267,6 +268,72 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
 
         // The options reach the inner client untouched (routers read them from the request body).
         Assert.Same(options, Assert.Single(inner.SeenOptions));
+    }
+
+    public static TheoryData<string> StringTraceForms => ["Dictionary<string, string>", "SortedDictionary<string, string>", "pairs"];
+
+    [Theory]
+    [MemberData(nameof(StringTraceForms))]
+    public async Task ATraceOfStringsInAnyDictionaryShapesTheTree(string form)
+    {
+        var entries = new Dictionary<string, string>
+        {
+            ["trace_id"] = "app_trace_001",
+            ["trace_name"] = "Chat Handler",
+            ["span_name"] = "Step",
+            ["generation_name"] = "Generate Response",
+            ["environment"] = "staging",
+        };
+        object trace = form switch
+        {
+            "Dictionary<string, string>" => entries,
+            "SortedDictionary<string, string>" => new SortedDictionary<string, string>(entries, StringComparer.Ordinal),
+            _ => entries.ToList(),
+        };
+
+        IReadOnlyList<ReceivedSpan> spans = await CallWithTrace(trace, 3);
+
+        Assert.Equal(3, spans.Count);
+        ReceivedSpan root = spans.Single(s => s.Name == "Chat Handler");
+        ReceivedSpan step = spans.Single(s => s.Name == "Step");
+        ReceivedSpan generation = spans.Single(s => s.Name == "Generate Response");
+        Assert.Equal(root.SpanId, step.ParentSpanId);
+        Assert.Equal(step.SpanId, generation.ParentSpanId);
+        Assert.Equal("staging", generation["trace.metadata.environment"].AsString());
+        Assert.Equal("app_trace_001", root["trace.trace_id"].AsString());
+    }
+
+    [Fact]
+    public async Task DictionariesOfAnyValueTypeNestedInATraceAreSentAsObjectsWithInvariantKeys()
+    {
+        CultureInfo culture = CultureInfo.CurrentCulture;
+        IReadOnlyList<ReceivedSpan> spans;
+        try
+        {
+            // A decimal comma here would give the key "1,5".
+            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
+            spans = await CallWithTrace(
+                new Dictionary<string, object?>
+                {
+                    ["trace_name"] = "Chat Handler",
+                    ["limits"] = new Dictionary<string, int> { ["tokens"] = 100 },
+                    ["team"] = new Dictionary<string, string> { ["name"] = "core" },
+                    ["tiers"] = new SortedDictionary<double, string> { [1.5] = "gold" },
+                    ["labels"] = new List<KeyValuePair<string, string>> { new("region", "eu") },
+                },
+                2);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+
+        Assert.Contains(spans, s => s.Name == "Chat Handler");
+        ReceivedSpan generation = Generation(spans);
+        Assert.Equal(100, generation["trace.metadata.limits.tokens"].AsInt());
+        Assert.Equal("core", generation["trace.metadata.team.name"].AsString());
+        Assert.Equal("gold", generation["trace.metadata.tiers.1.5"].AsString());
+        Assert.Equal("eu", generation["trace.metadata.labels.region"].AsString());
     }
 
     [Fact]
