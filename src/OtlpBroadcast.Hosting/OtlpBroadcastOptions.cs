@@ -94,6 +94,9 @@ public sealed class OtlpBroadcastDestinationOptions
     /// <summary>Withhold prompt and completion content from this destination.</summary>
     public bool PrivacyMode { get; set; }
 
+    /// <summary>The wire protocol: <c>HttpJson</c> (the default) or <c>HttpProtobuf</c>.</summary>
+    public OtlpProtocol? Protocol { get; set; }
+
     /// <summary>Body compression.</summary>
     public OtlpCompression? Compression { get; set; }
 
@@ -142,6 +145,7 @@ public sealed class OtlpBroadcastDestinationOptions
             PrivacyMode = PrivacyMode,
             AllowInsecureCredentials = AllowInsecureCredentials,
         };
+        options.Protocol = Protocol ?? options.Protocol;
         options.Compression = Compression ?? options.Compression;
         options.Timeout = Timeout ?? options.Timeout;
         options.MaxQueueSize = MaxQueueSize ?? options.MaxQueueSize;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.OpenAi;
 using OtlpBroadcast.Testing;
@@ -70,7 +71,8 @@ public class HostingTests
                 "Name": "collector",
                 "Endpoint": "http://127.0.0.1:4318/v1/traces",
                 "Headers": { "X-Team": "a" },
-                "Enabled": false
+                "Enabled": false,
+                "Protocol": "HttpProtobuf"
               }
             ]
           }
@@ -102,9 +104,13 @@ public class HostingTests
         Assert.Equal(100, axiom.Broadcast.MaxContentLength);
         Assert.Equal(["openai/*"], axiom.Broadcast.IncludeModels);
 
+        Assert.Equal(OtlpProtocol.HttpJson, axiom.Protocol);
+
         OtlpDestination collector = registry.Find("collector")!;
         Assert.False(collector.Enabled);
         Assert.Equal(["X-Team"], collector.Headers.Names);
+        Assert.Equal(OtlpProtocol.HttpProtobuf, collector.Protocol);
+        Assert.Equal(SpanEncoding.Protobuf, collector.Encoding);
 
         OtlpResource resource = provider.GetRequiredService<ExporterServices>().Resource;
         Assert.Equal("my-gateway", resource.ServiceName);
@@ -124,6 +130,26 @@ public class HostingTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("not valid JSON", error.Message, StringComparison.Ordinal);
         Assert.False(error.Message.Contains(Canary, StringComparison.Ordinal), "the secret appears in the validation message");
+    }
+
+    public static TheoryData<string, string> UnusableProtocols => new()
+    {
+        // The binder refuses a name that is no OtlpProtocol member, naming the key, before the validator runs.
+        { "Protobuf", "'OtlpBroadcast:Destinations:0:Protocol'" },
+        { "Grpc", "Destination 'tempo': Protocol grpc is not supported" },
+        { "7", "Destination 'tempo': Protocol 7 is not supported" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnusableProtocols))]
+    public async Task AnUnusableProtocolInConfigurationFailsStartNamingTheKey(string protocol, string expected)
+    {
+        using IHost host = BuildHostFromJson($$"""
+        { "OtlpBroadcast": { "Destinations": [ { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", "Protocol": "{{protocol}}" } ] } }
+        """);
+
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -311,6 +337,16 @@ public class HostingTests
     }
 
     internal static IHost BuildHost(Action<OtlpBroadcastOptions> configure, CapturingLoggerProvider? logs = null)
+        => HostWith(services => services.AddOtlpBroadcast(configure), logs);
+
+    /// <summary>A host whose options bind from the <c>OtlpBroadcast</c> section of <paramref name="json"/>.</summary>
+    internal static IHost BuildHostFromJson(string json)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        return HostWith(services => services.AddOtlpBroadcast(configuration.GetSection("OtlpBroadcast")), logs: null);
+    }
+
+    private static IHost HostWith(Action<IServiceCollection> addOtlpBroadcast, CapturingLoggerProvider? logs)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
@@ -319,7 +355,7 @@ public class HostingTests
             builder.Logging.AddProvider(logs);
         }
 
-        builder.Services.AddOtlpBroadcast(configure);
+        addOtlpBroadcast(builder.Services);
         builder.Services.AddHealthChecks().AddOtlpBroadcast();
         return builder.Build();
     }
