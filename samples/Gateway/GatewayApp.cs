@@ -100,13 +100,9 @@ public static class GatewayApp
                 Name = section["Name"] ?? section.Key,
                 Endpoint = section["Endpoint"],
                 HeadersJson = section["HeadersJson"],
-                PrivacyMode = bool.TryParse(section["PrivacyMode"], out bool privacy) && privacy,
             };
-            if (bool.TryParse(section["Enabled"], out bool enabled))
-            {
-                options.Enabled = enabled;
-            }
-
+            options.PrivacyMode = Flag(section, "PrivacyMode", options.PrivacyMode);
+            options.Enabled = Flag(section, "Enabled", options.Enabled);
             yield return OtlpDestination.Create(options);
         }
 
@@ -115,6 +111,22 @@ public static class GatewayApp
         {
             yield return OtlpDestination.Create(new OtlpDestinationOptions { Name = "otel-environment" }.ApplyEnvironment(environment));
         }
+    }
+
+    /// <summary>A true/false setting of a destination; <paramref name="fallback"/> when missing or empty.</summary>
+    /// <exception cref="OtlpConfigurationException">Any other value: read as false, a typo (<c>yes</c>, <c>1</c>,
+    /// <c>on</c>) would silently turn privacy mode off and send content where it must not go.</exception>
+    private static bool Flag(IConfigurationSection section, string key, bool fallback)
+    {
+        string? setting = section[key];
+        if (string.IsNullOrEmpty(setting))
+        {
+            return fallback;
+        }
+
+        return bool.TryParse(setting, out bool value)
+            ? value
+            : throw new OtlpConfigurationException($"{section.Path}:{key} must be true or false.");
     }
 
     private static IModelProvider CreateProvider(IConfiguration configuration, TimeProvider time)

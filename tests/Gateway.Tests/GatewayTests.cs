@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using OtlpBroadcast;
+using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Testing;
 
 namespace Gateway.Tests;
@@ -211,6 +212,42 @@ public sealed class GatewayTests
             Assert.Equal(3, (await receiver.WaitForSpansAsync(3, Patience)).Count);
         }
     }
+
+    [Theory]
+    [InlineData("PrivacyMode", "yes")]
+    [InlineData("PrivacyMode", "1")]
+    [InlineData("PrivacyMode", "on")]
+    [InlineData("Enabled", "yes")]
+    [InlineData("Enabled", "0")]
+    public void AMistypedDestinationFlagStopsTheGatewayInsteadOfTurningItOff(string key, string value)
+    {
+        IConfiguration configuration = Configuration(("OtlpBroadcast:Destinations:0:" + key, value));
+
+        var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
+        Assert.Equal($"OtlpBroadcast:Destinations:0:{key} must be true or false.", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, null, false, true)]
+    [InlineData("", "", false, true)]
+    [InlineData("True", "false", true, false)]
+    public void DestinationFlagsReadTrueOrFalseAndKeepTheirDefaultsWhenMissingOrEmpty(string? privacy, string? enabled, bool expectedPrivacy, bool expectedEnabled)
+    {
+        IConfiguration configuration = Configuration(("OtlpBroadcast:Destinations:0:PrivacyMode", privacy), ("OtlpBroadcast:Destinations:0:Enabled", enabled));
+
+        OtlpBroadcast.Export.OtlpDestination destination = Assert.Single(GatewayApp.ConfiguredDestinations(configuration));
+        Assert.Equal(expectedPrivacy, destination.PrivacyMode);
+        Assert.Equal(expectedEnabled, destination.Enabled);
+    }
+
+    /// <summary>A configuration with one destination on loopback, plus <paramref name="settings"/>.</summary>
+    private static IConfiguration Configuration(params (string Key, string? Value)[] settings)
+        => new ConfigurationBuilder().AddInMemoryCollection(
+            [
+                new KeyValuePair<string, string?>("OtlpBroadcast:Destinations:0:Name", "configured"),
+                new KeyValuePair<string, string?>("OtlpBroadcast:Destinations:0:Endpoint", "http://127.0.0.1:4318/v1/traces"),
+                .. settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)),
+            ]).Build();
 
     private const string TestTraceRootName = OtlpBroadcast.Export.TestTrace.RootName;
 }
