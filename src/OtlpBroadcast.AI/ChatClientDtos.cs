@@ -13,6 +13,11 @@ internal sealed partial class ChatClientRequest
     [OtlpAttribute(GenAiAttributes.RequestModel)]
     public string? Model { get; set; }
 
+    /// <summary><c>ChatOptions.Instructions</c>, given apart from the messages: the conventions'
+    /// <c>gen_ai.system_instructions</c>, a list of parts.</summary>
+    [OtlpAttribute(GenAiAttributes.SystemInstructions), OtlpSensitive]
+    public List<ChatMessagePart>? SystemInstructions { get; set; }
+
     [OtlpAttribute(GenAiAttributes.InputMessages), OtlpSensitive]
     public List<ChatMessage> Messages { get; set; } = [];
 
@@ -74,8 +79,9 @@ internal sealed partial class ChatClientResponse
     [OtlpAttribute(GenAiAttributes.ConversationId)]
     public string? ConversationId { get; set; }
 
+    /// <summary>The output messages, each with the response's finish reason.</summary>
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
-    public List<ChatMessage> Output { get; set; } = [];
+    public List<ChatChoice> Output { get; set; } = [];
 }
 
 /// <summary>A tool offered to the model (<c>gen_ai.tool.definitions</c>): its name and description.</summary>

@@ -62,13 +62,14 @@ internal static class ChatTraceOptions
         };
     }
 
-    /// <summary>A dictionary as a JSON object (<see cref="ReadTrace"/> passes only those).</summary>
-    private static string ToJson(object dictionary)
+    /// <summary>A value as JSON, without reflection: a dictionary as an object (what <see cref="ReadTrace"/> passes),
+    /// a tool call's arguments or a tool's result as JSON-like values, anything else as its text.</summary>
+    internal static string ToJson(object? value)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            WriteValue(writer, dictionary, depth: 0);
+            WriteValue(writer, value, depth: 0);
         }
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);

@@ -127,7 +127,8 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             var request = new ChatClientRequest
             {
                 Model = ModelOf(options),
-                Messages = InputMessages(messages, options?.Instructions),
+                SystemInstructions = string.IsNullOrEmpty(options?.Instructions) ? null : [ChatMessagePart.ForText(options.Instructions)],
+                Messages = [.. messages.Select(ToMessage)],
                 Tools = options?.Tools is { Count: > 0 } tools
                     ? [.. tools.Select(t => new ChatToolDefinition { Name = t.Name, Description = t.Description })]
                     : null,
@@ -179,7 +180,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 FinishReasons = response.FinishReason is { } reason ? [reason.Value] : [],
                 Usage = ToUsage(response.Usage),
                 ConversationId = ResponseConversationId(options, response.ConversationId),
-                Output = [.. response.Messages.Select(ToMessage)],
+                Output = [.. response.Messages.Select(m => new ChatChoice { Message = ToMessage(m), FinishReason = response.FinishReason?.Value })],
             };
             GenerationCost cost = response.Usage is { } usage && _options.Cost is { } price
                 ? SafeCost(price, response.ModelId ?? ModelOf(options), usage)
@@ -214,28 +215,32 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         }
     }
 
-    private static List<OtlpChatMessage> InputMessages(IList<AiChatMessage> messages, string? instructions)
+    /// <summary>A Microsoft.Extensions.AI message as the OpenAI DTO: its text, the function calls it asks for as tool
+    /// calls (arguments as JSON), and a function's result as the <c>tool</c> message answering that call.</summary>
+    private static OtlpChatMessage ToMessage(AiChatMessage message)
     {
-        var list = new List<OtlpChatMessage>(messages.Count + 1);
-        if (!string.IsNullOrEmpty(instructions))
+        FunctionResultContent? result = message.Contents.OfType<FunctionResultContent>().FirstOrDefault();
+        List<ChatToolCall> calls = [.. message.Contents.OfType<FunctionCallContent>().Select(call => new ChatToolCall
         {
-            list.Add(new OtlpChatMessage { Role = "system", Content = instructions });
-        }
-
-        foreach (AiChatMessage message in messages)
+            Id = call.CallId,
+            Function = new ChatFunctionCall { Name = call.Name, Arguments = call.Arguments is null ? null : ChatTraceOptions.ToJson(call.Arguments) },
+        })];
+        return new()
         {
-            list.Add(ToMessage(message));
-        }
-
-        return list;
+            Role = message.Role.Value,
+            Content = result is not null ? ResultText(result.Result) : message.Text is { Length: > 0 } text ? text : null,
+            Name = message.AuthorName,
+            ToolCallId = result?.CallId,
+            ToolCalls = calls.Count > 0 ? calls : null,
+        };
     }
 
-    private static OtlpChatMessage ToMessage(AiChatMessage message) => new()
+    /// <summary>A function's result as text: a string as it is, anything else as JSON.</summary>
+    private static string? ResultText(object? result) => result switch
     {
-        Role = message.Role.Value,
-        Content = message.Text,
-        Name = message.AuthorName,
-        ToolCallId = message.Contents.OfType<FunctionResultContent>().FirstOrDefault()?.CallId,
+        null => null,
+        string text => text,
+        _ => ChatTraceOptions.ToJson(result),
     };
 
     internal static ChatUsage? ToUsage(UsageDetails? usage)
@@ -308,7 +313,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             FinishReasons = FinishReason is null ? [] : [FinishReason],
             Usage = ToUsage(Usage),
             ConversationId = ResponseConversationId(options, ConversationId),
-            Output = _text.Length == 0 ? [] : [new OtlpChatMessage { Role = "assistant", Content = _text.ToString() }],
+            Output = _text.Length == 0 ? [] : [new ChatChoice { Message = new OtlpChatMessage { Role = "assistant", Content = _text.ToString() }, FinishReason = FinishReason }],
         };
 
         /// <summary>Fails the recording, keeping what was streamed so far as (partial) output.</summary>

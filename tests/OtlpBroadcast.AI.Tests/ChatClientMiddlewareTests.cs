@@ -95,13 +95,47 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.Equal("Weather for a city", tools.RootElement[0].GetProperty("description").GetString());
 
         using JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString());
-        Assert.Equal("system", input.RootElement[0].GetProperty("role").GetString());
-        Assert.Equal("Be brief.", input.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
-        Assert.Equal("user", input.RootElement[1].GetProperty("role").GetString());
-        Assert.Equal("Hello!", input.RootElement[1].GetProperty("parts")[0].GetProperty("content").GetString());
+        // Instructions given apart from the messages go apart, as the conventions ask.
+        Assert.Equal("""[{"type":"text","content":"Be brief."}]""", generation["gen_ai.system_instructions"].AsString());
+        Assert.Equal("""[{"role":"user","parts":[{"type":"text","content":"Hello!"}]}]""", input.RootElement.GetRawText());
         using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
         Assert.Equal("assistant", output.RootElement[0].GetProperty("role").GetString());
         Assert.Equal("Hi there!", output.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
+        Assert.Equal("stop", output.RootElement[0].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task FunctionCallsAndResultsBecomeToolCallAndToolResponseParts()
+    {
+        var inner = new FakeChatClient
+        {
+            Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call_2", "get_time", new Dictionary<string, object?> { ["zone"] = "UTC" })]))
+            {
+                FinishReason = ChatFinishReason.ToolCalls,
+            },
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        ChatMessage[] history =
+        [
+            new(ChatRole.User, "Weather in Paris?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris", ["days"] = 2 })]),
+            new(ChatRole.Tool, [new FunctionResultContent("call_1", "18°C, sunny")]),
+            new(ChatRole.Tool, [new FunctionResultContent("call_0", new Dictionary<string, object?> { ["ok"] = true })]),
+        ];
+
+        await client.GetResponseAsync(history);
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        using JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString());
+        Assert.Equal(
+            """{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\",\"days\":2}"}]}""",
+            input.RootElement[1].GetRawText());
+        Assert.Equal("""{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"18°C, sunny"}]}""", input.RootElement[2].GetRawText());
+        Assert.Equal("""{"ok":true}""", input.RootElement[3].GetProperty("parts")[0].GetProperty("response").GetString());
+        using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
+        Assert.Equal(
+            """[{"role":"assistant","parts":[{"type":"tool_call","id":"call_2","name":"get_time","arguments":"{\"zone\":\"UTC\"}"}],"finish_reason":"tool_calls"}]""",
+            output.RootElement.GetRawText());
     }
 
     [Fact]
@@ -161,6 +195,7 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.True(generation["gen_ai.response.time_to_first_token"].AsDouble() >= 0);
         using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
         Assert.Equal("Hello!", output.RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
+        Assert.Equal("length", output.RootElement[0].GetProperty("finish_reason").GetString());
 
         (_, ReceivedSpan hidden) = await Trace(_private);
         Assert.False(hidden.Attributes.ContainsKey("gen_ai.output.messages"));
@@ -383,7 +418,7 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
 
         Assert.Equal(2, spans.Count);
         Assert.Equal("chat request", spans.Single(s => s.ParentSpanId is null).Name);
-        Assert.Equal("ok", JsonDocument.Parse(Generation(spans)["gen_ai.output.messages"].AsString()).RootElement[0].GetProperty("content").GetString());
+        Assert.Equal("ok", JsonDocument.Parse(Generation(spans)["gen_ai.output.messages"].AsString()).RootElement[0].GetProperty("parts")[0].GetProperty("content").GetString());
     }
 
     [Fact]

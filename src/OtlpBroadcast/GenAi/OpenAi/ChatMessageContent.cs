@@ -163,7 +163,8 @@ public sealed partial class ChatMessagePart
     [OtlpAttribute("file_id")]
     public string? FileId { get; private init; }
 
-    internal static ChatMessagePart ForText(string text) => new("text") { Content = text };
+    /// <summary>A <c>text</c> part (for instructions given apart from the messages, say).</summary>
+    public static ChatMessagePart ForText(string text) => new("text") { Content = text ?? throw new ArgumentNullException(nameof(text)) };
 
     internal static ChatMessagePart ForToolCall(ChatToolCall call) => new("tool_call") { Id = call.Id, Name = call.Function?.Name, Arguments = call.Function?.Arguments };
 
