@@ -227,19 +227,33 @@ public sealed class DestinationExporter : IAsyncDisposable
         }
 
         _closed = true;
-        await FlushAsync(timeout).ConfigureAwait(false);
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _wake.Set();
-        await _loop.ConfigureAwait(false);
-        _wake.Dispose();
+        try
+        {
+            await FlushAsync(timeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            _wake.Set();
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            finally
+            {
+                // Even if the loop ended with an exception: the queue is still drained and counted, and the pool and
+                // the body buffer are given back, or every exporter that failed so would hold them for good.
+                _wake.Dispose();
 
-        // Flag first, then drain: a producer that added a span before seeing the flag has it drained here, one that
-        // sees the flag drains it itself.
-        Interlocked.Exchange(ref _drained, 1);
-        DropLeftovers();
+                // Flag first, then drain: a producer that added a span before seeing the flag has it drained here, one
+                // that sees the flag drains it itself.
+                Interlocked.Exchange(ref _drained, 1);
+                DropLeftovers();
 
-        FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
-        _body.Dispose();
+                FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
+                _body.Dispose();
+            }
+        }
     }
 
     /// <summary>Drops (and counts) what the queue still holds once the loop has ended.</summary>
@@ -279,9 +293,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             Volatile.Write(ref _wakePending, 0);
             while (!stopping.IsCancellationRequested && TakeBatch())
             {
-                long deadline = _services.TimeProvider.GetTimestamp()
-                    + (long)(Destination.ExportTimeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
-                await ExportAsync(0, _batch.Count, deadline, stopping).ConfigureAwait(false);
+                await ExportBatchAsync(stopping).ConfigureAwait(false);
                 ReleaseBatch();
 
                 // A waiting flush is woken when its spans are settled, not after every batch: each wake-up is a
@@ -344,6 +356,30 @@ public sealed class DestinationExporter : IAsyncDisposable
         // queue reads that much fuller to recording threads. A span dropped as too large gives its place back at once.
         _queue.CountTaken();
         return _batch.Count > 0;
+    }
+
+    /// <summary>Sends the batch taken. Whatever it throws is caught here: the loop is the destination's only sender,
+    /// and if it ended, spans would still be accepted and never sent, and every flush would fail.</summary>
+    private async Task ExportBatchAsync(CancellationToken stopping)
+    {
+        // Only this loop settles spans while it runs, so what settled since is the part of the batch already settled.
+        long settledBefore = _counters.SettledCount;
+        try
+        {
+            long deadline = _services.TimeProvider.GetTimestamp()
+                + (long)(Destination.ExportTimeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
+            await ExportAsync(0, _batch.Count, deadline, stopping).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // The transport turns the HTTP stack's failures into results, so this is a fault of the exporter itself.
+            // What of the batch is not settled yet (a split half may be) is dropped and counted, and the loop goes on.
+            long unsettled = _batch.Count - (_counters.SettledCount - settledBefore);
+            DropReason reason = exception is OperationCanceledException && stopping.IsCancellationRequested
+                ? DropReason.Shutdown
+                : DropReason.ExportFault;
+            Settle(reason, (int)Math.Clamp(unsettled, 0, _batch.Count), $"the batch was dropped: {_transport.DescribeUnexpected(exception)}");
+        }
     }
 
     /// <summary>Sends <c>_batch[start..start+count]</c> with retries; a 413 splits it in halves. The halves share the

@@ -25,6 +25,11 @@ public enum DropReason
     /// <summary>The <see cref="DestinationNetworkPolicy"/> refused the destination's address (loopback, private,
     /// link-local, metadata, …), so nothing was sent.</summary>
     AddressRefused,
+
+    /// <summary>The exporter itself failed while sending the batch (a fault of the SDK, not of the backend or the
+    /// network; <see cref="DestinationStatistics.LastError"/> names the exception). The exporter goes on with the
+    /// next batch.</summary>
+    ExportFault,
 }
 
 /// <summary>

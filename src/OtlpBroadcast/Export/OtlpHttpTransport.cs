@@ -55,20 +55,15 @@ internal sealed class OtlpHttpTransport
             return new ExportResult { Outcome = ExportOutcome.Refused, Message = _refusal };
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, _destination.Endpoint);
-        request.Content = CreateContent(body);
-        foreach (ProductInfoHeaderValue product in UserAgent)
-        {
-            request.Headers.UserAgent.Add(product);
-        }
-
-        _destination.Headers.ApplyTo(request);
-
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
         long started = _time.GetTimestamp();
+        HttpRequestMessage? request = null;
         try
         {
+            // Built inside the try: compressing the body or adding a header can throw too, and that must end as a
+            // failed result like any other, not as an exception that ends the exporter's loop.
+            request = CreateRequest(body);
+            timeoutSource.CancelAfter(timeout);
             using HttpResponseMessage response = await _client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
             (byte[]? responseBody, bool tooLarge) = await ReadLimitedAsync(response, timeoutSource.Token).ConfigureAwait(false);
             return Classify(response, responseBody, tooLarge, _time.GetElapsedTime(started));
@@ -108,6 +103,49 @@ internal sealed class OtlpHttpTransport
                 Message = Redact("connection lost: " + exception.Message),
                 Latency = _time.GetElapsedTime(started),
             };
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Whatever else the HTTP stack throws: a DelegatingHandler's InvalidOperationException, a circuit breaker
+            // that is open, a client disposed under us. Retryable, because most of these pass (a breaker closes
+            // again), and the attempts and the export timeout still bound how long a batch is tried. The caller's
+            // cancellation is not caught here: it still ends the send as the caller asked.
+            return new ExportResult
+            {
+                Outcome = ExportOutcome.Retryable,
+                Message = DescribeUnexpected(exception),
+                Latency = _time.GetElapsedTime(started),
+            };
+        }
+        finally
+        {
+            request?.Dispose();
+        }
+    }
+
+    /// <summary>An exception no other case expected, as a message: its type (which says what happened when its text
+    /// does not) and its text, redacted (a handler may quote the request's headers) and cut to the usual length.</summary>
+    internal string DescribeUnexpected(Exception exception)
+        => Truncate(Redact($"unexpected {exception.GetType().Name}: {exception.Message}"));
+
+    private HttpRequestMessage CreateRequest(ReadOnlyMemory<byte> body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, _destination.Endpoint);
+        try
+        {
+            request.Content = CreateContent(body);
+            foreach (ProductInfoHeaderValue product in UserAgent)
+            {
+                request.Headers.UserAgent.Add(product);
+            }
+
+            _destination.Headers.ApplyTo(request);
+            return request;
+        }
+        catch
+        {
+            request.Dispose();
+            throw;
         }
     }
 

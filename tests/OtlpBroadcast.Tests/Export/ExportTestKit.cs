@@ -168,3 +168,23 @@ internal sealed class GatedHandler : DelegatingHandler
         return await base.SendAsync(request, cancellationToken);
     }
 }
+
+/// <summary>
+/// A real HTTP stack in which the requests that <c>fault</c> picks throw its exception instead of being sent, as a
+/// DelegatingHandler of an IHttpClientFactory pipeline, an open circuit breaker or a disposed client does. The
+/// others go through.
+/// </summary>
+internal sealed class ThrowingHandler(Func<int, HttpRequestMessage, Exception?> fault)
+    : DelegatingHandler(new SocketsHttpHandler { AllowAutoRedirect = false })
+{
+    private int _requests;
+
+    /// <summary>Requests that reached the handler, thrown or sent.</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        int index = Interlocked.Increment(ref _requests) - 1;
+        return fault(index, request) is { } exception ? throw exception : base.SendAsync(request, cancellationToken);
+    }
+}
