@@ -47,8 +47,9 @@ internal sealed class OtlpBroadcastLifetime(
             OtlpBroadcastLog.FlushTimedOut(_logger, timeout);
         }
 
-        TimeSpan remaining = timeout - Stopwatch.GetElapsedTime(start);
-        if (remaining < TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+        // No deadline stays no deadline: subtracting from -1 ms would make it "already passed" and drop the queue.
+        TimeSpan remaining = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - Stopwatch.GetElapsedTime(start);
+        if ((remaining < TimeSpan.Zero && remaining != Timeout.InfiniteTimeSpan) || cancellationToken.IsCancellationRequested)
         {
             remaining = TimeSpan.Zero;
         }

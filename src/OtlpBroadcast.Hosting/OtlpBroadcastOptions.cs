@@ -36,7 +36,8 @@ public sealed class OtlpBroadcastOptions
     /// </summary>
     public OtlpBroadcastNetworkPolicyOptions NetworkPolicy { get; set; } = new();
 
-    /// <summary>How long shutdown may take to send what is queued (default 5 s); what is left is dropped and counted.</summary>
+    /// <summary>How long shutdown may take to send what is queued (default 5 s; <see cref="Timeout.InfiniteTimeSpan"/>:
+    /// no deadline of its own, only the host's); what is left is dropped and counted.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Destinations added in code (presets, say), after those from configuration.</summary>

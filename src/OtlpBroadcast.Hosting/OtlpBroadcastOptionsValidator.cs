@@ -16,9 +16,10 @@ internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroad
         {
             _ = Resource(options);
             _ = Destinations(options);
-            if (options.ShutdownTimeout < TimeSpan.Zero)
+            // The exporters' rule: Timeout.InfiniteTimeSpan (-1 ms) is "no deadline", any other negative value is refused.
+            if (options.ShutdownTimeout < TimeSpan.Zero && options.ShutdownTimeout != Timeout.InfiniteTimeSpan)
             {
-                return ValidateOptionsResult.Fail("OtlpBroadcast: ShutdownTimeout must not be negative.");
+                return ValidateOptionsResult.Fail("OtlpBroadcast: ShutdownTimeout must not be negative, except Timeout.InfiniteTimeSpan (-00:00:00.001) for no deadline.");
             }
 
             return ValidateOptionsResult.Success;

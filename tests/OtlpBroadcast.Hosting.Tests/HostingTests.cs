@@ -165,13 +165,20 @@ public class HostingTests
         Assert.Contains("'same'", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task SpansRecordedThroughTheBroadcasterArriveWhenTheHostStopsWithoutAnExplicitFlush()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SpansRecordedThroughTheBroadcasterArriveWhenTheHostStopsWithoutAnExplicitFlush(bool infiniteShutdownTimeout)
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
         using IHost host = BuildHost(o =>
         {
             o.ServiceName = "hosted-gateway";
+            if (infiniteShutdownTimeout)
+            {
+                o.ShutdownTimeout = Timeout.InfiniteTimeSpan;
+            }
+
             o.Destinations.Add(new OtlpBroadcastDestinationOptions
             {
                 Name = "receiver",

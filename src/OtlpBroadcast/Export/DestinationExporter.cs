@@ -9,6 +9,13 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// <summary>How long <see cref="DisposeAsync"/> waits for queued spans to go out.</summary>
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest single wait on a timer: longer ones are refused by the runtime, so a long timeout is
+    /// waited out in pieces of this length.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    /// <summary>A deadline that never comes: <see cref="Timeout.InfiniteTimeSpan"/>, or a timeout too long to count.</summary>
+    private const long NoDeadline = long.MaxValue;
+
     private readonly FragmentQueue _queue;
     private readonly Lock _drainLock = new();
     private readonly ISpanEnvelope _envelope;
@@ -168,9 +175,13 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// Sends everything queued so far, without waiting for the scheduled delay. True when all of it was settled
     /// (exported, rejected or dropped) within <paramref name="timeout"/>. When it returns true in time, the exporter
     /// has also let go of those spans: their fragments are back in their pools.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits without a deadline.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not
+    /// <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public async Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ValidateTimeout(timeout);
         long target = _counters.AcceptedCount;
         InterlockedMax(ref _flushTarget, target);
         AddFlushWait(target);
@@ -187,7 +198,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     private async Task<bool> WaitForFlushAsync(long target, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Wake();
-        long deadline = _services.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
+        long deadline = DeadlineAfter(timeout);
         while (!SettledAndReleased(target))
         {
             TimeSpan remaining = TimeSpan.FromSeconds((double)(deadline - _services.TimeProvider.GetTimestamp()) / _services.TimeProvider.TimestampFrequency);
@@ -204,11 +215,11 @@ public sealed class DestinationExporter : IAsyncDisposable
 
             try
             {
-                await progress.WaitAsync(remaining, _services.TimeProvider, cancellationToken).ConfigureAwait(false);
+                await progress.WaitAsync(Min(remaining, MaxWait), _services.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                return _counters.SettledCount >= target;
+                // One piece of the wait passed; the top of the loop tells whether the whole timeout has.
             }
         }
 
@@ -217,9 +228,13 @@ public sealed class DestinationExporter : IAsyncDisposable
 
     /// <summary>
     /// Stops taking spans, sends what is queued within <paramref name="timeout"/>, then drops (and counts) the rest.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> sends everything, however long it takes.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not
+    /// <see cref="Timeout.InfiniteTimeSpan"/>; the exporter then goes on running.</exception>
     public async Task ShutdownAsync(TimeSpan timeout)
     {
+        ValidateTimeout(timeout);
         if (_closed)
         {
             await _loop.ConfigureAwait(false);
@@ -366,8 +381,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         long settledBefore = _counters.SettledCount;
         try
         {
-            long deadline = _services.TimeProvider.GetTimestamp()
-                + (long)(Destination.ExportTimeout.TotalSeconds * _services.TimeProvider.TimestampFrequency);
+            long deadline = DeadlineAfter(Destination.ExportTimeout);
             await ExportAsync(0, _batch.Count, deadline, stopping).ConfigureAwait(false);
         }
         catch (Exception exception)
@@ -501,8 +515,43 @@ public sealed class DestinationExporter : IAsyncDisposable
         }
     }
 
+    /// <summary>The rule of every timeout a caller gives: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/> for
+    /// none. Other negative values are refused rather than read as "already passed", which dropped a whole queue.</summary>
+    internal static void ValidateTimeout(TimeSpan timeout, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(timeout))] string? name = null)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(name, timeout, "A timeout must be zero or more, or Timeout.InfiniteTimeSpan to wait without one.");
+        }
+    }
+
+    /// <summary>The timestamp when <paramref name="timeout"/> from now has passed, or <see cref="NoDeadline"/> for
+    /// <see cref="Timeout.InfiniteTimeSpan"/> and for a timeout beyond what a timestamp can count (the sum would
+    /// overflow into the past).</summary>
+    private long DeadlineAfter(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return NoDeadline;
+        }
+
+        long now = _services.TimeProvider.GetTimestamp();
+        double length = timeout.TotalSeconds * _services.TimeProvider.TimestampFrequency;
+        return length >= NoDeadline - now ? NoDeadline : now + (long)length;
+    }
+
+    /// <summary>The time left until <paramref name="deadline"/>; <see cref="TimeSpan.MaxValue"/> when there is none
+    /// (or more than a TimeSpan can hold).</summary>
     private TimeSpan Remaining(long deadline)
-        => TimeSpan.FromSeconds((double)(deadline - _services.TimeProvider.GetTimestamp()) / _services.TimeProvider.TimestampFrequency);
+    {
+        if (deadline == NoDeadline)
+        {
+            return TimeSpan.MaxValue;
+        }
+
+        double ticks = (deadline - _services.TimeProvider.GetTimestamp()) * ((double)TimeSpan.TicksPerSecond / _services.TimeProvider.TimestampFrequency);
+        return ticks >= TimeSpan.MaxValue.Ticks / 2 ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)ticks);
+    }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

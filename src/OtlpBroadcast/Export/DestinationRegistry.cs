@@ -195,9 +195,14 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Flushes every destination; true when all were flushed within the timeout.</summary>
+    /// <summary>Flushes every destination; true when all were flushed within the timeout
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: without one).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not
+    /// <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public async Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        // Checked here too, so that a registry without destinations refuses the same timeouts as one with some.
+        DestinationExporter.ValidateTimeout(timeout);
         bool[] results = await Task.WhenAll(_exporters.Select(e => e.FlushAsync(timeout, cancellationToken))).ConfigureAwait(false);
         return results.All(r => r);
     }
