@@ -235,13 +235,16 @@ internal sealed class OtlpHttpTransport
             retryAfter = delay;
         }
 
+        // The reason phrase is the server's text as much as the body is (one may echo the credentials there): both
+        // are redacted and cut alike.
+        string? text = body is { Length: > 0 } ? Encoding.UTF8.GetString(body) : response.ReasonPhrase;
         return new ExportResult
         {
             Outcome = status == HttpStatusCode.RequestEntityTooLarge ? ExportOutcome.TooLarge
                 : RetryPolicy.IsRetryable(status) ? ExportOutcome.Retryable
                 : ExportOutcome.Final,
             StatusCode = status,
-            Message = body is { Length: > 0 } ? Truncate(Redact(Encoding.UTF8.GetString(body))) : response.ReasonPhrase,
+            Message = text is null ? null : Truncate(Redact(text)),
             RetryAfter = retryAfter,
             Latency = latency,
         };

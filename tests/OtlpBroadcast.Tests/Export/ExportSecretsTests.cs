@@ -121,6 +121,46 @@ public class ExportSecretsTests
     }
 
     [Fact]
+    public async Task AReasonPhraseQuotingTheCredentialsIsRedactedWhereverItIsReported()
+    {
+        string token = "c4n4ry" + Guid.NewGuid().ToString("N");
+        using var handler = new RespondingHandler(request => new HttpResponseMessage(System.Net.HttpStatusCode.Unauthorized)
+        {
+            ReasonPhrase = "invalid key " + request.Headers.Authorization?.Parameter,
+            Content = new ByteArrayContent([]),
+        });
+        var listener = new RecordingListener();
+        var services = new ExporterServices { HttpClient = new HttpMessageInvoker(handler, disposeHandler: false), Resource = Resource, Events = listener };
+        OtlpDestinationOptions options = Options(new Uri("https://collector.example.com/v1/traces"), "reason-phrase");
+        options.Headers["Authorization"] = "Bearer " + token;
+        OtlpDestination destination = OtlpDestination.Create(options);
+        var reported = new List<(string Where, string? Text)>();
+
+        await using (DestinationExporter exporter = Exporter(options, services))
+        {
+            EnqueueSpans(exporter, 1);
+            await FlushOrFail(exporter);
+            reported.Add(("statistics LastError", exporter.GetStatistics().LastError));
+        }
+
+        reported.AddRange(listener.Failures.Select(f => ("an ExportFailed event", (string?)f.Error)));
+        ConnectionTestResult test = await ConnectionTester.TestAsync(destination, services);
+        reported.Add(("ConnectionTestResult.Message", test.Message));
+        await using (var registry = new DestinationRegistry(services))
+        {
+            reported.Add(("DestinationSaveResult.Reason", (await registry.SaveAsync(destination)).Reason));
+        }
+
+        foreach ((string where, string? text) in reported)
+        {
+            AssertNoSecretPiece(text, token, where);
+        }
+
+        Assert.Contains(reported, r => r.Text?.Contains("invalid key ***", StringComparison.Ordinal) == true);
+        Assert.Equal("the backend refused the credentials; check the headers. invalid key ***", test.Message);
+    }
+
+    [Fact]
     public void ConfigurationErrorsDoNotQuoteTheCredentials()
     {
         string token = "c4n4ry" + Guid.NewGuid().ToString("N");

@@ -188,3 +188,11 @@ internal sealed class ThrowingHandler(Func<int, HttpRequestMessage, Exception?> 
         return fault(index, request) is { } exception ? throw exception : base.SendAsync(request, cancellationToken);
     }
 }
+
+/// <summary>Answers every request with what <c>respond</c> makes of it, without a network: for answers a real server
+/// sends but the test receiver cannot (a reason phrase of the server's choosing).</summary>
+internal sealed class RespondingHandler(Func<HttpRequestMessage, HttpResponseMessage> respond) : HttpMessageHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        => Task.FromResult(respond(request));
+}
