@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using OtlpBroadcast.Configuration;
 
@@ -163,7 +164,37 @@ public sealed class DestinationHeaders
     }
 
     private static string Redact(string text, string secret)
-        => secret.Length >= 4 ? text.Replace(secret, "***", StringComparison.Ordinal) : text;
+    {
+        if (secret.Length < 4)
+        {
+            return text;
+        }
+
+        text = text.Replace(secret, "***", StringComparison.Ordinal);
+        foreach (string form in EscapedForms(secret))
+        {
+            // Ignoring case: escapes are written \u002B or \u002b, %2F or %2f, depending on the server.
+            text = text.Replace(form, "***", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return text;
+    }
+
+    /// <summary>The ways a server may write the secret back when it quotes it inside JSON or a URL: a base64 key's
+    /// <c>+</c> becomes <c>\u002B</c> (System.Text.Json's default encoder), its <c>/</c> becomes <c>\/</c> (PHP and
+    /// others), or both are percent-encoded. Each is as readable as the secret itself.</summary>
+    private static IEnumerable<string> EscapedForms(string secret)
+    {
+        string json = JsonEncodedText.Encode(secret).ToString();
+        string relaxed = JsonEncodedText.Encode(secret, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString();
+        string[] forms =
+        [
+            json, json.Replace("/", "\\/", StringComparison.Ordinal),
+            relaxed, relaxed.Replace("/", "\\/", StringComparison.Ordinal),
+            Uri.EscapeDataString(secret),
+        ];
+        return forms.Where(form => form != secret).Distinct(StringComparer.Ordinal);
+    }
 
     /// <summary>The names with masked values, e.g. <c>Authorization: ***, X-Axiom-Dataset: ***</c>.</summary>
     public override string ToString() => _headers.Length == 0 ? "(none)" : string.Join(", ", _headers.Select(h => h.Key + ": ***"));

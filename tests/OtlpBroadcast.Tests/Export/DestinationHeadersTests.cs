@@ -1,3 +1,4 @@
+using System.Text.Json;
 using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
 
@@ -119,6 +120,31 @@ public class DestinationHeadersTests
     {
         DestinationHeaders headers = DestinationHeaders.ParseJson($"{{\"Authorization\":\"Bearer {Secret}\"}}");
         Assert.Equal("invalid API key ***", headers.Redact($"invalid API key {Secret}"));
+    }
+
+    [Theory]
+    [InlineData("the default JSON encoder")]
+    [InlineData("JSON with escaped slashes")]
+    [InlineData("lower-case JSON escapes")]
+    [InlineData("percent-encoding")]
+    public void RedactRemovesAKeyWrittenBackEscaped(string how)
+    {
+        // A base64 key: '+' and '/' are what JSON encoders and URLs escape.
+        const string Key = "k3y+Zm9v/YmFy+cXV4/canary==";
+        DestinationHeaders headers = DestinationHeaders.FromPairs([new("X-Api-Key", Key)]);
+        string echoed = how switch
+        {
+            "the default JSON encoder" => JsonEncodedText.Encode(Key).ToString(),
+            "JSON with escaped slashes" => Key.Replace("/", "\\/", StringComparison.Ordinal),
+            "lower-case JSON escapes" => Key.Replace("+", "\\u002b", StringComparison.Ordinal),
+            _ => Uri.EscapeDataString(Key),
+        };
+        Assert.True(echoed != Key, "the test must write the key escaped");
+
+        string redacted = headers.Redact($"{{\"error\":\"invalid api key {echoed}\"}}");
+
+        // Compared without printing: the text may still hold the key.
+        Assert.True(redacted == "{\"error\":\"invalid api key ***\"}", $"the key written by {how} is still in the message");
     }
 
     [Fact]
