@@ -18,6 +18,14 @@ public sealed class DestinationHeaders
         "Proxy-Connection", "Upgrade", "TE", "Trailer", "Expect", "User-Agent",
     };
 
+    /// <summary>Headers of the request body (content headers) rather than of the request: .NET only takes them on the
+    /// body, which the transport builds, so on the request they were silently never sent.</summary>
+    private static readonly HashSet<string> ContentHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Allow", "Content-Disposition", "Content-Language", "Content-Location", "Content-MD5", "Content-Range",
+        "Expires", "Last-Modified",
+    };
+
     private readonly KeyValuePair<string, string>[] _headers;
 
     private DestinationHeaders(KeyValuePair<string, string>[] headers) => _headers = headers;
@@ -141,7 +149,12 @@ public sealed class DestinationHeaders
     {
         foreach (KeyValuePair<string, string> header in _headers)
         {
-            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            // Validation refuses every name the request cannot carry; if one still gets here, sending without it
+            // (say, without its credentials) would fail later and more obscurely. The name only, never the value.
+            if (!request.Headers.TryAddWithoutValidation(header.Key, header.Value))
+            {
+                throw new InvalidOperationException($"Header '{header.Key}' could not be added to the request.");
+            }
         }
     }
 
@@ -209,6 +222,7 @@ public sealed class DestinationHeaders
             HeaderProblem.NameTooLong => $"Header name {QuoteName(name)} is {name.Length} characters long; at most {MaxNameLength} are allowed.",
             HeaderProblem.NameCharacter => $"Header name {QuoteName(name)} is invalid: character {at + 1} is {DescribeChar(name[at])}; only letters, digits and !#$%&'*+-.^_`|~ are allowed (RFC 9110 token).",
             HeaderProblem.TransportOwned => $"Header '{name}' is set by the transport and cannot be configured.",
+            HeaderProblem.ContentHeader => $"Header '{name}' describes the request body, whose headers the transport sets; it cannot be configured.",
             HeaderProblem.ValueTooLong => $"The value of header '{name}' is {value.Length} characters long; at most {MaxValueLength} are allowed.",
             HeaderProblem.LineBreak => $"The value of header '{name}' contains a line break (CR or LF), which is not allowed.",
             HeaderProblem.ControlCharacter => $"The value of header '{name}' contains a control character, which is not allowed.",
@@ -232,7 +246,7 @@ public sealed class DestinationHeaders
         HeaderProblem.EmptyName => "has an empty key",
         HeaderProblem.NameTooLong => $"has a key longer than {MaxNameLength} characters",
         HeaderProblem.NameCharacter => "has a key that is not a valid HTTP header name",
-        HeaderProblem.TransportOwned => "names a header that the transport sets, which cannot be configured",
+        HeaderProblem.TransportOwned or HeaderProblem.ContentHeader => "names a header that the transport sets, which cannot be configured",
         HeaderProblem.ValueTooLong => $"has a value longer than {MaxValueLength} characters",
         HeaderProblem.LineBreak or HeaderProblem.ControlCharacter => "has a value with control characters (such as CR or LF), which an HTTP header cannot carry",
         _ => "has a value with a non-ASCII character; percent-encode its UTF-8 or base64-encode it",
@@ -262,6 +276,11 @@ public sealed class DestinationHeaders
         if (TransportOwned.Contains(name))
         {
             return (HeaderProblem.TransportOwned, 0);
+        }
+
+        if (ContentHeaders.Contains(name))
+        {
+            return (HeaderProblem.ContentHeader, 0);
         }
 
         if (value.Length > MaxValueLength)
@@ -297,6 +316,7 @@ public sealed class DestinationHeaders
         NameTooLong,
         NameCharacter,
         TransportOwned,
+        ContentHeader,
         ValueTooLong,
         LineBreak,
         ControlCharacter,

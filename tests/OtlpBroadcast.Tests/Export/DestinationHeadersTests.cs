@@ -147,6 +147,23 @@ public class DestinationHeadersTests
         Assert.True(redacted == "{\"error\":\"invalid api key ***\"}", $"the key written by {how} is still in the message");
     }
 
+    [Theory]
+    [InlineData("Expires")]
+    [InlineData("allow")]
+    [InlineData("Last-Modified")]
+    [InlineData("Content-Language")]
+    [InlineData("Content-Location")]
+    [InlineData("Content-Disposition")]
+    [InlineData("Content-Range")]
+    [InlineData("Content-MD5")]
+    public void RefusesBodyHeadersThatARequestCannotCarryNamingOnlyTheName(string name)
+    {
+        var error = Assert.Throws<OtlpConfigurationException>(() => DestinationHeaders.FromPairs([new(name, Secret)]));
+
+        Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
+        Assert.Equal($"Header '{name}' describes the request body, whose headers the transport sets; it cannot be configured.", error.Message);
+    }
+
     [Fact]
     public void AppliesHeadersToARequestVerbatim()
     {
