@@ -117,7 +117,7 @@ public static class AdminApi
 
     private static DestinationView View(DestinationInfo info) => new(
         info.Name,
-        info.Endpoint.AbsoluteUri,
+        info.DisplayEndpoint,
         info.Headers,
         info.PrivacyMode,
         info.Statistics.Exported,

@@ -9,6 +9,21 @@ internal static class OtlpEndpointParser
     private const string TracesPath = "v1/traces";
 
     /// <summary>
+    /// An endpoint for display (listings, <c>ToString</c>, diagnostics): scheme, host, port and path. User info and
+    /// query are left out, since either can carry a credential (<c>?api_key=…</c>); a query shows as <c>?…</c>.
+    /// </summary>
+    internal static string Describe(Uri endpoint)
+    {
+        if (!endpoint.IsAbsoluteUri)
+        {
+            return "(relative URL)";
+        }
+
+        string shown = endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        return endpoint.Query.Length > 1 ? shown + "?…" : shown;
+    }
+
+    /// <summary>
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is a base URL shared by all signals, so the traces path is appended
     /// to its path; a query is kept after the new path.
     /// </summary>

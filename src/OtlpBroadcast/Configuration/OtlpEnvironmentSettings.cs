@@ -104,12 +104,7 @@ public sealed class OtlpEnvironmentSettings
         return Array.AsReadOnly(value.ToArray());
     }
 
-    private static string DescribeEndpoint(Uri? endpoint) =>
-        endpoint is null
-            ? NotSet
-            : endpoint.IsAbsoluteUri
-                ? endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)
-                : "(relative URL)";
+    private static string DescribeEndpoint(Uri? endpoint) => endpoint is null ? NotSet : OtlpEndpointParser.Describe(endpoint);
 
     private static string DescribeKeys(IReadOnlyList<KeyValuePair<string, string>> entries) =>
         "[" + string.Join(", ", entries.Select(entry => entry.Key)) + "]";

@@ -33,6 +33,14 @@ public sealed record DestinationInfo
 
     /// <summary>Its counters.</summary>
     public required DestinationStatistics Statistics { get; init; }
+
+    /// <summary>The traces URL to show (in a listing, a log): without user info and query, which can carry a key
+    /// (<c>?api_key=…</c>); a query shows as <c>?…</c>.</summary>
+    public string DisplayEndpoint => OtlpBroadcast.Configuration.OtlpEndpointParser.Describe(Endpoint);
+
+    /// <summary>Everything but the endpoint's query and user info (see <see cref="DisplayEndpoint"/>).</summary>
+    public override string ToString()
+        => $"DestinationInfo {{ Name = {Name}, Endpoint = {DisplayEndpoint}, Headers = {Headers}, PrivacyMode = {PrivacyMode}, Enabled = {Enabled}, Statistics = {Statistics} }}";
 }
 
 /// <summary>

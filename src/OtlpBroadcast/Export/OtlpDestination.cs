@@ -146,9 +146,10 @@ public sealed class OtlpDestination
         return new OtlpDestination(options, endpoint, headers);
     }
 
-    /// <summary>Name, endpoint, protocol, header names (values masked), privacy mode and whether it is enabled.</summary>
+    /// <summary>Name, endpoint (without its query, which can carry a key), protocol, header names (values masked),
+    /// privacy mode and whether it is enabled.</summary>
     public override string ToString()
-        => $"{Name} -> {Endpoint} ({ProtocolName(Protocol)}; headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
+        => $"{Name} -> {OtlpBroadcast.Configuration.OtlpEndpointParser.Describe(Endpoint)} ({ProtocolName(Protocol)}; headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
 
     private static void ValidateName(string? name)
     {

@@ -151,4 +151,22 @@ public class OtlpDestinationTests
         Assert.Equal("axiom -> https://api.axiom.co/v1/traces (http/json; headers: Authorization: ***; privacy mode: on; enabled)", text);
         Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AKeyInTheEndpointsQueryIsNeitherShownNorListed()
+    {
+        // Some backends take their key in the URL; ToString, a listing and its ToString show that a query is there.
+        OtlpDestination destination = OtlpDestination.Create("q", "https://collector.example.com/v1/traces?api_key=" + Secret);
+        Assert.Equal("q -> https://collector.example.com/v1/traces?… (http/json; headers: (none); privacy mode: off; enabled)", destination.ToString());
+
+        await using var registry = new DestinationRegistry();
+        await registry.AddAsync(destination);
+        DestinationInfo info = Assert.Single(registry.List());
+        Assert.Equal("https://collector.example.com/v1/traces?…", info.DisplayEndpoint);
+        Assert.DoesNotContain(Secret, info.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Endpoint = https://collector.example.com/v1/traces?…", info.ToString(), StringComparison.Ordinal);
+
+        // The URL itself is still the whole one: it is where spans go.
+        Assert.Contains(Secret, info.Endpoint.Query, StringComparison.Ordinal);
+    }
 }
