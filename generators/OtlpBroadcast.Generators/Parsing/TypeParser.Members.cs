@@ -301,7 +301,7 @@ internal sealed partial class TypeParser
         {
             foreach (ISymbol member in ReadableCandidates(type))
             {
-                if (KnownNames.OtlpIgnore.FindIn(member.GetAttributes()) is not null)
+                if (MemberAnnotations.Read(member).Ignore)
                 {
                     continue;
                 }
@@ -474,7 +474,7 @@ internal sealed partial class TypeParser
     private static string CyclePath(List<INamedTypeSymbol> path, INamedTypeSymbol repeated)
         => string.Join(" → ", path.Select(t => t.Name).Concat(new[] { repeated.Name }));
 
-    /// <summary>The generator's attributes on one member, found in one pass over its attributes.</summary>
+    /// <summary>The generator's attributes on one member and the members it overrides.</summary>
     private readonly struct MemberAnnotations
     {
         private MemberAnnotations(AttributeData? key, AttributeData? flatten, bool ignore, bool sensitive)
@@ -493,30 +493,48 @@ internal sealed partial class TypeParser
 
         public bool Sensitive { get; }
 
+        /// <summary>
+        /// The annotations of <paramref name="member"/> and of every member it overrides. Roslyn gives an override
+        /// only the attributes written on it, but the override is the same attribute: it may add annotations, and
+        /// never loses [OtlpSensitive] or [OtlpIgnore] of a declaration it overrides (that would send content to
+        /// destinations in privacy mode). The key or flatten prefix is the nearest one declared, so an override
+        /// that names its own key moves the value, as it may replace the value itself.
+        /// </summary>
         public static MemberAnnotations Read(ISymbol member)
         {
             AttributeData? key = null;
             AttributeData? flatten = null;
             bool ignore = false;
             bool sensitive = false;
-            foreach (AttributeData attribute in member.GetAttributes())
+            for (ISymbol? declaration = member; declaration is not null; declaration = (declaration as IPropertySymbol)?.OverriddenProperty)
             {
-                INamedTypeSymbol? type = attribute.AttributeClass;
-                if (KnownNames.OtlpAttribute.Matches(type))
+                AttributeData? declaredKey = null;
+                AttributeData? declaredFlatten = null;
+                foreach (AttributeData attribute in declaration.GetAttributes())
                 {
-                    key ??= attribute;
+                    INamedTypeSymbol? type = attribute.AttributeClass;
+                    if (KnownNames.OtlpAttribute.Matches(type))
+                    {
+                        declaredKey ??= attribute;
+                    }
+                    else if (KnownNames.OtlpFlatten.Matches(type))
+                    {
+                        declaredFlatten ??= attribute;
+                    }
+                    else if (KnownNames.OtlpIgnore.Matches(type))
+                    {
+                        ignore = true;
+                    }
+                    else if (KnownNames.OtlpSensitive.Matches(type))
+                    {
+                        sensitive = true;
+                    }
                 }
-                else if (KnownNames.OtlpFlatten.Matches(type))
+
+                if (key is null && flatten is null)
                 {
-                    flatten ??= attribute;
-                }
-                else if (KnownNames.OtlpIgnore.Matches(type))
-                {
-                    ignore = true;
-                }
-                else if (KnownNames.OtlpSensitive.Matches(type))
-                {
-                    sensitive = true;
+                    key = declaredKey;
+                    flatten = declaredFlatten;
                 }
             }
 
