@@ -39,7 +39,7 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => JsonContextEmitter.NamespaceFor(compilation.AssemblyName))
             .WithTrackingName(TrackingNames.AssemblyNamespace);
         IncrementalValueProvider<JsonContextSpec> jsonContext = specs
-            .Select(static (spec, _) => new JsonContextTypeSpec(spec.FullyQualifiedName, spec.Declaration.Name))
+            .Select(static (spec, _) => new JsonContextTypeSpec(spec.FullyQualifiedName, spec.Declaration.Name, spec.TypeSuppressedIds))
             .Collect()
             .Combine(assemblyNamespace)
             .Select(static (pair, _) => new JsonContextSpec(

@@ -1,7 +1,8 @@
 namespace OtlpBroadcast.Generators.Model;
 
-/// <summary>One annotated type as the JSON context exposes it.</summary>
-internal sealed record JsonContextTypeSpec(string FullyQualifiedName, string SimpleName);
+/// <summary>One annotated type as the JSON context exposes it, with the obsolete or experimental diagnostic ids
+/// naming it reports.</summary>
+internal sealed record JsonContextTypeSpec(string FullyQualifiedName, string SimpleName, ImmutableEquatableArray<string> SuppressedIds);
 
 /// <summary>The per-assembly JSON context: its namespace and the types it exposes, in ordinal order of full name.</summary>
 internal sealed record JsonContextSpec(string Namespace, ImmutableEquatableArray<JsonContextTypeSpec> Types);

@@ -20,6 +20,8 @@ internal sealed record EnumMemberSpec(string MemberName, string WrittenName);
 /// interface implementation), which may be the one called instead of the generated method.</param>
 /// <param name="Members">In declaration order, base type members first.</param>
 /// <param name="Enums">The enums used, for the name helpers.</param>
+/// <param name="SuppressedIds">Ids of obsolete and experimental diagnostics the writer's file must suppress.</param>
+/// <param name="TypeSuppressedIds">Those of the type itself, for the JSON context that names it.</param>
 internal sealed record TypeSpec(
     string Namespace,
     TypeDeclarationSpec Declaration,
@@ -29,7 +31,9 @@ internal sealed record TypeSpec(
     bool HidesBaseWriter,
     bool DeclaresOwnWriter,
     ImmutableEquatableArray<MemberSpec> Members,
-    ImmutableEquatableArray<EnumSpec> Enums);
+    ImmutableEquatableArray<EnumSpec> Enums,
+    ImmutableEquatableArray<string> SuppressedIds,
+    ImmutableEquatableArray<string> TypeSuppressedIds);
 
 /// <summary>The outcome of parsing one annotated type: a spec when it can be emitted, and its diagnostics.</summary>
 internal sealed record ParseResult(TypeSpec? Spec, ImmutableEquatableArray<DiagnosticInfo> Diagnostics);

@@ -95,6 +95,9 @@ internal sealed partial class TypeParser
         }
 
         ITypeSymbol memberType = member is IPropertySymbol p ? p.Type : ((IFieldSymbol)member).Type;
+        UseSiteDiagnostics.Add(readSymbol, _suppressedIds);
+        UseSiteDiagnostics.Add(member, _suppressedIds);
+        UseSiteDiagnostics.AddType(memberType, _suppressedIds);
         bool effectiveSensitive = sensitive || parentSensitive;
         string name = TypeClassifier.EscapeIdentifier(member.Name);
 
@@ -334,6 +337,12 @@ internal sealed partial class TypeParser
         if (!_enums.ContainsKey(value.TypeName))
         {
             _enums.Add(value.TypeName, TypeClassifier.DescribeEnum((INamedTypeSymbol)type));
+
+            // The name switch names every member of the enum.
+            foreach (ISymbol field in type.GetMembers())
+            {
+                UseSiteDiagnostics.Add(field, _suppressedIds);
+            }
         }
     }
 

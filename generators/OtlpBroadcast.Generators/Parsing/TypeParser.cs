@@ -21,6 +21,7 @@ internal sealed partial class TypeParser
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly SortedDictionary<string, EnumSpec> _enums = new(StringComparer.Ordinal);
     private readonly List<WrittenKey> _keys = new();
+    private readonly SortedSet<string> _suppressedIds = new(StringComparer.Ordinal);
     private bool _failed;
 
     private TypeParser(Compilation compilation, INamedTypeSymbol root, CancellationToken cancellationToken)
@@ -64,6 +65,9 @@ internal sealed partial class TypeParser
 
         // Not generic (CheckType refuses generic types), so the names can be composed without the display formatter.
         string fullName = TypeClassifier.FullyQualifiedName(_root);
+        var typeIds = new SortedSet<string>(StringComparer.Ordinal);
+        UseSiteDiagnostics.Add(_root, typeIds);
+        _suppressedIds.UnionWith(typeIds);
         var spec = new TypeSpec(
             TypeClassifier.NamespaceName(_root),
             Describe(_root),
@@ -73,7 +77,9 @@ internal sealed partial class TypeParser
             HidesBaseWriter: HasAnnotatedBase(_root),
             DeclaresOwnWriter: DeclaresOwnWriter(_root),
             members.ToImmutableEquatableArray(),
-            _enums.Values.ToImmutableEquatableArray());
+            _enums.Values.ToImmutableEquatableArray(),
+            _suppressedIds.ToImmutableEquatableArray(),
+            typeIds.ToImmutableEquatableArray());
         return new ParseResult(spec, diagnostics);
     }
 

@@ -1,0 +1,31 @@
+namespace OtlpBroadcast.Generators.Tests;
+
+/// <summary>Declarations that are valid C# must give generated code that compiles without a warning.</summary>
+public class CleanCompilationTests
+{
+    [Fact]
+    public void ObsoleteAndExperimentalMembersAndTypesAreWrittenWithoutWarnings()
+        => TestCompilation.RunClean("""
+            using System;
+            using System.Collections.Generic;
+            using System.Diagnostics.CodeAnalysis;
+            using OtlpBroadcast;
+            namespace App;
+            public enum Mode { Fast, [Obsolete] Slow, [Obsolete("gone", DiagnosticId = "OLD002")] Old }
+            [Experimental("EXP002")] public enum Preview { On }
+            [OtlpAttributes]
+            public partial class Request
+            {
+                [Obsolete] public int? MaxTokens { get; set; }
+                [Obsolete("use Model")] public string? Engine { get; set; }
+                [Obsolete("gone", DiagnosticId = "OLD001")] public string? Legacy { get; set; }
+                [Experimental("EXP001")] public string? Draft { get; set; }
+                public Mode Mode { get; set; }
+                [Experimental("EXP004")] public List<Preview>? Previews { get; set; }
+            }
+            [Obsolete("old type", DiagnosticId = "OLD003"), OtlpAttributes]
+            public partial class OldRequest { public string? Model { get; set; } }
+            [Experimental("EXP003"), OtlpAttributes]
+            public partial class PreviewRequest { public string? Model { get; set; } }
+            """);
+}
