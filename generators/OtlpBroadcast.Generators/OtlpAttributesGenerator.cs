@@ -33,7 +33,16 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(TrackingNames.TypeSpecs);
-        context.RegisterSourceOutput(specs, static (output, spec) => output.AddSource(spec.HintName, TypeEmitter.Emit(spec)));
+
+        // Each file is combined with the hint names that clash ignoring case, not with all of them: adding or editing
+        // a type leaves the other files cached unless it makes or removes a clash.
+        IncrementalValueProvider<ImmutableEquatableArray<string>> clashingHintNames = specs
+            .Select(static (spec, _) => spec.HintName)
+            .Collect()
+            .Select(static (names, _) => HintNames.Clashing(names))
+            .WithTrackingName(TrackingNames.ClashingHintNames);
+        context.RegisterSourceOutput(specs.Combine(clashingHintNames), static (output, pair)
+            => output.AddSource(HintNames.Unique(pair.Left.HintName, pair.Right), TypeEmitter.Emit(pair.Left)));
 
         IncrementalValueProvider<string> assemblyNamespace = context.CompilationProvider
             .Select(static (compilation, _) => JsonContextEmitter.NamespaceFor(compilation.AssemblyName))

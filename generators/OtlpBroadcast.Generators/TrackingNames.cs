@@ -6,6 +6,7 @@ public static class TrackingNames
     public const string ParseResults = nameof(ParseResults);
     public const string Diagnostics = nameof(Diagnostics);
     public const string TypeSpecs = nameof(TypeSpecs);
+    public const string ClashingHintNames = nameof(ClashingHintNames);
     public const string AssemblyNamespace = nameof(AssemblyNamespace);
     public const string JsonContext = nameof(JsonContext);
 }

@@ -1,3 +1,5 @@
+using Microsoft.CodeAnalysis;
+
 namespace OtlpBroadcast.Generators.Tests;
 
 /// <summary>Declarations that are valid C# must give generated code that compiles without a warning.</summary>
@@ -28,4 +30,28 @@ public class CleanCompilationTests
             [Experimental("EXP003"), OtlpAttributes]
             public partial class PreviewRequest { public string? Model { get; set; } }
             """);
+
+    [Fact]
+    public void EscapedKeywordsAreLeftOutOfFileNames()
+        => Assert.Equal(
+            ["My.class.Models.event.OtlpAttributes.g.cs", "OtlpAttributesJsonContext.g.cs"],
+            HintNames("""
+                using OtlpBroadcast;
+                namespace My.@class.Models;
+                [OtlpAttributes] public partial class @event { public string? Name { get; set; } }
+                """));
+
+    [Fact]
+    public void NamesEqualIgnoringCaseGetNumberedFiles()
+        => Assert.Equal(
+            ["A.DTO.MSG.OtlpAttributes.g.cs", "A.DTO.Msg.OtlpAttributes.2.g.cs", "A.Dto.Msg.OtlpAttributes.3.g.cs", "OtlpAttributesJsonContext.g.cs"],
+            HintNames("""
+                using OtlpBroadcast;
+                namespace A.Dto { [OtlpAttributes] public partial class Msg { public string? Text { get; set; } } }
+                namespace A.DTO { [OtlpAttributes] public partial class Msg { public string? Text { get; set; } } }
+                namespace A.DTO { [OtlpAttributes] public partial class MSG { public string? Text { get; set; } } }
+                """));
+
+    private static IEnumerable<string> HintNames(string source)
+        => TestCompilation.RunClean(source).Results.Single().GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal);
 }

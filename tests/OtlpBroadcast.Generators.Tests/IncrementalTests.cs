@@ -10,7 +10,8 @@ public class IncrementalTests
 {
     private static readonly string[] TrackedSteps =
     [
-        TrackingNames.ParseResults, TrackingNames.Diagnostics, TrackingNames.TypeSpecs, TrackingNames.AssemblyNamespace, TrackingNames.JsonContext,
+        TrackingNames.ParseResults, TrackingNames.Diagnostics, TrackingNames.TypeSpecs, TrackingNames.ClashingHintNames,
+        TrackingNames.AssemblyNamespace, TrackingNames.JsonContext,
     ];
 
     private const string Unrelated = """
@@ -142,6 +143,7 @@ public class IncrementalTests
         Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.JsonContext));
         Assert.Equal(before + 1, result.GeneratedSources.Length);
         Assert.Equal(1, OutputReasons(result).Count(r => r == IncrementalStepRunReason.New));
+        Assert.Equal(1, OutputReasons(result).Count(r => r == IncrementalStepRunReason.Modified)); // the JSON context only
         Assert.Contains("global::Gateway.Added", result.GeneratedSources.Single(s => s.HintName.StartsWith(JsonContextEmitter.ClassName, StringComparison.Ordinal)).SourceText.ToString(), StringComparison.Ordinal);
     }
 

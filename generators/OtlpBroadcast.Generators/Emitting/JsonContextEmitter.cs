@@ -113,7 +113,7 @@ internal static class JsonContextEmitter
     {
         var counts = types.GroupBy(t => t.SimpleName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         return types.Select(t => counts[t.SimpleName] == 1 && !Reserved.Contains(t.SimpleName)
-                ? t.SimpleName.TrimStart('@')
+                ? t.SimpleName // already escaped where it is a keyword (@event)
                 : Identifier(t.FullyQualifiedName.Replace("global::", string.Empty).Replace('.', '_')))
             .ToArray();
     }

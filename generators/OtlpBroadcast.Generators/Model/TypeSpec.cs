@@ -14,7 +14,7 @@ internal sealed record EnumMemberSpec(string MemberName, string WrittenName);
 /// <param name="Declaration">The annotated type.</param>
 /// <param name="ContainingTypes">Outermost first.</param>
 /// <param name="FullyQualifiedName">With <c>global::</c>.</param>
-/// <param name="HintName">Unique per type, ordinal-sortable.</param>
+/// <param name="HintName">The file name, before names equal ignoring case are told apart (<see cref="Emitting.HintNames"/>).</param>
 /// <param name="HidesBaseWriter">A base type is annotated too, so the method needs <c>new</c>.</param>
 /// <param name="DeclaresOwnWriter">The type's own source declares a <c>WriteOtlpAttributes</c> (e.g. an explicit
 /// interface implementation), which may be the one called instead of the generated method.</param>

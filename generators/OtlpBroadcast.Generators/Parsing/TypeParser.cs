@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using OtlpBroadcast.Generators.Diagnostics;
+using OtlpBroadcast.Generators.Emitting;
 using OtlpBroadcast.Generators.Model;
 
 namespace OtlpBroadcast.Generators.Parsing;
@@ -73,7 +74,7 @@ internal sealed partial class TypeParser
             Describe(_root),
             containing.ToImmutableEquatableArray(),
             fullName,
-            fullName.Replace("global::", string.Empty) + ".OtlpAttributes.g.cs",
+            HintNames.For(fullName),
             HidesBaseWriter: HasAnnotatedBase(_root),
             DeclaresOwnWriter: DeclaresOwnWriter(_root),
             members.ToImmutableEquatableArray(),
