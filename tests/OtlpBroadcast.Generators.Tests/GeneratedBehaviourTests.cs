@@ -60,4 +60,42 @@ public class GeneratedBehaviourTests
             TestCompilation.Execute($"Write({Value}, includeContent: true)", SensitiveBase, Derived));
         Assert.Equal("[]", TestCompilation.Execute($"Write({Value}, includeContent: false)", SensitiveBase, Derived));
     }
+
+    [Theory]
+    [InlineData("new App.Plain { Name = \"n\", Title = \"t\", Model = \"m\" }", "app.name", "app.title", "model")]
+    [InlineData("new App.Prefixed { Name = \"n\", Title = \"t\", Model = \"m\" }", "app.name", "app.title", "own.model")]
+    [InlineData("new App.Overriding { Name = \"n\", Title = \"t\", Model = \"m\" }", "app.name", "app.title", "own.model")]
+    [InlineData("new App.OverUnannotated { Name = \"n\", Title = \"t\", Model = \"m\" }", "own.name", "own.title", "own.model")]
+    public void InheritedMembersKeepTheKeyPrefixOfTheTypeThatDeclaresThem(string value, string name, string title, string model)
+    {
+        // A base type's members are the same attributes in every writer; an unannotated base has no prefix of its own.
+        const string Types = """
+            using OtlpBroadcast;
+            namespace App;
+            [OtlpAttributes(KeyPrefix = "app")]
+            public partial class Base
+            {
+                public string? Name { get; set; }
+                public virtual string? Title { get; set; }
+            }
+            [OtlpAttributes] public partial class Plain : Base { public string? Model { get; set; } }
+            [OtlpAttributes(KeyPrefix = "own")] public partial class Prefixed : Base { public string? Model { get; set; } }
+            [OtlpAttributes(KeyPrefix = "own")]
+            public partial class Overriding : Base
+            {
+                public override string? Title { get; set; }
+                public string? Model { get; set; }
+            }
+            public class Unannotated
+            {
+                public string? Name { get; set; }
+                public string? Title { get; set; }
+            }
+            [OtlpAttributes(KeyPrefix = "own")] public partial class OverUnannotated : Unannotated { public string? Model { get; set; } }
+            """;
+
+        Assert.Equal(
+            $$$"""[{"key":"{{{name}}}","value":{"stringValue":"n"}},{"key":"{{{title}}}","value":{"stringValue":"t"}},{"key":"{{{model}}}","value":{"stringValue":"m"}}]""",
+            TestCompilation.Execute($"Write({value}, includeContent: true)", Types));
+    }
 }

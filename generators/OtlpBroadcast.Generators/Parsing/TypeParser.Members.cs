@@ -21,18 +21,11 @@ internal sealed partial class TypeParser
     /// </summary>
     private List<MemberSpec> ParseMembers(INamedTypeSymbol type, string keyPrefix, bool parentSensitive, FlattenContext? context, List<INamedTypeSymbol> path)
     {
-        string? typeKeyPrefix = KeyPrefixOf(type);
-        if (typeKeyPrefix is not null && KeyRules.Validate(typeKeyPrefix) is not null)
-        {
-            // Reported once, on the attribute; every derived key would repeat the same mistake.
-            typeKeyPrefix = null;
-        }
-
         var result = new List<MemberSpec>();
-        foreach (ISymbol member in ReadableCandidates(type))
+        foreach (Candidate candidate in ReadableCandidates(type))
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (ParseMember(member, typeKeyPrefix, keyPrefix, parentSensitive, context, path) is { } spec)
+            if (ParseMember(candidate.Member, candidate.KeyPrefix, keyPrefix, parentSensitive, context, path) is { } spec)
             {
                 result.Add(spec);
             }
@@ -302,8 +295,9 @@ internal sealed partial class TypeParser
 
         if (visited.Add(type))
         {
-            foreach (ISymbol member in ReadableCandidates(type))
+            foreach (Candidate readable in ReadableCandidates(type))
             {
+                ISymbol member = readable.Member;
                 if (MemberAnnotations.Read(member).Ignore)
                 {
                     continue;
@@ -359,16 +353,23 @@ internal sealed partial class TypeParser
         }
     }
 
-    /// <summary>Instance properties and fields a writer could read, most derived declaration winning.</summary>
-    private static List<ISymbol> ReadableCandidates(INamedTypeSymbol type)
+    /// <summary>
+    /// Instance properties and fields a writer could read, most derived declaration winning, each with the
+    /// <c>KeyPrefix</c> of the annotated type it belongs to: a base type's members keep the keys its own writer
+    /// writes, an unannotated base type's members take the prefix of the nearest annotated type deriving from it, and
+    /// an override keeps the prefix of the member it overrides (it is the same attribute).
+    /// </summary>
+    private static List<Candidate> ReadableCandidates(INamedTypeSymbol type)
     {
         var chain = new List<INamedTypeSymbol>();
+        var prefixes = new List<string?>();
         for (INamedTypeSymbol? current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
         {
             chain.Add(current);
+            prefixes.Add(current.Equals(type, SymbolEqualityComparer.Default) || TypeClassifier.IsAnnotated(current) ? ValidKeyPrefixOf(current) : prefixes[prefixes.Count - 1]);
         }
 
-        var ordered = new List<ISymbol>();
+        var ordered = new List<Candidate>();
         var indexByName = new Dictionary<string, int>();
         for (int i = chain.Count - 1; i >= 0; i--)
         {
@@ -388,18 +389,23 @@ internal sealed partial class TypeParser
 
                 if (indexByName.TryGetValue(member.Name, out int index))
                 {
-                    ordered[index] = member;
+                    ordered[index] = new Candidate(member, member.IsOverride ? ordered[index].KeyPrefix : prefixes[i]);
                 }
                 else
                 {
                     indexByName.Add(member.Name, ordered.Count);
-                    ordered.Add(member);
+                    ordered.Add(new Candidate(member, prefixes[i]));
                 }
             }
         }
 
         return ordered;
     }
+
+    /// <summary>The type's <c>KeyPrefix</c>, or null when it has none or an invalid one (reported once, on the
+    /// attribute of that type; every derived key would repeat the same mistake).</summary>
+    private static string? ValidKeyPrefixOf(INamedTypeSymbol type)
+        => KeyPrefixOf(type) is { } prefix && KeyRules.Validate(prefix) is null ? prefix : null;
 
     private static string? ReadProblem(ISymbol member)
     {
@@ -482,6 +488,20 @@ internal sealed partial class TypeParser
 
     private static string CyclePath(List<INamedTypeSymbol> path, INamedTypeSymbol repeated)
         => string.Join(" → ", path.Select(t => t.Name).Concat(new[] { repeated.Name }));
+
+    /// <summary>A member a writer could read, and the <c>KeyPrefix</c> its derived key takes.</summary>
+    private readonly struct Candidate
+    {
+        public Candidate(ISymbol member, string? keyPrefix)
+        {
+            Member = member;
+            KeyPrefix = keyPrefix;
+        }
+
+        public ISymbol Member { get; }
+
+        public string? KeyPrefix { get; }
+    }
 
     /// <summary>The generator's attributes on one member and the members it overrides.</summary>
     private readonly struct MemberAnnotations
