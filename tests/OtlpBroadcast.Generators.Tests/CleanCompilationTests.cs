@@ -31,6 +31,25 @@ public class CleanCompilationTests
             public partial class PreviewRequest { public string? Model { get; set; } }
             """);
 
+    [Theory]
+    [InlineData("partial interface")]
+    [InlineData("partial class")]
+    [InlineData("partial struct")]
+    [InlineData("readonly partial struct")]
+    [InlineData("partial record")]
+    [InlineData("partial record class")]
+    [InlineData("partial record struct")]
+    [InlineData("readonly partial record struct")]
+    public void AnnotatedTypesNestedInAnyKindOfTypeAreReopenedInIt(string container)
+        => TestCompilation.RunClean($$"""
+            using OtlpBroadcast;
+            namespace App;
+            public {{container}} IApi
+            {
+                [OtlpAttributes] public partial class Request { public string? Model { get; set; } }
+            }
+            """);
+
     [Fact]
     public void EscapedKeywordsAreLeftOutOfFileNames()
         => Assert.Equal(

@@ -200,6 +200,19 @@ public class DiagnosticTests
         Error("OTB0006", 0, "Member 'Version' of 'Request' cannot be read by the generated writer: it is static; make it a readable instance property or field accessible from 'Request', or add [OtlpIgnore]"));
 
     [Fact]
+    public Task OTB0006_ExplicitInterfaceImplementation() => VerifyAsync(
+        """
+        public interface IHasName { string Name { get; } }
+
+        [OtlpAttributes]
+        public partial class Request : IHasName
+        {
+            [OtlpAttribute("app.name")] string IHasName.{|#0:Name|} => "n";
+        }
+        """,
+        Error("OTB0006", 0, "Member 'IHasName.Name' of 'Request' cannot be read by the generated writer: it is an explicit interface implementation, which has no name the generated code can read; make it a readable instance property or field accessible from 'Request', or add [OtlpIgnore]"));
+
+    [Fact]
     public Task OTB0007_RecursiveKeyValueList() => VerifyAsync(
         """
         [OtlpAttributes]
@@ -286,6 +299,17 @@ public class DiagnosticTests
         }
         """,
         Error("OTB0010", 0, "Type 'Api.Request' cannot carry [OtlpAttributes]: it is private or protected, but the generated JSON context of the assembly must refer to it; make it internal or public"));
+
+    [Fact]
+    public Task OTB0010_FileLocalType() => VerifyAsync(
+        """
+        [OtlpAttributes]
+        file partial class {|#0:Request|}
+        {
+            public string? Model { get; set; }
+        }
+        """,
+        Error("OTB0010", 0, "Type 'Request' cannot carry [OtlpAttributes]: a file-local type cannot be extended from the generated file, nor named by the JSON context of the assembly; make it internal or public"));
 
     [Fact]
     public Task OTB0011_ContentKeyWithoutSensitive() => VerifyAsync(

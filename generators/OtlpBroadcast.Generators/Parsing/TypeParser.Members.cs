@@ -425,6 +425,12 @@ internal sealed partial class TypeParser
             {
                 return "it has no getter";
             }
+
+            if (property.ExplicitInterfaceImplementations.Length > 0)
+            {
+                // Generated code could read it only through a cast to the interface, which boxes a struct.
+                return "it is an explicit interface implementation, which has no name the generated code can read";
+            }
         }
 
         return null;

@@ -114,6 +114,11 @@ internal sealed partial class TypeParser
         {
             FailType(DiagnosticDescriptors.UnsupportedAnnotatedType, declaration, "a ref struct cannot implement IOtlpAttributes; use a struct or class");
         }
+        else if (_root.IsFileLocal || containingTypes.Exists(t => t.IsFileLocal))
+        {
+            FailType(DiagnosticDescriptors.UnsupportedAnnotatedType, declaration,
+                "a file-local type cannot be extended from the generated file, nor named by the JSON context of the assembly; make it internal or public");
+        }
         else if (IsPrivateOrProtected(_root) || containingTypes.Exists(IsPrivateOrProtected))
         {
             FailType(DiagnosticDescriptors.UnsupportedAnnotatedType, declaration,
@@ -183,8 +188,9 @@ internal sealed partial class TypeParser
 
     private static TypeDeclarationSpec Describe(INamedTypeSymbol type)
     {
-        string keyword = type.IsRecord
-            ? (type.IsValueType ? "record struct" : "record")
+        // An annotated type may be nested in an interface, which is reopened as one.
+        string keyword = type.TypeKind == TypeKind.Interface ? "interface"
+            : type.IsRecord ? (type.IsValueType ? "record struct" : "record")
             : (type.IsValueType ? "struct" : "class");
         return new TypeDeclarationSpec(keyword, TypeClassifier.EscapeIdentifier(type.Name));
     }
