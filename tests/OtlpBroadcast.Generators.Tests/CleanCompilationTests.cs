@@ -51,6 +51,31 @@ public class CleanCompilationTests
             """);
 
     [Fact]
+    public void JsonContextMembersAreUniqueAndLeaveTheContextsOwnAlone()
+    {
+        GeneratorDriverRunResult result = TestCompilation.RunClean("""
+            using OtlpBroadcast;
+            [OtlpAttributes] public partial class IncludeContent { public string? Text { get; set; } }
+            namespace A { [OtlpAttributes] public partial class Msg { public string? Text { get; set; } } }
+            namespace B
+            {
+                [OtlpAttributes] public partial class Msg { public string? Text { get; set; } }
+                [OtlpAttributes] public partial class A_Msg { public string? Text { get; set; } }
+            }
+            namespace C
+            {
+                [OtlpAttributes] public partial class NoTe { public string? Text { get; set; } }
+                [OtlpAttributes] public partial class noTe { public string? Text { get; set; } }
+            }
+            """);
+
+        string context = result.GeneratedTrees.Single(t => t.FilePath.EndsWith("OtlpAttributesJsonContext.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Contains("JsonTypeInfo<global::B.A_Msg> A_Msg\n", context, StringComparison.Ordinal);
+        Assert.Contains("JsonTypeInfo<global::A.Msg> A_Msg2\n", context, StringComparison.Ordinal);
+        Assert.Contains("JsonTypeInfo<global::IncludeContent> IncludeContent\n", context, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EscapedKeywordsAreLeftOutOfFileNames()
         => Assert.Equal(
             ["My.class.Models.event.OtlpAttributes.g.cs", "OtlpAttributesJsonContext.g.cs"],
