@@ -28,19 +28,21 @@ public class DiagnosticTests
         """,
         Error("OTB0001", 0, "Member 'Usage' of 'Response' has type 'Usage?', which cannot be written as an OTLP attribute (annotate 'Usage' with [OtlpAttributes] to write it as a nested object); change its type, or add [OtlpIgnore]"));
 
-    [Fact]
-    public Task OTB0001_CollectionOfObjectsMustBeContent() => VerifyAsync(
-        """
+    [Theory]
+    [InlineData("class", "", "List<Message>?", "a collection of objects is written only as JSON content: add [OtlpSensitive] if it is content")]
+    [InlineData("struct", "[OtlpSensitive] ", "List<Message?>?", "a collection of nullable structs cannot be written as content: use a collection of 'Message'")]
+    public Task OTB0001_CollectionOfObjectsMustBeContent(string kind, string annotation, string type, string reason) => VerifyAsync(
+        $$"""
         [OtlpAttributes]
-        public partial class Message { public string? Content { get; set; } }
+        public partial {{kind}} Message { public string? Content { get; set; } }
 
         [OtlpAttributes]
         public partial class Request
         {
-            public List<Message>? {|#0:Messages|} { get; set; }
+            {{annotation}}public {{type}} {|#0:Messages|} { get; set; }
         }
         """,
-        Error("OTB0001", 0, "Member 'Messages' of 'Request' has type 'List<Message>?', which cannot be written as an OTLP attribute (a collection of objects is written only as JSON content: add [OtlpSensitive] if it is content); change its type, or add [OtlpIgnore]"));
+        Error("OTB0001", 0, $"Member 'Messages' of 'Request' has type '{type}', which cannot be written as an OTLP attribute ({reason}); change its type, or add [OtlpIgnore]"));
 
     [Fact]
     public Task OTB0001_DictionaryKeysMustBeStrings() => VerifyAsync(

@@ -98,4 +98,26 @@ public class GeneratedBehaviourTests
             $$$"""[{"key":"{{{name}}}","value":{"stringValue":"n"}},{"key":"{{{title}}}","value":{"stringValue":"t"}},{"key":"{{{model}}}","value":{"stringValue":"m"}}]""",
             TestCompilation.Execute($"Write({value}, includeContent: true)", Types));
     }
+
+    [Fact]
+    public void ACollectionOfAnnotatedStructsIsWrittenAsContent()
+    {
+        const string Types = """
+            using System.Collections.Generic;
+            using OtlpBroadcast;
+            namespace App;
+            [OtlpAttributes] public partial struct Message { public string? Content { get; set; } }
+            [OtlpAttributes]
+            public partial class Request
+            {
+                [OtlpAttribute("gen_ai.input.messages"), OtlpSensitive] public List<Message>? Messages { get; set; }
+            }
+            """;
+        const string Value = "new App.Request { Messages = [new() { Content = \"hi\" }, new()] }";
+
+        Assert.Equal(
+            """[{"key":"gen_ai.input.messages","value":{"stringValue":"[{\u0022content\u0022:\u0022hi\u0022},{}]"}}]""",
+            TestCompilation.Execute($"Write({Value}, includeContent: true)", Types));
+        Assert.Equal("[]", TestCompilation.Execute($"Write({Value}, includeContent: false)", Types));
+    }
 }

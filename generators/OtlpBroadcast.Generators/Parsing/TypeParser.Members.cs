@@ -234,8 +234,17 @@ internal sealed partial class TypeParser
                 return Spec(MemberShape.Array, itemValue);
             }
 
-            if (TypeClassifier.TryAnnotated(item) is { } itemType && !item.IsValueType)
+            if (TypeClassifier.TryAnnotated(item) is { } itemType)
             {
+                if (item is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T })
+                {
+                    // The content buffer writes IOtlpAttributes values; a Nullable<T> is not one, and reading it
+                    // through the interface would box every item.
+                    FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, ShortName(memberType),
+                        " (a collection of nullable structs cannot be written as content: use a collection of '" + itemType.Name + "')");
+                    return null;
+                }
+
                 if (!sensitive)
                 {
                     FailIf(own, DiagnosticDescriptors.UnsupportedMemberType, location, display, _root.Name, ShortName(memberType),
