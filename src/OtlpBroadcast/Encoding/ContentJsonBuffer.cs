@@ -65,8 +65,11 @@ public sealed class ContentJsonBuffer : IDisposable
     {
         ContentJsonBuffer buffer = Rent();
 
-        // Type tests the JIT resolves for each sink: the OTLP/JSON encoder's own sinks embed the JSON in a string.
-        buffer._embedded = typeof(TSink) == typeof(DestinationAttributeSink<OtlpJsonBufferSink>) || typeof(TSink) == typeof(OtlpJsonBufferSink);
+        // Type tests the JIT resolves for each sink: the OTLP/JSON encoder's own sinks embed the JSON in a string, and
+        // so does content nested in content rendered for them (a message's parts), which is then copied as it is.
+        buffer._embedded = typeof(TSink) == typeof(DestinationAttributeSink<OtlpJsonBufferSink>)
+            || typeof(TSink) == typeof(OtlpJsonBufferSink)
+            || typeof(TSink) == typeof(JsonBufferContentSink<EmbeddedJsonText>);
         return buffer;
     }
 

@@ -59,7 +59,7 @@ internal readonly struct JsonBufferContentSink<TText> : IAttributeSink where TTe
     public void WriteContentJson(ReadOnlySpan<byte> key, ContentJsonBuffer json)
     {
         WritePropertyName(key);
-        TText.Text(_json, json.GetWrittenUtf8());
+        TText.Nested(_json, json);
     }
 
     // The precomposed openings are OTLP KeyValues; a plain JSON object takes the key alone.
@@ -244,6 +244,9 @@ internal interface IContentJsonText
 
     /// <summary>The inside of a string, from UTF-8.</summary>
     static abstract void Escaped(JsonBuffer json, ReadOnlySpan<byte> utf8);
+
+    /// <summary>Content rendered for this sink (<see cref="ContentJsonBuffer.Rent{TSink}"/>), as a nested value.</summary>
+    static abstract void Nested(JsonBuffer json, ContentJsonBuffer content);
 }
 
 /// <summary>Plain JSON.</summary>
@@ -256,6 +259,8 @@ internal readonly struct PlainJsonText : IContentJsonText
     public static void Escaped(JsonBuffer json, ReadOnlySpan<char> chars) => json.WriteEscaped(chars);
 
     public static void Escaped(JsonBuffer json, ReadOnlySpan<byte> utf8) => json.WriteEscaped(utf8);
+
+    public static void Nested(JsonBuffer json, ContentJsonBuffer content) => json.Write(content.GetWrittenUtf8());
 }
 
 /// <summary>JSON as the inside of a JSON string: the bytes of <see cref="PlainJsonText"/> passed through
@@ -269,4 +274,18 @@ internal readonly struct EmbeddedJsonText : IContentJsonText
     public static void Escaped(JsonBuffer json, ReadOnlySpan<char> chars) => json.WriteEscapedTwice(chars);
 
     public static void Escaped(JsonBuffer json, ReadOnlySpan<byte> utf8) => json.WriteEscapedTwice(utf8);
+
+    /// <summary>Content rented for this sink is already rendered embedded: copied as it is, not escaped a second
+    /// time (which took a pass over every nested message's text).</summary>
+    public static void Nested(JsonBuffer json, ContentJsonBuffer content)
+    {
+        if (content.TryGetEmbedded(out ReadOnlySpan<byte> embedded))
+        {
+            json.Write(embedded);
+        }
+        else
+        {
+            json.WriteEscapedJson(content.GetWrittenUtf8());
+        }
+    }
 }
