@@ -67,7 +67,8 @@ internal static class ChatTraceOptions
     internal static string ToJson(object? value)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Relaxed escaping: "Zürich" stays "Zürich" (the default encoder writes "Z\u00FCrich"), as the model wrote it.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             WriteValue(writer, value, depth: 0);
         }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using OtlpBroadcast.OpenAi;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
@@ -128,7 +129,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             {
                 Model = ModelOf(options),
                 SystemInstructions = string.IsNullOrEmpty(options?.Instructions) ? null : [ChatMessagePart.ForText(options.Instructions)],
-                Messages = [.. messages.Select(ToMessage)],
+                Messages = [.. messages.SelectMany(ToMessages)],
                 Tools = options?.Tools is { Count: > 0 } tools
                     ? [.. tools.Select(t => new ChatToolDefinition { Name = t.Name, Description = t.Description })]
                     : null,
@@ -180,7 +181,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 FinishReasons = response.FinishReason is { } reason ? [reason.Value] : [],
                 Usage = ToUsage(response.Usage),
                 ConversationId = ResponseConversationId(options, response.ConversationId),
-                Output = [.. response.Messages.Select(m => new ChatChoice { Message = ToMessage(m), FinishReason = response.FinishReason?.Value })],
+                Output = [.. response.Messages.SelectMany(ToMessages).Select(m => new ChatChoice { Message = m, FinishReason = response.FinishReason?.Value })],
             };
             GenerationCost cost = response.Usage is { } usage && _options.Cost is { } price
                 ? SafeCost(price, response.ModelId ?? ModelOf(options), usage)
@@ -215,31 +216,54 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>A Microsoft.Extensions.AI message as the OpenAI DTO: its text, the function calls it asks for as tool
-    /// calls (arguments as JSON), and a function's result as the <c>tool</c> message answering that call.</summary>
-    private static OtlpChatMessage ToMessage(AiChatMessage message)
+    /// <summary>
+    /// A Microsoft.Extensions.AI message as OpenAI DTOs: its text and the function calls it asks for as tool calls
+    /// (arguments as JSON). Function results become <c>tool</c> messages, one per result, as OpenAI takes them:
+    /// parallel calls are answered by one message holding every result, and each must be recorded.
+    /// </summary>
+    private static IEnumerable<OtlpChatMessage> ToMessages(AiChatMessage message)
     {
-        FunctionResultContent? result = message.Contents.OfType<FunctionResultContent>().FirstOrDefault();
-        List<ChatToolCall> calls = [.. message.Contents.OfType<FunctionCallContent>().Select(call => new ChatToolCall
+        bool answered = false;
+        foreach (FunctionResultContent result in message.Contents.OfType<FunctionResultContent>())
         {
-            Id = call.CallId,
-            Function = new ChatFunctionCall { Name = call.Name, Arguments = call.Arguments is null ? null : ChatTraceOptions.ToJson(call.Arguments) },
-        })];
-        return new()
+            answered = true;
+            yield return new OtlpChatMessage
+            {
+                Role = message.Role.Value,
+                Content = ResultText(result.Result),
+                Name = message.AuthorName,
+                ToolCallId = result.CallId,
+            };
+        }
+
+        if (answered)
+        {
+            yield break;
+        }
+
+        List<ChatToolCall> calls = [.. message.Contents.OfType<FunctionCallContent>().Select(ToToolCall)];
+        yield return new OtlpChatMessage
         {
             Role = message.Role.Value,
-            Content = result is not null ? ResultText(result.Result) : message.Text is { Length: > 0 } text ? text : null,
+            Content = message.Text is { Length: > 0 } text ? text : null,
             Name = message.AuthorName,
-            ToolCallId = result?.CallId,
             ToolCalls = calls.Count > 0 ? calls : null,
         };
     }
 
-    /// <summary>A function's result as text: a string as it is, anything else as JSON.</summary>
+    private static ChatToolCall ToToolCall(FunctionCallContent call) => new()
+    {
+        Id = call.CallId,
+        Function = new ChatFunctionCall { Name = call.Name, Arguments = call.Arguments is null ? null : ChatTraceOptions.ToJson(call.Arguments) },
+    };
+
+    /// <summary>A function's result as text: a string (a JSON string too, which functions made by
+    /// <c>AIFunctionFactory</c> return) as it is, anything else as JSON.</summary>
     private static string? ResultText(object? result) => result switch
     {
         null => null,
         string text => text,
+        JsonElement { ValueKind: JsonValueKind.String } text => text.GetString(),
         _ => ChatTraceOptions.ToJson(result),
     };
 
@@ -266,6 +290,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     private sealed class StreamState
     {
         private readonly System.Text.StringBuilder _text = new();
+        private readonly List<ChatToolCall> _calls = [];
 
         public string? ResponseId { get; private set; }
 
@@ -291,6 +316,10 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                     {
                         Usage = usage.Details;
                     }
+                    else if (content is FunctionCallContent call)
+                    {
+                        _calls.Add(ToToolCall(call));
+                    }
                 }
 
                 string text = update.Text;
@@ -313,7 +342,21 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             FinishReasons = FinishReason is null ? [] : [FinishReason],
             Usage = ToUsage(Usage),
             ConversationId = ResponseConversationId(options, ConversationId),
-            Output = _text.Length == 0 ? [] : [new ChatChoice { Message = new OtlpChatMessage { Role = "assistant", Content = _text.ToString() }, FinishReason = FinishReason }],
+            Output = _text.Length == 0 && _calls.Count == 0
+                ? []
+                :
+                [
+                    new ChatChoice
+                    {
+                        Message = new OtlpChatMessage
+                        {
+                            Role = "assistant",
+                            Content = _text.Length == 0 ? null : _text.ToString(),
+                            ToolCalls = _calls.Count == 0 ? null : [.. _calls],
+                        },
+                        FinishReason = FinishReason,
+                    },
+                ],
         };
 
         /// <summary>Fails the recording, keeping what was streamed so far as (partial) output.</summary>

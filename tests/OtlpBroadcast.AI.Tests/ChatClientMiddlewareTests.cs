@@ -118,9 +118,12 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         ChatMessage[] history =
         [
             new(ChatRole.User, "Weather in Paris?"),
-            new(ChatRole.Assistant, [new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris", ["days"] = 2 })]),
+            new(ChatRole.Assistant, [new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?> { ["city"] = "Zürich", ["days"] = 2 })]),
             new(ChatRole.Tool, [new FunctionResultContent("call_1", "18°C, sunny")]),
             new(ChatRole.Tool, [new FunctionResultContent("call_0", new Dictionary<string, object?> { ["ok"] = true })]),
+
+            // Parallel calls are answered in one message; each result is an OpenAI tool message of its own.
+            new(ChatRole.Tool, [new FunctionResultContent("call_a", JsonDocument.Parse("\"12°C\"").RootElement), new FunctionResultContent("call_b", "rain")]),
         ];
 
         await client.GetResponseAsync(history);
@@ -128,14 +131,41 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         (_, ReceivedSpan generation) = await Trace(_full);
         using JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString());
         Assert.Equal(
-            """{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\",\"days\":2}"}]}""",
+            """{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":"{\"city\":\"Zürich\",\"days\":2}"}]}""",
             input.RootElement[1].GetRawText());
         Assert.Equal("""{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"18°C, sunny"}]}""", input.RootElement[2].GetRawText());
         Assert.Equal("""{"ok":true}""", input.RootElement[3].GetProperty("parts")[0].GetProperty("response").GetString());
+        Assert.Equal(6, input.RootElement.GetArrayLength());
+        Assert.Equal("""{"role":"tool","parts":[{"type":"tool_call_response","id":"call_a","response":"12°C"}]}""", input.RootElement[4].GetRawText());
+        Assert.Equal("""{"role":"tool","parts":[{"type":"tool_call_response","id":"call_b","response":"rain"}]}""", input.RootElement[5].GetRawText());
         using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
         Assert.Equal(
             """[{"role":"assistant","parts":[{"type":"tool_call","id":"call_2","name":"get_time","arguments":"{\"zone\":\"UTC\"}"}],"finish_reason":"tool_calls"}]""",
             output.RootElement.GetRawText());
+    }
+
+    [Fact]
+    public async Task AStreamThatOnlyCallsAToolRecordsTheCallAsItsOutput()
+    {
+        var inner = new FakeChatClient
+        {
+            Updates =
+            [
+                new ChatResponseUpdate(ChatRole.Assistant, [new FunctionCallContent("call_9", "lookup", new Dictionary<string, object?> { ["q"] = "otlp" })]) { ResponseId = "stream-9" },
+                new ChatResponseUpdate { ResponseId = "stream-9", FinishReason = ChatFinishReason.ToolCalls },
+            ],
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Search")]))
+        {
+            _ = update;
+        }
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal(
+            """[{"role":"assistant","parts":[{"type":"tool_call","id":"call_9","name":"lookup","arguments":"{\"q\":\"otlp\"}"}],"finish_reason":"tool_calls"}]""",
+            generation["gen_ai.output.messages"].AsString());
     }
 
     [Fact]
