@@ -16,6 +16,7 @@ public class ChatMessagePartsTests
             {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}},
             {"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}},
             {"type":"file","file":{"file_id":"file-abc"}},
+            {"type":"file","file":{"filename":"a.pdf","file_data":"JVBERi0="}},
             {"type":"text","text":"Answer in French."},
             {"type":"video_url","video_url":{"url":"https://example.com/v.mp4"}},
             "not a part"
@@ -80,6 +81,7 @@ public class ChatMessagePartsTests
             + """{"type":"blob","content":"iVBORw0KGgo=","modality":"image","mime_type":"image/png"},"""
             + """{"type":"blob","content":"UklGRg==","modality":"audio","mime_type":"audio/wav"},"""
             + """{"type":"file","file_id":"file-abc"},"""
+            + """{"type":"blob","content":"JVBERi0="},"""
             + """{"type":"text","content":"Answer in French."},"""
             + """{"type":"video_url"}]}""",
             messages.RootElement[1].GetRawText());

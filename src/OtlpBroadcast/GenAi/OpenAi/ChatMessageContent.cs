@@ -192,7 +192,7 @@ public sealed partial class ChatMessagePart
                 Content = StringProperty(Property(part, "input_audio"), "data"),
             },
             "file" when StringProperty(Property(part, "file"), "file_id") is { } fileId => new ChatMessagePart("file") { FileId = fileId },
-            "file" => FromAddress(StringProperty(Property(part, "file"), "file_data"), modality: null),
+            "file" => FromFileData(StringProperty(Property(part, "file"), "file_data")),
             _ => new ChatMessagePart(type),
         };
     }
@@ -218,6 +218,13 @@ public sealed partial class ChatMessagePart
 
         return new ChatMessagePart("uri") { Modality = modality, Uri = address };
     }
+
+    /// <summary>A file's inline data: a <c>data:</c> URL, or (as OpenAI documents it) the base64 data alone, which
+    /// is a <c>blob</c> too, not an address.</summary>
+    private static ChatMessagePart FromFileData(string? data)
+        => data is not null && data.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
+            ? FromAddress(data, modality: null)
+            : new ChatMessagePart("blob") { Content = data };
 
     internal static string? PartType(JsonElement part) => StringProperty(part, "type");
 
