@@ -47,9 +47,13 @@ internal sealed class OtlpBroadcastLifetime(
             OtlpBroadcastLog.FlushTimedOut(_logger, timeout);
         }
 
-        // No deadline stays no deadline: subtracting from -1 ms would make it "already passed" and drop the queue.
-        TimeSpan remaining = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - Stopwatch.GetElapsedTime(start);
-        if ((remaining < TimeSpan.Zero && remaining != Timeout.InfiniteTimeSpan) || cancellationToken.IsCancellationRequested)
+        // No deadline stays no deadline: subtracting from -1 ms would make it "already passed" and drop the queue. The
+        // choice is made on the configured value: a finite timeout overrun by exactly 1 ms computes to -1 ms too, and
+        // must mean "passed", not "wait forever".
+        TimeSpan remaining = timeout == Timeout.InfiniteTimeSpan
+            ? Timeout.InfiniteTimeSpan
+            : TimeSpan.FromTicks(Math.Max(0, (timeout - Stopwatch.GetElapsedTime(start)).Ticks));
+        if (cancellationToken.IsCancellationRequested)
         {
             remaining = TimeSpan.Zero;
         }

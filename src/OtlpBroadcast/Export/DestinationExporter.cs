@@ -389,10 +389,11 @@ public sealed class DestinationExporter : IAsyncDisposable
             // The transport turns the HTTP stack's failures into results, so this is a fault of the exporter itself.
             // What of the batch is not settled yet (a split half may be) is dropped and counted, and the loop goes on.
             long unsettled = _batch.Count - (_counters.SettledCount - settledBefore);
-            DropReason reason = exception is OperationCanceledException && stopping.IsCancellationRequested
-                ? DropReason.Shutdown
-                : DropReason.ExportFault;
-            Settle(reason, (int)Math.Clamp(unsettled, 0, _batch.Count), $"the batch was dropped: {_transport.DescribeUnexpected(exception)}");
+            bool stopped = exception is OperationCanceledException && stopping.IsCancellationRequested;
+            Settle(
+                stopped ? DropReason.Shutdown : DropReason.ExportFault,
+                (int)Math.Clamp(unsettled, 0, _batch.Count),
+                stopped ? "the batch was dropped: the exporter stopped while sending it" : $"the batch was dropped: {_transport.DescribeUnexpected(exception)}");
         }
     }
 

@@ -153,7 +153,7 @@ public sealed class DestinationHeaders
             // (say, without its credentials) would fail later and more obscurely. The name only, never the value.
             if (!request.Headers.TryAddWithoutValidation(header.Key, header.Value))
             {
-                throw new InvalidOperationException($"Header '{header.Key}' could not be added to the request.");
+                throw new OtlpConfigurationException($"Header '{header.Key}' could not be added to the request.");
             }
         }
     }

@@ -77,6 +77,17 @@ internal sealed class OtlpHttpTransport
                 Latency = _time.GetElapsedTime(started),
             };
         }
+        catch (OtlpConfigurationException exception)
+        {
+            // The destination's own settings cannot make a request (a header the request refuses): the same every
+            // time, so final, not tried again until the attempts run out.
+            return new ExportResult
+            {
+                Outcome = ExportOutcome.Final,
+                Message = exception.Message,
+                Latency = _time.GetElapsedTime(started),
+            };
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new ExportResult
