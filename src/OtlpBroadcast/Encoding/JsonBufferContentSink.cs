@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace OtlpBroadcast;
 
 /// <summary>
@@ -62,14 +64,34 @@ internal readonly struct JsonBufferContentSink<TText> : IAttributeSink where TTe
         TText.Nested(_json, json);
     }
 
-    // The precomposed openings are OTLP KeyValues; a plain JSON object takes the key alone.
-    public void Write(PrecomposedKey key, string? value) => Write(key.Key, value);
+    // The precomposed openings are OTLP KeyValues; a plain JSON object takes the key alone, copied without the search
+    // for characters to escape: a precomposed key needs no escaping (PrecomposedKey's contract, kept by the generator).
+    public void Write(PrecomposedKey key, string? value)
+    {
+        if (value is not null)
+        {
+            WritePlainPropertyName(key.Key);
+            WriteString(value);
+        }
+    }
 
-    public void Write(PrecomposedKey key, long value) => Write(key.Key, value);
+    public void Write(PrecomposedKey key, long value)
+    {
+        WritePlainPropertyName(key.Key);
+        _json.WriteInt64(value);
+    }
 
-    public void Write(PrecomposedKey key, double value) => Write(key.Key, value);
+    public void Write(PrecomposedKey key, double value)
+    {
+        WritePlainPropertyName(key.Key);
+        WriteNumber(value);
+    }
 
-    public void Write(PrecomposedKey key, bool value) => Write(key.Key, value);
+    public void Write(PrecomposedKey key, bool value)
+    {
+        WritePlainPropertyName(key.Key);
+        _json.Write(value ? "true"u8 : "false"u8);
+    }
 
     public void WriteBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -140,6 +162,17 @@ internal readonly struct JsonBufferContentSink<TText> : IAttributeSink where TTe
     }
 
     public void EndKeyValueList() => _json.WriteByte((byte)'}');
+
+    /// <summary>A property name that needs no escaping, plain or embedded alike (it holds no quote, backslash or
+    /// control character, the only bytes that embedding escapes).</summary>
+    private void WritePlainPropertyName(ReadOnlySpan<byte> key)
+    {
+        Debug.Assert(key.IndexOfAny("\"\\"u8) < 0 && !key.ContainsAnyInRange((byte)0, (byte)0x1F), "A precomposed key needs no escaping.");
+        _json.WriteValueSeparator();
+        TText.Quote(_json);
+        _json.Write(key);
+        TText.Text(_json, "\":"u8);
+    }
 
     private void WritePropertyName(ReadOnlySpan<byte> key)
     {
