@@ -420,7 +420,10 @@ public class OtlpFaultReceiverTests
         int before = receiver.Requests.Count;
         for (int i = 0; i < requests; i++)
         {
-            using HttpClient client = Client(TimeSpan.FromSeconds(5));
+            // A hang ends after MaxHang on its own; the timeout only bounds a request that never gets an answer. 5 s
+            // was too short for a connection to be made while the CI machine ran the other test projects (it failed
+            // once waiting for a connection, and that request then never reached the receiver).
+            using HttpClient client = Client(TimeSpan.FromSeconds(30));
             try
             {
                 (await PostAsync(client, receiver, Body(i * 10, 3))).Dispose();
