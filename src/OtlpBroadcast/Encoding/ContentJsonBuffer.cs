@@ -31,6 +31,9 @@ public sealed class ContentJsonBuffer : IDisposable
     [ThreadStatic]
     private static ContentJsonBuffer?[]? t_cached;
 
+    /// <summary>This thread's buffers not in use (a slot is empty while its buffer is rented).</summary>
+    private static ContentJsonBuffer?[] ThreadCache => t_cached ??= new ContentJsonBuffer?[CachedPerThread];
+
     private readonly JsonBuffer _json = new();
 
     /// <summary>The JSON unescaped from an embedded rendering, made when asked for.</summary>
@@ -46,7 +49,7 @@ public sealed class ContentJsonBuffer : IDisposable
     /// <summary>Takes one of this thread's buffers, or a new one when they are all in use.</summary>
     public static ContentJsonBuffer Rent()
     {
-        ContentJsonBuffer?[] cached = t_cached ??= new ContentJsonBuffer?[CachedPerThread];
+        ContentJsonBuffer?[] cached = ThreadCache;
         for (int i = 0; i < cached.Length; i++)
         {
             if (cached[i] is { } buffer)
@@ -162,7 +165,7 @@ public sealed class ContentJsonBuffer : IDisposable
         _json.Clear();
         _unescaped?.Clear();
         _embedded = false;
-        ContentJsonBuffer?[] cached = t_cached ??= new ContentJsonBuffer?[CachedPerThread];
+        ContentJsonBuffer?[] cached = ThreadCache;
         int free = -1;
         for (int i = 0; i < cached.Length; i++)
         {

@@ -1,3 +1,5 @@
+using OtlpBroadcast.Configuration;
+
 namespace OtlpBroadcast.Export;
 
 /// <summary>The outcome of <see cref="DestinationRegistry.SaveAsync"/>.</summary>
@@ -36,7 +38,7 @@ public sealed record DestinationInfo
 
     /// <summary>The traces URL to show (in a listing, a log): without user info and query, which can carry a key
     /// (<c>?api_key=…</c>); a query shows as <c>?…</c>.</summary>
-    public string DisplayEndpoint => OtlpBroadcast.Configuration.OtlpEndpointParser.Describe(Endpoint);
+    public string DisplayEndpoint => OtlpEndpointParser.Describe(Endpoint);
 
     /// <summary>Everything but the endpoint's query and user info (see <see cref="DisplayEndpoint"/>).</summary>
     public override string ToString()

@@ -149,7 +149,7 @@ public sealed class OtlpDestination
     /// <summary>Name, endpoint (without its query, which can carry a key), protocol, header names (values masked),
     /// privacy mode and whether it is enabled.</summary>
     public override string ToString()
-        => $"{Name} -> {OtlpBroadcast.Configuration.OtlpEndpointParser.Describe(Endpoint)} ({ProtocolName(Protocol)}; headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
+        => $"{Name} -> {OtlpEndpointParser.Describe(Endpoint)} ({ProtocolName(Protocol)}; headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
 
     private static void ValidateName(string? name)
     {
