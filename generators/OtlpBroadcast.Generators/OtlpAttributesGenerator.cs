@@ -48,6 +48,7 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => JsonContextEmitter.NamespaceFor(compilation.AssemblyName))
             .WithTrackingName(TrackingNames.AssemblyNamespace);
         IncrementalValueProvider<JsonContextSpec> jsonContext = specs
+            .Where(static spec => !spec.ObsoleteAsError)
             .Select(static (spec, _) => new JsonContextTypeSpec(spec.FullyQualifiedName, spec.Declaration.Name, spec.TypeSuppressedIds))
             .Collect()
             .Combine(assemblyNamespace)

@@ -31,6 +31,23 @@ public class CleanCompilationTests
             public partial class PreviewRequest { public string? Model { get; set; } }
             """);
 
+    [Fact]
+    public void MembersAndTypesObsoleteAsAnErrorDoNotBreakTheBuild()
+        // CS0619 cannot be suppressed: an obsolete-as-error member is not read, an obsolete-as-error enum value is
+        // named by its value, and an obsolete-as-error type keeps its writer but is left out of the JSON context.
+        => TestCompilation.RunClean(Sources.ObsoleteAsError, """
+            using System;
+            using OtlpBroadcast;
+            namespace Models;
+            [Obsolete("old", true), OtlpAttributes]
+            public partial class OldRequest { public string? Model { get; set; } }
+            [Obsolete("old", true)]
+            public partial class Old
+            {
+                [OtlpAttributes] public partial class Inner { public string? Model { get; set; } }
+            }
+            """);
+
     [Theory]
     [InlineData("partial interface")]
     [InlineData("partial class")]

@@ -191,6 +191,17 @@ public class DiagnosticTests
         Error("OTB0006", 0, "Member 'Usage.Input' of 'Response' cannot be read by the generated writer: it is private in 'Usage'; make it a readable instance property or field accessible from 'Response', or add [OtlpIgnore]"));
 
     [Fact]
+    public Task OTB0006_MemberObsoleteAsAnError() => VerifyAsync(
+        """
+        [OtlpAttributes]
+        public partial class Request
+        {
+            [OtlpAttribute("app.engine"), System.Obsolete("use model", true)] public string? {|#0:Engine|} { get; set; }
+        }
+        """,
+        Error("OTB0006", 0, "Member 'Engine' of 'Request' cannot be read by the generated writer: it is obsolete as an error ([Obsolete(message, true)]), which the compiler refuses to read in generated code as well; make it a readable instance property or field accessible from 'Request', or add [OtlpIgnore]"));
+
+    [Fact]
     public Task OTB0006_StaticMember() => VerifyAsync(
         """
         [OtlpAttributes]

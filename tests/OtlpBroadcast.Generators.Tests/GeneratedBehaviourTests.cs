@@ -40,6 +40,14 @@ public class GeneratedBehaviourTests
     }
 
     [Fact]
+    public void AMemberObsoleteAsAnErrorIsNotWrittenAndAnEnumValueObsoleteAsAnErrorKeepsItsName()
+    {
+        Assert.Equal(
+            """[{"key":"mode","value":{"stringValue":"Removed"}},{"key":"model","value":{"stringValue":"m"}}]""",
+            TestCompilation.Execute("Write(new App.Request { Half = \"h\", Mode = (App.Mode)(-3), Model = \"m\" }, includeContent: true)", Sources.ObsoleteAsError));
+    }
+
+    [Fact]
     public void AnOverrideMayAddAnnotationsAndItsOwnKeyWins()
     {
         // The nearest declared key wins, as the override may also replace the value; sensitivity is never lost.

@@ -3,6 +3,22 @@ namespace OtlpBroadcast.Generators.Tests;
 /// <summary>Representative consumer code, shared by the baseline and incremental tests.</summary>
 internal static class Sources
 {
+    /// <summary>Members and an enum value obsolete as an error (CS0619, which no <c>#pragma</c> suppresses).</summary>
+    public const string ObsoleteAsError = """
+        using System;
+        using OtlpBroadcast;
+        namespace App;
+        public enum Mode : short { Fast, [Obsolete("no", true)] Removed = -3 }
+        [OtlpAttributes]
+        public partial class Request
+        {
+            [Obsolete("gone", true)] public string? Gone { get; set; }
+            public string? Half { [Obsolete("gone", true)] get; set; }
+            public Mode Mode { get; set; }
+            public string? Model { get; set; }
+        }
+        """;
+
     public const string Chat = """
         using System.Collections.Generic;
         using System.Text.Json.Serialization;

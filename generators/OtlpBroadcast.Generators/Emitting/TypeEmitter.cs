@@ -283,7 +283,7 @@ internal sealed class TypeEmitter
         {
             foreach (EnumMemberSpec name in enumSpec.Names)
             {
-                _out.Line(enumSpec.TypeName + "." + name.MemberName + " => " + CSharpString(name.WrittenName) + ",");
+                _out.Line(name.Label + " => " + CSharpString(name.WrittenName) + ",");
             }
 
             _out.Line("_ => null,");

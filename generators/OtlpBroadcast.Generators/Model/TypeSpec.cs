@@ -7,7 +7,10 @@ internal sealed record TypeDeclarationSpec(string Keyword, string Name);
 internal sealed record EnumSpec(string TypeName, ImmutableEquatableArray<EnumMemberSpec> Names);
 
 /// <summary>One enum member and the text written for it.</summary>
-internal sealed record EnumMemberSpec(string MemberName, string WrittenName);
+/// <param name="Label">How the generated switch names it: <c>Type.Member</c>, or its value cast to the type when the
+/// member is obsolete as an error (naming it would not compile).</param>
+/// <param name="WrittenName">The text written.</param>
+internal sealed record EnumMemberSpec(string Label, string WrittenName);
 
 /// <summary>Everything needed to emit the writer of one annotated type, and nothing that holds a compilation.</summary>
 /// <param name="Namespace">The namespace, empty for the global namespace.</param>
@@ -22,6 +25,8 @@ internal sealed record EnumMemberSpec(string MemberName, string WrittenName);
 /// <param name="Enums">The enums used, for the name helpers.</param>
 /// <param name="SuppressedIds">Ids of obsolete and experimental diagnostics the writer's file must suppress.</param>
 /// <param name="TypeSuppressedIds">Those of the type itself, for the JSON context that names it.</param>
+/// <param name="ObsoleteAsError">The type or a type containing it is <c>[Obsolete(message, true)]</c>: the JSON
+/// context leaves it out, since naming it there would not compile.</param>
 internal sealed record TypeSpec(
     string Namespace,
     TypeDeclarationSpec Declaration,
@@ -33,7 +38,8 @@ internal sealed record TypeSpec(
     ImmutableEquatableArray<MemberSpec> Members,
     ImmutableEquatableArray<EnumSpec> Enums,
     ImmutableEquatableArray<string> SuppressedIds,
-    ImmutableEquatableArray<string> TypeSuppressedIds);
+    ImmutableEquatableArray<string> TypeSuppressedIds,
+    bool ObsoleteAsError);
 
 /// <summary>The outcome of parsing one annotated type: a spec when it can be emitted, and its diagnostics.</summary>
 internal sealed record ParseResult(TypeSpec? Spec, ImmutableEquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using OtlpBroadcast.Generators.Model;
@@ -222,6 +223,7 @@ internal static class TypeClassifier
     /// <summary>Enum members and the text written for them; aliases (equal values) keep the first name.</summary>
     public static EnumSpec DescribeEnum(INamedTypeSymbol enumType)
     {
+        string typeName = enumType.ToDisplayString(FullyQualified);
         var names = new List<EnumMemberSpec>();
         var seen = new HashSet<object>();
         foreach (ISymbol member in enumType.GetMembers())
@@ -242,10 +244,13 @@ internal static class TypeClassifier
                 }
             }
 
-            names.Add(new EnumMemberSpec(EscapeIdentifier(field.Name), written));
+            string label = UseSiteDiagnostics.IsObsoleteAsError(field)
+                ? "(" + typeName + ")(" + System.Convert.ToString(field.ConstantValue, CultureInfo.InvariantCulture) + ")"
+                : typeName + "." + EscapeIdentifier(field.Name);
+            names.Add(new EnumMemberSpec(label, written));
         }
 
-        return new EnumSpec(enumType.ToDisplayString(FullyQualified), names.ToImmutableEquatableArray());
+        return new EnumSpec(typeName, names.ToImmutableEquatableArray());
     }
 
     /// <summary>

@@ -442,6 +442,12 @@ internal sealed partial class TypeParser
             }
         }
 
+        if (UseSiteDiagnostics.IsObsoleteAsError(member) || (member is IPropertySymbol { GetMethod: { } getter } && UseSiteDiagnostics.IsObsoleteAsError(getter)))
+        {
+            // CS0619 cannot be suppressed: reading it would break the build in the generated file.
+            return "it is obsolete as an error ([Obsolete(message, true)]), which the compiler refuses to read in generated code as well";
+        }
+
         return null;
     }
 

@@ -80,7 +80,8 @@ internal sealed partial class TypeParser
             members.ToImmutableEquatableArray(),
             _enums.Values.ToImmutableEquatableArray(),
             _suppressedIds.ToImmutableEquatableArray(),
-            typeIds.ToImmutableEquatableArray());
+            typeIds.ToImmutableEquatableArray(),
+            UseSiteDiagnostics.IsObsoleteAsErrorWithContainers(_root));
         return new ParseResult(spec, diagnostics);
     }
 

@@ -45,6 +45,39 @@ internal static class UseSiteDiagnostics
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="symbol"/> is <c>[Obsolete(message, true)]</c>: naming it is error CS0619, which no
+    /// <c>#pragma</c> suppresses, unless the code naming it is itself inside something obsolete.
+    /// </summary>
+    public static bool IsObsoleteAsError(ISymbol symbol)
+    {
+        foreach (AttributeData attribute in symbol.GetAttributes())
+        {
+            if (Obsolete.Matches(attribute.AttributeClass)
+                && attribute.ConstructorArguments.Length == 2
+                && attribute.ConstructorArguments[1].Value is true)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="type"/> or a type containing it is obsolete as an error.</summary>
+    public static bool IsObsoleteAsErrorWithContainers(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            if (IsObsoleteAsError(current))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Adds the ids of a member's type: the type, its type arguments and array elements.</summary>
     public static void AddType(ITypeSymbol type, SortedSet<string> ids)
     {
