@@ -143,6 +143,39 @@ public class ChatMessagePartsTests
     }
 
     [Fact]
+    public void ThePartsFollowAToolCallChangedInPlace()
+    {
+        // A gateway may complete a tool call's arguments, or replace a call, in the list it already has.
+        var call = new ChatToolCall { Id = "c1", Function = new ChatFunctionCall { Name = "f", Arguments = "{}" } };
+        var message = new ChatMessage { Role = "assistant", ToolCalls = [call] };
+        Assert.Equal("{}", Assert.Single(message.Parts).Arguments);
+
+        call.Function.Arguments = "{\"city\":\"Paris\"}";
+        Assert.Equal("{\"city\":\"Paris\"}", Assert.Single(message.Parts).Arguments);
+
+        call.Function.Name = "g";
+        call.Id = "c2";
+        Assert.Equal(("g", "c2"), (Assert.Single(message.Parts).Name, message.Parts[0].Id));
+
+        call.Function = new ChatFunctionCall { Name = "h", Arguments = "[]" };
+        Assert.Equal("h", Assert.Single(message.Parts).Name);
+
+        message.ToolCalls[0] = new ChatToolCall { Id = "c3", Function = new ChatFunctionCall { Name = "k", Arguments = "{}" } };
+        Assert.Equal("c3", Assert.Single(message.Parts).Id);
+        Assert.Same(message.Parts, message.Parts);
+    }
+
+    [Fact]
+    public void ANullToolCallIsLeftOut()
+    {
+        ChatCompletionRequest request = JsonSerializer.Deserialize(
+            """{"model":"m","messages":[{"role":"assistant","content":"hi","tool_calls":[null]}]}""",
+            OpenAiJsonContext.Default.ChatCompletionRequest)!;
+
+        Assert.Equal("text", Assert.Single(request.Messages[0].Parts).Type);
+    }
+
+    [Fact]
     public void RenderingNestedPartsAgainAllocatesNothing()
     {
         ChatCompletionRequest request = JsonSerializer.Deserialize(MultimodalRequest, OpenAiJsonContext.Default.ChatCompletionRequest)!;

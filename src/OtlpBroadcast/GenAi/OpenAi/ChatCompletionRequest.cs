@@ -174,22 +174,26 @@ public sealed partial class ChatMessage
             parts.Add(ChatMessagePart.ForText(text));
         }
 
-        foreach (ChatToolCall call in ToolCalls ?? [])
+        foreach (ChatToolCall? call in ToolCalls ?? [])
         {
-            parts.Add(ChatMessagePart.ForToolCall(call));
+            // "tool_calls":[null] deserialises to a null entry: nothing to describe.
+            if (call is not null)
+            {
+                parts.Add(ChatMessagePart.ForToolCall(call));
+            }
         }
 
         return [.. parts];
     }
 
-    /// <summary>The parts made for one state of the message (compared by reference: a new content, role or list of
-    /// tool calls makes them again).</summary>
+    /// <summary>The parts made for one state of the message, compared by reference: a new content, role, list of
+    /// tool calls, or a call (or its id, function, name or arguments) changed in place makes them again.</summary>
     private sealed class PartsCache(ChatMessage message, ChatMessageParts parts)
     {
         private readonly string _role = message.Role;
         private readonly ChatMessageContent? _content = message.MessageContent;
         private readonly List<ChatToolCall>? _toolCalls = message.ToolCalls;
-        private readonly int _toolCallCount = message.ToolCalls?.Count ?? 0;
+        private readonly ToolCallState[] _toolCallStates = ToolCallState.Of(message.ToolCalls);
         private readonly string? _toolCallId = message.ToolCallId;
 
         public ChatMessageParts Parts { get; } = parts;
@@ -198,7 +202,52 @@ public sealed partial class ChatMessage
             => ReferenceEquals(_role, message.Role)
             && ReferenceEquals(_content, message.MessageContent)
             && ReferenceEquals(_toolCalls, message.ToolCalls)
-            && _toolCallCount == (message.ToolCalls?.Count ?? 0)
-            && ReferenceEquals(_toolCallId, message.ToolCallId);
+            && ReferenceEquals(_toolCallId, message.ToolCallId)
+            && ToolCallState.AllSame(_toolCallStates, message.ToolCalls);
+    }
+
+    /// <summary>What a <c>tool_call</c> part was made from, by reference.</summary>
+    private readonly record struct ToolCallState(ChatToolCall? Call, string? Id, ChatFunctionCall? Function, string? Name, string? Arguments)
+    {
+        public static ToolCallState[] Of(List<ChatToolCall>? calls)
+        {
+            if (calls is null || calls.Count == 0)
+            {
+                return [];
+            }
+
+            var states = new ToolCallState[calls.Count];
+            for (int i = 0; i < states.Length; i++)
+            {
+                states[i] = For(calls[i]);
+            }
+
+            return states;
+        }
+
+        public static bool AllSame(ToolCallState[] states, List<ChatToolCall>? calls)
+        {
+            if (states.Length != (calls?.Count ?? 0))
+            {
+                return false;
+            }
+
+            for (int i = 0; i < states.Length; i++)
+            {
+                if (!states[i].IsSameAs(For(calls![i])))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static ToolCallState For(ChatToolCall? call)
+            => new(call, call?.Id, call?.Function, call?.Function?.Name, call?.Function?.Arguments);
+
+        private bool IsSameAs(ToolCallState other)
+            => ReferenceEquals(Call, other.Call) && ReferenceEquals(Id, other.Id) && ReferenceEquals(Function, other.Function)
+            && ReferenceEquals(Name, other.Name) && ReferenceEquals(Arguments, other.Arguments);
     }
 }
