@@ -160,20 +160,34 @@ public sealed class DestinationHeaders
 
     /// <summary>Replaces every header value that occurs in <paramref name="text"/> (e.g. a backend's error message
     /// echoing a request) with <c>***</c>; also the credentials after a scheme (<c>Bearer &lt;token&gt;</c>), which
-    /// backends often quote alone ("invalid API key &lt;token&gt;").</summary>
+    /// backends often quote alone ("invalid API key &lt;token&gt;"). The longest secret goes first: one that holds
+    /// another (a key that starts with an organisation id sent in a header of its own) is replaced whole, not left
+    /// with only the shorter one's part masked.</summary>
     internal string Redact(string text)
     {
-        foreach (KeyValuePair<string, string> header in _headers)
+        foreach (string secret in Secrets())
         {
-            text = Redact(text, header.Value);
-            int space = header.Value.IndexOf(' ', StringComparison.Ordinal);
-            if (space > 0)
-            {
-                text = Redact(text, header.Value[(space + 1)..].Trim(' ', '\t'));
-            }
+            text = Redact(text, secret);
         }
 
         return text;
+    }
+
+    /// <summary>Every value and every credential after a scheme, longest first.</summary>
+    private IEnumerable<string> Secrets()
+    {
+        var secrets = new List<string>(_headers.Length * 2);
+        foreach (KeyValuePair<string, string> header in _headers)
+        {
+            secrets.Add(header.Value);
+            int space = header.Value.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0)
+            {
+                secrets.Add(header.Value[(space + 1)..].Trim(' ', '\t'));
+            }
+        }
+
+        return secrets.OrderByDescending(secret => secret.Length);
     }
 
     private static string Redact(string text, string secret)

@@ -122,6 +122,17 @@ public class DestinationHeadersTests
         Assert.Equal("invalid API key ***", headers.Redact($"invalid API key {Secret}"));
     }
 
+    [Fact]
+    public void RedactRemovesAValueWholeWhenAnotherHeaderHoldsPartOfIt()
+    {
+        // The organisation id is also the start of the key: redacting it first would leave the key's secret part.
+        DestinationHeaders headers = DestinationHeaders.FromPairs([new("X-Org-Id", "org-4711"), new("Authorization", "Bearer org-4711." + Secret)]);
+
+        string redacted = headers.Redact($"invalid key org-4711.{Secret} for org-4711");
+
+        Assert.True(redacted == "invalid key *** for ***", "a part of the key is still in the message");
+    }
+
     [Theory]
     [InlineData("the default JSON encoder")]
     [InlineData("JSON with escaped slashes")]
