@@ -9,12 +9,15 @@ namespace OtlpBroadcast;
 /// </summary>
 internal static class OtlpJsonBufferSpanWriter
 {
+    /// <summary>Writes the span; <paramref name="includeContent"/> false leaves out the attributes of events and links
+    /// marked as content (the span's own attributes are <paramref name="attributes"/>' to leave out).</summary>
     public static void Write<TAttributes>(
         JsonBuffer json,
         in SpanHeader header,
         ref TAttributes attributes,
         IReadOnlyList<SpanEvent>? events,
-        IReadOnlyList<SpanLink>? links)
+        IReadOnlyList<SpanLink>? links,
+        bool includeContent = true)
         where TAttributes : struct, IAttributeSource
     {
         if (!header.TraceId.IsValid || !header.SpanId.IsValid)
@@ -62,12 +65,12 @@ internal static class OtlpJsonBufferSpanWriter
 
         if (events is { Count: > 0 })
         {
-            WriteEvents(json, events);
+            WriteEvents(json, events, includeContent);
         }
 
         if (links is { Count: > 0 })
         {
-            WriteLinks(json, links);
+            WriteLinks(json, links, includeContent);
         }
 
         WriteStatus(json, header.Status);
@@ -93,7 +96,7 @@ internal static class OtlpJsonBufferSpanWriter
         json.WriteByte((byte)'}');
     }
 
-    private static void WriteEvents(JsonBuffer json, IReadOnlyList<SpanEvent> events)
+    private static void WriteEvents(JsonBuffer json, IReadOnlyList<SpanEvent> events, bool includeContent)
     {
         json.Write(",\"events\":["u8);
 
@@ -106,14 +109,14 @@ internal static class OtlpJsonBufferSpanWriter
             json.WriteInt64(spanEvent.TimeUnixNano);
             json.Write("\",\"name\":"u8);
             json.WriteString(spanEvent.Name);
-            WriteAttributeArray(json, spanEvent.Attributes);
+            WriteAttributeArray(json, spanEvent.Attributes, includeContent);
             json.WriteByte((byte)'}');
         }
 
         json.WriteByte((byte)']');
     }
 
-    private static void WriteLinks(JsonBuffer json, IReadOnlyList<SpanLink> links)
+    private static void WriteLinks(JsonBuffer json, IReadOnlyList<SpanLink> links, bool includeContent)
     {
         json.Write(",\"links\":["u8);
         for (int i = 0; i < links.Count; i++)
@@ -131,7 +134,7 @@ internal static class OtlpJsonBufferSpanWriter
                 json.WriteString(link.TraceState);
             }
 
-            WriteAttributeArray(json, link.Attributes);
+            WriteAttributeArray(json, link.Attributes, includeContent);
             json.Write(",\"flags\":"u8);
             json.WriteInt64(link.Flags);
             json.WriteByte((byte)'}');
@@ -140,12 +143,13 @@ internal static class OtlpJsonBufferSpanWriter
         json.WriteByte((byte)']');
     }
 
-    /// <summary><c>,"attributes":[...]</c> from a list.</summary>
-    private static void WriteAttributeArray(JsonBuffer json, List<SpanAttribute> attributes)
+    /// <summary><c>,"attributes":[...]</c> from a list, without those marked as content unless
+    /// <paramref name="includeContent"/>.</summary>
+    private static void WriteAttributeArray(JsonBuffer json, List<SpanAttribute> attributes, bool includeContent)
     {
         json.Write(",\"attributes\":["u8);
         var sink = new OtlpJsonBufferSink(json);
-        new SpanAttributeList(attributes).WriteTo(ref sink);
+        new SpanAttributeList(attributes, includeContent).WriteTo(ref sink);
         json.WriteByte((byte)']');
     }
 }

@@ -26,7 +26,8 @@ public static class OtlpJsonSpanEncoder
     /// <summary>Encodes a span whose attributes come from <paramref name="attributes"/>.</summary>
     /// <param name="header">Ids, name, kind, times and status.</param>
     /// <param name="attributes">The attribute writer (typically generated code).</param>
-    /// <param name="contentWithheld">Recorded on the fragment: whether sensitive content was left out.</param>
+    /// <param name="contentWithheld">Recorded on the fragment: whether sensitive content was left out. When true, the
+    /// attributes of <paramref name="events"/> and <paramref name="links"/> marked as content are left out too.</param>
     /// <param name="events">Optional events.</param>
     /// <param name="links">Optional links.</param>
     public static SpanFragment Encode<TAttributes>(
@@ -41,7 +42,7 @@ public static class OtlpJsonSpanEncoder
         json.Clear();
         try
         {
-            OtlpJsonBufferSpanWriter.Write(json, in header, ref attributes, events, links);
+            OtlpJsonBufferSpanWriter.Write(json, in header, ref attributes, events, links, includeContent: !contentWithheld);
             return SpanFragment.CopyOf(json.WrittenSpan, SpanEncoding.Json, contentWithheld);
         }
         finally

@@ -25,7 +25,8 @@ public static class OtlpProtobufSpanEncoder
     /// <summary>Encodes a span whose attributes come from <paramref name="attributes"/>.</summary>
     /// <param name="header">Ids, name, kind, times and status.</param>
     /// <param name="attributes">The attribute writer (typically generated code).</param>
-    /// <param name="contentWithheld">Recorded on the fragment: whether sensitive content was left out.</param>
+    /// <param name="contentWithheld">Recorded on the fragment: whether sensitive content was left out. When true, the
+    /// attributes of <paramref name="events"/> and <paramref name="links"/> marked as content are left out too.</param>
     /// <param name="events">Optional events.</param>
     /// <param name="links">Optional links.</param>
     public static SpanFragment Encode<TAttributes>(
@@ -40,7 +41,7 @@ public static class OtlpProtobufSpanEncoder
         buffer.Clear();
         try
         {
-            OtlpProtobufSpanWriter.Write(buffer, in header, ref attributes, events, links);
+            OtlpProtobufSpanWriter.Write(buffer, in header, ref attributes, events, links, includeContent: !contentWithheld);
             return SpanFragment.CopyOf(buffer.WrittenSpan, SpanEncoding.Protobuf, contentWithheld);
         }
         finally

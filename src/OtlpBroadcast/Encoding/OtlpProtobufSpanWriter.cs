@@ -23,9 +23,18 @@ public static class OtlpProtobufSpanWriter
     /// <param name="includeContent">False to leave out attributes marked as content.</param>
     public static void Write(IBufferWriter<byte> output, OtlpSpan span, bool includeContent = true)
     {
-        ArgumentNullException.ThrowIfNull(span);
-        var attributes = new SpanAttributeList(span.Attributes, includeContent);
-        Write(output, SpanHeader.From(span), ref attributes, span.Events, span.Links);
+        ArgumentNullException.ThrowIfNull(output);
+
+        // The encoder's fragment: the events' and links' content is left out with the span's own.
+        SpanFragment fragment = OtlpProtobufSpanEncoder.Encode(span, includeContent);
+        try
+        {
+            output.Write(fragment.Bytes);
+        }
+        finally
+        {
+            fragment.Release();
+        }
     }
 
     /// <summary>Writes a span whose attributes come from <paramref name="attributes"/> (typically generated code).</summary>
@@ -42,7 +51,7 @@ public static class OtlpProtobufSpanWriter
         buffer.Clear();
         try
         {
-            Write(buffer, in header, ref attributes, events, links);
+            Write(buffer, in header, ref attributes, events, links, includeContent: true);
             output.Write(buffer.WrittenSpan);
         }
         finally
@@ -51,12 +60,15 @@ public static class OtlpProtobufSpanWriter
         }
     }
 
+    /// <summary>Writes the span; <paramref name="includeContent"/> false leaves out the attributes of events and links
+    /// marked as content (the span's own attributes are <paramref name="attributes"/>' to leave out).</summary>
     internal static void Write<TAttributes>(
         ProtobufBuffer buffer,
         in SpanHeader header,
         ref TAttributes attributes,
         IReadOnlyList<SpanEvent>? events,
-        IReadOnlyList<SpanLink>? links)
+        IReadOnlyList<SpanLink>? links,
+        bool includeContent)
         where TAttributes : struct, IAttributeSource
     {
         if (!header.TraceId.IsValid || !header.SpanId.IsValid)
@@ -102,7 +114,7 @@ public static class OtlpProtobufSpanWriter
             // Indexing, not foreach: foreach over an IReadOnlyList boxes the enumerator.
             for (int i = 0; i < events.Count; i++)
             {
-                WriteEvent(buffer, events[i]);
+                WriteEvent(buffer, events[i], includeContent);
             }
         }
 
@@ -110,7 +122,7 @@ public static class OtlpProtobufSpanWriter
         {
             for (int i = 0; i < links.Count; i++)
             {
-                WriteLink(buffer, links[i]);
+                WriteLink(buffer, links[i], includeContent);
             }
         }
 
@@ -118,27 +130,31 @@ public static class OtlpProtobufSpanWriter
         buffer.WriteFixed32Field(F.SpanFlags, header.Flags | SpanFlags.Sampled);
     }
 
-    /// <summary>Writes a repeated <c>KeyValue</c> field from a list.</summary>
-    internal static void WriteAttributes(ProtobufBuffer buffer, int field, IReadOnlyList<SpanAttribute> attributes)
+    /// <summary>Writes a repeated <c>KeyValue</c> field from a list; <paramref name="includeContent"/> false leaves out
+    /// the attributes marked as content.</summary>
+    internal static void WriteAttributes(ProtobufBuffer buffer, int field, IReadOnlyList<SpanAttribute> attributes, bool includeContent = true)
     {
         var sink = new OtlpProtobufAttributeSink(buffer, field);
         for (int i = 0; i < attributes.Count; i++)
         {
             SpanAttribute attribute = attributes[i];
-            AttributeKeys.Write(ref sink, attribute.Key, attribute.Value);
+            if (includeContent || !attribute.IsContent)
+            {
+                AttributeKeys.Write(ref sink, attribute.Key, attribute.Value);
+            }
         }
     }
 
-    private static void WriteEvent(ProtobufBuffer buffer, SpanEvent spanEvent)
+    private static void WriteEvent(ProtobufBuffer buffer, SpanEvent spanEvent, bool includeContent)
     {
         buffer.BeginMessage(F.SpanEvents);
         WriteNanos(buffer, F.EventTime, spanEvent.TimeUnixNano);
         buffer.WriteStringField(F.EventName, spanEvent.Name);
-        WriteAttributes(buffer, F.EventAttributes, spanEvent.Attributes);
+        WriteAttributes(buffer, F.EventAttributes, spanEvent.Attributes, includeContent);
         buffer.EndMessage();
     }
 
-    private static void WriteLink(ProtobufBuffer buffer, SpanLink link)
+    private static void WriteLink(ProtobufBuffer buffer, SpanLink link, bool includeContent)
     {
         buffer.BeginMessage(F.SpanLinks);
         WriteTraceId(buffer, F.LinkTraceId, link.TraceId);
@@ -148,7 +164,7 @@ public static class OtlpProtobufSpanWriter
             buffer.WriteStringField(F.LinkTraceState, link.TraceState);
         }
 
-        WriteAttributes(buffer, F.LinkAttributes, link.Attributes);
+        WriteAttributes(buffer, F.LinkAttributes, link.Attributes, includeContent);
         if (link.Flags != 0)
         {
             buffer.WriteFixed32Field(F.LinkFlags, link.Flags);

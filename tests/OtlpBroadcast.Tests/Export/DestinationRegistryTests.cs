@@ -1,3 +1,4 @@
+using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.Testing;
 using static OtlpBroadcast.Tests.Export.ExportTestKit;
@@ -215,6 +216,46 @@ public class DestinationRegistryTests
             Assert.False(received.TryGetAttribute("gen_ai.input.messages", out _));
             Assert.DoesNotContain(Canary, System.Text.Encoding.UTF8.GetString(Assert.Single(receiver.Requests).DecompressedBody.Span), StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData(OtlpProtocol.HttpJson)]
+    [InlineData(OtlpProtocol.HttpProtobuf)]
+    public async Task ContentInAnEventOrALinkIsNeverSentToPrivacyMode(OtlpProtocol protocol)
+    {
+        const string Canary = "event-prompt-canary-91c2";
+        await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver privacy = await OtlpTestReceiver.StartAsync();
+        await using var registry = new DestinationRegistry(Services);
+        OtlpDestinationOptions openOptions = Options(open, "open");
+        openOptions.Protocol = protocol;
+        await registry.AddAsync(OtlpDestination.Create(openOptions));
+        OtlpDestinationOptions privacyOptions = Options(privacy, "privacy");
+        privacyOptions.Protocol = protocol;
+        privacyOptions.PrivacyMode = true;
+        await registry.AddAsync(OtlpDestination.Create(privacyOptions));
+
+        // The older GenAI conventions put the prompt into an event; a link may carry content too.
+        OtlpSpan span = Span(3);
+        var prompt = new SpanEvent("gen_ai.user.message", span.StartTimeUnixNano);
+        prompt.Attributes.Add(new SpanAttribute("gen_ai.event.name", "gen_ai.user.message"));
+        prompt.Attributes.Add(new SpanAttribute("content", Canary, IsContent: true));
+        span.Events.Add(prompt);
+        var link = new SpanLink(TraceId.CreateRandom(), SpanId.CreateRandom());
+        link.Attributes.Add(new SpanAttribute("link.reason", "follow-up"));
+        link.Attributes.Add(new SpanAttribute("follow_up.question", Canary, IsContent: true));
+        span.Links.Add(link);
+        registry.Publish(span);
+        Assert.True(await registry.FlushAsync(Patience));
+
+        ReceivedSpan withContent = Assert.Single(open.Spans);
+        Assert.Equal(Canary, Assert.Single(withContent.Events).Attributes["content"].AsString());
+        ReceivedSpan withheld = Assert.Single(privacy.Spans);
+        Assert.Equal("gen_ai.user.message", Assert.Single(Assert.Single(withheld.Events).Attributes).Value.AsString());
+        Assert.Equal("follow-up", Assert.Single(Assert.Single(withheld.Links).Attributes).Value.AsString());
+        Assert.False(
+            System.Text.Encoding.UTF8.GetString(Assert.Single(privacy.Requests).DecompressedBody.Span).Contains(Canary, StringComparison.Ordinal),
+            "the content of an event or a link reached the privacy-mode destination");
     }
 
     [Fact]
