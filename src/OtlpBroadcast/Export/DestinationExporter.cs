@@ -63,9 +63,10 @@ public sealed class DestinationExporter : IAsyncDisposable
     public OtlpDestination Destination { get; }
 
     /// <summary>
-    /// Queues an encoded span. Never blocks and never throws for a full queue, a closed exporter or a fragment in
-    /// another encoding than the destination's <see cref="OtlpDestination.Encoding"/>: the span is then dropped and
-    /// counted. On success the exporter holds its own reference to <paramref name="fragment"/>.
+    /// Queues an encoded span. Never blocks and never throws for a full queue, a closed exporter, a fragment in
+    /// another encoding than the destination's <see cref="OtlpDestination.Encoding"/> or a fragment with content
+    /// (not <see cref="SpanFragment.ContentWithheld"/>) for a destination in privacy mode: the span is then dropped
+    /// and counted. On success the exporter holds its own reference to <paramref name="fragment"/>.
     /// </summary>
     public bool TryEnqueue(SpanFragment fragment)
     {
@@ -75,6 +76,15 @@ public sealed class DestinationExporter : IAsyncDisposable
             _counters.Drop(DropReason.WrongEncoding, 1, wasAccepted: false);
             _counters.RecordError(
                 $"a {fragment.Encoding} span fragment was offered to a destination that sends {_envelope.Encoding} ({Destination.Protocol}); encode spans in the destination's encoding",
+                _services.TimeProvider.GetUtcNow());
+            return false;
+        }
+
+        if (!MayTake(fragment))
+        {
+            _counters.Drop(DropReason.ContentNotWithheld, 1, wasAccepted: false);
+            _counters.RecordError(
+                "a span fragment with content was offered to a destination in privacy mode; encode spans for it with content withheld",
                 _services.TimeProvider.GetUtcNow());
             return false;
         }
@@ -103,12 +113,12 @@ public sealed class DestinationExporter : IAsyncDisposable
 
     /// <summary>
     /// Queues the spans of one tree like <see cref="TryEnqueue"/> does one by one, in one step when they all fit and
-    /// are all in the destination's encoding (one place reservation, one count, one wake-up check); otherwise one by
-    /// one, so that each is accepted or dropped and counted as it would be alone.
+    /// the destination takes them all (its encoding, its privacy mode: one place reservation, one count, one wake-up
+    /// check); otherwise one by one, so that each is accepted or dropped and counted as it would be alone.
     /// </summary>
     internal void TryEnqueueAll(ReadOnlySpan<SpanFragment> fragments)
     {
-        if (_closed || !AllInEncoding(fragments) || !_queue.TryReserve(fragments.Length))
+        if (_closed || !AllTakable(fragments) || !_queue.TryReserve(fragments.Length))
         {
             foreach (SpanFragment fragment in fragments)
             {
@@ -129,11 +139,11 @@ public sealed class DestinationExporter : IAsyncDisposable
         AfterAdding();
     }
 
-    private bool AllInEncoding(ReadOnlySpan<SpanFragment> fragments)
+    private bool AllTakable(ReadOnlySpan<SpanFragment> fragments)
     {
         foreach (SpanFragment fragment in fragments)
         {
-            if (fragment.Encoding != _envelope.Encoding)
+            if (fragment.Encoding != _envelope.Encoding || !MayTake(fragment))
             {
                 return false;
             }
@@ -141,6 +151,10 @@ public sealed class DestinationExporter : IAsyncDisposable
 
         return true;
     }
+
+    /// <summary>Whether the fragment's content may go to this destination: a destination in privacy mode takes only
+    /// fragments encoded with content withheld.</summary>
+    private bool MayTake(SpanFragment fragment) => fragment.ContentWithheld || !Destination.PrivacyMode;
 
     /// <summary>After spans were added: drops them if the shutdown has already drained the queue, else wakes the
     /// loop when a batch is ready.</summary>

@@ -30,6 +30,11 @@ public enum DropReason
     /// network; <see cref="DestinationStatistics.LastError"/> names the exception). The exporter goes on with the
     /// next batch.</summary>
     ExportFault,
+
+    /// <summary>The span was encoded with content for a destination in privacy mode (a fragment whose
+    /// <see cref="SpanFragment.ContentWithheld"/> is false): a programming error, counted instead of sending the
+    /// content.</summary>
+    ContentNotWithheld,
 }
 
 /// <summary>

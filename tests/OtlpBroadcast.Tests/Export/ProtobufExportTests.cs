@@ -95,6 +95,29 @@ public class ProtobufExportTests
     }
 
     [Fact]
+    public async Task AFragmentWithContentOfferedToAPrivacyModeExporterIsCountedNotSent()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions options = ProtobufOptions(receiver, "private");
+        options.PrivacyMode = true;
+        await using DestinationExporter exporter = Exporter(options);
+        OtlpSpan span = Span(0).WithContent("gen_ai.prompt", "secret prompt");
+
+        Assert.False(EnqueueProtobuf(exporter, span));
+        SpanFragment withheld = OtlpProtobufSpanEncoder.Encode(span, includeContent: false);
+        Assert.True(exporter.TryEnqueue(withheld));
+        withheld.Release();
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Dropped(DropReason.ContentNotWithheld));
+        Assert.Equal(0, stats.Rejected);
+        Assert.Contains("privacy mode", stats.LastError, StringComparison.Ordinal);
+        Assert.False(Assert.Single(receiver.Spans).Attributes.ContainsKey("gen_ai.prompt"));
+        AssertAccounting(stats);
+    }
+
+    [Fact]
     public async Task BatchesAreSplitByTheExactProtobufBodySize()
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
