@@ -138,11 +138,15 @@ public static class CliApp
             AllowInsecureCredentials = parsed.AllowInsecure,
             Timeout = parsed.Timeout ?? TimeSpan.FromSeconds(10),
         };
+        int position = 0;
         foreach (KeyValuePair<string, string> header in parsed.Headers)
         {
+            position++;
             if (!options.Headers.TryAdd(header.Key, header.Value))
             {
-                throw new OtlpConfigurationException($"Header '{header.Key}' is given twice.");
+                // Not quoted: a name that is not a header name may hold a credential ("Authorization: Bearer ...").
+                throw new OtlpConfigurationException(
+                    $"Header number {position} given with --header repeats the name of an earlier one (names are compared ignoring case); give each header once.");
             }
         }
 

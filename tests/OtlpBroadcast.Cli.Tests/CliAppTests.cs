@@ -114,6 +114,15 @@ public class CliAppTests
     }
 
     [Fact]
+    public async Task AHeaderGivenTwiceIsRefusedNamingWhichOneWithoutQuotingIt()
+    {
+        Run run = await RunAsync("test-connection", "--endpoint", "http://127.0.0.1:4318/v1/traces", "--header", "X-A=1", "--header", "Authorization=" + RightKey, "--header", "authorization=" + WrongKey);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Header number 3 given with --header repeats the name of an earlier one", run.Output, StringComparison.Ordinal);
+        run.AssertNoSecrets();
+    }
+
+    [Fact]
     public async Task SendTestTraceSendsAGenerationTraceWithContent()
     {
         await using OtlpTestReceiver receiver = await StartSecured();

@@ -40,6 +40,7 @@ public class SecretCanaryTests
             ["test-connection", "--endpoint", accepting.TracesEndpoint.AbsoluteUri, "--headers", $$"""{"Authorization":"Bearer {{token}}\r\nX: {{apiKey}}"}"""],
             ["test-connection", "--endpoint", accepting.TracesEndpoint.AbsoluteUri, "--header", "Authorization: Bearer " + token],
             ["test-connection", "--endpoint", accepting.TracesEndpoint.AbsoluteUri, .. headers, "--header", "authorization=" + apiKey],
+            ["test-connection", "--endpoint", accepting.TracesEndpoint.AbsoluteUri, "--header", "Authorization: Bearer " + token + "==", "--header", "Authorization: Bearer " + token + "=="],
         ];
 
         var exitCodes = new List<int>();
@@ -53,7 +54,7 @@ public class SecretCanaryTests
         }
 
         // Every outcome happened: success, refusal by the backend, no response, invalid configuration.
-        Assert.Equal([0, 0, 2, 2, 3, 1, 1, 1, 1, 1], exitCodes);
+        Assert.Equal([0, 0, 2, 2, 3, 1, 1, 1, 1, 1, 1], exitCodes);
         scan.AssertNoCanary();
     }
 }
