@@ -39,10 +39,19 @@ public sealed class OtlpResource
             }
         }
 
-        list.Add(new SpanAttribute("telemetry.sdk.name", SdkInfo.Name));
-        list.Add(new SpanAttribute("telemetry.sdk.language", "dotnet"));
-        list.Add(new SpanAttribute("telemetry.sdk.version", SdkInfo.Version));
+        // Keys of a resource are unique, and what the caller gives wins over the SDK's own description.
+        AddUnlessGiven(list, "telemetry.sdk.name", SdkInfo.Name);
+        AddUnlessGiven(list, "telemetry.sdk.language", "dotnet");
+        AddUnlessGiven(list, "telemetry.sdk.version", SdkInfo.Version);
         Attributes = list;
+    }
+
+    private static void AddUnlessGiven(List<SpanAttribute> list, string key, string value)
+    {
+        if (!list.Exists(a => a.Key == key))
+        {
+            list.Add(new SpanAttribute(key, value));
+        }
     }
 
     /// <summary>The default resource: <c>service.name</c> = <c>unknown_service:&lt;process name&gt;</c>, as the

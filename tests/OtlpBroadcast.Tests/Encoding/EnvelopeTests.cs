@@ -194,6 +194,22 @@ public class EnvelopeTests
     }
 
     [Fact]
+    public void SdkResourceAttributeTheCallerGivesIsSentOnceWithTheCallersValue()
+    {
+        // OTEL_RESOURCE_ATTRIBUTES=telemetry.sdk.language=... : attribute keys of a resource must be unique, and the
+        // user's resource wins over the SDK's defaults, as in the OpenTelemetry SDKs.
+        var resource = new OtlpResource("checkout-api", [new SpanAttribute("telemetry.sdk.language", "csharp")]);
+        byte[] body = WriteBody(new OtlpJsonEnvelope(resource), []);
+        using JsonDocument document = JsonDocument.Parse(body);
+        JsonElement attributes = document.RootElement.GetProperty("resourceSpans")[0].GetProperty("resource").GetProperty("attributes");
+
+        Assert.Equal(
+            ["service.name", "telemetry.sdk.language", "telemetry.sdk.name", "telemetry.sdk.version"],
+            attributes.EnumerateArray().Select(a => a.GetProperty("key").GetString()!));
+        Assert.Equal("csharp", StringValueOf(attributes[1].GetProperty("value")));
+    }
+
+    [Fact]
     public void ResourceNeedsAServiceName()
     {
         Assert.Throws<ArgumentException>(() => new OtlpResource(""));
