@@ -12,6 +12,10 @@ internal static class KeyValueListParser
 {
     /// <param name="variable">The variable name, for error messages.</param>
     /// <param name="text">The variable's value.</param>
+    /// <param name="decodeKeys">
+    /// Whether keys are percent-decoded as values are: resource attribute keys may hold an encoded <c>,</c> or
+    /// <c>=</c>, header names are HTTP tokens and stay as written.
+    /// </param>
     /// <param name="findProblem">
     /// Extra rules for a decoded entry: returns a description of what is wrong (without quoting the entry),
     /// or <see langword="null"/> when the entry is acceptable.
@@ -19,6 +23,7 @@ internal static class KeyValueListParser
     public static IReadOnlyList<KeyValuePair<string, string>> Parse(
         string variable,
         string text,
+        bool decodeKeys,
         Func<string, string, string?>? findProblem = null)
     {
         string[] pieces = text.Split(',');
@@ -40,19 +45,21 @@ internal static class KeyValueListParser
                 throw Invalid(variable, position, "has no '=' between key and value");
             }
 
-            string key = piece[..separator].Trim();
+            string? key = piece[..separator].Trim();
             if (key.Length == 0)
             {
                 throw Invalid(variable, position, "has an empty key");
             }
 
+            if (decodeKeys && !PercentDecoding.TryDecode(key, out key))
+            {
+                throw NotPercentEncoding(variable, position, "key");
+            }
+
             // Trim before decoding so that an encoded space (%20) at either end survives.
             if (!PercentDecoding.TryDecode(piece[(separator + 1)..].Trim(), out string? value))
             {
-                throw Invalid(
-                    variable,
-                    position,
-                    "has a value that is not valid percent-encoding ('%' must be followed by two hex digits that form UTF-8)");
+                throw NotPercentEncoding(variable, position, "value");
             }
 
             if (findProblem?.Invoke(key, value) is { } problem)
@@ -65,6 +72,12 @@ internal static class KeyValueListParser
 
         return entries.AsReadOnly();
     }
+
+    private static OtlpConfigurationException NotPercentEncoding(string variable, int position, string part) =>
+        Invalid(
+            variable,
+            position,
+            $"has a {part} that is not valid percent-encoding ('%' must be followed by two hex digits that form UTF-8)");
 
     private static OtlpConfigurationException Invalid(string variable, int position, string problem) =>
         new($"{variable} must be a list of key=value pairs separated by ',': entry {position} {problem}.");

@@ -39,14 +39,14 @@ public static class OtlpEnvironment
 
         IReadOnlyList<KeyValuePair<string, string>> resourceAttributes =
             Get(V.ResourceAttributes) is { } attributesText
-                ? KeyValueListParser.Parse(V.ResourceAttributes, attributesText)
+                ? KeyValueListParser.Parse(V.ResourceAttributes, attributesText, decodeKeys: true)
                 : [];
 
         return new OtlpEnvironmentSettings
         {
             TracesEndpoint = ReadEndpoint(Get),
             Headers = GetEither(V.TracesHeaders, V.Headers) is { } headers
-                ? KeyValueListParser.Parse(headers.Name, headers.Text, HttpHeaderRules.FindProblem)
+                ? KeyValueListParser.Parse(headers.Name, headers.Text, decodeKeys: false, HttpHeaderRules.FindProblem)
                 : [],
             Timeout = GetEither(V.TracesTimeout, V.Timeout) is { } timeout
                 ? OtlpEnvironmentValues.ParseMilliseconds(timeout.Name, timeout.Text)

@@ -54,7 +54,7 @@ public sealed class OtlpEnvironmentSettings
     public string? ServiceName { get; init; }
 
     /// <summary>
-    /// <c>OTEL_RESOURCE_ATTRIBUTES</c> exactly as parsed (values percent-decoded, order and duplicates kept).
+    /// <c>OTEL_RESOURCE_ATTRIBUTES</c> exactly as parsed (keys and values percent-decoded, order and duplicates kept).
     /// A <c>service.name</c> entry stays here even when <see cref="ServiceName"/> comes from
     /// <c>OTEL_SERVICE_NAME</c>; the consumer lets <see cref="ServiceName"/> win.
     /// </summary>

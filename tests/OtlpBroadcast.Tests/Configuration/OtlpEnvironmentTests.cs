@@ -388,20 +388,31 @@ public class OtlpEnvironmentTests
     // ---- Resource attributes and service name ----
 
     [Fact]
-    public void ResourceAttributesAreParsedWithValuesDecodedAndKeysNot()
+    public void ResourceAttributesAreParsedWithKeysAndValuesDecoded()
     {
+        // The resource specification: "The , and = characters in keys and values MUST be percent encoded", so keys are
+        // decoded too (unlike header names, which are HTTP tokens).
         OtlpEnvironmentSettings settings = Read(
-            ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment = prod%20eu ,k%20ey=a=b,,host.name=h1,"));
+            ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment = prod%20eu ,k%20ey=a=b,,host.name=h1,a%2Cb%3Dc=1"));
 
         Assert.Equal(
-            [Pair("deployment.environment", "prod eu"), Pair("k%20ey", "a=b"), Pair("host.name", "h1")],
+            [Pair("deployment.environment", "prod eu"), Pair("k ey", "a=b"), Pair("host.name", "h1"), Pair("a,b=c", "1")],
             settings.ResourceAttributes);
+    }
+
+    [Fact]
+    public void EncodedServiceNameKeyInResourceAttributesNamesTheService()
+    {
+        OtlpEnvironmentSettings settings = Read(("OTEL_RESOURCE_ATTRIBUTES", "service%2Ename=checkout"));
+
+        Assert.Equal("checkout", settings.ServiceName);
     }
 
     [Theory]
     [InlineData("a=1,novalue", "entry 2")]
     [InlineData("=x", "entry 1")]
     [InlineData("a=%G0", "entry 1")]
+    [InlineData("a=1,k%G0=1", "entry 2")]
     public void BadResourceAttributeEntryIsAnErrorNamingTheVariableAndPosition(string value, string position)
     {
         OtlpConfigurationException error = ReadFails(("OTEL_RESOURCE_ATTRIBUTES", value));
