@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 
 namespace OtlpBroadcast.Export;
 
@@ -27,7 +28,8 @@ public static class RetryPolicy
 
     /// <summary>
     /// Reads a <c>Retry-After</c> value: delta-seconds (<c>120</c>) or an HTTP-date
-    /// (<c>Fri, 31 Dec 1999 23:59:59 GMT</c>) relative to <paramref name="now"/>. A date in the past gives zero.
+    /// (<c>Fri, 31 Dec 1999 23:59:59 GMT</c>, or the obsolete <c>Friday, 31-Dec-99 23:59:59 GMT</c> and
+    /// <c>Fri Dec 31 23:59:59 1999</c>) relative to <paramref name="now"/>. A date in the past gives zero.
     /// </summary>
     public static bool TryParseRetryAfter(string? value, DateTimeOffset now, out TimeSpan delay)
     {
@@ -44,7 +46,9 @@ public static class RetryPolicy
             return true;
         }
 
-        if (DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset date))
+        // The HTTP stack's own parser takes all three HTTP-date formats (RFC 9110 5.6.7: IMF-fixdate, and the obsolete
+        // RFC 850 and asctime() forms, which a recipient must accept too).
+        if (RetryConditionHeaderValue.TryParse(value, out RetryConditionHeaderValue? condition) && condition.Date is { } date)
         {
             delay = date > now ? date - now : TimeSpan.Zero;
             return true;

@@ -65,6 +65,18 @@ public class RetryPolicyTests
         Assert.Equal(TimeSpan.FromSeconds(30), delay);
     }
 
+    [Theory]
+    [InlineData("Saturday, 28-Nov-26 12:00:30 GMT")]
+    [InlineData("Sat Nov 28 12:00:30 2026")]
+    [InlineData("Sun Nov  8 12:00:30 2026", -20)]
+    public void ReadsRetryAfterInTheObsoleteHttpDateFormatsRecipientsMustAccept(string value, int days = 0)
+    {
+        // RFC 9110 5.6.7: a recipient that parses an HTTP-date must accept RFC 850 dates and asctime() dates too.
+        var now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero).AddDays(days);
+        Assert.True(RetryPolicy.TryParseRetryAfter(value, now, out TimeSpan delay));
+        Assert.Equal(TimeSpan.FromSeconds(30), delay);
+    }
+
     [Fact]
     public void ADateInThePastMeansRetryNow()
     {
