@@ -177,7 +177,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
             parentSpan = ActivitySpanId.CreateFromBytes(bytes[..SpanId.ByteLength]);
         }
 
-        var parent = new ActivityContext(traceId, parentSpan, ActivityTraceFlags.Recorded, isRemote: _identity.ParentSpanId.IsValid);
+        var parent = new ActivityContext(traceId, parentSpan, ActivityTraceFlags.Recorded, isRemote: _identity.ParentIsRemote);
         Activity? root = Report(RootName(), ActivityKind.Server, parent, _start, _end, new TraceSpanAttributes(identityAttributes, failed, intermediate: false), facts.ErrorType);
         if (root is null)
         {
@@ -234,7 +234,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
         int donor = _scratch.FindVariantToShareWith(variant);
         long startNanos = UnixNanos.From(_start);
         long endNanos = UnixNanos.From(_end);
-        uint flags = _identity.ParentSpanId.IsValid ? SpanFlags.ContextHasIsRemote | SpanFlags.ContextIsRemote : SpanFlags.ContextHasIsRemote;
+        uint flags = _identity.ParentIsRemote ? SpanFlags.ContextHasIsRemote | SpanFlags.ContextIsRemote : SpanFlags.ContextHasIsRemote;
 
         // The top span (and the intermediate one) carry content only in an error message.
         bool spansShareable = donor >= 0 && StatusFor(_scratch.KeyOf(donor).IncludeContent) == status;

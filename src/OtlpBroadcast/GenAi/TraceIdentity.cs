@@ -12,6 +12,15 @@ namespace OtlpBroadcast;
 public readonly record struct TraceIdentity(TraceId TraceId, SpanId ParentSpanId, string? RawTraceId)
 {
     /// <summary>
+    /// Whether the parent is a span of this process (the ambient <see cref="Activity"/>) rather than one named by the
+    /// caller (<c>parent_span_id</c>, a span of the caller's process). OTLP's span flags tell backends which it is.
+    /// </summary>
+    public bool ParentIsLocal { get; init; }
+
+    /// <summary>Whether the top span's parent is a span of another process.</summary>
+    internal bool ParentIsRemote => ParentSpanId.IsValid && !ParentIsLocal;
+
+    /// <summary>
     /// The rules, in order:
     /// <list type="number">
     /// <item>a non-empty <c>trace_id</c>: the trace is <see cref="TraceId.FromString"/> of it, and a non-empty
@@ -37,7 +46,9 @@ public readonly record struct TraceIdentity(TraceId TraceId, SpanId ParentSpanId
             Span<byte> spanBytes = stackalloc byte[SpanId.ByteLength];
             ambient.TraceId.CopyTo(traceBytes);
             ambient.SpanId.CopyTo(spanBytes);
-            return new TraceIdentity(TraceId.FromBytes(traceBytes), givenParent.IsValid ? givenParent : SpanId.FromBytes(spanBytes), null);
+            return givenParent.IsValid
+                ? new TraceIdentity(TraceId.FromBytes(traceBytes), givenParent, null)
+                : new TraceIdentity(TraceId.FromBytes(traceBytes), SpanId.FromBytes(spanBytes), null) { ParentIsLocal = true };
         }
 
         return new TraceIdentity(TraceId.CreateRandom(), default, null);

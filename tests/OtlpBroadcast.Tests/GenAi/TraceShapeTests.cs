@@ -127,6 +127,9 @@ public class TraceShapeTests
             ReceivedSpan top = receiver.Spans.Single(s => s.Name == "chat request");
             Assert.Equal(ambient.TraceId.ToHexString(), top.TraceId);
             Assert.Equal(ambient.SpanId.ToHexString(), top.ParentSpanId);
+
+            // The ambient activity is this process's own span: the parent is known and not remote.
+            Assert.Equal(HasIsRemote, top.Flags & (HasIsRemote | IsRemote));
             Assert.All(receiver.Spans, s => Assert.Equal(ambient.TraceId.ToHexString(), s.TraceId));
             Assert.All(receiver.Spans, s => Assert.False(s.Attributes.ContainsKey("trace.trace_id")));
         }
@@ -152,6 +155,9 @@ public class TraceShapeTests
         ReceivedSpan byParent = receiver.Spans.Single(s => s.Name == "parent only");
         Assert.Equal(ambient.TraceId.ToHexString(), byParent.TraceId);
         Assert.Equal("00f067aa0ba902b7", byParent.ParentSpanId);
+
+        // A parent_span_id came with the request, from the caller's process.
+        Assert.Equal(HasIsRemote | IsRemote, byParent.Flags & (HasIsRemote | IsRemote));
     }
 
     [Fact]
