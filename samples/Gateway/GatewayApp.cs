@@ -107,7 +107,7 @@ public static class GatewayApp
         }
 
         OtlpEnvironmentSettings environment = OtlpEnvironment.Read(name => configuration[name]);
-        if (environment.TracesEndpoint is not null)
+        if (environment is { TracesEndpoint: not null, SdkDisabled: false })
         {
             yield return OtlpDestination.Create(new OtlpDestinationOptions { Name = "otel-environment" }.ApplyEnvironment(environment));
         }

@@ -22,7 +22,8 @@ public sealed class OtlpBroadcastOptions
 
     /// <summary>
     /// Also reads the standard OpenTelemetry variables: <c>OTEL_EXPORTER_OTLP_*</c> add a destination named
-    /// <see cref="EnvironmentDestinationName"/> when an endpoint is set, and <c>OTEL_SERVICE_NAME</c> and
+    /// <see cref="EnvironmentDestinationName"/> when an endpoint is set (and <c>OTEL_SDK_DISABLED</c> is not true),
+    /// and <c>OTEL_SERVICE_NAME</c> and
     /// <c>OTEL_RESOURCE_ATTRIBUTES</c> describe the service (settings here win).
     /// </summary>
     public bool UseOtelEnvironment { get; set; }

@@ -58,7 +58,7 @@ internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroad
             destinations.Add(OtlpDestination.Create(configured.ToDestinationOptions()));
         }
 
-        if (options.UseOtelEnvironment && ReadEnvironment(options) is { TracesEndpoint: not null } environment)
+        if (options.UseOtelEnvironment && ReadEnvironment(options) is { TracesEndpoint: not null, SdkDisabled: false } environment)
         {
             destinations.Add(OtlpDestination.Create(new OtlpDestinationOptions { Name = options.EnvironmentDestinationName }.ApplyEnvironment(environment)));
         }

@@ -309,6 +309,23 @@ public class HostingTests
     }
 
     [Fact]
+    public void OtelSdkDisabledKeepsTheOtelVariablesFromAddingADestination()
+    {
+        using IHost host = BuildHost(o =>
+        {
+            o.UseOtelEnvironment = true;
+            o.GetEnvironmentVariable = name => name switch
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://127.0.0.1:4318",
+                "OTEL_SDK_DISABLED" => "true",
+                _ => null,
+            };
+        });
+
+        Assert.Empty(host.Services.GetRequiredService<DestinationRegistry>().List());
+    }
+
+    [Fact]
     public void WithoutTheSwitchTheOtelVariablesAreIgnored()
     {
         using IHost host = BuildHost(o => o.GetEnvironmentVariable = name => name == "OTEL_EXPORTER_OTLP_ENDPOINT" ? "http://127.0.0.1:4318" : null);

@@ -44,6 +44,7 @@ public static class OtlpEnvironment
 
         return new OtlpEnvironmentSettings
         {
+            SdkDisabled = string.Equals(Get(V.SdkDisabled), "true", StringComparison.OrdinalIgnoreCase),
             TracesEndpoint = ReadEndpoint(Get),
             Headers = GetEither(V.TracesHeaders, V.Headers) is { } headers
                 ? KeyValueListParser.Parse(headers.Name, headers.Text, decodeKeys: false, HttpHeaderRules.FindProblem)

@@ -19,6 +19,12 @@ public sealed class OtlpEnvironmentSettings
     private readonly IReadOnlyList<KeyValuePair<string, string>> _resourceAttributes = [];
 
     /// <summary>
+    /// <c>OTEL_SDK_DISABLED</c> is <c>true</c> (in any case; every other value is false, as the specification says):
+    /// the variables then configure no exporter, and consumers add no destination from them.
+    /// </summary>
+    public bool SdkDisabled { get; init; }
+
+    /// <summary>
     /// The full URL traces are posted to: <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c> as is, or else
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> with <c>v1/traces</c> appended to its path.
     /// </summary>

@@ -3,6 +3,7 @@ namespace OtlpBroadcast.Configuration;
 /// <summary>Names of the OpenTelemetry environment variables this SDK reads.</summary>
 internal static class OtlpEnvironmentVariables
 {
+    public const string SdkDisabled = "OTEL_SDK_DISABLED";
     public const string Endpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string TracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
     public const string Headers = "OTEL_EXPORTER_OTLP_HEADERS";

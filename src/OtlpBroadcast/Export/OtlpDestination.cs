@@ -94,10 +94,16 @@ public sealed class OtlpDestination
     /// </summary>
     /// <param name="name">The destination's name.</param>
     /// <param name="getVariable">Reads a variable; the process environment when <see langword="null"/>.</param>
-    /// <exception cref="OtlpConfigurationException">A variable is invalid, or no endpoint is set.</exception>
+    /// <exception cref="OtlpConfigurationException">A variable is invalid, no endpoint is set, or
+    /// <c>OTEL_SDK_DISABLED</c> is true.</exception>
     public static OtlpDestination FromEnvironment(string name = "otel-environment", Func<string, string?>? getVariable = null)
     {
         OtlpEnvironmentSettings settings = getVariable is null ? OtlpEnvironment.Read() : OtlpEnvironment.Read(getVariable);
+        if (settings.SdkDisabled)
+        {
+            throw new OtlpConfigurationException("OTEL_SDK_DISABLED is true: the OpenTelemetry variables configure no exporter.");
+        }
+
         if (settings.TracesEndpoint is null)
         {
             throw new OtlpConfigurationException("Neither OTEL_EXPORTER_OTLP_TRACES_ENDPOINT nor OTEL_EXPORTER_OTLP_ENDPOINT is set.");

@@ -36,6 +36,32 @@ public class EnvironmentDestinationTests
     }
 
     [Theory]
+    [InlineData("true")]
+    [InlineData(" TRUE ")]
+    public void OtelSdkDisabledMeansTheVariablesDescribeNoDestination(string disabled)
+    {
+        // The OpenTelemetry switch that turns every exporter the variables configure into a no-op.
+        var error = Assert.Throws<OtlpConfigurationException>(() => OtlpDestination.FromEnvironment("env", Variables(
+            ("OTEL_SDK_DISABLED", disabled),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector.example.com:4318"))));
+
+        Assert.Contains("OTEL_SDK_DISABLED", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData("1")]
+    [InlineData("yes")]
+    public void OtelSdkDisabledOtherThanTrueLeavesTheDestination(string disabled)
+    {
+        OtlpDestination destination = OtlpDestination.FromEnvironment("env", Variables(
+            ("OTEL_SDK_DISABLED", disabled),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector.example.com:4318")));
+
+        Assert.Equal(new Uri("https://collector.example.com:4318/v1/traces"), destination.Endpoint);
+    }
+
+    [Theory]
     [InlineData("Authorization=Bearer sk-1,SecretTokenValue=tail\u00e9", "non-ASCII")]
     [InlineData("Authorization=Bearer sk-1,SecretTokenValue=%C3%A9", "non-ASCII")]
     [InlineData("Authorization=Bearer sk-1,Content-Length=SecretTokenValue", "transport")]
