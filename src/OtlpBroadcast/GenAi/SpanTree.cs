@@ -7,7 +7,8 @@ namespace OtlpBroadcast;
 /// The spans of one request, built at completion and encoded once per variant that some destination needs (wire
 /// encoding, privacy, content format, length limit):
 /// <code>
-/// top span (trace_name)                    kind server, parent: parent_span_id / ambient Activity / none
+/// top span (trace_name)                    kind server (internal under the ambient Activity), parent:
+///                                           parent_span_id / ambient Activity / none
 /// └─ intermediate span (span_name)          kind internal, only when span_name is given
 ///    └─ generation (generation_name)        kind client, gen_ai.* attributes, content
 ///       └─ attempt (one per provider try)   kind client
@@ -178,7 +179,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
         }
 
         var parent = new ActivityContext(traceId, parentSpan, ActivityTraceFlags.Recorded, isRemote: _identity.ParentIsRemote);
-        Activity? root = Report(RootName(), ActivityKind.Server, parent, _start, _end, new TraceSpanAttributes(identityAttributes, failed, intermediate: false), facts.ErrorType);
+        Activity? root = Report(RootName(), _identity.ParentIsLocal ? ActivityKind.Internal : ActivityKind.Server, parent, _start, _end, new TraceSpanAttributes(identityAttributes, failed, intermediate: false), facts.ErrorType);
         if (root is null)
         {
             return;
@@ -235,6 +236,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
         long startNanos = UnixNanos.From(_start);
         long endNanos = UnixNanos.From(_end);
         uint flags = _identity.ParentIsRemote ? SpanFlags.ContextHasIsRemote | SpanFlags.ContextIsRemote : SpanFlags.ContextHasIsRemote;
+        SpanKind rootKind = _identity.ParentIsLocal ? SpanKind.Internal : SpanKind.Server;
 
         // The top span (and the intermediate one) carry content only in an error message.
         bool spansShareable = donor >= 0 && StatusFor(_scratch.KeyOf(donor).IncludeContent) == status;
@@ -248,7 +250,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
         {
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
             SpanFragment fragment = PolicyEncoding.Encode(
-                key.Encoding, Header(_rootId, _identity.ParentSpanId, RootName(), SpanKind.Server, startNanos, endNanos, status, flags), ref root, statusWithheld);
+                key.Encoding, Header(_rootId, _identity.ParentSpanId, RootName(), rootKind, startNanos, endNanos, status, flags), ref root, statusWithheld);
             _scratch.AddFragment(fragment, new SpanCounts(root.Truncated, root.DroppedAttributes, root.Source.MetadataCut));
             position++;
         }

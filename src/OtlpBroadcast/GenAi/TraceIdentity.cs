@@ -13,7 +13,9 @@ public readonly record struct TraceIdentity(TraceId TraceId, SpanId ParentSpanId
 {
     /// <summary>
     /// Whether the parent is a span of this process (the ambient <see cref="Activity"/>) rather than one named by the
-    /// caller (<c>parent_span_id</c>, a span of the caller's process). OTLP's span flags tell backends which it is.
+    /// caller (<c>parent_span_id</c>, a span of the caller's process). OTLP's span flags tell backends which it is,
+    /// and the top span is then the parent's internal child rather than a server span (the service's own request
+    /// span, the ambient one, is the server span).
     /// </summary>
     public bool ParentIsLocal { get; init; }
 

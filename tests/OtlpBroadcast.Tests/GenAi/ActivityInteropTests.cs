@@ -16,13 +16,7 @@ public class ActivityInteropTests
     public async Task WhenAskedTheSpansAreAlsoReportedToActivityListenersWithoutContent(bool emit)
     {
         var stopped = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == GenerationBroadcaster.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => { lock (stopped) { stopped.Add(activity); } },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using ActivityListener listener = Listen(stopped);
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
         await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
         var broadcaster = new GenerationBroadcaster(registry) { EmitActivities = emit };
@@ -56,5 +50,39 @@ public class ActivityInteropTests
         Assert.Equal(ActivityStatusCode.Ok, generation.Status);
         Assert.Equal(ActivityStatusCode.Error, attempt.Status);
         Assert.Equal(TimeSpan.FromMilliseconds(40), attempt.Duration);
+    }
+
+    [Fact]
+    public async Task UnderTheAmbientActivityTheReportedTopActivityIsItsInternalLocalChild()
+    {
+        var stopped = new List<Activity>();
+        using ActivityListener listener = Listen(stopped);
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
+        var broadcaster = new GenerationBroadcaster(registry) { EmitActivities = true };
+        ChatCompletionRequest request = MissionRequest();
+        request.Trace = null;
+
+        using (Activity ambient = new Activity("incoming request").SetIdFormat(ActivityIdFormat.W3C).Start())
+        {
+            broadcaster.StartChat(request, provider: "openai").CompleteChat(Response());
+            Activity root = stopped.Single(a => a.DisplayName == "chat request");
+            Assert.Equal(ambient.SpanId, root.ParentSpanId);
+            Assert.Equal(ActivityKind.Internal, root.Kind);
+            Assert.False(root.HasRemoteParent);
+        }
+    }
+
+    /// <summary>Listens to the broadcaster's activities, collecting each as it stops.</summary>
+    private static ActivityListener Listen(List<Activity> stopped)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == GenerationBroadcaster.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { lock (stopped) { stopped.Add(activity); } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 }

@@ -128,7 +128,9 @@ public class TraceShapeTests
             Assert.Equal(ambient.TraceId.ToHexString(), top.TraceId);
             Assert.Equal(ambient.SpanId.ToHexString(), top.ParentSpanId);
 
-            // The ambient activity is this process's own span: the parent is known and not remote.
+            // The ambient activity is this process's own span (the service's request span is the server span): the
+            // parent is known and not remote, and the top span is its internal child.
+            Assert.Equal((int)SpanKind.Internal, top.Kind);
             Assert.Equal(HasIsRemote, top.Flags & (HasIsRemote | IsRemote));
             Assert.All(receiver.Spans, s => Assert.Equal(ambient.TraceId.ToHexString(), s.TraceId));
             Assert.All(receiver.Spans, s => Assert.False(s.Attributes.ContainsKey("trace.trace_id")));
@@ -156,7 +158,8 @@ public class TraceShapeTests
         Assert.Equal(ambient.TraceId.ToHexString(), byParent.TraceId);
         Assert.Equal("00f067aa0ba902b7", byParent.ParentSpanId);
 
-        // A parent_span_id came with the request, from the caller's process.
+        // A parent_span_id came with the request, from the caller's process: the top span serves that caller.
+        Assert.All([byTraceId, byParent], top => Assert.Equal((int)SpanKind.Server, top.Kind));
         Assert.Equal(HasIsRemote | IsRemote, byParent.Flags & (HasIsRemote | IsRemote));
     }
 
