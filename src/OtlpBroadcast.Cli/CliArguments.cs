@@ -79,7 +79,7 @@ internal sealed class CliArguments
                     parsed.Timeout = ParseTimeout(Value());
                     break;
                 case "--service-name":
-                    parsed.ServiceName = Once(parsed.ServiceName, name, Value());
+                    parsed.ServiceName = Once(parsed.ServiceName, name, NotBlank(name, Value()));
                     break;
                 case "--privacy" when command == CliApp.SendTestTrace:
                     parsed.Privacy = Flag(inline, name);
@@ -102,6 +102,9 @@ internal sealed class CliArguments
 
     private static string Once(string? current, string name, string value)
         => current is null ? value : throw new CliUsageException($"{name} is given twice.");
+
+    private static string NotBlank(string name, string value)
+        => string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{name} needs a value that is not empty.") : value;
 
     private static bool Flag(string? inline, string name) => inline switch
     {

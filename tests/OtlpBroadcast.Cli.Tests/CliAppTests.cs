@@ -79,6 +79,7 @@ public class CliAppTests
     [InlineData("test-connection --endpoint http://127.0.0.1:4318/v1/traces --privacy")]
     [InlineData("test-connection --endpoint not-a-url")]
     [InlineData("connect --endpoint http://127.0.0.1:4318/v1/traces")]
+    [InlineData("test-connection --endpoint http://127.0.0.1:4318/v1/traces --service-name=")]
     public async Task InvalidArgumentsExitOne(string commandLine)
     {
         Run run = await RunAsync(commandLine.Split(' '));
