@@ -65,6 +65,11 @@ public static class AdminApi
 
         group.MapPost("/", async (HttpRequest http, DestinationRegistry registry, ExporterServices services, CancellationToken cancellationToken) =>
         {
+            if (JsonBody.RefuseIfNotJson(http) is { } refusal)
+            {
+                return refusal;
+            }
+
             DestinationForm? form;
             try
             {

@@ -12,6 +12,11 @@ public static class ChatApi
     {
         app.MapPost("/api/v1/chat/completions", async (HttpRequest http, GenerationBroadcaster broadcaster, IModelProvider provider, TimeProvider time, CancellationToken cancellationToken) =>
         {
+            if (JsonBody.RefuseIfNotJson(http) is { } refusal)
+            {
+                return refusal;
+            }
+
             ChatCompletionRequest? request;
             try
             {

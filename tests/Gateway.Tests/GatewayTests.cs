@@ -147,6 +147,23 @@ public sealed class GatewayTests
         }
     }
 
+    [Theory]
+    [InlineData("/admin/destinations")]
+    [InlineData("/api/v1/chat/completions")]
+    public async Task ABodyNotSentAsJsonIsRefusedWith415(string path)
+    {
+        (WebApplication app, HttpClient client) = await StartAsync();
+        await using (app)
+        using (client)
+        {
+            // What curl -d sends without -H 'Content-Type: application/json'.
+            using var form = new StringContent("""{"name":"x","endpoint":"http://127.0.0.1:4318/v1/traces"}""", Encoding.UTF8, "application/x-www-form-urlencoded");
+            using HttpResponseMessage reply = await client.PostAsync(path, form);
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, reply.StatusCode);
+            Assert.Contains("application/json", await reply.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task WithoutDestinationsTheEmbeddedBackendReceivesTheTrace()
     {
