@@ -54,6 +54,7 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     private readonly ExporterServices _services;
     private readonly Lock _lock = new();
     private volatile DestinationExporter[] _exporters = [];
+    private bool _disposed;
 
     /// <summary>Creates an empty registry.</summary>
     public DestinationRegistry(ExporterServices? services = null) => _services = services ?? ExporterServices.Default;
@@ -65,9 +66,11 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     /// Tests <paramref name="destination"/> and, only if the test passes, saves it (replacing a destination of the
     /// same name, whose queued spans are flushed first).
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The registry was disposed (checked before the test is sent).</exception>
     public async Task<DestinationSaveResult> SaveAsync(OtlpDestination destination, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         ConnectionTestResult test = await ConnectionTester.TestAsync(destination, _services, cancellationToken).ConfigureAwait(false);
         if (!test.Success)
         {
@@ -89,14 +92,18 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     /// </summary>
     /// <exception cref="Configuration.OtlpConfigurationException">The services' <see cref="ExporterServices.NetworkPolicy"/>
     /// refuses the endpoint's host (an IP literal or <c>localhost</c> that is not a public address).</exception>
+    /// <exception cref="ObjectDisposedException">The registry was disposed: nothing would ever stop the exporter or
+    /// send what it queued.</exception>
     public async Task AddAsync(OtlpDestination destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         _services.NetworkPolicy.Validate(destination);
-        var exporter = new DestinationExporter(destination, _services);
         DestinationExporter? replaced;
         lock (_lock)
         {
+            // Under the lock that DisposeAsync takes: an exporter is either stopped by it or never started.
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var exporter = new DestinationExporter(destination, _services);
             DestinationExporter[] current = _exporters;
             replaced = current.FirstOrDefault(e => e.Destination.Name == destination.Name);
             _exporters = [.. current.Where(e => e != replaced), exporter];
@@ -221,12 +228,13 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     /// Prefer <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => Task.Run(() => DisposeAsync().AsTask()).GetAwaiter().GetResult();
 
-    /// <summary>Flushes and stops every exporter.</summary>
+    /// <summary>Flushes and stops every exporter; destinations can no longer be added.</summary>
     public async ValueTask DisposeAsync()
     {
         DestinationExporter[] exporters;
         lock (_lock)
         {
+            _disposed = true;
             exporters = _exporters;
             _exporters = [];
         }

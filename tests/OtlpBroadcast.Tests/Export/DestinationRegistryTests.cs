@@ -298,6 +298,23 @@ public class DestinationRegistryTests
         Assert.Empty(registry.Exporters);
     }
 
+    [Fact]
+    public async Task ADisposedRegistryRefusesDestinationsInsteadOfStartingAnExporterNothingStops()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        var registry = new DestinationRegistry(Services);
+        await registry.DisposeAsync();
+        OtlpDestination destination = OtlpDestination.Create(Options(receiver, "late"));
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => registry.AddAsync(destination));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => registry.SaveAsync(destination));
+
+        // Nothing runs, nothing is accepted to be lost, and no connection test was sent.
+        Assert.Empty(registry.Exporters);
+        registry.Publish(Span(1));
+        Assert.Empty(receiver.Requests);
+    }
+
     private static void Publish(DestinationRegistry registry, OtlpSpan span)
     {
         SpanFragment fragment = OtlpJsonSpanEncoder.Encode(span);
