@@ -91,6 +91,7 @@ public static class AdminApi
                     PrivacyMode = form?.PrivacyMode ?? false,
                 };
                 destination = OtlpDestination.Create(options);
+                RequireAddressableName(destination.Name);
 
                 // A literal address or localhost that the network policy refuses is refused here, before any request.
                 services.NetworkPolicy.Validate(destination);
@@ -118,6 +119,17 @@ public static class AdminApi
             ConnectionTestResult test = await registry.SendTestTraceAsync(name, cancellationToken);
             return Results.Json(View(test, saved: null), GatewayJsonContext.Default.TestView, statusCode: test.Success ? 200 : 502);
         });
+    }
+
+    /// <summary>The name is the segment of <c>/admin/destinations/{name}</c>: a name holding '/' (the route never
+    /// decodes %2F) or a dot segment (the URL is normalised) never reaches it, so such a destination could be
+    /// neither removed nor sent a test trace.</summary>
+    private static void RequireAddressableName(string name)
+    {
+        if (name.Contains('/', StringComparison.Ordinal) || name is "." or "..")
+        {
+            throw new OtlpConfigurationException("A destination name must not contain '/' or be '.' or '..': it is the last segment of /admin/destinations/{name}.");
+        }
     }
 
     private static DestinationView View(DestinationInfo info) => new(

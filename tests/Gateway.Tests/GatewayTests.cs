@@ -135,6 +135,8 @@ public sealed class GatewayTests
     [InlineData("""{"name":"x","endpoint":"ftp://h/v1/traces"}""", "must use http or https")]
     [InlineData("""{"name":"x","endpoint":"https://h/v1/traces","headers":{"Authorization":5}}""", "must have a string value")]
     [InlineData("""{"name":"x"}""", "endpoint is missing")]
+    [InlineData("""{"name":"team/prod","endpoint":"https://h/v1/traces"}""", "/admin/destinations/{name}")]
+    [InlineData("""{"name":"..","endpoint":"https://h/v1/traces"}""", "/admin/destinations/{name}")]
     public async Task TheAdminApiRefusesInvalidDestinationsWithAClearMessage(string form, string expected)
     {
         (WebApplication app, HttpClient client) = await StartAsync();
