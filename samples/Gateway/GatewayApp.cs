@@ -91,8 +91,11 @@ public static class GatewayApp
     }
 
     /// <summary>Destinations from <c>OtlpBroadcast:Destinations</c>, then from the OTEL_* variables if they name an endpoint.</summary>
+    /// <exception cref="OtlpConfigurationException">One is invalid, or two share a name (the registry would keep only
+    /// the last).</exception>
     internal static IEnumerable<OtlpDestination> ConfiguredDestinations(IConfiguration configuration)
     {
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (IConfigurationSection section in configuration.GetSection("OtlpBroadcast:Destinations").GetChildren())
         {
             var options = new OtlpDestinationOptions
@@ -103,15 +106,19 @@ public static class GatewayApp
             };
             options.PrivacyMode = Flag(section, "PrivacyMode", options.PrivacyMode);
             options.Enabled = Flag(section, "Enabled", options.Enabled);
-            yield return OtlpDestination.Create(options);
+            yield return Unique(names, OtlpDestination.Create(options));
         }
 
         OtlpEnvironmentSettings environment = OtlpEnvironment.Read(name => configuration[name]);
         if (environment is { TracesEndpoint: not null, SdkDisabled: false })
         {
-            yield return OtlpDestination.Create(new OtlpDestinationOptions { Name = "otel-environment" }.ApplyEnvironment(environment));
+            yield return Unique(names, OtlpDestination.Create(new OtlpDestinationOptions { Name = "otel-environment" }.ApplyEnvironment(environment)));
         }
     }
+
+    private static OtlpDestination Unique(HashSet<string> names, OtlpDestination destination) => names.Add(destination.Name)
+        ? destination
+        : throw new OtlpConfigurationException($"Two destinations are named '{destination.Name}'; names must be unique.");
 
     /// <summary>A true/false setting of a destination; <paramref name="fallback"/> when missing or empty.</summary>
     /// <exception cref="OtlpConfigurationException">Any other value: read as false, a typo (<c>yes</c>, <c>1</c>,

@@ -246,6 +246,17 @@ public sealed class GatewayTests
         Assert.Equal($"OtlpBroadcast:Destinations:0:{key} must be true or false.", error.Message);
     }
 
+    [Fact]
+    public void TwoConfiguredDestinationsWithOneNameStopTheGatewayInsteadOfOneReplacingTheOther()
+    {
+        IConfiguration configuration = Configuration(
+            ("OtlpBroadcast:Destinations:1:Name", "configured"),
+            ("OtlpBroadcast:Destinations:1:Endpoint", "http://127.0.0.1:4319/v1/traces"));
+
+        var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
+        Assert.Equal("Two destinations are named 'configured'; names must be unique.", error.Message);
+    }
+
     [Theory]
     [InlineData(null, null, false, true)]
     [InlineData("", "", false, true)]
