@@ -31,7 +31,9 @@ public sealed class BroadcastSettings
     /// <c>*</c>, e.g. <c>openai/*</c>); empty means every model.</summary>
     public IList<string> IncludeModels { get; } = new List<string>();
 
-    /// <summary>A further filter in code (e.g. by API key); <see langword="null"/> keeps everything.</summary>
+    /// <summary>A further filter in code (e.g. by API key); <see langword="null"/> keeps everything. A filter that
+    /// throws keeps that generation from this destination only, and is counted in
+    /// <see cref="BroadcasterStatistics.InternalErrors"/>.</summary>
     public Func<GenerationFilterContext, bool>? Filter { get; set; }
 
     /// <summary>Validates and copies the settings.</summary>

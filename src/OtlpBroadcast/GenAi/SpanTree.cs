@@ -86,7 +86,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
             {
                 DestinationExporter exporter = exporters[e];
                 OtlpDestination destination = exporter.Destination;
-                if (!destination.Enabled || !destination.Broadcast.Accepts(_identity.TraceId, filter))
+                if (!destination.Enabled || !Accepts(broadcaster, destination, filter))
                 {
                     continue;
                 }
@@ -121,6 +121,22 @@ internal readonly struct SpanTree<TRequest, TResponse>
         if (broadcaster.EmitActivities && GenerationBroadcaster.Source.HasListeners())
         {
             ReportActivities(identityAttributes);
+        }
+    }
+
+    /// <summary>Whether <paramref name="destination"/> takes this generation. A filter of the user's that throws keeps
+    /// the generation from that destination only, counted as an internal error: the destinations after it still get
+    /// theirs.</summary>
+    private bool Accepts(GenerationBroadcaster broadcaster, OtlpDestination destination, in GenerationFilterContext filter)
+    {
+        try
+        {
+            return destination.Broadcast.Accepts(_identity.TraceId, filter);
+        }
+        catch (Exception exception)
+        {
+            broadcaster.InternalError(exception);
+            return false;
         }
     }
 

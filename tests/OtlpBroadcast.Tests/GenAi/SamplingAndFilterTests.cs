@@ -131,13 +131,7 @@ public class SamplingAndFilterTests
         await using DestinationRegistry registry = await RegistryAsync(teamAOptions, Options(everything, "all"));
         var broadcaster = new GenerationBroadcaster(registry);
 
-        foreach (string? key in new[] { "team-a", "team-b", null, "team-a" })
-        {
-            ChatCompletionRequest request = MissionRequest();
-            request.Trace = null;
-            request.Model = "model-for-" + (key ?? "none");
-            broadcaster.StartChat(request, provider: "openai", apiKeyName: key).CompleteChat(Response());
-        }
+        RecordOnePerApiKey(broadcaster, "team-a", "team-b", null, "team-a");
 
         Assert.True(await registry.FlushAsync(Patience));
 
@@ -149,6 +143,42 @@ public class SamplingAndFilterTests
         Assert.All(seen, c => Assert.Equal("openai", c.Provider));
         Assert.All(seen, c => Assert.Equal("user_12345", c.User));
         Assert.Equal("model-for-team-b", seen[1].Model);
+    }
+
+    [Fact]
+    public async Task AFilterThatThrowsKeepsItsGenerationFromItsDestinationOnlyAndIsCounted()
+    {
+        await using OtlpTestReceiver filtered = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver everything = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions throwing = Options(filtered, "throwing");
+        throwing.Broadcast.Filter = context => context.ApiKeyName!.StartsWith("team-", StringComparison.Ordinal);
+
+        // The throwing destination first: the one after it must not lose the generation.
+        await using DestinationRegistry registry = await RegistryAsync(throwing, Options(everything, "all"));
+        var broadcaster = new GenerationBroadcaster(registry);
+
+        RecordOnePerApiKey(broadcaster, "team-a", null);
+
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal(["model-for-none", "model-for-team-a"], RequestedModels(everything));
+        Assert.Equal(["model-for-team-a"], RequestedModels(filtered));
+        BroadcasterStatistics stats = broadcaster.GetStatistics();
+        Assert.Equal(1, stats.InternalErrors);
+        Assert.Contains("NullReferenceException", stats.LastInternalError, StringComparison.Ordinal);
+    }
+
+    /// <summary>Records one generation per API key name, of the model <c>model-for-{key}</c> (<c>model-for-none</c>
+    /// without a key).</summary>
+    private static void RecordOnePerApiKey(GenerationBroadcaster broadcaster, params string?[] keys)
+    {
+        foreach (string? key in keys)
+        {
+            ChatCompletionRequest request = MissionRequest();
+            request.Trace = null;
+            request.Model = "model-for-" + (key ?? "none");
+            broadcaster.StartChat(request, provider: "openai", apiKeyName: key).CompleteChat(Response());
+        }
     }
 
     /// <summary>The requested model of every generation received, in ordinal order.</summary>
