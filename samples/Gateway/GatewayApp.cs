@@ -19,7 +19,9 @@ public static class GatewayApp
         configure?.Invoke(builder);
         IConfiguration configuration = builder.Configuration;
 
-        string serviceName = configuration["OtlpBroadcast:ServiceName"] ?? Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") ?? "otlpbroadcast-gateway";
+        // Empty or blank counts as not set, as in AddOtlpBroadcast.
+        string serviceName = new[] { configuration["OtlpBroadcast:ServiceName"], Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") }
+            .FirstOrDefault(name => !string.IsNullOrWhiteSpace(name)) ?? "otlpbroadcast-gateway";
         var services = new ExporterServices { Resource = new OtlpResource(serviceName), NetworkPolicy = NetworkPolicy(configuration) };
         var registry = new DestinationRegistry(services);
         foreach (OtlpDestination destination in ConfiguredDestinations(configuration))

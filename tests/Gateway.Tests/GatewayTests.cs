@@ -36,6 +36,25 @@ public sealed class GatewayTests
         ("OtlpBroadcast:Destinations:0:PrivacyMode", privacy ? "true" : "false"),
     ];
 
+    [Theory]
+    [InlineData("", "otlpbroadcast-gateway")]
+    [InlineData("  ", "otlpbroadcast-gateway")]
+    [InlineData("billing-gateway", "billing-gateway")]
+    public async Task AnEmptyServiceNameFallsBackToTheDefault(string configured, string expected)
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
+        (WebApplication app, HttpClient client) = await StartAsync([.. DestinationSettings(receiver), ("OtlpBroadcast:ServiceName", configured)]);
+        await using (app)
+        using (client)
+        {
+            using HttpResponseMessage reply = await client.PostAsync("/api/v1/chat/completions", new StringContent(Demo.MissionRequest, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+            await app.StopAsync();
+            IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(3, Patience);
+            Assert.All(spans, s => Assert.Equal(expected, s.Resource["service.name"].AsString()));
+        }
+    }
+
     [Fact]
     public async Task TheMissionsRequestThroughTheGatewayArrivesAsTheSpanTree()
     {
