@@ -56,7 +56,9 @@ public sealed class DeterministicProvider(TimeProvider time) : IModelProvider
     private static int Tokens(string? text) => string.IsNullOrEmpty(text) ? 0 : Math.Max(1, (text.Length + 3) / 4);
 }
 
-/// <summary>An OpenAI-compatible upstream (<c>{BaseUrl}/chat/completions</c> with a bearer key).</summary>
+/// <summary>An OpenAI-compatible upstream (<c>{BaseUrl}/chat/completions</c> with a bearer key). It is sent the request
+/// without the router's own fields (<c>trace</c>, <c>session_id</c>) and with every field the DTOs do not model
+/// (<c>tools</c>, <c>response_format</c>, …); its answer is relayed with the same care.</summary>
 public sealed class UpstreamProvider(HttpClient client, string name) : IModelProvider
 {
     /// <inheritdoc/>
@@ -65,7 +67,7 @@ public sealed class UpstreamProvider(HttpClient client, string name) : IModelPro
     /// <inheritdoc/>
     public async Task<ProviderAnswer> CompleteAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
     {
-        using HttpResponseMessage reply = await client.PostAsJsonAsync("chat/completions", request, OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken);
+        using HttpResponseMessage reply = await client.PostAsJsonAsync("chat/completions", request.WithoutRouterFields(), OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken);
         if (!reply.IsSuccessStatusCode)
         {
             throw new UpstreamException((int)reply.StatusCode);

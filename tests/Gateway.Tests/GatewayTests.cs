@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using OtlpBroadcast;
@@ -227,6 +228,61 @@ public sealed class GatewayTests
                 Assert.Equal(2, generations[1].StatusCode);
                 Assert.True(generations[1].TryGetAttribute("error.type", out _));
             }
+        }
+    }
+
+    [Fact]
+    public async Task TheUpstreamReceivesTheRequestWithoutTheRouterFieldsAndWithWhatTheGatewayDoesNotModel()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
+
+        // A provider that, like OpenAI, would refuse a field it does not know: it records what it was sent.
+        string? forwarded = null;
+        WebApplicationBuilder upstreamBuilder = WebApplication.CreateSlimBuilder();
+        upstreamBuilder.Logging.ClearProviders();
+        await using WebApplication upstream = upstreamBuilder.Build();
+        upstream.Urls.Add("http://127.0.0.1:0");
+        upstream.MapPost("/v1/chat/completions", async (HttpRequest http) =>
+        {
+            forwarded = await new StreamReader(http.Body).ReadToEndAsync();
+            return Results.Text("""{"id":"chatcmpl-1","model":"gpt-4o","system_fingerprint":"fp_1","choices":[{"index":0,"message":{"role":"assistant","content":"Sunny."},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}""", "application/json");
+        });
+        await upstream.StartAsync();
+
+        (WebApplication app, HttpClient client) = await StartAsync(
+            [.. DestinationSettings(receiver), ("Gateway:Upstream:BaseUrl", upstream.Urls.First() + "/v1")]);
+        await using (app)
+        using (client)
+        {
+            const string Request = """
+                {"model":"openai/gpt-4o","messages":[{"role":"user","content":"Weather in Paris?"}],"user":"user_1","session_id":"session_1",
+                 "trace":{"trace_id":"workflow_1","environment":"staging"},"stop":"END",
+                 "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}],"tool_choice":"auto"}
+                """;
+            using HttpResponseMessage reply = await client.PostAsync("/api/v1/chat/completions", new StringContent(Request, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+            using (JsonDocument answer = JsonDocument.Parse(await reply.Content.ReadAsStringAsync()))
+            {
+                Assert.Equal("fp_1", answer.RootElement.GetProperty("system_fingerprint").GetString());
+            }
+
+            Assert.NotNull(forwarded);
+            using (JsonDocument sent = JsonDocument.Parse(forwarded))
+            {
+                JsonElement body = sent.RootElement;
+                Assert.False(body.TryGetProperty("trace", out _), forwarded);
+                Assert.False(body.TryGetProperty("session_id", out _), forwarded);
+                Assert.Equal("user_1", body.GetProperty("user").GetString());
+                Assert.Equal("[\"END\"]", body.GetProperty("stop").GetRawText());
+                Assert.Equal("get_weather", body.GetProperty("tools")[0].GetProperty("function").GetProperty("name").GetString());
+                Assert.Equal("auto", body.GetProperty("tool_choice").GetString());
+            }
+
+            // The broadcast still carries what the router fields said.
+            await app.StopAsync();
+            IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(3, Patience);
+            Assert.Contains(spans, s => s.TryGetAttribute("session.id", out ReceivedValue? value) && value.AsString() == "session_1");
+            Assert.Contains(spans, s => s.TryGetAttribute("trace.metadata.environment", out ReceivedValue? value) && value.AsString() == "staging");
         }
     }
 

@@ -66,8 +66,9 @@ public sealed partial class ChatCompletionRequest
     [OtlpAttribute(GenAiAttributes.RequestPresencePenalty)]
     public double? PresencePenalty { get; set; }
 
-    /// <summary>Stop sequences.</summary>
+    /// <summary>Stop sequences: read from a string (one sequence) or an array of strings, written as an array.</summary>
     [JsonPropertyName("stop")]
+    [JsonConverter(typeof(StopSequencesJsonConverter))]
     [OtlpAttribute(GenAiAttributes.RequestStopSequences)]
     public List<string>? Stop { get; set; }
 
@@ -80,6 +81,26 @@ public sealed partial class ChatCompletionRequest
     [JsonPropertyName("stream")]
     [OtlpAttribute(GenAiAttributes.RequestStream)]
     public bool? Stream { get; set; }
+
+    /// <summary>
+    /// What goes to the model provider: a copy without the router's own fields (<see cref="Trace"/> and
+    /// <see cref="SessionId"/>, which a provider such as OpenAI refuses as unknown), sharing everything else with this
+    /// request (the messages and the fields it does not model, such as <c>tools</c>). This request keeps them for the
+    /// broadcast.
+    /// </summary>
+    public ChatCompletionRequest WithoutRouterFields()
+    {
+        var copy = (ChatCompletionRequest)MemberwiseClone();
+        copy.Trace = null;
+        copy.SessionId = null;
+        return copy;
+    }
+
+    /// <summary>The fields this request does not model (<c>tools</c>, <c>tool_choice</c>, <c>response_format</c>,
+    /// <c>n</c>, …), kept as they came so that a gateway forwarding the request loses nothing; never span attributes.</summary>
+    [JsonExtensionData]
+    [OtlpIgnore]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
 /// <summary>
@@ -250,4 +271,59 @@ public sealed partial class ChatMessage
             => ReferenceEquals(Call, other.Call) && ReferenceEquals(Id, other.Id) && ReferenceEquals(Function, other.Function)
             && ReferenceEquals(Name, other.Name) && ReferenceEquals(Arguments, other.Arguments);
     }
+
+    /// <summary>The fields this message does not model (<c>refusal</c>, <c>reasoning</c>, <c>audio</c>, …), kept as
+    /// they came so that a forwarded request or relayed response loses nothing; never span attributes.</summary>
+    [JsonExtensionData]
+    [OtlpIgnore]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
+}
+
+/// <summary>Reads a request's <c>stop</c> as OpenAI-compatible APIs accept it, one string or an array of strings, and
+/// writes it as an array; anything else is refused with a message naming what came.</summary>
+public sealed class StopSequencesJsonConverter : JsonConverter<List<string>>
+{
+    /// <inheritdoc/>
+    public override List<string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                return [reader.GetString()!];
+            case JsonTokenType.StartArray:
+                var sequences = new List<string>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        throw Refused($"an array holding {reader.TokenType}");
+                    }
+
+                    sequences.Add(reader.GetString()!);
+                }
+
+                return sequences;
+            default:
+                throw Refused(reader.TokenType.ToString());
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, List<string> value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStartArray();
+        foreach (string sequence in value)
+        {
+            writer.WriteStringValue(sequence);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static JsonException Refused(string what)
+        => new($"A request's stop must be a string or an array of strings, not {what}.");
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace OtlpBroadcast.OpenAi;
@@ -54,6 +55,12 @@ public sealed partial class ChatCompletionResponse
     [JsonIgnore]
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
     public ChatChoiceView<ChatChoice> OutputMessages { get; }
+
+    /// <summary>The fields this response does not model (<c>system_fingerprint</c>, <c>service_tier</c>, …), kept as
+    /// they came so that a gateway relaying the response loses nothing; never span attributes.</summary>
+    [JsonExtensionData]
+    [OtlpIgnore]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
 /// <summary>
@@ -156,6 +163,12 @@ public sealed partial class ChatChoice
     [JsonPropertyName("finish_reason")]
     [OtlpAttribute("finish_reason")]
     public string? FinishReason { get; set; }
+
+    /// <summary>The fields this choice does not model (<c>logprobs</c>, …), kept as they came so that a relayed
+    /// response loses nothing; never span attributes.</summary>
+    [JsonExtensionData]
+    [OtlpIgnore]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
 /// <summary>Token usage, mapped to the GenAI conventions' <c>gen_ai.usage.*</c> keys.</summary>
@@ -192,6 +205,12 @@ public sealed partial class ChatUsage
     [JsonPropertyName("completion_tokens_details")]
     [OtlpFlatten("reasoning")]
     public CompletionTokensDetails? CompletionTokensDetails { get; set; }
+
+    /// <summary>The fields this usage does not model, kept as they came so that a relayed response loses nothing; never
+    /// span attributes.</summary>
+    [JsonExtensionData]
+    [OtlpIgnore]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
 /// <summary>Cached input tokens: <c>gen_ai.usage.cache_read.input_tokens</c>.</summary>
@@ -202,6 +221,12 @@ public sealed partial class PromptTokensDetails
     [JsonPropertyName("cached_tokens")]
     [OtlpAttribute("input_tokens")]
     public long? CachedTokens { get; set; }
+
+    /// <summary>The fields these details do not model (<c>audio_tokens</c>, …), kept as they came so that a relayed
+    /// response loses nothing; never span attributes.</summary>
+    [JsonExtensionData]
+    [OtlpIgnore]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
 /// <summary>Reasoning tokens: <c>gen_ai.usage.reasoning.output_tokens</c>.</summary>
@@ -212,6 +237,12 @@ public sealed partial class CompletionTokensDetails
     [JsonPropertyName("reasoning_tokens")]
     [OtlpAttribute("output_tokens")]
     public long? ReasoningTokens { get; set; }
+
+    /// <summary>The fields these details do not model (<c>accepted_prediction_tokens</c>, …), kept as they came so that
+    /// a relayed response loses nothing; never span attributes.</summary>
+    [JsonExtensionData]
+    [OtlpIgnore]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
 /// <summary>Source-generated (reflection-free) JSON for the OpenAI-compatible DTOs.</summary>

@@ -97,6 +97,11 @@ public sealed class ChatToolCall
     /// <summary>The function called.</summary>
     [JsonPropertyName("function")]
     public ChatFunctionCall? Function { get; set; }
+
+    /// <summary>The fields this tool call does not model, kept as they came so that a forwarded request or relayed
+    /// response loses nothing; never span attributes.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
 /// <summary>The function of a <see cref="ChatToolCall"/>.</summary>
@@ -109,6 +114,11 @@ public sealed class ChatFunctionCall
     /// <summary>Its arguments, a JSON object as text (as the model wrote it).</summary>
     [JsonPropertyName("arguments")]
     public string? Arguments { get; set; }
+
+    /// <summary>The fields this function call does not model, kept as they came so that a forwarded request or relayed
+    /// response loses nothing; never span attributes.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
 /// <summary>

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using OtlpBroadcast.OpenAi;
+using OtlpBroadcast.Tests.OtlpEncoding;
+
+namespace OtlpBroadcast.Tests.GenAi;
+
+/// <summary>
+/// The OpenAI-compatible DTOs read every request a router accepts and give back what they do not model: <c>stop</c>
+/// as a string or an array, and fields such as <c>tools</c>, <c>response_format</c> or a response's
+/// <c>system_fingerprint</c> kept as they came, so a gateway forwarding the request (or relaying the answer) loses
+/// nothing; the router's own fields (<c>trace</c>, <c>session_id</c>) can be left out of what goes to the provider.
+/// </summary>
+public class OpenAiJsonTests
+{
+    private const string RequestWithToolsAndRouterFields = """
+        {"model":"openai/gpt-4o","messages":[
+           {"role":"user","content":"Weather in Paris?"},
+           {"role":"assistant","content":"Checking.","refusal":null,"reasoning":"The user wants the weather."}],
+         "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],
+         "tool_choice":"auto","response_format":{"type":"json_object"},"n":1,"logit_bias":{"50256":-100},"parallel_tool_calls":false,
+         "user":"user_1","session_id":"session_1","trace":{"trace_id":"workflow_1","environment":"staging"},"stop":"END"}
+        """;
+
+    private static ChatCompletionRequest Read(string json) => JsonSerializer.Deserialize(json, OpenAiJsonContext.Default.ChatCompletionRequest)!;
+
+    private static JsonElement Reserialised(ChatCompletionRequest request)
+    {
+        using JsonDocument document = JsonDocument.Parse(JsonSerializer.Serialize(request, OpenAiJsonContext.Default.ChatCompletionRequest));
+        return document.RootElement.Clone();
+    }
+
+    private static Dictionary<string, JsonElement> Attributes(ChatCompletionRequest request, bool includeContent = true)
+        => EncodingTestHelpers.AttributesByKey(EncodingTestHelpers.ParseAttributes((ref OtlpJsonAttributeSink sink) => request.WriteOtlpAttributes(ref sink, includeContent)));
+
+    [Theory]
+    [InlineData("\"END\"", new[] { "END" })]
+    [InlineData("[\"END\",\"STOP\"]", new[] { "END", "STOP" })]
+    [InlineData("[]", new string[0])]
+    public void StopIsReadAsAStringOrAnArray(string stop, string[] expected)
+    {
+        ChatCompletionRequest request = Read($$"""{"model":"m","messages":[{"role":"user","content":"hi"}],"stop":{{stop}}}""");
+
+        Assert.Equal(expected, request.Stop);
+        if (expected.Length > 0)
+        {
+            JsonElement written = Attributes(request)["gen_ai.request.stop_sequences"];
+            Assert.Equal(expected, EncodingTestHelpers.ArrayItemsOf(written).Select(EncodingTestHelpers.StringValueOf));
+        }
+    }
+
+    [Fact]
+    public void AMissingOrNullStopIsNoStopSequences()
+    {
+        Assert.Null(Read("""{"model":"m","messages":[],"stop":null}""").Stop);
+        Assert.Null(Read("""{"model":"m","messages":[]}""").Stop);
+        Assert.False(Reserialised(Read("""{"model":"m","messages":[]}""")).TryGetProperty("stop", out _));
+    }
+
+    [Theory]
+    [InlineData("5", "Number")]
+    [InlineData("{\"a\":1}", "StartObject")]
+    [InlineData("[\"a\",5]", "Number")]
+    [InlineData("[\"a\",null]", "Null")]
+    public void AStopThatIsNeitherAStringNorStringsIsRefusedWithAClearMessage(string stop, string kind)
+    {
+        var error = Assert.ThrowsAny<JsonException>(() => Read($$"""{"model":"m","messages":[],"stop":{{stop}}}"""));
+
+        Assert.Contains("stop", error.Message, StringComparison.Ordinal);
+        Assert.Contains(kind, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StopIsForwardedAsAnArrayOfWhatCame()
+    {
+        JsonElement forwarded = Reserialised(Read(RequestWithToolsAndRouterFields));
+
+        Assert.Equal("[\"END\"]", forwarded.GetProperty("stop").GetRawText());
+    }
+
+    [Fact]
+    public void FieldsTheRequestDoesNotModelAreForwardedAsTheyCame()
+    {
+        using JsonDocument original = JsonDocument.Parse(RequestWithToolsAndRouterFields);
+        JsonElement forwarded = Reserialised(Read(RequestWithToolsAndRouterFields));
+
+        foreach (string field in new[] { "tools", "tool_choice", "response_format", "n", "logit_bias", "parallel_tool_calls" })
+        {
+            Assert.True(forwarded.TryGetProperty(field, out JsonElement value), field + " was lost");
+            Assert.True(JsonElement.DeepEquals(original.RootElement.GetProperty(field), value), field + ": " + value.GetRawText());
+        }
+
+        JsonElement assistant = forwarded.GetProperty("messages")[1];
+        Assert.Equal("The user wants the weather.", assistant.GetProperty("reasoning").GetString());
+        Assert.Equal(JsonValueKind.Null, assistant.GetProperty("refusal").ValueKind);
+    }
+
+    [Fact]
+    public void FieldsTheRequestDoesNotModelAreNotSpanAttributes()
+    {
+        Dictionary<string, JsonElement> attributes = Attributes(Read(RequestWithToolsAndRouterFields));
+
+        Assert.Contains("gen_ai.request.model", attributes.Keys);
+        Assert.DoesNotContain(attributes.Keys, key => key.Contains("tool", StringComparison.Ordinal)
+            || key.Contains("response_format", StringComparison.Ordinal) || key.Contains("logit", StringComparison.Ordinal)
+            || key.Contains("Additional", StringComparison.OrdinalIgnoreCase));
+        string messages = attributes["gen_ai.input.messages"].GetRawText();
+        Assert.DoesNotContain("reasoning", messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResponseFieldsTheResponseDoesNotModelAreRelayedAsTheyCame()
+    {
+        const string Answer = """
+            {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_1","service_tier":"default","provider":"OpenAI",
+             "choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop","native_finish_reason":"stop"}],
+             "usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"accepted_prediction_tokens":0}}}
+            """;
+        ChatCompletionResponse response = JsonSerializer.Deserialize(Answer, OpenAiJsonContext.Default.ChatCompletionResponse)!;
+
+        using JsonDocument original = JsonDocument.Parse(Answer);
+        using JsonDocument relayed = JsonDocument.Parse(JsonSerializer.Serialize(response, OpenAiJsonContext.Default.ChatCompletionResponse));
+        Assert.True(JsonElement.DeepEquals(original.RootElement, relayed.RootElement), relayed.RootElement.GetRawText());
+    }
+
+    [Fact]
+    public void TheRouterFieldsAreLeftOutOfWhatGoesToTheProvider()
+    {
+        ChatCompletionRequest request = Read(RequestWithToolsAndRouterFields);
+
+        ChatCompletionRequest forProvider = request.WithoutRouterFields();
+
+        JsonElement forwarded = Reserialised(forProvider);
+        Assert.False(forwarded.TryGetProperty("trace", out _));
+        Assert.False(forwarded.TryGetProperty("session_id", out _));
+        Assert.Equal("user_1", forwarded.GetProperty("user").GetString());
+        Assert.True(forwarded.TryGetProperty("tools", out _));
+        Assert.Equal("Weather in Paris?", forwarded.GetProperty("messages")[0].GetProperty("content").GetString());
+
+        // The request itself still carries them, for the broadcast.
+        Assert.Equal("session_1", request.SessionId);
+        Assert.Equal("workflow_1", request.Trace!.TraceId);
+        Assert.Equal("session_1", Reserialised(request).GetProperty("session_id").GetString());
+    }
+}
