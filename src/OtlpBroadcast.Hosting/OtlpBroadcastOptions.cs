@@ -184,7 +184,7 @@ public sealed class OtlpBroadcastSettingsOptions
     /// <summary>The keys content goes under.</summary>
     public ContentFormat ContentFormat { get; set; } = ContentFormat.GenAiConventions;
 
-    /// <summary>Longest content value in characters; 0 for no limit.</summary>
+    /// <summary>Longest string value in characters, content or not (default 32 768); 0 for no limit.</summary>
     public int MaxContentLength { get; set; } = 32 * 1024;
 
     /// <summary>Only these models (exact names or prefixes ending in <c>*</c>); empty for all.</summary>

@@ -23,8 +23,9 @@ public sealed class BroadcastSettings
     /// <summary>The keys content goes under (default: the GenAI conventions').</summary>
     public ContentFormat ContentFormat { get; set; } = ContentFormat.GenAiConventions;
 
-    /// <summary>The longest content value in characters (default 32 768); longer content is cut so that it stays valid
-    /// JSON, and the cut is counted. 0 means no limit.</summary>
+    /// <summary>The longest string value in characters, content or not, array items included (default 32 768); a
+    /// longer one is cut (JSON content so that it stays valid JSON), and the cut is counted. 0 means no limit.
+    /// <c>user.id</c> and <c>session.id</c> are cut to 128 characters whatever this says.</summary>
     public int MaxContentLength { get; set; } = 32 * 1024;
 
     /// <summary>Only generations of these models go to the destination (exact names, or prefixes ending in
