@@ -31,7 +31,9 @@ public static class CliApp
 
         Usage:
           otlp-broadcast test-connection --endpoint URL [--headers JSON] [--header name=value ...] [--timeout ms]
-          otlp-broadcast send-test-trace --endpoint URL [--headers JSON] [--header name=value ...] [--timeout ms] [--privacy]
+                                         [--allow-insecure] [--service-name NAME]
+          otlp-broadcast send-test-trace --endpoint URL [--headers JSON] [--header name=value ...] [--timeout ms]
+                                         [--privacy] [--allow-insecure] [--service-name NAME]
 
         Commands:
           test-connection   send one span named connection-test, as a settings page's "Test connection" does

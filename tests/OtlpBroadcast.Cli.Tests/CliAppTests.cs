@@ -174,6 +174,25 @@ public class CliAppTests
         Assert.Equal(1, none.ExitCode);
     }
 
+    [Theory]
+    [InlineData("test-connection", new[] { "--endpoint", "--headers", "--header", "--timeout", "--allow-insecure", "--service-name" })]
+    [InlineData("send-test-trace", new[] { "--endpoint", "--headers", "--header", "--timeout", "--privacy", "--allow-insecure", "--service-name" })]
+    public async Task EachCommandsUsageShowsEveryOptionItTakes(string command, string[] options)
+    {
+        Run help = await RunAsync(command, "--help");
+
+        // The usage of a command: its line and the continuation lines under it, up to the next command or blank line.
+        string[] lines = help.Output.Split('\n');
+        int start = Array.FindIndex(lines, l => l.TrimStart().StartsWith("otlp-broadcast " + command, StringComparison.Ordinal));
+        Assert.True(start >= 0, help.Output);
+        string usage = string.Join(' ', lines.Skip(start).TakeWhile((l, i) => i == 0 || (l.Trim().Length > 0 && !l.TrimStart().StartsWith("otlp-broadcast ", StringComparison.Ordinal))));
+        Assert.All(options, option => Assert.Contains(option, usage, StringComparison.Ordinal));
+        if (command == "test-connection")
+        {
+            Assert.DoesNotContain("--privacy", usage, StringComparison.Ordinal);
+        }
+    }
+
     private static Task<OtlpTestReceiver> StartSecured() => OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
     {
         RequiredHeaders = { ["Authorization"] = RightKey },
