@@ -81,7 +81,7 @@ Console.WriteLine(TraceTreePrinter.Render(privacy.Spans));
 foreach (DestinationInfo info in registry.List())
 {
     DestinationStatistics s = info.Statistics;
-    Console.WriteLine($"{info.Name}: {info.Endpoint} headers [{info.Headers}] privacy={info.PrivacyMode} exported={s.Exported} dropped={s.DroppedTotal} requests={s.Requests}");
+    Console.WriteLine($"{info.Name}: {info.DisplayEndpoint} headers [{info.Headers}] privacy={info.PrivacyMode} exported={s.Exported} dropped={s.DroppedTotal} requests={s.Requests}");
 }
 
 bool contentWithheld = privacy.Spans.All(s => !s.Attributes.ContainsKey("gen_ai.input.messages") && !s.Attributes.ContainsKey("gen_ai.output.messages"));
