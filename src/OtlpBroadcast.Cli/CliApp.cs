@@ -27,13 +27,14 @@ public static class CliApp
     internal const string SendTestTrace = "send-test-trace";
 
     private const string Usage = """
-        otlp-broadcast: check an OTLP/HTTP (JSON) traces endpoint from the command line.
+        otlp-broadcast: check an OTLP/HTTP traces endpoint from the command line.
 
         Usage:
           otlp-broadcast test-connection --endpoint URL [--headers JSON] [--header name=value ...] [--timeout ms]
-                                         [--allow-insecure] [--service-name NAME]
+                                         [--protocol P] [--compression C] [--allow-insecure] [--service-name NAME]
           otlp-broadcast send-test-trace --endpoint URL [--headers JSON] [--header name=value ...] [--timeout ms]
-                                         [--privacy] [--allow-insecure] [--service-name NAME]
+                                         [--protocol P] [--compression C] [--privacy] [--allow-insecure]
+                                         [--service-name NAME]
 
         Commands:
           test-connection   send one span named connection-test, as a settings page's "Test connection" does
@@ -44,6 +45,8 @@ public static class CliApp
           --headers JSON        headers as a JSON object, e.g. '{"Authorization":"Bearer <token>"}'
           --header name=value   one header (repeatable)
           --timeout ms          request timeout in milliseconds (default 10000)
+          --protocol P          http/json (default) or http/protobuf
+          --compression C       none (default) or gzip
           --privacy             send-test-trace only: leave prompt and completion content out
           --allow-insecure      allow headers over plain http to a host that is not loopback
           --service-name NAME   the service.name of the spans (default otlp-broadcast-cli)
@@ -103,7 +106,7 @@ public static class CliApp
 
         var services = new ExporterServices { Resource = new OtlpResource(parsed.ServiceName ?? "otlp-broadcast-cli") };
         await output.WriteLineAsync(
-            $"{(command == TestConnection ? "Testing the connection to" : "Sending a test trace to")} {destination.Endpoint.GetLeftPart(UriPartial.Path)} (headers: {destination.Headers}{(destination.PrivacyMode ? "; privacy mode" : "")})").ConfigureAwait(false);
+            $"{(command == TestConnection ? "Testing the connection to" : "Sending a test trace to")} {destination.Endpoint.GetLeftPart(UriPartial.Path)} ({Wire(destination)}; headers: {destination.Headers}{(destination.PrivacyMode ? "; privacy mode" : "")})").ConfigureAwait(false);
         ConnectionTestResult result;
         try
         {
@@ -138,6 +141,8 @@ public static class CliApp
             HeadersJson = parsed.HeadersJson,
             PrivacyMode = parsed.Privacy,
             AllowInsecureCredentials = parsed.AllowInsecure,
+            Protocol = parsed.Protocol,
+            Compression = parsed.Compression,
             Timeout = parsed.Timeout ?? TimeSpan.FromSeconds(10),
         };
         int position = 0;
@@ -154,6 +159,10 @@ public static class CliApp
 
         return OtlpDestination.Create(options);
     }
+
+    private static string Wire(OtlpDestination destination)
+        => (destination.Protocol == OtlpProtocol.HttpProtobuf ? "http/protobuf" : "http/json")
+        + (destination.Compression == OtlpCompression.Gzip ? ", gzip" : "");
 
     private static async Task Print(TextWriter output, ConnectionTestResult result)
     {

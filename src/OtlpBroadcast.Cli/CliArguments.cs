@@ -1,4 +1,5 @@
 using System.Globalization;
+using OtlpBroadcast.Configuration;
 
 namespace OtlpBroadcast.Cli;
 
@@ -14,6 +15,10 @@ internal sealed class CliArguments
     public List<KeyValuePair<string, string>> Headers { get; } = [];
 
     public TimeSpan? Timeout { get; private set; }
+
+    public OtlpProtocol Protocol { get; private set; } = OtlpProtocol.HttpJson;
+
+    public OtlpCompression Compression { get; private set; } = OtlpCompression.None;
 
     public bool Privacy { get; private set; }
 
@@ -78,6 +83,12 @@ internal sealed class CliArguments
                 case "--timeout":
                     parsed.Timeout = ParseTimeout(Value());
                     break;
+                case "--protocol":
+                    parsed.Protocol = ParseProtocol(Value());
+                    break;
+                case "--compression":
+                    parsed.Compression = ParseCompression(Value());
+                    break;
                 case "--service-name":
                     parsed.ServiceName = Once(parsed.ServiceName, name, NotBlank(name, Value()));
                     break;
@@ -123,6 +134,21 @@ internal sealed class CliArguments
 
         return new(text[..equals].Trim(), text[(equals + 1)..]);
     }
+
+    private static OtlpProtocol ParseProtocol(string text) => text.ToLowerInvariant() switch
+    {
+        "http/json" => OtlpProtocol.HttpJson,
+        "http/protobuf" => OtlpProtocol.HttpProtobuf,
+        "grpc" => throw new CliUsageException("--protocol grpc is not supported: the tool sends OTLP/HTTP; use http/protobuf or http/json."),
+        _ => throw new CliUsageException("--protocol expects http/json or http/protobuf."),
+    };
+
+    private static OtlpCompression ParseCompression(string text) => text.ToLowerInvariant() switch
+    {
+        "gzip" => OtlpCompression.Gzip,
+        "none" => OtlpCompression.None,
+        _ => throw new CliUsageException("--compression expects gzip or none."),
+    };
 
     private static TimeSpan ParseTimeout(string text)
     {

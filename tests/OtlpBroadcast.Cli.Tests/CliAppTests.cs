@@ -87,6 +87,39 @@ public class CliAppTests
         Assert.NotEmpty(run.Output.Trim());
     }
 
+    [Theory]
+    [InlineData("http/protobuf", "none", "application/x-protobuf", null)]
+    [InlineData("http/json", "gzip", "application/json", "gzip")]
+    [InlineData("HTTP/PROTOBUF", "GZIP", "application/x-protobuf", "gzip")]
+    public async Task TheProtocolAndCompressionAreTheOnesAsked(string protocol, string compression, string contentType, string? contentEncoding)
+    {
+        await using OtlpTestReceiver receiver = await StartSecured();
+
+        Run run = await RunAsync("send-test-trace", "--endpoint", receiver.TracesEndpoint.AbsoluteUri, "--header", "Authorization=" + RightKey,
+            "--protocol", protocol, "--compression=" + compression);
+
+        Assert.Equal(0, run.ExitCode);
+        ReceivedRequest request = Assert.Single(receiver.Requests);
+        Assert.StartsWith(contentType, request.ContentType, StringComparison.Ordinal);
+        Assert.Equal(contentEncoding, request.ContentEncoding);
+        Assert.Contains(receiver.Spans, s => s.Attributes.ContainsKey("gen_ai.input.messages"));
+        Assert.Contains(protocol.ToLowerInvariant(), run.Output, StringComparison.Ordinal);
+        run.AssertNoSecrets();
+    }
+
+    [Theory]
+    [InlineData("--protocol", "grpc", "OTLP/HTTP")]
+    [InlineData("--protocol", "http", "http/json or http/protobuf")]
+    [InlineData("--compression", "zstd", "gzip or none")]
+    public async Task AnUnsupportedProtocolOrCompressionExitsOneNamingWhatIsSupported(string option, string value, string expected)
+    {
+        Run run = await RunAsync("test-connection", "--endpoint", "http://127.0.0.1:4318/v1/traces", option, value);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(option, run.Output, StringComparison.Ordinal);
+        Assert.Contains(expected, run.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MalformedOrStrayArgumentsAreNotEchoed()
     {
@@ -175,8 +208,8 @@ public class CliAppTests
     }
 
     [Theory]
-    [InlineData("test-connection", new[] { "--endpoint", "--headers", "--header", "--timeout", "--allow-insecure", "--service-name" })]
-    [InlineData("send-test-trace", new[] { "--endpoint", "--headers", "--header", "--timeout", "--privacy", "--allow-insecure", "--service-name" })]
+    [InlineData("test-connection", new[] { "--endpoint", "--headers", "--header", "--timeout", "--protocol", "--compression", "--allow-insecure", "--service-name" })]
+    [InlineData("send-test-trace", new[] { "--endpoint", "--headers", "--header", "--timeout", "--protocol", "--compression", "--privacy", "--allow-insecure", "--service-name" })]
     public async Task EachCommandsUsageShowsEveryOptionItTakes(string command, string[] options)
     {
         Run help = await RunAsync(command, "--help");
