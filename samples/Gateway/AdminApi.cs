@@ -24,6 +24,14 @@ public sealed class DestinationForm
     /// <summary>Privacy mode.</summary>
     [JsonPropertyName("privacy_mode")]
     public bool PrivacyMode { get; set; }
+
+    /// <summary><c>http/json</c> (the default) or <c>http/protobuf</c>, as <c>OTEL_EXPORTER_OTLP_PROTOCOL</c> spells it.</summary>
+    [JsonPropertyName("protocol")]
+    public string? Protocol { get; set; }
+
+    /// <summary><c>none</c> (the default) or <c>gzip</c>.</summary>
+    [JsonPropertyName("compression")]
+    public string? Compression { get; set; }
 }
 
 /// <summary>A listed destination; header values are masked.</summary>
@@ -32,6 +40,8 @@ public sealed record DestinationView(
     [property: JsonPropertyName("endpoint")] string Endpoint,
     [property: JsonPropertyName("headers")] string Headers,
     [property: JsonPropertyName("privacy_mode")] bool PrivacyMode,
+    [property: JsonPropertyName("protocol")] string Protocol,
+    [property: JsonPropertyName("compression")] string Compression,
     [property: JsonPropertyName("exported")] long Exported,
     [property: JsonPropertyName("dropped")] long Dropped,
     [property: JsonPropertyName("last_error")] string? LastError);
@@ -89,6 +99,8 @@ public static class AdminApi
                     Endpoint = form?.Endpoint,
                     HeadersJson = form?.Headers is { ValueKind: not JsonValueKind.Null } headers ? headers.GetRawText() : null,
                     PrivacyMode = form?.PrivacyMode ?? false,
+                    Protocol = ParseProtocol(form?.Protocol),
+                    Compression = ParseCompression(form?.Compression),
                 };
                 destination = OtlpDestination.Create(options);
                 RequireAddressableName(destination.Name);
@@ -132,11 +144,27 @@ public static class AdminApi
         }
     }
 
+    private static OtlpProtocol ParseProtocol(string? protocol) => protocol switch
+    {
+        null or "http/json" => OtlpProtocol.HttpJson,
+        "http/protobuf" => OtlpProtocol.HttpProtobuf,
+        _ => throw new OtlpConfigurationException("The protocol must be http/json or http/protobuf (OTLP/HTTP; grpc is not supported)."),
+    };
+
+    private static OtlpCompression ParseCompression(string? compression) => compression switch
+    {
+        null or "none" => OtlpCompression.None,
+        "gzip" => OtlpCompression.Gzip,
+        _ => throw new OtlpConfigurationException("The compression must be none or gzip."),
+    };
+
     private static DestinationView View(DestinationInfo info) => new(
         info.Name,
         info.DisplayEndpoint,
         info.Headers,
         info.PrivacyMode,
+        info.Protocol == OtlpProtocol.HttpProtobuf ? "http/protobuf" : "http/json",
+        info.Compression == OtlpCompression.Gzip ? "gzip" : "none",
         info.Statistics.Exported,
         info.Statistics.DroppedTotal,
         info.Statistics.LastError);

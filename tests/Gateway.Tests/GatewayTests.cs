@@ -151,12 +151,42 @@ public sealed class GatewayTests
         }
     }
 
+    [Fact]
+    public async Task TheAdminApiTakesAndListsADestinationsProtocolAndCompression()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        (WebApplication app, HttpClient client) = await StartAsync();
+        await using (app)
+        using (client)
+        {
+            string form = $$"""{"name":"tempo","endpoint":"{{receiver.TracesEndpoint}}","protocol":"http/protobuf","compression":"gzip"}""";
+            using HttpResponseMessage saved = await client.PostAsync("/admin/destinations", new StringContent(form, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+
+            // The connection test went the way the destination sends.
+            ReceivedRequest test = Assert.Single(receiver.Requests);
+            Assert.StartsWith("application/x-protobuf", test.ContentType, StringComparison.Ordinal);
+            Assert.Equal("gzip", test.ContentEncoding);
+
+            using JsonDocument listed = JsonDocument.Parse(await client.GetStringAsync("/admin/destinations"));
+            JsonElement tempo = listed.RootElement.EnumerateArray().Single(d => d.GetProperty("name").GetString() == "tempo");
+            Assert.Equal("http/protobuf", tempo.GetProperty("protocol").GetString());
+            Assert.Equal("gzip", tempo.GetProperty("compression").GetString());
+
+            JsonElement embedded = listed.RootElement.EnumerateArray().First(d => d.GetProperty("name").GetString() != "tempo");
+            Assert.Equal("http/json", embedded.GetProperty("protocol").GetString());
+            Assert.Equal("none", embedded.GetProperty("compression").GetString());
+        }
+    }
+
     [Theory]
     [InlineData("""{"name":"x","endpoint":"ftp://h/v1/traces"}""", "must use http or https")]
     [InlineData("""{"name":"x","endpoint":"https://h/v1/traces","headers":{"Authorization":5}}""", "must have a string value")]
     [InlineData("""{"name":"x"}""", "endpoint is missing")]
     [InlineData("""{"name":"team/prod","endpoint":"https://h/v1/traces"}""", "/admin/destinations/{name}")]
     [InlineData("""{"name":"..","endpoint":"https://h/v1/traces"}""", "/admin/destinations/{name}")]
+    [InlineData("""{"name":"x","endpoint":"https://h/v1/traces","protocol":"grpc"}""", "protocol must be http/json or http/protobuf")]
+    [InlineData("""{"name":"x","endpoint":"https://h/v1/traces","compression":"zstd"}""", "compression must be none or gzip")]
     public async Task TheAdminApiRefusesInvalidDestinationsWithAClearMessage(string form, string expected)
     {
         (WebApplication app, HttpClient client) = await StartAsync();

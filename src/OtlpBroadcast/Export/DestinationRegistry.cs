@@ -33,6 +33,12 @@ public sealed record DestinationInfo
     /// <summary>Whether spans go there.</summary>
     public bool Enabled { get; init; }
 
+    /// <summary>How spans are encoded: <c>http/json</c> or <c>http/protobuf</c>.</summary>
+    public OtlpProtocol Protocol { get; init; }
+
+    /// <summary>Whether request bodies are gzipped.</summary>
+    public OtlpCompression Compression { get; init; }
+
     /// <summary>Its counters.</summary>
     public required DestinationStatistics Statistics { get; init; }
 
@@ -42,7 +48,7 @@ public sealed record DestinationInfo
 
     /// <summary>Everything but the endpoint's query and user info (see <see cref="DisplayEndpoint"/>).</summary>
     public override string ToString()
-        => $"DestinationInfo {{ Name = {Name}, Endpoint = {DisplayEndpoint}, Headers = {Headers}, PrivacyMode = {PrivacyMode}, Enabled = {Enabled}, Statistics = {Statistics} }}";
+        => $"DestinationInfo {{ Name = {Name}, Endpoint = {DisplayEndpoint}, Headers = {Headers}, PrivacyMode = {PrivacyMode}, Enabled = {Enabled}, Protocol = {Protocol}, Compression = {Compression}, Statistics = {Statistics} }}";
 }
 
 /// <summary>
@@ -143,6 +149,8 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
         Headers = e.Destination.Headers.ToString(),
         PrivacyMode = e.Destination.PrivacyMode,
         Enabled = e.Destination.Enabled,
+        Protocol = e.Destination.Protocol,
+        Compression = e.Destination.Compression,
         Statistics = e.GetStatistics(),
     })];
 

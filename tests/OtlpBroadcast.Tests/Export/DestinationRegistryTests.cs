@@ -38,6 +38,25 @@ public class DestinationRegistryTests
         Assert.True(info.Enabled);
         Assert.False(info.PrivacyMode);
         Assert.Equal("axiom", info.Statistics.Destination);
+        Assert.Equal(OtlpProtocol.HttpJson, info.Protocol);
+        Assert.Equal(OtlpCompression.None, info.Compression);
+    }
+
+    [Fact]
+    public async Task AListingShowsEachDestinationsProtocolAndCompression()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using var registry = new DestinationRegistry(Services);
+        OtlpDestinationOptions options = Options(receiver, "tempo");
+        options.Protocol = OtlpProtocol.HttpProtobuf;
+        options.Compression = OtlpCompression.Gzip;
+
+        Assert.True((await registry.SaveAsync(OtlpDestination.Create(options))).Saved);
+
+        DestinationInfo info = Assert.Single(registry.List());
+        Assert.Equal(OtlpProtocol.HttpProtobuf, info.Protocol);
+        Assert.Equal(OtlpCompression.Gzip, info.Compression);
+        Assert.Contains("Protocol = HttpProtobuf, Compression = Gzip", info.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
