@@ -39,6 +39,9 @@ public sealed class DestinationExporter : IAsyncDisposable
     private long _released;
     private volatile bool _closed;
 
+    /// <summary>Completed when the one shutdown has ended; set by the caller that starts it.</summary>
+    private TaskCompletionSource? _shutdown;
+
     /// <summary>Set (once the loop has ended) when the shutdown drains the queue: a span added after that is dropped
     /// by the thread that added it.</summary>
     private int _drained;
@@ -242,19 +245,39 @@ public sealed class DestinationExporter : IAsyncDisposable
 
     /// <summary>
     /// Stops taking spans, sends what is queued within <paramref name="timeout"/>, then drops (and counts) the rest.
-    /// <see cref="Timeout.InfiniteTimeSpan"/> sends everything, however long it takes.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> sends everything, however long it takes. The exporter shuts down once:
+    /// a later or concurrent call (or <see cref="DisposeAsync"/>) returns when that shutdown has ended, within its
+    /// timeout.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not
     /// <see cref="Timeout.InfiniteTimeSpan"/>; the exporter then goes on running.</exception>
     public async Task ShutdownAsync(TimeSpan timeout)
     {
         ValidateTimeout(timeout);
-        if (_closed)
+
+        // One shutdown, whoever asks: a second caller (a dispose from another thread, the host and the container) waits
+        // for the first one to end, drain included, rather than returning once the loop ended, or running the drain and
+        // giving back the body buffer and the pool's share a second time.
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _shutdown, mine, null) is { } first)
         {
+            await first.Task.ConfigureAwait(false);
             await _loop.ConfigureAwait(false);
             return;
         }
 
+        try
+        {
+            await ShutdownOnceAsync(timeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            mine.SetResult();
+        }
+    }
+
+    private async Task ShutdownOnceAsync(TimeSpan timeout)
+    {
         _closed = true;
         try
         {
