@@ -62,6 +62,13 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     private volatile DestinationExporter[] _exporters = [];
     private bool _disposed;
 
+    /// <summary>Completed when the one disposal has ended (under <see cref="_lock"/>).</summary>
+    private TaskCompletionSource? _disposal;
+
+    /// <summary>Exporters removed or replaced that are still sending what they had queued (under <see cref="_lock"/>):
+    /// a disposal waits for them too.</summary>
+    private readonly List<Task> _leaving = [];
+
     /// <summary>Creates an empty registry.</summary>
     public DestinationRegistry(ExporterServices? services = null) => _services = services ?? ExporterServices.Default;
 
@@ -105,6 +112,7 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(destination);
         _services.NetworkPolicy.Validate(destination);
         DestinationExporter? replaced;
+        TaskCompletionSource? stopped = null;
         lock (_lock)
         {
             // Under the lock that DisposeAsync takes: an exporter is either stopped by it or never started.
@@ -113,11 +121,15 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
             DestinationExporter[] current = _exporters;
             replaced = current.FirstOrDefault(e => e.Destination.Name == destination.Name);
             _exporters = [.. current.Where(e => e != replaced), exporter];
+            if (replaced is not null)
+            {
+                stopped = Leaving();
+            }
         }
 
         if (replaced is not null)
         {
-            await replaced.DisposeAsync().ConfigureAwait(false);
+            await StopLeavingAsync(replaced, stopped!).ConfigureAwait(false);
         }
     }
 
@@ -125,6 +137,7 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     public async Task<bool> RemoveAsync(string name)
     {
         DestinationExporter? removed;
+        TaskCompletionSource stopped;
         lock (_lock)
         {
             DestinationExporter[] current = _exporters;
@@ -135,10 +148,37 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
             }
 
             _exporters = [.. current.Where(e => e != removed)];
+            stopped = Leaving();
         }
 
-        await removed.DisposeAsync().ConfigureAwait(false);
+        await StopLeavingAsync(removed, stopped).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Notes, under the lock that took the exporter out of the list, that one is leaving: either a disposal
+    /// finds it in the list, or it finds it here.</summary>
+    private TaskCompletionSource Leaving()
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _leaving.Add(stopped.Task);
+        return stopped;
+    }
+
+    private async Task StopLeavingAsync(DestinationExporter exporter, TaskCompletionSource stopped)
+    {
+        try
+        {
+            await exporter.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _leaving.Remove(stopped.Task);
+            }
+
+            stopped.SetResult();
+        }
     }
 
     /// <summary>Every destination, secrets masked.</summary>
@@ -236,17 +276,40 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     /// Prefer <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => Task.Run(() => DisposeAsync().AsTask()).GetAwaiter().GetResult();
 
-    /// <summary>Flushes and stops every exporter; destinations can no longer be added.</summary>
+    /// <summary>Flushes and stops every exporter, and waits for those removed or replaced that are still sending;
+    /// destinations can no longer be added. A later or concurrent call returns when that disposal has ended.</summary>
     public async ValueTask DisposeAsync()
     {
-        DestinationExporter[] exporters;
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        TaskCompletionSource? first;
+        DestinationExporter[] exporters = [];
+        Task[] leaving = [];
         lock (_lock)
         {
-            _disposed = true;
-            exporters = _exporters;
-            _exporters = [];
+            first = _disposal;
+            if (first is null)
+            {
+                _disposal = mine;
+                _disposed = true;
+                exporters = _exporters;
+                _exporters = [];
+                leaving = [.. _leaving];
+            }
         }
 
-        await Task.WhenAll(exporters.Select(e => e.DisposeAsync().AsTask())).ConfigureAwait(false);
+        if (first is not null)
+        {
+            await first.Task.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await Task.WhenAll(exporters.Select(e => e.DisposeAsync().AsTask()).Concat(leaving)).ConfigureAwait(false);
+        }
+        finally
+        {
+            mine.SetResult();
+        }
     }
 }
