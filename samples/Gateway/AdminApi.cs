@@ -183,6 +183,7 @@ public static class AdminApi
 [JsonSerializable(typeof(List<DestinationView>))]
 [JsonSerializable(typeof(TestView))]
 [JsonSerializable(typeof(ErrorView))]
+[JsonSerializable(typeof(StreamError))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext
 {
 }

@@ -12,6 +12,10 @@ public interface IModelProvider
 
     /// <summary>Answers <paramref name="request"/>.</summary>
     Task<ProviderAnswer> CompleteAsync(ChatCompletionRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Answers <paramref name="request"/> chunk by chunk (<c>"stream": true</c>); the last chunk carries the
+    /// finish reason and the usage. A refusal before the first chunk throws <see cref="UpstreamException"/>.</summary>
+    IAsyncEnumerable<ChatCompletionChunk> StreamAsync(ChatCompletionRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>A provider's answer and what it cost.</summary>
@@ -32,6 +36,53 @@ public sealed class DeterministicProvider(TimeProvider time) : IModelProvider
     /// <inheritdoc/>
     public Task<ProviderAnswer> CompleteAsync(ChatCompletionRequest request, CancellationToken cancellationToken)
     {
+        (string text, ChatUsage usage, GenerationCost cost) = Answer(request);
+        var response = new ChatCompletionResponse
+        {
+            Id = NewId(),
+            Model = ModelOf(request),
+            Created = time.GetUtcNow().ToUnixTimeSeconds(),
+            Choices = [new ChatChoice { Message = new ChatMessage { Role = "assistant", Content = text }, FinishReason = "stop" }],
+            Usage = usage,
+        };
+        return Task.FromResult(new ProviderAnswer(response, cost, 200));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The same answer as <see cref="CompleteAsync"/>, a word a chunk: the first chunk gives the role, the last
+    /// the finish reason and the usage (with its cost, as routers send it).</remarks>
+    public async IAsyncEnumerable<ChatCompletionChunk> StreamAsync(ChatCompletionRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        (string text, ChatUsage usage, _) = Answer(request);
+        string id = NewId();
+        string model = ModelOf(request);
+        long created = time.GetUtcNow().ToUnixTimeSeconds();
+        ChatCompletionChunk Chunk(ChatChunkDelta delta, string? finishReason = null, ChatUsage? chunkUsage = null) => new()
+        {
+            Id = id,
+            Model = model,
+            Created = created,
+            Choices = [new ChatChunkChoice { Delta = delta, FinishReason = finishReason }],
+            Usage = chunkUsage,
+        };
+
+        yield return Chunk(new ChatChunkDelta { Role = "assistant", Content = "" });
+        int start = 0;
+        while (start < text.Length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int space = text.IndexOf(' ', start + 1);
+            int end = space < 0 ? text.Length : space;
+            yield return Chunk(new ChatChunkDelta { Content = text[start..end] });
+            start = end;
+            await Task.Yield();
+        }
+
+        yield return Chunk(new ChatChunkDelta(), "stop", usage);
+    }
+
+    private (string Text, ChatUsage Usage, GenerationCost Cost) Answer(ChatCompletionRequest request)
+    {
         string lastUser = request.Messages.LastOrDefault(m => m.Role == "user")?.Content ?? "";
         string text = lastUser.Trim().Equals("Hello!", StringComparison.OrdinalIgnoreCase)
             ? "Hello! How can I help you today?"
@@ -40,18 +91,14 @@ public sealed class DeterministicProvider(TimeProvider time) : IModelProvider
         // About four characters a token, plus a few tokens of framing per message.
         long input = request.Messages.Sum(m => (long)Tokens(m.Content) + 4);
         long output = Tokens(text);
-        var response = new ChatCompletionResponse
-        {
-            Id = "gen-" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Model = request.Model + "-2024-08-06",
-            Created = time.GetUtcNow().ToUnixTimeSeconds(),
-            Choices = [new ChatChoice { Message = new ChatMessage { Role = "assistant", Content = text }, FinishReason = "stop" }],
-            Usage = new ChatUsage { PromptTokens = input, CompletionTokens = output, TotalTokens = input + output },
-        };
         var cost = new GenerationCost(Input: input * InputPricePerToken, Output: output * OutputPricePerToken);
-        response.Usage.Cost = cost.EffectiveTotal;
-        return Task.FromResult(new ProviderAnswer(response, cost, 200));
+        var usage = new ChatUsage { PromptTokens = input, CompletionTokens = output, TotalTokens = input + output, Cost = cost.EffectiveTotal };
+        return (text, usage, cost);
     }
+
+    private string NewId() => "gen-" + time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string ModelOf(ChatCompletionRequest request) => request.Model + "-2024-08-06";
 
     private static int Tokens(string? text) => string.IsNullOrEmpty(text) ? 0 : Math.Max(1, (text.Length + 3) / 4);
 }
@@ -76,6 +123,41 @@ public sealed class UpstreamProvider(HttpClient client, string name) : IModelPro
         ChatCompletionResponse response = await reply.Content.ReadFromJsonAsync(OpenAiJsonContext.Default.ChatCompletionResponse, cancellationToken)
             ?? throw new UpstreamException(502);
         return new ProviderAnswer(response, response.Usage?.Cost is { } total ? new GenerationCost(Total: total) : default, (int)reply.StatusCode);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Reads the upstream's server-sent events: each <c>data:</c> line is a chunk, <c>data: [DONE]</c> ends the
+    /// stream; comment lines (<c>: OPENROUTER PROCESSING</c>) and other fields are skipped.</remarks>
+    public async IAsyncEnumerable<ChatCompletionChunk> StreamAsync(ChatCompletionRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "chat/completions")
+        {
+            Content = JsonContent.Create(request.WithoutRouterFields(), OpenAiJsonContext.Default.ChatCompletionRequest),
+        };
+        message.Headers.Accept.ParseAdd("text/event-stream");
+        using HttpResponseMessage reply = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!reply.IsSuccessStatusCode)
+        {
+            throw new UpstreamException((int)reply.StatusCode);
+        }
+
+        using var reader = new StreamReader(await reply.Content.ReadAsStreamAsync(cancellationToken));
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (!line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string data = line["data:".Length..].Trim();
+            if (data == "[DONE]")
+            {
+                yield break;
+            }
+
+            yield return System.Text.Json.JsonSerializer.Deserialize(data, OpenAiJsonContext.Default.ChatCompletionChunk)
+                ?? throw new UpstreamException(502);
+        }
     }
 }
 

@@ -141,4 +141,28 @@ public class OpenAiJsonTests
         Assert.Equal("workflow_1", request.Trace!.TraceId);
         Assert.Equal("session_1", Reserialised(request).GetProperty("session_id").GetString());
     }
+
+    [Fact]
+    public void AStreamChunkIsReadAndRelayedWithWhatItDoesNotModel()
+    {
+        const string Chunk = """
+            {"id":"gen-1","object":"chat.completion.chunk","created":7,"model":"gpt-4o","provider":"OpenAI","system_fingerprint":"fp_1",
+             "choices":[{"index":0,"delta":{"content":"Hel","tool_calls":[{"index":0,"function":{"arguments":"{"}}]},"finish_reason":null,"logprobs":null}],
+             "usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4,"cost":0.00002}}
+            """;
+
+        ChatCompletionChunk chunk = JsonSerializer.Deserialize(Chunk, OpenAiJsonContext.Default.ChatCompletionChunk)!;
+
+        Assert.Equal("gen-1", chunk.Id);
+        Assert.Equal("Hel", chunk.Choices[0].Delta.Content);
+        Assert.Null(chunk.Choices[0].FinishReason);
+        Assert.Equal(0.00002, chunk.Usage!.Cost);
+        using JsonDocument original = JsonDocument.Parse(Chunk);
+        using JsonDocument relayed = JsonDocument.Parse(JsonSerializer.Serialize(chunk, OpenAiJsonContext.Default.ChatCompletionChunk));
+        JsonElement choice = relayed.RootElement.GetProperty("choices")[0];
+        Assert.True(JsonElement.DeepEquals(original.RootElement.GetProperty("choices")[0].GetProperty("delta"), choice.GetProperty("delta")), choice.GetRawText());
+        Assert.Equal(JsonValueKind.Null, choice.GetProperty("logprobs").ValueKind);
+        Assert.Equal("fp_1", relayed.RootElement.GetProperty("system_fingerprint").GetString());
+        Assert.Equal("OpenAI", relayed.RootElement.GetProperty("provider").GetString());
+    }
 }

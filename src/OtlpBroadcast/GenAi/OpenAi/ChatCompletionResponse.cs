@@ -249,6 +249,7 @@ public sealed partial class CompletionTokensDetails
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ChatCompletionRequest))]
 [JsonSerializable(typeof(ChatCompletionResponse))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
 public sealed partial class OpenAiJsonContext : JsonSerializerContext
 {
 }
