@@ -113,7 +113,16 @@ public static class AdminApi
                 return Results.Json(new ErrorView(exception.Message), GatewayJsonContext.Default.ErrorView, statusCode: 400);
             }
 
-            DestinationSaveResult result = await registry.SaveAsync(destination, cancellationToken);
+            DestinationSaveResult result;
+            try
+            {
+                result = await registry.SaveAsync(destination, cancellationToken);
+            }
+            catch (ObjectDisposedException)
+            {
+                return Results.Json(new ErrorView("The gateway is shutting down: no destination can be added."), GatewayJsonContext.Default.ErrorView, statusCode: 503);
+            }
+
             TestView view = View(result.Test, result.Saved);
             return Results.Json(view, GatewayJsonContext.Default.TestView, statusCode: result.Saved ? 201 : 422);
         });
@@ -123,12 +132,17 @@ public static class AdminApi
 
         group.MapPost("/{name}/test-trace", async (string name, DestinationRegistry registry, CancellationToken cancellationToken) =>
         {
-            if (registry.Find(name) is null)
+            // No Find first: a DELETE between the two would turn the 404 into a 500.
+            ConnectionTestResult test;
+            try
+            {
+                test = await registry.SendTestTraceAsync(name, cancellationToken);
+            }
+            catch (KeyNotFoundException)
             {
                 return Results.NotFound();
             }
 
-            ConnectionTestResult test = await registry.SendTestTraceAsync(name, cancellationToken);
             return Results.Json(View(test, saved: null), GatewayJsonContext.Default.TestView, statusCode: test.Success ? 200 : 502);
         });
     }

@@ -4,9 +4,11 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OtlpBroadcast;
 using OtlpBroadcast.Configuration;
+using OtlpBroadcast.Export;
 using OtlpBroadcast.Testing;
 
 namespace Gateway.Tests;
@@ -176,6 +178,27 @@ public sealed class GatewayTests
             JsonElement embedded = listed.RootElement.EnumerateArray().First(d => d.GetProperty("name").GetString() != "tempo");
             Assert.Equal("http/json", embedded.GetProperty("protocol").GetString());
             Assert.Equal("none", embedded.GetProperty("compression").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task TheAdminApiAnswers404ForAnUnknownNameAnd503OnceTheDestinationsAreClosed()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        (WebApplication app, HttpClient client) = await StartAsync();
+        await using (app)
+        using (client)
+        {
+            using HttpResponseMessage unknown = await client.PostAsync("/admin/destinations/nobody/test-trace", null);
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+            // The host is stopping: the registry is closed while requests still come in.
+            await app.Services.GetRequiredService<DestinationRegistry>().DisposeAsync();
+            string form = $$"""{"name":"late","endpoint":"{{receiver.TracesEndpoint}}"}""";
+            using HttpResponseMessage late = await client.PostAsync("/admin/destinations", new StringContent(form, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, late.StatusCode);
+            Assert.Contains("shutting down", await late.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Empty(receiver.Requests);
         }
     }
 
