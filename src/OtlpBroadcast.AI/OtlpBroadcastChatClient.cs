@@ -111,12 +111,18 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         }
         finally
         {
-            await updates.DisposeAsync().ConfigureAwait(false);
-
-            // The caller stopped reading (or cancelled) before the stream ended: still recorded, as such.
-            if (recording is { IsCompleted: false })
+            try
             {
-                stream.Fail(recording.Value, "cancelled", "the caller stopped reading the stream before it ended");
+                await updates.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                // The caller stopped reading (or cancelled) before the stream ended: still recorded, as such, even
+                // when closing the inner stream throws (its exception goes on to the caller unchanged).
+                if (recording is { IsCompleted: false })
+                {
+                    stream.Fail(recording.Value, "cancelled", "the caller stopped reading the stream before it ended");
+                }
             }
         }
     }

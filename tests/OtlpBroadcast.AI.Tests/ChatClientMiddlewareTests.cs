@@ -498,6 +498,31 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAbandonedStreamWhoseDisposalFailsIsStillRecordedAndTheFailurePassesThrough()
+    {
+        var closing = new IOException("the connection could not be closed");
+        var inner = new FakeChatClient
+        {
+            Updates = [new ChatResponseUpdate(ChatRole.Assistant, "one"), new ChatResponseUpdate(ChatRole.Assistant, "two")],
+            DisposeFailure = closing,
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        IOException thrown = await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")]))
+            {
+                break;
+            }
+        });
+
+        Assert.Same(closing, thrown);
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("cancelled", generation["error.type"].AsString());
+        Assert.Contains("one", generation["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AStreamTheCallerAbandonsIsStillRecorded()
     {
         var inner = new FakeChatClient

@@ -17,6 +17,9 @@ internal sealed class FakeChatClient : IChatClient
 
     public int FailAfter { get; init; } = int.MaxValue;
 
+    /// <summary>Thrown when the stream is disposed (as a transport that fails to close would).</summary>
+    public Exception? DisposeFailure { get; init; }
+
     public List<ChatOptions?> SeenOptions { get; } = [];
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -30,16 +33,26 @@ internal sealed class FakeChatClient : IChatClient
     {
         SeenOptions.Add(options);
         int sent = 0;
-        foreach (ChatResponseUpdate update in Updates)
+        try
         {
-            if (Failure is not null && sent == FailAfter)
+            foreach (ChatResponseUpdate update in Updates)
             {
-                throw Failure;
-            }
+                if (Failure is not null && sent == FailAfter)
+                {
+                    throw Failure;
+                }
 
-            await Task.Yield();
-            sent++;
-            yield return update;
+                await Task.Yield();
+                sent++;
+                yield return update;
+            }
+        }
+        finally
+        {
+            if (DisposeFailure is not null)
+            {
+                throw DisposeFailure;
+            }
         }
 
         if (Failure is not null && sent <= FailAfter)
