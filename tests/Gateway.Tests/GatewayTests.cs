@@ -10,6 +10,7 @@ using OtlpBroadcast;
 using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.Testing;
+using OtlpBroadcast.Tests.Shared;
 
 namespace Gateway.Tests;
 
@@ -336,6 +337,46 @@ public sealed class GatewayTests
             IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(3, Patience);
             Assert.Contains(spans, s => s.TryGetAttribute("session.id", out ReceivedValue? value) && value.AsString() == "session_1");
             Assert.Contains(spans, s => s.TryGetAttribute("trace.metadata.environment", out ReceivedValue? value) && value.AsString() == "staging");
+        }
+    }
+
+    [Fact]
+    public async Task WithoutATraceIdAGatewayWithoutATracingSdkStartsATraceOrJoinsTheCallersTraceparent()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
+
+        // With logging on, as a gateway runs, ASP.NET Core starts an Activity per request that no tracing SDK records.
+        using var logs = new CapturingLoggerProvider();
+        WebApplication app = await GatewayApp.BuildAsync([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(DestinationSettings(receiver).Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2)));
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
+        }, TextWriter.Null);
+        app.Urls.Clear();
+        app.Urls.Add("http://127.0.0.1:0");
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        await using (app)
+        {
+            string Request(string name) => $$$"""{"model":"openai/gpt-4o","messages":[{"role":"user","content":"Hello!"}],"trace":{"trace_name":"{{{name}}}"}}""";
+            using HttpResponseMessage alone = await client.PostAsync("/api/v1/chat/completions", new StringContent(Request("alone"), Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, alone.StatusCode);
+            using var traced = new HttpRequestMessage(HttpMethod.Post, "/api/v1/chat/completions") { Content = new StringContent(Request("traced"), Encoding.UTF8, "application/json") };
+            traced.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            using HttpResponseMessage tracedReply = await client.SendAsync(traced);
+            Assert.Equal(HttpStatusCode.OK, tracedReply.StatusCode);
+
+            await app.StopAsync();
+            IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(6, Patience);
+
+            // ASP.NET Core's request activity is exported by nobody here: no span may name it as its parent.
+            ReceivedSpan top = spans.Single(s => s.Name == "alone");
+            Assert.Null(top.ParentSpanId);
+            ReceivedSpan underCaller = spans.Single(s => s.Name == "traced");
+            Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", underCaller.TraceId);
+            Assert.Equal("00f067aa0ba902b7", underCaller.ParentSpanId);
+            Assert.All(spans, s => Assert.True(s.ParentSpanId is null || s.ParentSpanId == "00f067aa0ba902b7" || spans.Any(p => p.SpanId == s.ParentSpanId), s.Name + " has a parent nobody sent"));
         }
     }
 

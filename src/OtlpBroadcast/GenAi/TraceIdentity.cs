@@ -27,8 +27,14 @@ public readonly record struct TraceIdentity(TraceId TraceId, SpanId ParentSpanId
     /// <list type="number">
     /// <item>a non-empty <c>trace_id</c>: the trace is <see cref="TraceId.FromString"/> of it, and a non-empty
     /// <c>parent_span_id</c> (<see cref="SpanId.FromString"/>) is the parent of the top span;</item>
-    /// <item>otherwise the current <see cref="Activity"/>, if any: its trace, with the activity as the parent (a given
-    /// <c>parent_span_id</c> then wins as the parent, inside that trace);</item>
+    /// <item>otherwise the current <see cref="Activity"/>, when a tracing SDK records it (its source has listeners and
+    /// sampled it, so the host exports it): its trace, with the activity as the parent (a given <c>parent_span_id</c> then wins as the
+    /// parent, inside that trace);</item>
+    /// <item>otherwise, when nobody records the current activity (what ASP.NET Core leaves when no tracing SDK listens):
+    /// the nearest activity it descends from that is recorded, as above; failing that, when the outermost one came with a
+    /// parent from outside the process (a <c>traceparent</c> the service received), the caller's trace with the
+    /// caller's span as the parent (or a given <c>parent_span_id</c>). Activities nobody records are skipped: nothing
+    /// exports them, so a span under one would name a parent no backend ever receives;</item>
     /// <item>otherwise a new random trace without a parent (a <c>parent_span_id</c> alone is ignored: a parent means
     /// nothing without its trace).</item>
     /// </list>
@@ -44,15 +50,40 @@ public readonly record struct TraceIdentity(TraceId TraceId, SpanId ParentSpanId
 
         if (ambient is not null && ambient.IdFormat == ActivityIdFormat.W3C && ambient.TraceId != default)
         {
-            Span<byte> traceBytes = stackalloc byte[TraceId.ByteLength];
-            Span<byte> spanBytes = stackalloc byte[SpanId.ByteLength];
-            ambient.TraceId.CopyTo(traceBytes);
-            ambient.SpanId.CopyTo(spanBytes);
-            return givenParent.IsValid
-                ? new TraceIdentity(TraceId.FromBytes(traceBytes), givenParent, null)
-                : new TraceIdentity(TraceId.FromBytes(traceBytes), SpanId.FromBytes(spanBytes), null) { ParentIsLocal = true };
+            // The nearest activity that is exported, or else the span the outermost one came with from outside the
+            // process (set from a traceparent, not an Activity of this process).
+            for (Activity? activity = ambient; activity is not null; activity = activity.Parent)
+            {
+                if (IsExported(activity))
+                {
+                    return Join(activity.TraceId, activity.SpanId, givenParent) with { ParentIsLocal = !givenParent.IsValid };
+                }
+
+                if (activity.Parent is null && activity.ParentSpanId != default)
+                {
+                    return Join(activity.TraceId, activity.ParentSpanId, givenParent);
+                }
+            }
         }
 
         return new TraceIdentity(TraceId.CreateRandom(), default, null);
+    }
+
+    /// <summary>
+    /// Whether a tracing SDK records <paramref name="activity"/>, so that a backend receives it: its source has
+    /// listeners and it is marked recorded (sampled). The recorded flag alone does not tell: an activity started
+    /// without listeners (ASP.NET Core's request activity when no tracing SDK runs) inherits it from the caller's
+    /// <c>traceparent</c>, yet nothing exports it.
+    /// </summary>
+    private static bool IsExported(Activity activity) => activity.Recorded && activity.Source.HasListeners();
+
+    /// <summary>The trace of <paramref name="traceId"/> under <paramref name="parent"/>, or under a given parent.</summary>
+    private static TraceIdentity Join(ActivityTraceId traceId, ActivitySpanId parent, SpanId givenParent)
+    {
+        Span<byte> traceBytes = stackalloc byte[TraceId.ByteLength];
+        Span<byte> spanBytes = stackalloc byte[SpanId.ByteLength];
+        traceId.CopyTo(traceBytes);
+        parent.CopyTo(spanBytes);
+        return new TraceIdentity(TraceId.FromBytes(traceBytes), givenParent.IsValid ? givenParent : SpanId.FromBytes(spanBytes), null);
     }
 }

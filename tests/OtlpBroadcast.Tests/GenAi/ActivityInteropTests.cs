@@ -63,7 +63,7 @@ public class ActivityInteropTests
         ChatCompletionRequest request = MissionRequest();
         request.Trace = null;
 
-        using (Activity ambient = new Activity("incoming request").SetIdFormat(ActivityIdFormat.W3C).Start())
+        using (Activity ambient = BroadcastTestKit.StartRecordedActivity("incoming request"))
         {
             broadcaster.StartChat(request, provider: "openai").CompleteChat(Response());
             Activity root = stopped.Single(a => a.DisplayName == "chat request");

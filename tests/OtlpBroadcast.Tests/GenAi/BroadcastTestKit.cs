@@ -12,6 +12,26 @@ internal static class BroadcastTestKit
 
     public const string MissionRequestJson = MissionExample.RequestJson;
 
+    /// <summary>The host's own activities, sampled and recorded by a listener as a tracing SDK does.</summary>
+    private static readonly System.Diagnostics.ActivitySource HostSource = CreateHostSource();
+
+    /// <summary>An ambient activity as a tracing SDK leaves one it samples: started by a source with listeners, W3C
+    /// ids, recorded (the host exports it, so the broadcast's spans may hang under it).</summary>
+    public static System.Diagnostics.Activity StartRecordedActivity(string name)
+        => HostSource.StartActivity(name, System.Diagnostics.ActivityKind.Server)
+        ?? throw new InvalidOperationException("The host source's listener did not sample the activity.");
+
+    private static System.Diagnostics.ActivitySource CreateHostSource()
+    {
+        var source = new System.Diagnostics.ActivitySource("OtlpBroadcast.Tests.Host");
+        System.Diagnostics.ActivitySource.AddActivityListener(new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s == source,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        });
+        return source;
+    }
+
     public static ChatCompletionRequest MissionRequest()
         => JsonSerializer.Deserialize(MissionRequestJson, OpenAiJsonContext.Default.ChatCompletionRequest)!;
 

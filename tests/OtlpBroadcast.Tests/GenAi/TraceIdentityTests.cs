@@ -33,7 +33,7 @@ public class TraceIdentityTests
     [Fact]
     public void WithoutATraceFieldTheAmbientActivityIsTheParent()
     {
-        using var activity = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var activity = BroadcastTestKit.StartRecordedActivity("caller");
 
         TraceIdentity identity = TraceIdentity.Resolve(null, activity);
 
@@ -43,9 +43,57 @@ public class TraceIdentityTests
     }
 
     [Fact]
+    public void AnAmbientActivityNobodyRecordsIsNotAParentAndWithoutACallerATraceIsNew()
+    {
+        // What ASP.NET Core starts for a request when no tracing SDK listens: a span nobody exports, under which the
+        // broadcast's top span would hang with a parent no backend ever receives.
+        using var activity = new Activity("incoming request").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        TraceIdentity identity = TraceIdentity.Resolve(null, activity);
+        TraceIdentity parentOnly = TraceIdentity.Resolve(new TraceField { ParentSpanId = "00f067aa0ba902b7" }, activity);
+
+        Assert.NotEqual(activity.TraceId.ToHexString(), identity.TraceId.ToString());
+        Assert.True(identity.TraceId.IsValid);
+        Assert.False(identity.ParentSpanId.IsValid);
+        Assert.False(parentOnly.ParentSpanId.IsValid);
+    }
+
+    [Fact]
+    public void AnAmbientActivityNobodyRecordsLeadsToTheCallersSpanItCameWith()
+    {
+        // A request that came with a traceparent to a service without a tracing SDK: the caller's span is the parent.
+        using var activity = new Activity("incoming request").SetIdFormat(ActivityIdFormat.W3C);
+        activity.SetParentId(ActivityTraceId.CreateFromString("4bf92f3577b34da6a3ce929d0e0e4736"), ActivitySpanId.CreateFromString("00f067aa0ba902b7"), ActivityTraceFlags.None);
+        activity.Start();
+
+        TraceIdentity identity = TraceIdentity.Resolve(null, activity);
+        TraceIdentity withParent = TraceIdentity.Resolve(new TraceField { ParentSpanId = "1111111111111111" }, activity);
+
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", identity.TraceId.ToString());
+        Assert.Equal("00f067aa0ba902b7", identity.ParentSpanId.ToString());
+        Assert.False(identity.ParentIsLocal);
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", withParent.TraceId.ToString());
+        Assert.Equal("1111111111111111", withParent.ParentSpanId.ToString());
+    }
+
+    [Fact]
+    public void AnActivityNobodyRecordsLeadsToTheRecordedActivityItRunsIn()
+    {
+        using Activity request = BroadcastTestKit.StartRecordedActivity("incoming request");
+        using var inner = new Activity("unsampled work").Start();
+        inner.ActivityTraceFlags = ActivityTraceFlags.None;
+
+        TraceIdentity identity = TraceIdentity.Resolve(null, inner);
+
+        Assert.Equal(request.TraceId.ToHexString(), identity.TraceId.ToString());
+        Assert.Equal(request.SpanId.ToHexString(), identity.ParentSpanId.ToString());
+        Assert.True(identity.ParentIsLocal);
+    }
+
+    [Fact]
     public void ATraceIdWinsOverTheAmbientActivity()
     {
-        using var activity = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var activity = BroadcastTestKit.StartRecordedActivity("caller");
 
         TraceIdentity identity = TraceIdentity.Resolve(new TraceField { TraceId = "app_trace_001" }, activity);
 
@@ -56,7 +104,7 @@ public class TraceIdentityTests
     [Fact]
     public void AParentWithoutTraceIdJoinsTheAmbientTrace()
     {
-        using var activity = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var activity = BroadcastTestKit.StartRecordedActivity("caller");
 
         TraceIdentity identity = TraceIdentity.Resolve(new TraceField { ParentSpanId = "00f067aa0ba902b7" }, activity);
 

@@ -114,7 +114,7 @@ public class TraceShapeTests
         request.Trace = null;
 
         GenerationRecording<ChatCompletionRequest> recording;
-        using (Activity ambient = new Activity("incoming request").SetIdFormat(ActivityIdFormat.W3C).Start())
+        using (Activity ambient = BroadcastTestKit.StartRecordedActivity("incoming request"))
         {
             recording = broadcaster.StartChat(request);
             Assert.Equal(ambient.TraceId.ToHexString(), recording.TraceId.ToString());
@@ -138,12 +138,51 @@ public class TraceShapeTests
     }
 
     [Fact]
+    public async Task UnderAnAmbientActivityNobodyRecordsTheTopSpanIsTheServerSpanUnderTheCallersSpanOrARoot()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
+        var broadcaster = new GenerationBroadcaster(registry);
+
+        // As ASP.NET Core leaves a request without a tracing SDK: with the caller's traceparent, and without one.
+        using (Activity fromCaller = new Activity("incoming request").SetIdFormat(ActivityIdFormat.W3C))
+        {
+            fromCaller.SetParentId(ActivityTraceId.CreateFromString("4bf92f3577b34da6a3ce929d0e0e4736"), ActivitySpanId.CreateFromString("00f067aa0ba902b7"), ActivityTraceFlags.Recorded);
+            fromCaller.Start();
+            fromCaller.ActivityTraceFlags = ActivityTraceFlags.None;
+            ChatCompletionRequest request = MissionRequest();
+            request.Trace = new TraceField { TraceName = "from caller" };
+            broadcaster.StartChat(request).CompleteChat(Response());
+        }
+
+        Activity? ownRoot;
+        using (ownRoot = new Activity("incoming request").SetIdFormat(ActivityIdFormat.W3C).Start())
+        {
+            ChatCompletionRequest request = MissionRequest();
+            request.Trace = new TraceField { TraceName = "no caller" };
+            broadcaster.StartChat(request).CompleteChat(Response());
+        }
+
+        Assert.True(await registry.FlushAsync(Patience));
+        ReceivedSpan underCaller = receiver.Spans.Single(s => s.Name == "from caller");
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", underCaller.TraceId);
+        Assert.Equal("00f067aa0ba902b7", underCaller.ParentSpanId);
+        Assert.Equal((int)SpanKind.Server, underCaller.Kind);
+        Assert.Equal(HasIsRemote | IsRemote, underCaller.Flags & (HasIsRemote | IsRemote));
+
+        ReceivedSpan root = receiver.Spans.Single(s => s.Name == "no caller");
+        Assert.Null(root.ParentSpanId);
+        Assert.NotEqual(ownRoot.TraceId.ToHexString(), root.TraceId);
+        Assert.Equal((int)SpanKind.Server, root.Kind);
+    }
+
+    [Fact]
     public async Task ATraceIdWinsOverTheAmbientActivityAndAParentSpanIdAloneJoinsIt()
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
         await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
         var broadcaster = new GenerationBroadcaster(registry);
-        using Activity ambient = new Activity("incoming request").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using Activity ambient = BroadcastTestKit.StartRecordedActivity("incoming request");
 
         broadcaster.StartChat(MissionRequest()).CompleteChat(Response());
         ChatCompletionRequest parentOnly = MissionRequest();
