@@ -29,6 +29,13 @@ public static class ContentTruncation
             return json;
         }
 
+        return TruncateText(text, maxLength);
+    }
+
+    /// <summary>Cuts <paramref name="text"/>, longer than <paramref name="maxLength"/> (at least 1), as plain text: at a
+    /// character boundary (never between the two halves of a surrogate pair), ending with an ellipsis.</summary>
+    internal static string TruncateText(string text, int maxLength)
+    {
         int cut = Math.Max(0, maxLength - 1);
         if (cut > 0 && char.IsHighSurrogate(text[cut - 1]))
         {

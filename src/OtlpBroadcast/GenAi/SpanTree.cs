@@ -13,8 +13,9 @@ namespace OtlpBroadcast;
 ///    └─ generation (generation_name)        kind client, gen_ai.* attributes, content
 ///       └─ attempt (one per provider try)   kind client
 /// </code>
-/// Every span id is new and random, so requests sharing a trace id never share a span id. A value on the stack: what
-/// it needs beyond the recording's own fields lives in the recording's <see cref="BroadcastScratch"/>.
+/// Every span id is new and random, so requests sharing a trace id never share a span id. Names longer than a
+/// destination's length limit are cut for it like string values (<see cref="ContentPolicy.LimitName"/>). A value on
+/// the stack: what it needs beyond the recording's own fields lives in the recording's <see cref="BroadcastScratch"/>.
 /// </summary>
 internal readonly struct SpanTree<TRequest, TResponse>
     where TRequest : IOtlpAttributes
@@ -265,9 +266,10 @@ internal readonly struct SpanTree<TRequest, TResponse>
         else
         {
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
+            string rootName = policy.LimitName(RootName(), out int nameCut);
             SpanFragment fragment = PolicyEncoding.Encode(
-                key.Encoding, Header(_rootId, _identity.ParentSpanId, RootName(), rootKind, startNanos, endNanos, status, flags), ref root, statusWithheld);
-            _scratch.AddFragment(fragment, new SpanCounts(root.Truncated, root.DroppedAttributes, root.Source.MetadataCut));
+                key.Encoding, Header(_rootId, _identity.ParentSpanId, rootName, rootKind, startNanos, endNanos, status, flags), ref root, statusWithheld);
+            _scratch.AddFragment(fragment, new SpanCounts(root.Truncated + nameCut, root.DroppedAttributes, root.Source.MetadataCut));
             position++;
         }
 
@@ -281,12 +283,13 @@ internal readonly struct SpanTree<TRequest, TResponse>
             else
             {
                 var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
+                string intermediateName = policy.LimitName(_context.Trace!.SpanName!, out int nameCut);
                 SpanFragment fragment = PolicyEncoding.Encode(
                     key.Encoding,
-                    Header(_intermediateId, _rootId, _context.Trace!.SpanName!, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
+                    Header(_intermediateId, _rootId, intermediateName, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                     ref intermediate,
                     statusWithheld);
-                _scratch.AddFragment(fragment, new SpanCounts(intermediate.Truncated, intermediate.DroppedAttributes, intermediate.Source.MetadataCut));
+                _scratch.AddFragment(fragment, new SpanCounts(intermediate.Truncated + nameCut, intermediate.DroppedAttributes, intermediate.Source.MetadataCut));
                 position++;
             }
 
@@ -300,14 +303,15 @@ internal readonly struct SpanTree<TRequest, TResponse>
             ContentSections? sections = derive && key.IncludeContent ? _scratch.RecordSectionsFor(variant) : null;
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
                 new(identityAttributes, _facts, new(_request, key.IncludeContent), new(_response, key.IncludeContent)), policy, sections);
+            string generationName = policy.LimitName(GenerationName(), out int nameCut);
             SpanFragment generationFragment = PolicyEncoding.Encode(
                 key.Encoding,
-                Header(_generationId, generationParent, GenerationName(), SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
+                Header(_generationId, generationParent, generationName, SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                 ref generation,
                 !key.IncludeContent);
             _scratch.AddFragment(
                 generationFragment,
-                new SpanCounts(generation.Truncated, generation.DroppedAttributes, generation.Source.MetadataCut),
+                new SpanCounts(generation.Truncated + nameCut, generation.DroppedAttributes, generation.Source.MetadataCut),
                 withSections: sections is { Usable: true } && generation.DroppedAttributes == 0);
         }
 
@@ -325,13 +329,14 @@ internal readonly struct SpanTree<TRequest, TResponse>
             ProviderAttempt attempt = _attempts[i];
             var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
             SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
+            string attemptName = policy.LimitName(SpanNames.Attempt(attempt.Provider), out int nameCut);
             SpanFragment fragment = PolicyEncoding.Encode(
                 key.Encoding,
-                Header(_scratch.AttemptId(i), _generationId, SpanNames.Attempt(attempt.Provider), SpanKind.Client,
+                Header(_scratch.AttemptId(i), _generationId, attemptName, SpanKind.Client,
                     UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
                 ref attributes,
                 contentWithheld: true);
-            _scratch.AddFragment(fragment, new SpanCounts(attributes.Truncated, attributes.DroppedAttributes, MetadataCut: 0));
+            _scratch.AddFragment(fragment, new SpanCounts(attributes.Truncated + nameCut, attributes.DroppedAttributes, MetadataCut: 0));
         }
 
         _scratch.EndVariant(variant);

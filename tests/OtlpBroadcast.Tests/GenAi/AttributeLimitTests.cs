@@ -136,9 +136,11 @@ public class AttributeLimitTests
         Assert.Equal(1023, generation["trace.metadata.numbers"].AsArray()[^1].AsInt());
         Assert.Equal("wwwwwwwww…", generation["trace.metadata.words"].AsArray()[0].AsString());
 
-        // Stop sequences on the generation; both metadata arrays on the root and on the generation.
+        // Stop sequences on the generation; both metadata arrays on the root and on the generation; the root's name
+        // ("chat request", longer than 10 characters).
+        Assert.Equal("chat requ…", receiver.Spans.Single(s => s.ParentSpanId is null).Name);
         DestinationStatistics stats = registry.List()[0].Statistics;
-        Assert.Equal(5, stats.TruncatedValues);
+        Assert.Equal(6, stats.TruncatedValues);
         Assert.Equal(0, stats.DroppedAttributes);
         Assert.Equal(stats.TruncatedValues, broadcaster.GetStatistics().TruncatedValues);
     }

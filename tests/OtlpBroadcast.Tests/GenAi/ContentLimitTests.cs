@@ -163,12 +163,79 @@ public class ContentLimitTests
         Assert.Equal(0, broadcaster.GetStatistics().TruncatedValues);
     }
 
-    /// <summary>One destination, <paramref name="receiver"/>, with content cut to <see cref="Limit"/>.</summary>
-    private static Task<DestinationRegistry> LimitedRegistryAsync(OtlpTestReceiver receiver)
+    [Fact]
+    public async Task SpanNamesLongerThanTheLimitAreCutSoTheirSpansAreStillSent()
+    {
+        // Names come from the request (trace_name, span_name, generation_name, the model) and the provider: a name of
+        // 2 MB made its span larger than any batch, and it was dropped whole (the generation with it).
+        await using OtlpTestReceiver json = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver protobuf = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await LimitedRegistryAsync(json, protobuf);
+        var broadcaster = new GenerationBroadcaster(registry);
+        const int Huge = 2_000_000;
+        ChatCompletionRequest request = MissionRequest();
+        request.Model = "M" + new string('m', Huge);
+        request.Trace!.TraceName = "T" + new string('t', Huge);
+
+        // A surrogate pair across the cut is left out whole, not split.
+        request.Trace.SpanName = "S" + new string('s', Limit - 3) + "😀" + new string('s', Huge);
+        request.Trace.GenerationName = null;
+        string provider = "P" + new string('p', Huge);
+
+        GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(request, provider: "openai");
+        recording.AddAttempt(new ProviderAttempt(provider, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, StatusCode: 200));
+        recording.CompleteChat(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        foreach (OtlpTestReceiver receiver in new[] { json, protobuf })
+        {
+            Assert.Equal(4, receiver.Spans.Count);
+            Assert.All(receiver.Spans, s => Assert.InRange(s.Name.Length, Limit - 2, Limit));
+            Assert.All(receiver.Spans, s => Assert.EndsWith("…", s.Name, StringComparison.Ordinal));
+            Assert.Equal(request.Trace.TraceName[..(Limit - 1)] + "…", receiver.Spans.Single(s => s.Name[0] == 'T').Name);
+            Assert.Equal(request.Trace.SpanName[..(Limit - 2)] + "…", receiver.Spans.Single(s => s.Name[0] == 'S').Name);
+            Assert.Equal(("chat " + request.Model)[..(Limit - 1)] + "…", receiver.Spans.Single(s => s.Name.StartsWith("chat ", StringComparison.Ordinal)).Name);
+            Assert.Equal(("attempt " + provider)[..(Limit - 1)] + "…", receiver.Spans.Single(s => s.Name.StartsWith("attempt ", StringComparison.Ordinal)).Name);
+        }
+
+        Assert.All(registry.List(), d => Assert.Equal(0, d.Statistics.DroppedTotal));
+    }
+
+    [Fact]
+    public async Task ACutSpanNameIsCountedAsATruncatedValue()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await LimitedRegistryAsync(receiver);
+        var broadcaster = new GenerationBroadcaster(registry);
+        ChatCompletionRequest request = MissionRequest();
+
+        // Neither name is also an attribute: the two cuts are the names'.
+        request.Trace!.SpanName = new string('s', Limit + 1);
+        request.Trace.GenerationName = new string('g', Limit + 1);
+
+        broadcaster.StartChat(request).CompleteChat(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.Equal(3, receiver.Spans.Count);
+        Assert.Equal(2, broadcaster.GetStatistics().TruncatedValues);
+        Assert.Equal(2, registry.List().Single().Statistics.TruncatedValues);
+    }
+
+    /// <summary>One destination, <paramref name="receiver"/>, with content cut to <see cref="Limit"/>, and a protobuf
+    /// one alike when <paramref name="protobuf"/> is given.</summary>
+    private static Task<DestinationRegistry> LimitedRegistryAsync(OtlpTestReceiver receiver, OtlpTestReceiver? protobuf = null)
     {
         OtlpDestinationOptions options = Options(receiver, "limited");
         options.Broadcast.MaxContentLength = Limit;
-        return RegistryAsync(options);
+        if (protobuf is null)
+        {
+            return RegistryAsync(options);
+        }
+
+        OtlpDestinationOptions protobufOptions = Options(protobuf, "limited-protobuf");
+        protobufOptions.Protocol = OtlpBroadcast.Configuration.OtlpProtocol.HttpProtobuf;
+        protobufOptions.Broadcast.MaxContentLength = Limit;
+        return RegistryAsync(options, protobufOptions);
     }
 
     private static void AssertCutJson(string value, string expectedStart)
