@@ -81,8 +81,10 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
         _ => throw new JsonException($"The trace field's '{key}' must be a string."),
     };
 
-    /// <summary>A number as text: an integer as such, a double in its shortest form, and a number beyond a double
-    /// (<c>1e400</c>, which would read as infinity) as written.</summary>
+    /// <summary>A number as text: an integer as such, a double in its shortest form, and as written an integer beyond
+    /// int64 (as a double, <c>12345678901234567890</c> and <c>12345678901234567891</c> would be one id, and 32 digits
+    /// would no longer be the 32 hex characters they are) and a number beyond a double (<c>1e400</c>, which would read
+    /// as infinity).</summary>
     private static string NumberText(ref Utf8JsonReader reader)
     {
         if (reader.TryGetInt64(out long integer))
@@ -90,12 +92,13 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
             return integer.ToString(CultureInfo.InvariantCulture);
         }
 
-        if (reader.TryGetDouble(out double number) && double.IsFinite(number))
+        ReadOnlySpan<byte> written = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
+        if (written.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0 && reader.TryGetDouble(out double number) && double.IsFinite(number))
         {
             return number.ToString("R", CultureInfo.InvariantCulture);
         }
 
-        return System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan);
+        return System.Text.Encoding.UTF8.GetString(written);
     }
 
     private static void WriteIfSet(Utf8JsonWriter writer, string key, string? value)

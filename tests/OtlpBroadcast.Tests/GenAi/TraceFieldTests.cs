@@ -53,6 +53,20 @@ public class TraceFieldTests
         Assert.Equal("1.5", TraceField.Parse("""{"trace_id":1.50}""").TraceId);
     }
 
+    [Fact]
+    public void AnIntegerIdBeyondInt64KeepsItsDigitsSoDifferentIdsStayDifferent()
+    {
+        // As doubles both were 1.2345678901234567E+19: two callers' traces became one.
+        Assert.Equal("12345678901234567890", TraceField.Parse("""{"trace_id":12345678901234567890}""").TraceId);
+        Assert.Equal("12345678901234567891", TraceField.Parse("""{"trace_id":12345678901234567891}""").TraceId);
+        Assert.Equal("-98765432109876543210", TraceField.Parse("""{"parent_span_id":-98765432109876543210}""").ParentSpanId);
+
+        // 32 digits are 32 hex characters: the trace id itself, as the same digits in a string are.
+        TraceField field = TraceField.Parse("""{"trace_id":12345678901234567890123456789012}""");
+        Assert.Equal("12345678901234567890123456789012", field.TraceId);
+        Assert.Equal("12345678901234567890123456789012", TraceIdentity.Resolve(field, ambient: null).TraceId.ToString());
+    }
+
     [Theory]
     [InlineData("""{"trace_id":{"a":1}}""", "'trace_id' must be a string")]
     [InlineData("""{"trace_name":[1]}""", "'trace_name' must be a string")]
