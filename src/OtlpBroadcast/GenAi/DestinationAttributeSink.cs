@@ -4,9 +4,9 @@ namespace OtlpBroadcast;
 
 /// <summary>
 /// What one encoding variant applies on the way to the wire: content keys renamed for the router-compatible format,
-/// string values and span names cut to the destination's limit (JSON content kept valid), <c>user.id</c> and
-/// <c>session.id</c> cut to 128 characters as the hosted router does, arrays cut to <see cref="MaxArrayItems"/> items,
-/// and at most <see cref="MaxAttributesPerSpan"/> attributes per span.
+/// string values, span names and status messages cut to the destination's limit (JSON content kept valid),
+/// <c>user.id</c> and <c>session.id</c> cut to 128 characters as the hosted router does, arrays cut to
+/// <see cref="MaxArrayItems"/> items, and at most <see cref="MaxAttributesPerSpan"/> attributes per span.
 /// </summary>
 internal readonly record struct ContentPolicy(ContentFormat Format, int MaxLength)
 {
@@ -43,21 +43,22 @@ internal readonly record struct ContentPolicy(ContentFormat Format, int MaxLengt
     public bool Renames(ReadOnlySpan<byte> key) => Format == ContentFormat.RouterCompatible && MapKey(key) != key;
 
     /// <summary>
-    /// A span name within the length limit. Names come from the request (<c>trace_name</c>, <c>span_name</c>,
-    /// <c>generation_name</c>, the model) and the provider: without the limit a huge one made its span too large to
-    /// send at all. A name is text, never JSON content: it is cut at a character boundary and ends with an ellipsis;
-    /// <paramref name="cut"/> is 1 when it was cut (counted like a cut value), else 0.
+    /// A span name or status message within the length limit. Names come from the request (<c>trace_name</c>,
+    /// <c>span_name</c>, <c>generation_name</c>, the model) and the provider, messages from the caller's error: without
+    /// the limit a huge one made its span too large to send at all. Such text is never JSON content: it is cut at a
+    /// character boundary and ends with an ellipsis; <paramref name="cut"/> is 1 when it was cut (counted like a cut
+    /// value), else 0.
     /// </summary>
-    public string LimitName(string name, out int cut)
+    public string LimitText(string text, out int cut)
     {
-        if (MaxLength <= 0 || name.Length <= MaxLength)
+        if (MaxLength <= 0 || text.Length <= MaxLength)
         {
             cut = 0;
-            return name;
+            return text;
         }
 
         cut = 1;
-        return ContentTruncation.TruncateText(name, MaxLength);
+        return ContentTruncation.TruncateText(text, MaxLength);
     }
 
     public int LimitFor(ReadOnlySpan<byte> key)

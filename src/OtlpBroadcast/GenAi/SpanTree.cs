@@ -14,8 +14,9 @@ namespace OtlpBroadcast;
 ///       └─ attempt (one per provider try)   kind client
 /// </code>
 /// Every span id is new and random, so requests sharing a trace id never share a span id. Names longer than a
-/// destination's length limit are cut for it like string values (<see cref="ContentPolicy.LimitName"/>). A value on
-/// the stack: what it needs beyond the recording's own fields lives in the recording's <see cref="BroadcastScratch"/>.
+/// destination's length limit are cut for it like string values, and so are status messages
+/// (<see cref="ContentPolicy.LimitText"/>). A value on the stack: what it needs beyond the recording's own fields lives
+/// in the recording's <see cref="BroadcastScratch"/>.
 /// </summary>
 internal readonly struct SpanTree<TRequest, TResponse>
     where TRequest : IOtlpAttributes
@@ -248,7 +249,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
         VariantKey key = _scratch.KeyOf(variant);
         var policy = new ContentPolicy(key.Format, key.MaxLength);
         bool failed = _facts.ErrorType is not null;
-        SpanStatus status = StatusFor(key.IncludeContent);
+        SpanStatus status = StatusFor(key.IncludeContent, policy, out int statusCut);
         int donor = _scratch.FindVariantToShareWith(variant);
         long startNanos = UnixNanos.From(_start);
         long endNanos = UnixNanos.From(_end);
@@ -256,8 +257,8 @@ internal readonly struct SpanTree<TRequest, TResponse>
         SpanKind rootKind = _identity.ParentIsLocal ? SpanKind.Internal : SpanKind.Server;
 
         // The top span (and the intermediate one) carry content only in an error message.
-        bool spansShareable = donor >= 0 && StatusFor(_scratch.KeyOf(donor).IncludeContent) == status;
-        bool statusWithheld = status == StatusFor(includeContent: false);
+        bool spansShareable = donor >= 0 && StatusFor(_scratch.KeyOf(donor).IncludeContent, policy, out _) == status;
+        bool statusWithheld = status == StatusFor(includeContent: false, policy, out _);
         int position = 0;
         if (spansShareable)
         {
@@ -266,10 +267,10 @@ internal readonly struct SpanTree<TRequest, TResponse>
         else
         {
             var root = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: false), policy);
-            string rootName = policy.LimitName(RootName(), out int nameCut);
+            string rootName = policy.LimitText(RootName(), out int nameCut);
             SpanFragment fragment = PolicyEncoding.Encode(
                 key.Encoding, Header(_rootId, _identity.ParentSpanId, rootName, rootKind, startNanos, endNanos, status, flags), ref root, statusWithheld);
-            _scratch.AddFragment(fragment, new SpanCounts(root.Truncated + nameCut, root.DroppedAttributes, root.Source.MetadataCut));
+            _scratch.AddFragment(fragment, new SpanCounts(root.Truncated + nameCut + statusCut, root.DroppedAttributes, root.Source.MetadataCut));
             position++;
         }
 
@@ -283,13 +284,13 @@ internal readonly struct SpanTree<TRequest, TResponse>
             else
             {
                 var intermediate = new PolicyAttributeSource<TraceSpanAttributes>(new TraceSpanAttributes(identityAttributes, failed, intermediate: true), policy);
-                string intermediateName = policy.LimitName(_context.Trace!.SpanName!, out int nameCut);
+                string intermediateName = policy.LimitText(_context.Trace!.SpanName!, out int nameCut);
                 SpanFragment fragment = PolicyEncoding.Encode(
                     key.Encoding,
                     Header(_intermediateId, _rootId, intermediateName, SpanKind.Internal, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
                     ref intermediate,
                     statusWithheld);
-                _scratch.AddFragment(fragment, new SpanCounts(intermediate.Truncated + nameCut, intermediate.DroppedAttributes, intermediate.Source.MetadataCut));
+                _scratch.AddFragment(fragment, new SpanCounts(intermediate.Truncated + nameCut + statusCut, intermediate.DroppedAttributes, intermediate.Source.MetadataCut));
                 position++;
             }
 
@@ -298,12 +299,12 @@ internal readonly struct SpanTree<TRequest, TResponse>
 
         // The generation span: content, and the status of the top span. Without content, it is the span with content
         // less the sensitive members' marked sections, when that span was encoded for the same destinations' settings.
-        if (!derive || key.IncludeContent || status != StatusFor(includeContent: true) || !_scratch.TryAddWithoutContent(key with { IncludeContent = true }))
+        if (!derive || key.IncludeContent || status != StatusFor(includeContent: true, policy, out _) || !_scratch.TryAddWithoutContent(key with { IncludeContent = true }))
         {
             ContentSections? sections = derive && key.IncludeContent ? _scratch.RecordSectionsFor(variant) : null;
             var generation = new PolicyAttributeSource<GenerationSpanAttributes<OtlpAttributesSource<TRequest>, OtlpAttributesSource<TResponse>>>(
                 new(identityAttributes, _facts, new(_request, key.IncludeContent), new(_response, key.IncludeContent)), policy, sections);
-            string generationName = policy.LimitName(GenerationName(), out int nameCut);
+            string generationName = policy.LimitText(GenerationName(), out int nameCut);
             SpanFragment generationFragment = PolicyEncoding.Encode(
                 key.Encoding,
                 Header(_generationId, generationParent, generationName, SpanKind.Client, startNanos, endNanos, status, SpanFlags.ContextHasIsRemote),
@@ -311,7 +312,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
                 !key.IncludeContent);
             _scratch.AddFragment(
                 generationFragment,
-                new SpanCounts(generation.Truncated + nameCut, generation.DroppedAttributes, generation.Source.MetadataCut),
+                new SpanCounts(generation.Truncated + nameCut + statusCut, generation.DroppedAttributes, generation.Source.MetadataCut),
                 withSections: sections is { Usable: true } && generation.DroppedAttributes == 0);
         }
 
@@ -328,26 +329,34 @@ internal readonly struct SpanTree<TRequest, TResponse>
 
             ProviderAttempt attempt = _attempts[i];
             var attributes = new PolicyAttributeSource<AttemptSpanAttributes>(new AttemptSpanAttributes(attempt, i + 1), policy);
-            SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(attempt.ErrorType);
-            string attemptName = policy.LimitName(SpanNames.Attempt(attempt.Provider), out int nameCut);
+            int attemptStatusCut = 0;
+            SpanStatus attemptStatus = attempt.ErrorType is null ? SpanStatus.Ok : SpanStatus.Error(policy.LimitText(attempt.ErrorType, out attemptStatusCut));
+            string attemptName = policy.LimitText(SpanNames.Attempt(attempt.Provider), out int nameCut);
             SpanFragment fragment = PolicyEncoding.Encode(
                 key.Encoding,
                 Header(_scratch.AttemptId(i), _generationId, attemptName, SpanKind.Client,
                     UnixNanos.From(attempt.Start), UnixNanos.From(attempt.End), attemptStatus, SpanFlags.ContextHasIsRemote),
                 ref attributes,
                 contentWithheld: true);
-            _scratch.AddFragment(fragment, new SpanCounts(attributes.Truncated + nameCut, attributes.DroppedAttributes, MetadataCut: 0));
+            _scratch.AddFragment(fragment, new SpanCounts(attributes.Truncated + nameCut + attemptStatusCut, attributes.DroppedAttributes, MetadataCut: 0));
         }
 
         _scratch.EndVariant(variant);
     }
 
     /// <summary>The status of the top, intermediate and generation spans: an error message may quote the prompt, so
-    /// privacy-mode destinations get the error type only.</summary>
-    private SpanStatus StatusFor(bool includeContent)
+    /// privacy-mode destinations get the error type only. The message is cut to the policy's limit (an upstream's
+    /// error page made every span carrying it too large to send); <paramref name="cut"/> is 1 when it was.</summary>
+    private SpanStatus StatusFor(bool includeContent, ContentPolicy policy, out int cut)
     {
         string? errorType = _facts.ErrorType;
-        return errorType is null ? SpanStatus.Ok : SpanStatus.Error(includeContent ? _errorMessage ?? errorType : errorType);
+        if (errorType is null)
+        {
+            cut = 0;
+            return SpanStatus.Ok;
+        }
+
+        return SpanStatus.Error(policy.LimitText(includeContent ? _errorMessage ?? errorType : errorType, out cut));
     }
 
     private SpanHeader Header(SpanId id, SpanId parent, string name, SpanKind kind, long startNanos, long endNanos, SpanStatus status, uint flags) => new()

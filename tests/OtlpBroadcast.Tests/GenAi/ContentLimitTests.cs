@@ -221,6 +221,40 @@ public class ContentLimitTests
         Assert.Equal(2, registry.List().Single().Statistics.TruncatedValues);
     }
 
+    [Fact]
+    public async Task AStatusMessageLongerThanTheLimitIsCutSoTheFailedSpansAreStillSent()
+    {
+        // An upstream's error page in the message (or a huge error type, the privacy-mode message) made every span
+        // that carries the status larger than any batch: the failed generation was dropped whole as TooLarge.
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver privacy = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions options = Options(receiver, "limited");
+        options.Broadcast.MaxContentLength = Limit;
+        OtlpDestinationOptions privacyOptions = Options(privacy, "limited-privacy", privacyMode: true);
+        privacyOptions.Broadcast.MaxContentLength = Limit;
+        await using DestinationRegistry registry = await RegistryAsync(options, privacyOptions);
+        var broadcaster = new GenerationBroadcaster(registry);
+        string message = "M" + new string('m', 2_000_000);
+        string errorType = "E" + new string('e', 2_000_000);
+
+        GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(MissionRequest());
+        recording.AddAttempt(new ProviderAttempt("openai", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, StatusCode: 502, ErrorType: errorType));
+        recording.Fail(errorType, message);
+        Assert.True(await registry.FlushAsync(Patience));
+
+        string cutMessage = message[..(Limit - 1)] + "…";
+        string cutType = errorType[..(Limit - 1)] + "…";
+        Assert.Equal(3, receiver.Spans.Count);
+        Assert.Equal(3, privacy.Spans.Count);
+        Assert.All(receiver.Spans.Concat(privacy.Spans), s => Assert.Equal(2, s.StatusCode));
+        Assert.Equal(cutMessage, receiver.Spans.Single(s => s.Name == "Chat Handler").StatusMessage);
+        Assert.Equal(cutMessage, receiver.Spans.Single(s => s.Name == "Generate Response").StatusMessage);
+        Assert.Equal(cutType, privacy.Spans.Single(s => s.Name == "Chat Handler").StatusMessage);
+        Assert.Equal(cutType, privacy.Spans.Single(s => s.Name == "Generate Response").StatusMessage);
+        Assert.All([receiver, privacy], r => Assert.Equal(cutType, r.Spans.Single(s => s.Name == "attempt openai").StatusMessage));
+        Assert.All(registry.List(), d => Assert.Equal(0, d.Statistics.DroppedTotal));
+    }
+
     /// <summary>One destination, <paramref name="receiver"/>, with content cut to <see cref="Limit"/>, and a protobuf
     /// one alike when <paramref name="protobuf"/> is given.</summary>
     private static Task<DestinationRegistry> LimitedRegistryAsync(OtlpTestReceiver receiver, OtlpTestReceiver? protobuf = null)
