@@ -103,9 +103,17 @@ internal static class ChatTraceOptions
     private static string KeyText(object key) => key switch
     {
         string text => text,
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        IFormattable formattable => InvariantText(formattable),
         _ => key.ToString() ?? "",
     };
+
+    /// <summary>
+    /// A formattable value as invariant text; dates and times in ISO 8601 (<c>O</c>), as JSON carries them: the
+    /// invariant culture's general form (<c>12/07/2026 12:34:56</c>) is ambiguous and loses the fraction of a second
+    /// and what the offset or kind said.
+    /// </summary>
+    private static string InvariantText(IFormattable value)
+        => value.ToString(value is DateTime or DateTimeOffset or DateOnly or TimeOnly ? "O" : null, CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Writes a value without reflection: JSON-like CLR values are written as such, anything else as its text. Text
@@ -129,6 +137,10 @@ internal static class ChatTraceOptions
                 break;
             case ulong big:
                 writer.WriteNumberValue(big);
+                break;
+            case float single when float.IsFinite(single):
+                // As a float reads (0.1f is 0.1): through double it would be 0.10000000149011612.
+                writer.WriteNumberValue(single);
                 break;
             case double or float or decimal:
                 WriteNumber(writer, Convert.ToDouble(value, CultureInfo.InvariantCulture));
@@ -158,7 +170,7 @@ internal static class ChatTraceOptions
                 writer.WriteEndArray();
                 break;
             case IFormattable formattable:
-                writer.WriteStringValue(formattable.ToString(null, CultureInfo.InvariantCulture));
+                writer.WriteStringValue(InvariantText(formattable));
                 break;
             default:
                 writer.WriteStringValue(value.ToString());

@@ -433,6 +433,34 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FloatsAndDatesInATraceDictionaryAreSentAsTheyRead()
+    {
+        // A float went through double (0.1f as 0.10000000149011612), and dates as the invariant culture's general
+        // text (12/07/2026 12:34:56), without their fraction of a second or their offset's meaning.
+        var when = new DateTimeOffset(2026, 12, 7, 12, 34, 56, 789, TimeSpan.FromHours(1));
+        IReadOnlyList<ReceivedSpan> spans = await CallWithTrace(
+            new Dictionary<string, object?>
+            {
+                ["trace_name"] = "Chat Handler",
+                ["ratio"] = 0.1f,
+                ["at"] = when,
+                ["utc"] = when.UtcDateTime,
+                ["day"] = DateOnly.FromDateTime(when.DateTime),
+                ["time"] = TimeOnly.FromDateTime(when.DateTime),
+                ["by_day"] = new Dictionary<DateOnly, int> { [new DateOnly(2026, 12, 7)] = 3 },
+            },
+            2);
+
+        ReceivedSpan generation = Generation(spans);
+        Assert.Equal(0.1, generation["trace.metadata.ratio"].AsDouble());
+        Assert.Equal("2026-12-07T12:34:56.7890000+01:00", generation["trace.metadata.at"].AsString());
+        Assert.Equal("2026-12-07T11:34:56.7890000Z", generation["trace.metadata.utc"].AsString());
+        Assert.Equal("2026-12-07", generation["trace.metadata.day"].AsString());
+        Assert.Equal("12:34:56.7890000", generation["trace.metadata.time"].AsString());
+        Assert.Equal(3, generation["trace.metadata.by_day.2026-12-07"].AsInt());
+    }
+
+    [Fact]
     public async Task ALoneSurrogateInATraceDictionaryIsSentAsTheReplacementCharacter()
     {
         IReadOnlyList<ReceivedSpan> spans = await CallWithTrace(new Dictionary<string, object?> { ["trace_name"] = "Chat Handler", ["note\uD800"] = "a\uDC00b" }, 2);
