@@ -18,12 +18,19 @@ public static class TraceMetadataWriter
     /// <summary>The prefix of every metadata attribute.</summary>
     public static ReadOnlySpan<byte> Prefix => "trace.metadata."u8;
 
+    /// <summary>The longest key written by default, in characters after <see cref="Prefix"/> (a nested key with its
+    /// dots). A key is the caller's text like a value, but cannot be cut (two keys would meet): an entry with a longer
+    /// key is left out, so that one huge key cannot make every span of the request too large to send.</summary>
+    public const int MaxKeyLength = 1024;
+
     /// <summary>
     /// Writes the metadata; returns how many entries were cut by <paramref name="maxEntries"/>, left out because their
-    /// key repeats one already written, or left out because a key or string escapes a lone surrogate
-    /// (<paramref name="maxDepth"/> cuts nothing: nesting below it is written as JSON text instead).
+    /// key is longer than <paramref name="maxKeyLength"/> characters (after <see cref="Prefix"/>) or repeats one
+    /// already written, or left out because a key or string escapes a lone surrogate (<paramref name="maxDepth"/> cuts
+    /// nothing: nesting below it is written as JSON text instead).
     /// </summary>
-    public static int Write<TSink>(ref TSink sink, IDictionary<string, JsonElement>? metadata, int maxEntries = 64, int maxDepth = 4)
+    public static int Write<TSink>(
+        ref TSink sink, IDictionary<string, JsonElement>? metadata, int maxEntries = 64, int maxDepth = 4, int maxKeyLength = MaxKeyLength)
         where TSink : struct, IAttributeSink
     {
         if (metadata is null || metadata.Count == 0)
@@ -43,7 +50,7 @@ public static class TraceMetadataWriter
         Span<byte> order = stackalloc byte[SmallEntries.Length];
         order = OrderByKey(entries, order);
 
-        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, Key = stackalloc byte[KeyBytesOnStack] };
+        var state = new State { Remaining = maxEntries, MaxDepth = maxDepth, MaxKeyLength = maxKeyLength, Key = stackalloc byte[KeyBytesOnStack] };
         Prefix.CopyTo(state.Key);
         try
         {
@@ -163,7 +170,7 @@ public static class TraceMetadataWriter
 
         // A key already written (a nested object repeating a key, or "a.b" beside {"a":{"b":…}}) would repeat an
         // attribute key, which OTLP does not allow: the first one is kept.
-        if (state.Remaining <= 0 || (state.Tracking && WasWritten(ref state, keyLength)))
+        if (state.Remaining <= 0 || IsTooLong(ref state, keyLength) || (state.Tracking && WasWritten(ref state, keyLength)))
         {
             state.Cut++;
             return;
@@ -317,6 +324,14 @@ public static class TraceMetadataWriter
         return !expectLow;
     }
 
+    /// <summary>Whether the key, after the prefix, has more characters than the limit. UTF-8 has at least as many bytes
+    /// as characters: only a long key is decoded to count them.</summary>
+    private static bool IsTooLong(ref State state, int keyLength)
+    {
+        ReadOnlySpan<byte> path = state.Key[Prefix.Length..keyLength];
+        return path.Length > state.MaxKeyLength && System.Text.Encoding.UTF8.GetCharCount(path) > state.MaxKeyLength;
+    }
+
     private static bool WasWritten(ref State state, int keyLength)
     {
         ReadOnlySpan<byte> key = state.Key[..keyLength];
@@ -432,6 +447,7 @@ public static class TraceMetadataWriter
         public int Remaining;
         public int Cut;
         public int MaxDepth;
+        public int MaxKeyLength;
 
         /// <summary><see cref="Prefix"/> followed by the path of the value being written, in UTF-8: on the stack, or
         /// in <see cref="RentedKey"/> once a long path outgrew it.</summary>

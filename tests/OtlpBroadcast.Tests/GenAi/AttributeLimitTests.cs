@@ -161,6 +161,47 @@ public class AttributeLimitTests
     }
 
     /// <summary>A registry with one JSON and one protobuf destination.</summary>
+    [Fact]
+    public async Task AMetadataEntryWhoseKeyIsTooLongIsLeftOutAndCountedSoItsSpansAreStillSent()
+    {
+        // A metadata key is the caller's text like any value, but no limit held it: a key of 2 MB made every span
+        // that carries the metadata too large for any batch, and they were dropped whole as TooLarge. A key cannot be
+        // cut (two keys would meet), so its entry is left out, as entries past the count limit are.
+        await using OtlpTestReceiver json = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver protobuf = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await JsonAndProtobufAsync(json, protobuf);
+        var broadcaster = new GenerationBroadcaster(registry);
+        ChatCompletionRequest request = MissionRequest();
+        string huge = new('k', 2_000_000);
+
+        // The longest key kept, counted in characters (each of these is two bytes of UTF-8), nested keys with their dots.
+        string longest = new('é', TraceMetadataWriter.MaxKeyLength);
+        string nested = new('n', TraceMetadataWriter.MaxKeyLength - "team.".Length);
+        request.Trace = TraceField.Parse(
+            "{\"trace_id\":\"t\",\"" + huge + "\":1,\"team\":{\"" + huge + "\":[1],\"" + nested + "\":2,\"" + nested + "x\":3},\""
+            + longest + "\":true,\"" + longest + "é\":false,\"environment\":\"staging\"}");
+
+        broadcaster.StartChat(request).CompleteChat(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        foreach (OtlpTestReceiver receiver in new[] { json, protobuf })
+        {
+            Assert.Equal(2, receiver.Spans.Count);
+            Assert.All(receiver.Spans, span =>
+            {
+                Assert.Equal("staging", span["trace.metadata.environment"].AsString());
+                Assert.True(span["trace.metadata." + longest].AsBool());
+                Assert.Equal(2, span["trace.metadata.team." + nested].AsInt());
+                Assert.Equal(3, span.Attributes.Keys.Count(k => k.StartsWith("trace.metadata.", StringComparison.Ordinal)));
+            });
+        }
+
+        Assert.All(registry.List(), d => Assert.Equal(0, d.Statistics.DroppedTotal));
+
+        // Four entries on each of the two spans, in each of the two encodings.
+        Assert.Equal(4 * 2 * 2, broadcaster.GetStatistics().MetadataEntriesCut);
+    }
+
     private static Task<DestinationRegistry> JsonAndProtobufAsync(OtlpTestReceiver json, OtlpTestReceiver protobuf)
     {
         OtlpDestinationOptions protobufOptions = Options(protobuf, "protobuf");

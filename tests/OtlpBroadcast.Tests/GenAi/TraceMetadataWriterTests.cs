@@ -229,6 +229,17 @@ public class TraceMetadataWriterTests
     }
 
     [Fact]
+    public void AnEntryWhoseKeyIsLongerThanTheKeyLimitIsLeftOutAndCounted()
+    {
+        string longest = new('\u00e9', TraceMetadataWriter.MaxKeyLength);
+        (ReceivedAttributeList a, int cut) = Write(
+            "{\"" + longest + "\":1,\"" + longest + "x\":2,\"a\":{\"" + new string('b', TraceMetadataWriter.MaxKeyLength) + "\":3},\"z\":4}");
+
+        Assert.Equal(["trace.metadata.z", "trace.metadata." + longest], a.Keys);
+        Assert.Equal(2, cut);
+    }
+
+    [Fact]
     public void AnEmptyStringIsWrittenEmpty()
     {
         (ReceivedAttributeList a, int cut) = Write("""{"e":"","f":"x"}""");
