@@ -6,7 +6,9 @@ namespace OtlpBroadcast;
 
 /// <summary>
 /// Reads and writes <see cref="TraceField"/> by hand: known keys accept strings and, leniently, numbers (an id
-/// given as <c>42</c> is still an id); every other key is kept as metadata whatever its JSON value.
+/// given as <c>42</c> is still an id); every other key is kept as metadata whatever its JSON value. Text that
+/// System.Text.Json cannot read (a lone surrogate escaped, invalid UTF-8) never refuses the field: in a known key's
+/// value it becomes U+FFFD, and a metadata key holding it is left out.
 /// </summary>
 public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
 {
@@ -26,8 +28,15 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
         var field = new TraceField();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            string key = reader.GetString()!;
+            string? key = TryGetString(ref reader);
             reader.Read();
+            if (key is null)
+            {
+                // A key escaping a lone surrogate is left out, as a nested one is when the metadata is written.
+                reader.Skip();
+                continue;
+            }
+
             switch (key)
             {
                 case "trace_id":
@@ -75,7 +84,7 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
 
     private static string? ReadText(ref Utf8JsonReader reader, string key) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.String => TryGetString(ref reader) ?? Repaired(ref reader),
         JsonTokenType.Null => null,
         JsonTokenType.Number => NumberText(ref reader),
         _ => throw new JsonException($"The trace field's '{key}' must be a string."),
@@ -99,6 +108,51 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
         }
 
         return System.Text.Encoding.UTF8.GetString(written);
+    }
+
+    /// <summary>The string or property name, or <see langword="null"/> when System.Text.Json refuses to read it: JSON
+    /// can escape a lone surrogate (<c>\ud800</c>, a client that cut an emoji in two), and the parser does not check
+    /// UTF-8 inside strings. Refusing the text refused the whole trace field, and the request that carried it.</summary>
+    private static string? TryGetString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A string that <see cref="TryGetString"/> could not read, unescaped by hand, with U+FFFD for each lone
+    /// surrogate and invalid UTF-8 sequence (as the SDK writes them everywhere else).</summary>
+    private static string Repaired(ref Utf8JsonReader reader)
+    {
+        string escaped = System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan);
+        var text = new System.Text.StringBuilder(escaped.Length);
+        for (int i = 0; i < escaped.Length; i++)
+        {
+            if (escaped[i] != '\\')
+            {
+                text.Append(escaped[i]);
+                continue;
+            }
+
+            // The reader has checked the escapes: a backslash is followed by one of these, \u by four hex digits.
+            char kind = escaped[++i];
+            if (kind == 'u')
+            {
+                text.Append((char)int.Parse(escaped.AsSpan(i + 1, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+                i += 4;
+                continue;
+            }
+
+            text.Append(kind switch { 'b' => '\b', 'f' => '\f', 'n' => '\n', 'r' => '\r', 't' => '\t', _ => kind });
+        }
+
+        // Encoding to UTF-8 replaces each lone surrogate with U+FFFD; whole pairs are kept.
+        return System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     private static void WriteIfSet(Utf8JsonWriter writer, string key, string? value)

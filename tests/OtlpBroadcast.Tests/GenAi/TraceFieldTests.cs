@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OtlpBroadcast.OpenAi;
 
 namespace OtlpBroadcast.Tests.GenAi;
 
@@ -65,6 +66,23 @@ public class TraceFieldTests
         TraceField field = TraceField.Parse("""{"trace_id":12345678901234567890123456789012}""");
         Assert.Equal("12345678901234567890123456789012", field.TraceId);
         Assert.Equal("12345678901234567890123456789012", TraceIdentity.Resolve(field, ambient: null).TraceId.ToString());
+    }
+
+    [Fact]
+    public void ALoneSurrogateInAKnownKeyBecomesTheReplacementCharacterAndAKeyEscapingOneIsLeftOutNotFatal()
+    {
+        // JSON can escape a lone surrogate (a client that cut an emoji in two), which System.Text.Json refuses to turn
+        // into a string: the whole trace field, and with it the request that carried it, was refused.
+        const string Json = """{"trace_id":"t\udc00","trace_name":"Chat \ud83d","span_name":"ok \ud83d\ude00 \"q\"\n\u00e9","\ud800x":{"a":[1]},"environment":"staging"}""";
+        TraceField field = TraceField.Parse(Json);
+
+        Assert.Equal("t\uFFFD", field.TraceId);
+        Assert.Equal("Chat \uFFFD", field.TraceName);
+        Assert.Equal("ok \U0001F600 \"q\"\n\u00e9", field.SpanName);
+        Assert.Equal(["environment"], field.Metadata.Keys);
+
+        ChatCompletionRequest request = JsonSerializer.Deserialize("""{"model":"m","messages":[],"trace":""" + Json + "}", OpenAiJsonContext.Default.ChatCompletionRequest)!;
+        Assert.Equal("Chat \uFFFD", request.Trace!.TraceName);
     }
 
     [Theory]
