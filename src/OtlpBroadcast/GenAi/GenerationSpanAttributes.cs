@@ -17,6 +17,10 @@ internal readonly struct RequestIdentity
 
     public required IDictionary<string, JsonElement>? Metadata { get; init; }
 
+    /// <summary>Metadata keys left out when the trace field was read (<see cref="TraceField.KeysLeftOut"/>), counted
+    /// with those the writer cuts.</summary>
+    public int MetadataLeftOut { get; init; }
+
     /// <summary>
     /// Names this identity among all that are encoded (<see cref="NewBlockId"/>), so that the JSON and protobuf
     /// encoders can copy the attributes they wrote for one span of the tree into the next (<see cref="RepeatedIdentityBlock"/>);
@@ -40,7 +44,7 @@ internal readonly struct RequestIdentity
         sink.Write(K.SessionId, SessionId);
         sink.Write(K.TraceName, TraceName);
         sink.Write(K.TraceTraceId, RawTraceId);
-        return TraceMetadataWriter.Write(ref sink, Metadata);
+        return TraceMetadataWriter.Write(ref sink, Metadata) + MetadataLeftOut;
     }
 }
 

@@ -74,6 +74,7 @@ internal readonly struct SpanTree<TRequest, TResponse>
             RawTraceId = _identity.RawTraceId,
             TraceName = _context.Trace?.TraceName,
             Metadata = _context.Trace?.Metadata,
+            MetadataLeftOut = _context.Trace?.KeysLeftOut ?? 0,
             BlockId = RequestIdentity.NewBlockId(),
         };
 

@@ -30,6 +30,10 @@ public sealed class TraceField
     /// <summary>Every other key, with its JSON value.</summary>
     public IDictionary<string, JsonElement> Metadata { get; } = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
 
+    /// <summary>Keys the JSON held that could not be read as text (a lone surrogate escaped): left out of
+    /// <see cref="Metadata"/> when read, and counted with the metadata entries cut when it is written.</summary>
+    internal int KeysLeftOut { get; set; }
+
     /// <summary>Reads a <c>trace</c> object from JSON (reflection-free).</summary>
     /// <exception cref="JsonException">The text is not a JSON object.</exception>
     public static TraceField Parse(string json)

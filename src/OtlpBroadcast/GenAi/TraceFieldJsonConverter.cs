@@ -32,8 +32,10 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
             reader.Read();
             if (key is null)
             {
-                // A key escaping a lone surrogate is left out, as a nested one is when the metadata is written.
+                // A key escaping a lone surrogate is left out and counted, as a nested one is when the metadata is
+                // written.
                 reader.Skip();
+                field.KeysLeftOut++;
                 continue;
             }
 

@@ -202,6 +202,24 @@ public class AttributeLimitTests
         Assert.Equal(4 * 2 * 2, broadcaster.GetStatistics().MetadataEntriesCut);
     }
 
+    [Fact]
+    public async Task ATopLevelKeyEscapingALoneSurrogateIsCountedAsCutLikeANestedOne()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
+        var broadcaster = new GenerationBroadcaster(registry);
+        ChatCompletionRequest request = MissionRequest();
+        request.Trace = TraceField.Parse("""{"trace_id":"t","\ud800top":1,"team":{"\udc00nested":2},"environment":"staging"}""");
+
+        broadcaster.StartChat(request).CompleteChat(Response());
+        Assert.True(await registry.FlushAsync(Patience));
+
+        Assert.All(receiver.Spans, s => Assert.Equal("staging", s["trace.metadata.environment"].AsString()));
+
+        // Both keys, on each of the two spans.
+        Assert.Equal(2 * 2, broadcaster.GetStatistics().MetadataEntriesCut);
+    }
+
     private static Task<DestinationRegistry> JsonAndProtobufAsync(OtlpTestReceiver json, OtlpTestReceiver protobuf)
     {
         OtlpDestinationOptions protobufOptions = Options(protobuf, "protobuf");
