@@ -26,7 +26,8 @@ public readonly record struct TraceIdentity(TraceId TraceId, SpanId ParentSpanId
     /// The rules, in order:
     /// <list type="number">
     /// <item>a non-empty <c>trace_id</c>: the trace is <see cref="TraceId.FromString"/> of it, and a non-empty
-    /// <c>parent_span_id</c> (<see cref="SpanId.FromString"/>) is the parent of the top span;</item>
+    /// <c>parent_span_id</c> (<see cref="SpanId.FromString"/>) is the parent of the top span, unless it is all zeros
+    /// (W3C's invalid id: no parent);</item>
     /// <item>otherwise the current <see cref="Activity"/>, when a tracing SDK records it (its source has listeners and
     /// sampled it, so the host exports it): its trace, with the activity as the parent (a given <c>parent_span_id</c> then wins as the
     /// parent, inside that trace);</item>
@@ -41,7 +42,9 @@ public readonly record struct TraceIdentity(TraceId TraceId, SpanId ParentSpanId
     /// </summary>
     public static TraceIdentity Resolve(TraceField? trace, Activity? ambient)
     {
-        string? parentText = string.IsNullOrEmpty(trace?.ParentSpanId) ? null : trace.ParentSpanId;
+        // All zeros is W3C's invalid span id, which callers send for "no parent": derived like any other string, it
+        // would name a parent no backend ever receives.
+        string? parentText = string.IsNullOrEmpty(trace?.ParentSpanId) || IsAllZeros(trace.ParentSpanId) ? null : trace.ParentSpanId;
         SpanId givenParent = parentText is null ? default : SpanId.FromString(parentText);
         if (!string.IsNullOrEmpty(trace?.TraceId))
         {
@@ -76,6 +79,8 @@ public readonly record struct TraceIdentity(TraceId TraceId, SpanId ParentSpanId
     /// <c>traceparent</c>, yet nothing exports it.
     /// </summary>
     private static bool IsExported(Activity activity) => activity.Recorded && activity.Source.HasListeners();
+
+    private static bool IsAllZeros(string id) => id.AsSpan().IndexOfAnyExcept('0') < 0;
 
     /// <summary>The trace of <paramref name="traceId"/> under <paramref name="parent"/>, or under a given parent.</summary>
     private static TraceIdentity Join(ActivityTraceId traceId, ActivitySpanId parent, SpanId givenParent)

@@ -24,6 +24,19 @@ public class TraceIdentityTests
         Assert.Equal("00f067aa0ba902b7", identity.ParentSpanId.ToString());
     }
 
+    [Theory]
+    [InlineData("0000000000000000")]
+    [InlineData("00000000000000000000000000000000")]
+    public void AnAllZeroParentIsNoParent(string parent)
+    {
+        // W3C's invalid span id: what a caller sends for "no parent". Derived like any string, it would name a parent
+        // that no backend ever receives.
+        TraceIdentity identity = TraceIdentity.Resolve(new TraceField { TraceId = "app_trace_001", ParentSpanId = parent }, null);
+
+        Assert.False(identity.ParentSpanId.IsValid);
+        Assert.Equal(TraceId.FromString("app_trace_001"), identity.TraceId);
+    }
+
     [Fact]
     public void ANonHexParentIsDerivedToo()
         => Assert.Equal(
