@@ -77,12 +77,21 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
         WriteIfSet(writer, "parent_span_id", value.ParentSpanId);
         foreach (KeyValuePair<string, JsonElement> entry in value.Metadata)
         {
+            // Metadata built in code may hold what reading never puts there: a known key (written above, or to be read
+            // back as that property) or an element without a value.
+            if (IsKnownKey(entry.Key) || entry.Value.ValueKind == JsonValueKind.Undefined)
+            {
+                continue;
+            }
+
             writer.WritePropertyName(entry.Key);
             entry.Value.WriteTo(writer);
         }
 
         writer.WriteEndObject();
     }
+
+    private static bool IsKnownKey(string key) => key is "trace_id" or "trace_name" or "span_name" or "generation_name" or "parent_span_id";
 
     private static string? ReadText(ref Utf8JsonReader reader, string key) => reader.TokenType switch
     {

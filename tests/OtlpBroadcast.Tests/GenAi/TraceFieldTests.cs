@@ -103,6 +103,24 @@ public class TraceFieldTests
     }
 
     [Fact]
+    public void MetadataBuiltInCodeUnderAKnownKeyOrWithoutAValueIsNotWrittenAsJson()
+    {
+        var field = new TraceField { TraceName = "Chat Handler" };
+        field.Metadata["trace_name"] = JsonDocument.Parse("\"other\"").RootElement.Clone();
+        field.Metadata["parent_span_id"] = JsonDocument.Parse("\"00f067aa0ba902b7\"").RootElement.Clone();
+        field.Metadata["unset"] = default;
+        field.Metadata["environment"] = JsonDocument.Parse("\"staging\"").RootElement.Clone();
+
+        string json = field.ToJson();
+
+        // One object without a repeated key, whose known keys are the properties: read back, it is the same field.
+        Assert.Equal("""{"trace_name":"Chat Handler","environment":"staging"}""", json);
+        TraceField read = TraceField.Parse(json);
+        Assert.Null(read.ParentSpanId);
+        Assert.Equal(["environment"], read.Metadata.Keys);
+    }
+
+    [Fact]
     public void WorksInsideAHostsOwnSourceGeneratedRequest()
     {
         HostRequest? request = JsonSerializer.Deserialize(
