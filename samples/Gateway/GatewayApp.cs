@@ -100,6 +100,7 @@ public static class GatewayApp
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (IConfigurationSection section in configuration.GetSection("OtlpBroadcast:Destinations").GetChildren())
         {
+            RefuseUnknownKeys(section);
             var options = new OtlpDestinationOptions
             {
                 Name = section["Name"] ?? section.Key,
@@ -121,6 +122,24 @@ public static class GatewayApp
     private static OtlpDestination Unique(HashSet<string> names, OtlpDestination destination) => names.Add(destination.Name)
         ? destination
         : throw new OtlpConfigurationException($"Two destinations are named '{destination.Name}'; names must be unique.");
+
+    /// <summary>The settings a configured destination may have (configuration keys ignore case).</summary>
+    private static readonly string[] DestinationKeys = ["Name", "Endpoint", "HeadersJson", "PrivacyMode", "Enabled"];
+
+    /// <exception cref="OtlpConfigurationException">The destination has a key the gateway does not read: ignored, a
+    /// misspelt <c>PrivacyMode</c> would leave privacy off and <c>Headers</c> would leave the credentials out, silently.
+    /// The message names the key, never its value (which may be a credential).</exception>
+    private static void RefuseUnknownKeys(IConfigurationSection section)
+    {
+        foreach (IConfigurationSection setting in section.GetChildren())
+        {
+            if (!DestinationKeys.Contains(setting.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new OtlpConfigurationException(
+                    $"{setting.Path} is not a destination setting; the gateway reads {string.Join(", ", DestinationKeys)}.");
+            }
+        }
+    }
 
     /// <summary>A true/false setting of a destination; <paramref name="fallback"/> when missing or empty.</summary>
     /// <exception cref="OtlpConfigurationException">Any other value: read as false, a typo (<c>yes</c>, <c>1</c>,

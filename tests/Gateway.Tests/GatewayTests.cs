@@ -415,6 +415,23 @@ public sealed class GatewayTests
         Assert.Equal($"OtlpBroadcast:Destinations:0:{key} must be true or false.", error.Message);
     }
 
+    [Theory]
+    [InlineData("Privacy", "true")]
+    [InlineData("Privacy_Mode", "true")]
+    [InlineData("Headers:x-api-key", Secret)]
+    [InlineData("Protocol", "HttpProtobuf")]
+    public void AnUnknownDestinationKeyStopsTheGatewayNamingTheKeyInsteadOfBeingIgnored(string key, string value)
+    {
+        // A misspelt PrivacyMode would otherwise leave privacy off, and headers under a key the gateway does not read
+        // would leave the destination without its credentials, both silently.
+        IConfiguration configuration = Configuration(("OtlpBroadcast:Destinations:0:" + key, value));
+
+        var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
+        string first = key.Split(':')[0];
+        Assert.Contains($"OtlpBroadcast:Destinations:0:{first} is not a destination setting", error.Message, StringComparison.Ordinal);
+        Assert.False(error.Message.Contains(Secret, StringComparison.Ordinal), "the message quotes the value");
+    }
+
     [Fact]
     public void TwoConfiguredDestinationsWithOneNameStopTheGatewayInsteadOfOneReplacingTheOther()
     {
