@@ -19,10 +19,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
         IConfiguration configuration = builder.Configuration;
 
-        // Empty or blank counts as not set, as in AddOtlpBroadcast.
-        string serviceName = new[] { configuration["OtlpBroadcast:ServiceName"], Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") }
-            .FirstOrDefault(name => !string.IsNullOrWhiteSpace(name)) ?? "otlpbroadcast-gateway";
-        var services = new ExporterServices { Resource = new OtlpResource(serviceName), NetworkPolicy = NetworkPolicy(configuration) };
+        var services = new ExporterServices { Resource = Resource(configuration), NetworkPolicy = NetworkPolicy(configuration) };
         var registry = new DestinationRegistry(services);
         foreach (OtlpDestination destination in ConfiguredDestinations(configuration))
         {
@@ -67,6 +64,20 @@ public static class GatewayApp
             embedded?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;
+    }
+
+    /// <summary>
+    /// The spans' resource: <c>service.name</c> from <c>OtlpBroadcast:ServiceName</c>, else <c>OTEL_SERVICE_NAME</c>, else
+    /// <c>service.name</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>, else <c>otlpbroadcast-gateway</c> (empty or blank counts as
+    /// not set, as in AddOtlpBroadcast); the other attributes of <c>OTEL_RESOURCE_ATTRIBUTES</c>. The variables are read
+    /// from configuration (the environment, the command line), as the <c>OTEL_EXPORTER_OTLP_*</c> ones are.
+    /// </summary>
+    internal static OtlpResource Resource(IConfiguration configuration)
+    {
+        OtlpEnvironmentSettings environment = OtlpEnvironment.Read(name => configuration[name]);
+        string? configured = configuration["OtlpBroadcast:ServiceName"];
+        string serviceName = !string.IsNullOrWhiteSpace(configured) ? configured : environment.ServiceName ?? "otlpbroadcast-gateway";
+        return new OtlpResource(serviceName, environment.ResourceAttributes.Select(a => new SpanAttribute(a.Key, a.Value)));
     }
 
     /// <summary>

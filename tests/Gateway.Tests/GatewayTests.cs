@@ -46,16 +46,37 @@ public sealed class GatewayTests
     [InlineData("billing-gateway", "billing-gateway")]
     public async Task AnEmptyServiceNameFallsBackToTheDefault(string configured, string expected)
     {
+        IReadOnlyList<ReceivedSpan> spans = await SpansOfTheMissionsRequestAsync(("OtlpBroadcast:ServiceName", configured));
+        Assert.All(spans, s => Assert.Equal(expected, s.Resource["service.name"].AsString()));
+    }
+
+    [Theory]
+    [InlineData("OTEL_RESOURCE_ATTRIBUTES", "service.name=from%20attributes,deployment.environment=staging", "from attributes")]
+    [InlineData("OTEL_SERVICE_NAME", "from-otel-service-name", "from-otel-service-name")]
+    public async Task TheServiceIsDescribedByTheOtelVariablesAsConfigurationGivesThem(string variable, string value, string expected)
+    {
+        // Configuration holds the environment, and also the command line (--OTEL_SERVICE_NAME=…), as the OTEL_EXPORTER_*
+        // variables are read; OTEL_RESOURCE_ATTRIBUTES names the service when OTEL_SERVICE_NAME does not.
+        IReadOnlyList<ReceivedSpan> spans = await SpansOfTheMissionsRequestAsync((variable, value));
+        Assert.All(spans, s => Assert.Equal(expected, s.Resource["service.name"].AsString()));
+        if (variable == "OTEL_RESOURCE_ATTRIBUTES")
+        {
+            Assert.All(spans, s => Assert.Equal("staging", s.Resource["deployment.environment"].AsString()));
+        }
+    }
+
+    /// <summary>The spans of the mission's request through a gateway with one configured destination and <paramref name="setting"/>.</summary>
+    private static async Task<IReadOnlyList<ReceivedSpan>> SpansOfTheMissionsRequestAsync((string Key, string Value) setting)
+    {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
-        (WebApplication app, HttpClient client) = await StartAsync([.. DestinationSettings(receiver), ("OtlpBroadcast:ServiceName", configured)]);
+        (WebApplication app, HttpClient client) = await StartAsync([.. DestinationSettings(receiver), setting]);
         await using (app)
         using (client)
         {
             using HttpResponseMessage reply = await client.PostAsync("/api/v1/chat/completions", new StringContent(Demo.MissionRequest, Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
             await app.StopAsync();
-            IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(3, Patience);
-            Assert.All(spans, s => Assert.Equal(expected, s.Resource["service.name"].AsString()));
+            return await receiver.WaitForSpansAsync(3, Patience);
         }
     }
 
