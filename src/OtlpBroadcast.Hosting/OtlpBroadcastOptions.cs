@@ -11,8 +11,9 @@ public sealed class OtlpBroadcastOptions
 {
     private readonly List<OtlpDestinationOptions> _codeDestinations = [];
 
-    /// <summary>The <c>service.name</c> of every span; when not set (or blank), the OTEL variables' with
-    /// <see cref="UseOtelEnvironment"/>, else <c>unknown_service:&lt;process name&gt;</c>.</summary>
+    /// <summary>The <c>service.name</c> of every span; when not set (or blank), a <c>service.name</c> in
+    /// <see cref="ResourceAttributes"/>, else the OTEL variables' with <see cref="UseOtelEnvironment"/>, else
+    /// <c>unknown_service:&lt;process name&gt;</c>.</summary>
     public string? ServiceName { get; set; }
 
     /// <summary>Further resource attributes (<c>deployment.environment</c>, <c>service.version</c>, …).</summary>

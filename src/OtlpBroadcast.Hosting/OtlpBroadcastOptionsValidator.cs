@@ -41,8 +41,11 @@ internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroad
         }
 
         attributes.AddRange(options.ResourceAttributes.Select(a => new SpanAttribute(a.Key, a.Value)));
-        string serviceName = !string.IsNullOrWhiteSpace(options.ServiceName)
-            ? options.ServiceName
+        // The section wins over the variables, its ServiceName over a service.name among its ResourceAttributes (which the
+        // resource would otherwise leave out, as it takes service.name from the name alone).
+        string? sectionAttribute = options.ResourceAttributes.GetValueOrDefault("service.name");
+        string serviceName = !string.IsNullOrWhiteSpace(options.ServiceName) ? options.ServiceName
+            : !string.IsNullOrWhiteSpace(sectionAttribute) ? sectionAttribute
             : environment?.ServiceName ?? OtlpResource.Default.ServiceName;
         return new OtlpResource(serviceName, attributes);
     }

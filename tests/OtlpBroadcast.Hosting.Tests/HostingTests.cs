@@ -308,6 +308,27 @@ public class HostingTests
         await Task.CompletedTask;
     }
 
+    [Theory]
+    [InlineData(null, null, "from-section-attributes")]
+    [InlineData("  ", null, "from-section-attributes")]
+    [InlineData("named", null, "named")]
+    [InlineData(null, "from-environment", "from-section-attributes")]
+    public void AServiceNameInTheSectionsResourceAttributesNamesTheServiceUnlessServiceNameIsSet(string? serviceName, string? otelServiceName, string expected)
+    {
+        // It was left out of the resource, and the service became unknown_service:<process>.
+        using IHost host = BuildHost(o =>
+        {
+            o.ServiceName = serviceName;
+            o.ResourceAttributes["service.name"] = "from-section-attributes";
+            o.UseOtelEnvironment = true;
+            o.GetEnvironmentVariable = name => name == "OTEL_SERVICE_NAME" ? otelServiceName : null;
+        });
+
+        OtlpResource resource = host.Services.GetRequiredService<ExporterServices>().Resource;
+        Assert.Equal(expected, resource.ServiceName);
+        Assert.Equal(expected, Assert.Single(resource.Attributes, a => a.Key == "service.name").Value.ToString());
+    }
+
     [Fact]
     public void OtelSdkDisabledKeepsTheOtelVariablesFromAddingADestination()
     {
