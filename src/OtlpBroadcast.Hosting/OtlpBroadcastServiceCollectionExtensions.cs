@@ -45,7 +45,10 @@ public static class OtlpBroadcastServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        OptionsBuilder<OtlpBroadcastOptions> options = services.AddOptions<OtlpBroadcastOptions>().Bind(configuration);
+        // A key that binds to nothing fails start-up, naming the key (never its value): ignored, a misspelt PrivacyMode
+        // would leave privacy off, and misspelt Headers the credentials out, without anyone noticing.
+        OptionsBuilder<OtlpBroadcastOptions> options = services.AddOptions<OtlpBroadcastOptions>()
+            .Bind(configuration, static binder => binder.ErrorOnUnknownConfiguration = true);
         if (configure is not null)
         {
             options.Configure(configure);

@@ -152,6 +152,32 @@ public class HostingTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"Privacy\": true", "'Privacy'")]
+    [InlineData("\"PrivacyMod\": true", "'PrivacyMod'")]
+    [InlineData("\"Header\": { \"Authorization\": \"Bearer " + Canary + "\" }", "'Header'")]
+    [InlineData("\"Broadcast\": { \"SampleRate\": 0.1 }", "'SampleRate'")]
+    public async Task AnUnknownKeyInConfigurationFailsStartNamingItInsteadOfBeingIgnored(string setting, string expected)
+    {
+        // Ignored, a misspelt PrivacyMode left privacy off, and misspelt headers left the credentials out, silently.
+        using IHost host = BuildHostFromJson($$"""
+        { "OtlpBroadcast": { "Destinations": [ { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", {{setting}} } ] } }
+        """);
+
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.False(error.Message.Contains(Canary, StringComparison.Ordinal), "the message quotes a header value");
+    }
+
+    [Fact]
+    public async Task AMisspeltTopLevelKeyFailsStart()
+    {
+        using IHost host = BuildHostFromJson("""{ "OtlpBroadcast": { "UseOtelEnviroment": true } }""");
+
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains("'UseOtelEnviroment'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TwoDestinationsWithOneNameFailStart()
     {
