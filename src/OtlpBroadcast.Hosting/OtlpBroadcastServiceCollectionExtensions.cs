@@ -49,6 +49,7 @@ public static class OtlpBroadcastServiceCollectionExtensions
         // would leave privacy off, and misspelt Headers the credentials out, without anyone noticing.
         OptionsBuilder<OtlpBroadcastOptions> options = services.AddOptions<OtlpBroadcastOptions>()
             .Bind(configuration, static binder => binder.ErrorOnUnknownConfiguration = true);
+        services.AddSingleton<IValidateOptions<OtlpBroadcastOptions>>(new OtlpBroadcastConfigurationShapeValidator(configuration));
         if (configure is not null)
         {
             options.Configure(configure);

@@ -169,6 +169,54 @@ public class HostingTests
         Assert.False(error.Message.Contains(Canary, StringComparison.Ordinal), "the message quotes a header value");
     }
 
+    public static TheoryData<string, string> SingleValuesWhereAListOrSectionBelongs => new()
+    {
+        // An environment variable holds one value: OtlpBroadcast__Destinations__0__Broadcast__IncludeModels=openai/*
+        // or OtlpBroadcast__Destinations__0__Headers=Authorization=Bearer … The binder ignored such a value, so the model
+        // filter let every model through and the destination went without its credentials.
+        { "\"Broadcast\": { \"IncludeModels\": \"openai/*\" }", "OtlpBroadcast:Destinations:0:Broadcast:IncludeModels" },
+        { "\"Headers\": \"Authorization=Bearer " + Canary + "\"", "OtlpBroadcast:Destinations:0:Headers" },
+        { "\"Broadcast\": \"" + Canary + "\"", "OtlpBroadcast:Destinations:0:Broadcast" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SingleValuesWhereAListOrSectionBelongs))]
+    public async Task ASingleValueWhereAListOrSectionBelongsFailsStartNamingTheKeyInsteadOfBeingIgnored(string setting, string expected)
+    {
+        using IHost host = BuildHostFromJson($$"""
+        { "OtlpBroadcast": { "Destinations": [ { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", {{setting}} } ] } }
+        """);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(expected + " ", error.Message, StringComparison.Ordinal);
+        Assert.False(error.Message.Contains(Canary, StringComparison.Ordinal), "the message quotes the value");
+    }
+
+    [Theory]
+    [InlineData("""{ "OtlpBroadcast": { "Destinations": "x" } }""", "OtlpBroadcast:Destinations ")]
+    [InlineData("""{ "OtlpBroadcast": { "ResourceAttributes": "deployment.environment=staging" } }""", "OtlpBroadcast:ResourceAttributes ")]
+    [InlineData("""{ "OtlpBroadcast": { "NetworkPolicy": { "AllowedHosts": "collector.internal" } } }""", "OtlpBroadcast:NetworkPolicy:AllowedHosts ")]
+    public async Task ASingleValueWhereAListOrSectionBelongsAtTheTopFailsStart(string json, string expected)
+    {
+        using IHost host = BuildHostFromJson(json);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EmptyListsAndEmptyValuesStillMeanNothingIsSet()
+    {
+        using IHost host = BuildHostFromJson("""
+        { "OtlpBroadcast": { "ResourceAttributes": {}, "NetworkPolicy": { "AllowedHosts": [] },
+            "Destinations": [ { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", "Headers": {}, "Broadcast": { "IncludeModels": [] } } ] } }
+        """);
+
+        await host.StartAsync();
+        Assert.Equal("tempo", Assert.Single(host.Services.GetRequiredService<DestinationRegistry>().List()).Name);
+        await host.StopAsync();
+    }
+
     [Fact]
     public async Task AMisspeltTopLevelKeyFailsStart()
     {
