@@ -217,6 +217,28 @@ public class HostingTests
         await host.StopAsync();
     }
 
+    [Theory]
+    [InlineData("Timeout")]
+    [InlineData("PrivacyMode")]
+    [InlineData("MaxQueueSize")]
+    [InlineData("Protocol")]
+    public async Task AValueThatDoesNotConvertFailsStartNamingTheKeyButNeverQuotingTheValue(string key)
+    {
+        // A credential pasted under the wrong key (or the wrong index of an environment variable) is still a credential:
+        // the binder's message quoted it ("Failed to convert configuration value 'Bearer …' at …"), and so did its inner
+        // FormatException.
+        using IHost host = BuildHostFromJson($$"""
+        { "OtlpBroadcast": { "Destinations": [ { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", "{{key}}": "Bearer {{Canary}}" } ] } }
+        """);
+
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains($"'OtlpBroadcast:Destinations:0:{key}'", error.Message, StringComparison.Ordinal);
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            Assert.False(e.Message.Contains(Canary, StringComparison.Ordinal), $"the value appears in a {e.GetType().Name}'s message");
+        }
+    }
+
     [Fact]
     public async Task AMisspeltTopLevelKeyFailsStart()
     {
