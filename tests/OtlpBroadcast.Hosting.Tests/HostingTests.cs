@@ -443,6 +443,26 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task OtelSdkDisabledLetsTheHostStartWhateverTheExporterVariablesSay()
+    {
+        using IHost host = BuildHost(o =>
+        {
+            o.UseOtelEnvironment = true;
+            o.GetEnvironmentVariable = name => name switch
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT" => "collector:4318",
+                "OTEL_EXPORTER_OTLP_HEADERS" => "Authorization",
+                "OTEL_SDK_DISABLED" => "true",
+                _ => null,
+            };
+        });
+
+        await host.StartAsync();
+        Assert.Empty(host.Services.GetRequiredService<DestinationRegistry>().List());
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void WithoutTheSwitchTheOtelVariablesAreIgnored()
     {
         using IHost host = BuildHost(o => o.GetEnvironmentVariable = name => name == "OTEL_EXPORTER_OTLP_ENDPOINT" ? "http://127.0.0.1:4318" : null);

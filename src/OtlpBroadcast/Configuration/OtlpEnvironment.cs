@@ -9,6 +9,11 @@ namespace OtlpBroadcast.Configuration;
 /// <remarks>
 /// <para>A variable that is empty or only whitespace counts as not set; other values are trimmed.</para>
 /// <para>
+/// When <c>OTEL_SDK_DISABLED</c> is <c>true</c>, the exporter variables (<c>OTEL_EXPORTER_OTLP_*</c>, <c>OTEL_BSP_*</c>)
+/// are neither read nor validated: the switch turns the exporter off even when its settings are broken. The service
+/// (<c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>) is still read.
+/// </para>
+/// <para>
 /// Where a trace-specific variable (<c>OTEL_EXPORTER_OTLP_TRACES_*</c>) is set, the generic one is ignored
 /// entirely and not even validated, since this exporter does not use it.
 /// </para>
@@ -42,9 +47,16 @@ public static class OtlpEnvironment
                 ? KeyValueListParser.Parse(V.ResourceAttributes, attributesText, decodeKeys: true)
                 : [];
 
+        string? serviceName = Get(V.ServiceName) ?? ServiceNameFrom(resourceAttributes);
+
+        // The switch that turns the exporter off must work also when its settings are broken: they are not even read.
+        if (string.Equals(Get(V.SdkDisabled), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return new OtlpEnvironmentSettings { SdkDisabled = true, ServiceName = serviceName, ResourceAttributes = resourceAttributes };
+        }
+
         return new OtlpEnvironmentSettings
         {
-            SdkDisabled = string.Equals(Get(V.SdkDisabled), "true", StringComparison.OrdinalIgnoreCase),
             TracesEndpoint = ReadEndpoint(Get),
             Headers = GetEither(V.TracesHeaders, V.Headers) is { } headers
                 ? KeyValueListParser.Parse(headers.Name, headers.Text, decodeKeys: false, HttpHeaderRules.FindProblem)
@@ -58,7 +70,7 @@ public static class OtlpEnvironment
             Protocol = GetEither(V.TracesProtocol, V.Protocol) is { } protocol
                 ? OtlpEnvironmentValues.ParseProtocol(protocol.Name, protocol.Text)
                 : null,
-            ServiceName = Get(V.ServiceName) ?? ServiceNameFrom(resourceAttributes),
+            ServiceName = serviceName,
             ResourceAttributes = resourceAttributes,
             MaxQueueSize = Get(V.MaxQueueSize) is { } queueSize
                 ? OtlpEnvironmentValues.ParsePositiveInteger(V.MaxQueueSize, queueSize)

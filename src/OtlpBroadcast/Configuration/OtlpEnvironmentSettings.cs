@@ -20,7 +20,8 @@ public sealed class OtlpEnvironmentSettings
 
     /// <summary>
     /// <c>OTEL_SDK_DISABLED</c> is <c>true</c> (in any case; every other value is false, as the specification says):
-    /// the variables then configure no exporter, and consumers add no destination from them.
+    /// the variables then configure no exporter, and consumers add no destination from them. The exporter variables are
+    /// then neither read nor validated (their properties are <see langword="null"/> or empty); the service still is.
     /// </summary>
     public bool SdkDisabled { get; init; }
 

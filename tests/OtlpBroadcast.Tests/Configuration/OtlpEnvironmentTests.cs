@@ -91,6 +91,28 @@ public class OtlpEnvironmentTests
     }
 
     [Fact]
+    public void WithTheSdkDisabledTheExporterVariablesAreNeitherReadNorValidated()
+    {
+        // OTEL_SDK_DISABLED is the switch that turns the exporter off, also (above all) when its settings are broken:
+        // an invalid endpoint, headers or timeout made Read throw, so the process could not start with it switched off.
+        (string, string)[] service = [("OTEL_SERVICE_NAME", "checkout"), ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=staging")];
+        OtlpEnvironmentSettings settings = Read(
+        [
+            ("OTEL_SDK_DISABLED", "true"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url"),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "Authorization"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "10s"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "0"),
+            .. service,
+        ]);
+
+        Assert.True(settings.SdkDisabled);
+        // Every exporter setting unset; the service still described (destinations in code or configuration use it).
+        Assert.Equal(Read(service).ToString(), settings.ToString());
+    }
+
+    [Fact]
     public void ReadRejectsNullLookup() =>
         Assert.Throws<ArgumentNullException>(() => OtlpEnvironment.Read(null!));
 
