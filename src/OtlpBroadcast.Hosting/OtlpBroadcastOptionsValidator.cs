@@ -56,19 +56,19 @@ internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroad
     internal static List<OtlpDestination> Destinations(OtlpBroadcastOptions options)
     {
         var destinations = new List<OtlpDestination>();
-        foreach (OtlpBroadcastDestinationOptions configured in options.Destinations)
+        for (int i = 0; i < options.Destinations.Count; i++)
         {
-            destinations.Add(OtlpDestination.Create(configured.ToDestinationOptions()));
+            destinations.Add(Create(options.Destinations[i].ToDestinationOptions(), $"Destinations:{i}"));
         }
 
         if (options.UseOtelEnvironment && ReadEnvironment(options) is { TracesEndpoint: not null, SdkDisabled: false } environment)
         {
-            destinations.Add(OtlpDestination.Create(new OtlpDestinationOptions { Name = options.EnvironmentDestinationName }.ApplyEnvironment(environment)));
+            destinations.Add(Create(new OtlpDestinationOptions { Name = options.EnvironmentDestinationName }.ApplyEnvironment(environment), "the OTEL_* variables"));
         }
 
         foreach (OtlpDestinationOptions code in options.CodeDestinations)
         {
-            destinations.Add(OtlpDestination.Create(code));
+            destinations.Add(Create(code, "added in code"));
         }
 
         DestinationNetworkPolicy policy = options.NetworkPolicy.ToPolicy();
@@ -84,6 +84,20 @@ internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroad
         }
 
         return destinations;
+    }
+
+    /// <summary>Creates a destination; a message that does not say which destination it is about gets its name and
+    /// <paramref name="origin"/> in front (with several destinations, "Headers are not valid JSON" alone says too little).</summary>
+    private static OtlpDestination Create(OtlpDestinationOptions options, string origin)
+    {
+        try
+        {
+            return OtlpDestination.Create(options);
+        }
+        catch (OtlpConfigurationException exception) when (!exception.Message.Contains($"Destination '{options.Name}'", StringComparison.Ordinal))
+        {
+            throw new OtlpConfigurationException($"Destination '{options.Name}' ({origin}): {exception.Message}", exception);
+        }
     }
 
     private static OtlpEnvironmentSettings ReadEnvironment(OtlpBroadcastOptions options)

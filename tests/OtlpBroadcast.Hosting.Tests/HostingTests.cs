@@ -132,6 +132,25 @@ public class HostingTests
         Assert.False(error.Message.Contains(Canary, StringComparison.Ordinal), "the secret appears in the validation message");
     }
 
+    [Theory]
+    [InlineData("\"HeadersJson\": \"{\\\"Authorization\\\":\\\"Bearer " + Canary + "\"")]
+    [InlineData("\"Headers\": { \"Host\": \"collector.example.com\" }")]
+    [InlineData("\"Headers\": { \"Authorization\": \"Bearer " + Canary + "\\u0001\" }")]
+    [InlineData("\"HeadersJson\": \"{\\\"Authorization\\\":\\\"a\\\"}\", \"Headers\": { \"authorization\": \"b\" }")]
+    public async Task WithSeveralDestinationsTheErrorSaysWhichOneIsInvalid(string setting)
+    {
+        // "Headers are not valid JSON" or "The endpoint must use http or https" did not say which destination was meant.
+        using IHost host = BuildHostFromJson($$"""
+        { "OtlpBroadcast": { "Destinations": [
+            { "Name": "first", "Endpoint": "http://127.0.0.1:4318/v1/traces" },
+            { "Name": "second", "Endpoint": "https://collector.example.com/v1/traces", {{setting}} } ] } }
+        """);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Destination 'second' (Destinations:1)", error.Message, StringComparison.Ordinal);
+        Assert.False(error.Message.Contains(Canary, StringComparison.Ordinal), "the message quotes a header value");
+    }
+
     public static TheoryData<string, string> UnusableProtocols => new()
     {
         // The binder refuses a name that is no OtlpProtocol member, naming the key, before the validator runs.
