@@ -120,13 +120,27 @@ public static class GatewayApp
             };
             options.PrivacyMode = Flag(section, "PrivacyMode", options.PrivacyMode);
             options.Enabled = Flag(section, "Enabled", options.Enabled);
-            yield return Unique(names, OtlpDestination.Create(options));
+            yield return Unique(names, Create(section, options));
         }
 
         OtlpEnvironmentSettings environment = OtlpEnvironment.Read(name => configuration[name]);
         if (environment is { TracesEndpoint: not null, SdkDisabled: false })
         {
             yield return Unique(names, OtlpDestination.Create(new OtlpDestinationOptions { Name = "otel-environment" }.ApplyEnvironment(environment)));
+        }
+    }
+
+    /// <exception cref="OtlpConfigurationException">The destination is invalid; the message starts with its key and name
+    /// (with several destinations, "Headers are not valid JSON" alone does not say which).</exception>
+    private static OtlpDestination Create(IConfigurationSection section, OtlpDestinationOptions options)
+    {
+        try
+        {
+            return OtlpDestination.Create(options);
+        }
+        catch (OtlpConfigurationException exception)
+        {
+            throw new OtlpConfigurationException($"{section.Path} ('{options.Name}'): {exception.Message}", exception);
         }
     }
 

@@ -453,6 +453,23 @@ public sealed class GatewayTests
         Assert.False(error.Message.Contains(Secret, StringComparison.Ordinal), "the message quotes the value");
     }
 
+    [Theory]
+    [InlineData("HeadersJson", "{\"x-api-key\":\"" + Secret + "\"")]
+    [InlineData("HeadersJson", "{\"Host\":\"collector.example.com\"}")]
+    [InlineData("HeadersJson", "{\"x-api-key\":\"line\u000Abreak\"}")]
+    public void AnInvalidDestinationStopsTheGatewaySayingWhichOne(string key, string value)
+    {
+        // "Headers are not valid JSON" alone did not say which of the configured destinations was meant.
+        IConfiguration configuration = Configuration(
+            ("OtlpBroadcast:Destinations:1:Name", "second"),
+            ("OtlpBroadcast:Destinations:1:Endpoint", "https://collector.example.com/v1/traces"),
+            ("OtlpBroadcast:Destinations:1:" + key, value));
+
+        var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
+        Assert.StartsWith("OtlpBroadcast:Destinations:1 ('second'): ", error.Message, StringComparison.Ordinal);
+        Assert.False(error.Message.Contains(Secret, StringComparison.Ordinal), "the message quotes a header value");
+    }
+
     [Fact]
     public void TwoConfiguredDestinationsWithOneNameStopTheGatewayInsteadOfOneReplacingTheOther()
     {
