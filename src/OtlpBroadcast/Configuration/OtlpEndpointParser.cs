@@ -51,6 +51,13 @@ internal static class OtlpEndpointParser
                 $"{variable} must be an absolute http or https URL, such as http://localhost:4318.");
         }
 
+        // Destinations refuse them too, but by a message that names no variable; and the credential does not belong there.
+        if (uri.UserInfo.Length > 0)
+        {
+            throw new OtlpConfigurationException(
+                $"{variable} must not carry credentials in the URL (user:password@); put them in OTEL_EXPORTER_OTLP_HEADERS, such as Authorization=Basic%20….");
+        }
+
         // HttpClient drops fragments, so accepting one would silently post somewhere other than written.
         if (uri.Fragment.Length > 0)
         {

@@ -178,11 +178,15 @@ public class OtlpEnvironmentTests
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "v1/traces")]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "grpc://collector:4317")]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/v1/traces#part")]
+    // Credentials in the URL were let through here and refused later, by a message that named no variable.
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:Pa55w0rdXyz@collector:4318")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://Pa55w0rdXyz@collector:4318/v1/traces")]
     public void InvalidEndpointIsAnErrorNamingTheVariable(string name, string endpoint)
     {
         OtlpConfigurationException error = ReadFails((name, endpoint));
 
         Assert.Contains(name, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Pa55w0rdXyz", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
