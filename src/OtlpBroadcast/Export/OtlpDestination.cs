@@ -145,8 +145,8 @@ public sealed class OtlpDestination
         RequirePositive(options.ExportTimeout, nameof(options.ExportTimeout), options.Name);
         RequirePositive(options.InitialBackoff, nameof(options.InitialBackoff), options.Name, allowZero: true);
         RequirePositive(options.MaxBackoff, nameof(options.MaxBackoff), options.Name, allowZero: true);
-        RequireRange(options.MaxQueueSize, 1, 1_000_000, nameof(options.MaxQueueSize), options.Name);
-        RequireRange(options.MaxExportBatchSize, 1, 1_000_000, nameof(options.MaxExportBatchSize), options.Name);
+        RequireRange(options.MaxQueueSize, 1, MaxSpans, nameof(options.MaxQueueSize), options.Name);
+        RequireRange(options.MaxExportBatchSize, 1, MaxSpans, nameof(options.MaxExportBatchSize), options.Name);
         RequireRange(options.MaxBatchBytes, 1024, 64 * 1024 * 1024, nameof(options.MaxBatchBytes), options.Name);
         RequireRange(options.MaxAttempts, 1, 100, nameof(options.MaxAttempts), options.Name);
         return new OtlpDestination(options, endpoint, headers);
@@ -216,9 +216,15 @@ public sealed class OtlpDestination
         return uri;
     }
 
+    /// <summary>The longest of the destination's durations (timeouts, delays, backoffs).</summary>
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromHours(1);
+
+    /// <summary>The largest queue or batch, in spans.</summary>
+    internal const int MaxSpans = 1_000_000;
+
     private static void RequirePositive(TimeSpan value, string setting, string name, bool allowZero = false)
     {
-        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero) || value > TimeSpan.FromHours(1))
+        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero) || value > MaxDuration)
         {
             throw new OtlpConfigurationException(
                 $"Destination '{name}': {setting} must be {(allowZero ? "zero or more" : "more than zero")} and at most one hour, not {value}.");

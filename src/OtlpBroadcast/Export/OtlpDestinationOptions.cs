@@ -92,6 +92,12 @@ public sealed class OtlpDestinationOptions
             Headers[header.Key] = header.Value;
         }
 
+        // Checked here, where the variable is known: the destination's own message names its setting only.
+        RequireWithinLimits(settings.Timeout, "OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT", allowZero: false);
+        RequireWithinLimits(settings.ScheduledDelay, OtlpEnvironmentVariables.ScheduleDelay, allowZero: true);
+        RequireWithinLimits(settings.ExportTimeout, OtlpEnvironmentVariables.ExportTimeout, allowZero: false);
+        RequireWithinLimits(settings.MaxQueueSize, OtlpEnvironmentVariables.MaxQueueSize);
+        RequireWithinLimits(settings.MaxExportBatchSize, OtlpEnvironmentVariables.MaxExportBatchSize);
         Timeout = settings.Timeout ?? Timeout;
         Compression = settings.Compression ?? Compression;
         Protocol = settings.Protocol ?? Protocol;
@@ -100,5 +106,23 @@ public sealed class OtlpDestinationOptions
         ScheduledDelay = settings.ScheduledDelay ?? ScheduledDelay;
         ExportTimeout = settings.ExportTimeout ?? ExportTimeout;
         return this;
+    }
+
+    private static void RequireWithinLimits(TimeSpan? value, string variable, bool allowZero)
+    {
+        TimeSpan min = allowZero ? TimeSpan.Zero : TimeSpan.FromMilliseconds(1);
+        if (value is { } duration && (duration < min || duration > OtlpDestination.MaxDuration))
+        {
+            throw new OtlpConfigurationException(
+                $"{variable} must be from {min.TotalMilliseconds} to {OtlpDestination.MaxDuration.TotalMilliseconds} milliseconds (one hour), not {duration.TotalMilliseconds}.");
+        }
+    }
+
+    private static void RequireWithinLimits(int? value, string variable)
+    {
+        if (value is > OtlpDestination.MaxSpans)
+        {
+            throw new OtlpConfigurationException($"{variable} must be from 1 to {OtlpDestination.MaxSpans}, not {value}.");
+        }
     }
 }

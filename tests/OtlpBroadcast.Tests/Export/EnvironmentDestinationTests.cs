@@ -36,6 +36,23 @@ public class EnvironmentDestinationTests
     }
 
     [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_TIMEOUT", "0", "OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "3600001", "OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT")]
+    [InlineData("OTEL_BSP_EXPORT_TIMEOUT", "0", "OTEL_BSP_EXPORT_TIMEOUT")]
+    [InlineData("OTEL_BSP_SCHEDULE_DELAY", "3600001", "OTEL_BSP_SCHEDULE_DELAY")]
+    [InlineData("OTEL_BSP_MAX_QUEUE_SIZE", "1000001", "OTEL_BSP_MAX_QUEUE_SIZE")]
+    [InlineData("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000001", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE")]
+    public void AValueOutsideTheDestinationsLimitsIsAnErrorNamingTheVariable(string name, string value, string expected)
+    {
+        // The destination refused it as "Timeout must be more than zero and at most one hour", naming no variable.
+        var error = Assert.Throws<OtlpConfigurationException>(() => OtlpDestination.FromEnvironment("env", Variables(
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector.example.com:4318"),
+            (name, value))));
+
+        Assert.StartsWith(expected + " must be ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("true")]
     [InlineData(" TRUE ")]
     public void OtelSdkDisabledMeansTheVariablesDescribeNoDestination(string disabled)
