@@ -80,7 +80,8 @@ public sealed class OtlpBroadcastNetworkPolicyOptions
 /// <summary>One destination as configuration describes it; unset values keep <see cref="OtlpDestinationOptions"/>'s defaults.</summary>
 public sealed class OtlpBroadcastDestinationOptions
 {
-    /// <summary>The destination's name (unique).</summary>
+    /// <summary>The destination's name (unique); bound from configuration without one, the destination's key when it
+    /// is not an index (<c>Destinations:axiom:Endpoint</c>), else <c>default</c>.</summary>
     public string Name { get; set; } = "default";
 
     /// <summary>The full OTLP traces URL.</summary>

@@ -64,6 +64,7 @@ public static class OtlpBroadcastServiceCollectionExtensions
     /// credential under the wrong key; this one names the key only.</exception>
     private static void Bind(IConfiguration configuration, OtlpBroadcastOptions options)
     {
+        int before = options.Destinations.Count;
         try
         {
             configuration.Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
@@ -77,6 +78,19 @@ public static class OtlpBroadcastServiceCollectionExtensions
             throw new OtlpConfigurationException(type < 0
                 ? "A value of the OtlpBroadcast configuration does not convert to its setting's type (the value is not shown: it could be a credential)."
                 : $"The value at '{message[(at + 6)..type]}' does not convert to {message[(type + 11)..].TrimEnd('.', '\'')} (the value is not shown: it could be a credential).");
+        }
+
+        // Destinations keyed by name (OtlpBroadcast__Destinations__axiom__Endpoint=…) take the key as their name when
+        // they give none, as in the gateway; keyed by index, they keep the default. The binder adds them in this order.
+        int index = before;
+        foreach (IConfigurationSection destination in configuration.GetSection("Destinations").GetChildren())
+        {
+            if (index < options.Destinations.Count && destination["Name"] is null && !int.TryParse(destination.Key, out _))
+            {
+                options.Destinations[index].Name = destination.Key;
+            }
+
+            index++;
         }
     }
 

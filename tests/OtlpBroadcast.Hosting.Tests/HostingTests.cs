@@ -268,6 +268,26 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task DestinationsKeyedByNameTakeTheKeyAsTheirNameAsInTheGateway()
+    {
+        // OtlpBroadcast__Destinations__axiom__Endpoint=…: both destinations were named "default", and start-up failed on
+        // the duplicate name. A Name given still wins, and destinations keyed by index keep the default name.
+        using IHost host = BuildHostFromJson("""
+        { "OtlpBroadcast": { "Destinations": {
+            "axiom": { "Endpoint": "http://127.0.0.1:4318/v1/traces" },
+            "tempo": { "Name": "grafana", "Endpoint": "http://127.0.0.1:4319/v1/traces" } } } }
+        """);
+        using IHost indexed = BuildHostFromJson("""
+        { "OtlpBroadcast": { "Destinations": [ { "Endpoint": "http://127.0.0.1:4318/v1/traces" } ] } }
+        """);
+
+        await host.StartAsync();
+        Assert.Equal(["axiom", "grafana"], host.Services.GetRequiredService<DestinationRegistry>().List().Select(d => d.Name).Order());
+        Assert.Equal("default", Assert.Single(indexed.Services.GetRequiredService<DestinationRegistry>().List()).Name);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task TwoDestinationsWithOneNameFailStart()
     {
         using IHost host = BuildHost(o =>
