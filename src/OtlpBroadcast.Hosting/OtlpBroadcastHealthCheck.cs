@@ -50,9 +50,11 @@ public sealed class OtlpBroadcastHealthCheck(DestinationRegistry registry) : IHe
             }
         }
 
+        int disabled = destinations.Count(d => !d.Enabled);
+        string disabledNote = disabled > 0 ? $", {disabled} disabled" : "";
         HealthCheckResult result = degraded.Count > 0
             ? HealthCheckResult.Degraded($"OTLP destinations failing: {string.Join("; ", degraded)}", data: data)
-            : HealthCheckResult.Healthy(destinations.Count == 0 ? "No OTLP destinations." : $"{destinations.Count} OTLP destination(s) healthy.", data);
+            : HealthCheckResult.Healthy(destinations.Count == 0 ? "No OTLP destinations." : $"{destinations.Count - disabled} OTLP destination(s) healthy{disabledNote}.", data);
         return Task.FromResult(result);
     }
 

@@ -418,6 +418,21 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task HealthDoesNotCountADisabledDestinationAsHealthy()
+    {
+        using IHost host = BuildHost(o =>
+        {
+            o.AddDestination(new OtlpDestinationOptions { Name = "on", Endpoint = "http://127.0.0.1:4318/v1/traces" });
+            o.AddDestination(new OtlpDestinationOptions { Name = "off", Endpoint = "http://127.0.0.1:4319/v1/traces", Enabled = false });
+        });
+
+        HealthReportEntry entry = (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["otlp-broadcast"];
+        Assert.Equal(HealthStatus.Healthy, entry.Status);
+        Assert.Equal("1 OTLP destination(s) healthy, 1 disabled.", entry.Description);
+        Assert.Equal("disabled", entry.Data["off.status"]);
+    }
+
+    [Fact]
     public async Task TheOtelVariablesAddADestinationAndNameTheServiceWhenSwitchedOn()
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
