@@ -99,8 +99,8 @@ public static class AdminApi
                     Endpoint = form?.Endpoint,
                     HeadersJson = form?.Headers is { ValueKind: not JsonValueKind.Null } headers ? headers.GetRawText() : null,
                     PrivacyMode = form?.PrivacyMode ?? false,
-                    Protocol = ParseProtocol(form?.Protocol),
-                    Compression = ParseCompression(form?.Compression),
+                    Protocol = WireSettings.Protocol(form?.Protocol, "The protocol"),
+                    Compression = WireSettings.Compression(form?.Compression, "The compression"),
                 };
                 destination = OtlpDestination.Create(options);
                 RequireAddressableName(destination.Name);
@@ -158,27 +158,13 @@ public static class AdminApi
         }
     }
 
-    private static OtlpProtocol ParseProtocol(string? protocol) => protocol switch
-    {
-        null or "http/json" => OtlpProtocol.HttpJson,
-        "http/protobuf" => OtlpProtocol.HttpProtobuf,
-        _ => throw new OtlpConfigurationException("The protocol must be http/json or http/protobuf (OTLP/HTTP; grpc is not supported)."),
-    };
-
-    private static OtlpCompression ParseCompression(string? compression) => compression switch
-    {
-        null or "none" => OtlpCompression.None,
-        "gzip" => OtlpCompression.Gzip,
-        _ => throw new OtlpConfigurationException("The compression must be none or gzip."),
-    };
-
     private static DestinationView View(DestinationInfo info) => new(
         info.Name,
         info.DisplayEndpoint,
         info.Headers,
         info.PrivacyMode,
-        info.Protocol == OtlpProtocol.HttpProtobuf ? "http/protobuf" : "http/json",
-        info.Compression == OtlpCompression.Gzip ? "gzip" : "none",
+        WireSettings.Name(info.Protocol),
+        WireSettings.Name(info.Compression),
         info.Statistics.Exported,
         info.Statistics.DroppedTotal,
         info.Statistics.LastError);

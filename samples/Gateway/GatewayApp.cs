@@ -117,6 +117,8 @@ public static class GatewayApp
                 Name = section["Name"] ?? section.Key,
                 Endpoint = section["Endpoint"],
                 HeadersJson = section["HeadersJson"],
+                Protocol = WireSettings.Protocol(section["Protocol"], section.Path + ":Protocol"),
+                Compression = WireSettings.Compression(section["Compression"], section.Path + ":Compression"),
             };
             options.PrivacyMode = Flag(section, "PrivacyMode", options.PrivacyMode);
             options.Enabled = Flag(section, "Enabled", options.Enabled);
@@ -149,7 +151,7 @@ public static class GatewayApp
         : throw new OtlpConfigurationException($"Two destinations are named '{destination.Name}'; names must be unique.");
 
     /// <summary>The settings a configured destination may have (configuration keys ignore case).</summary>
-    private static readonly string[] DestinationKeys = ["Name", "Endpoint", "HeadersJson", "PrivacyMode", "Enabled"];
+    private static readonly string[] DestinationKeys = ["Name", "Endpoint", "HeadersJson", "PrivacyMode", "Enabled", "Protocol", "Compression"];
 
     /// <exception cref="OtlpConfigurationException">The destination has a key the gateway does not read: ignored, a
     /// misspelt <c>PrivacyMode</c> would leave privacy off and <c>Headers</c> would leave the credentials out, silently.

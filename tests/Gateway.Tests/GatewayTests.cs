@@ -437,10 +437,37 @@ public sealed class GatewayTests
     }
 
     [Theory]
+    [InlineData("http/protobuf", "gzip", OtlpProtocol.HttpProtobuf, OtlpCompression.Gzip)]
+    [InlineData("HttpProtobuf", "None", OtlpProtocol.HttpProtobuf, OtlpCompression.None)]
+    [InlineData("http/json", "", OtlpProtocol.HttpJson, OtlpCompression.None)]
+    public void AConfiguredDestinationTakesItsProtocolAndCompression(string protocol, string compression, OtlpProtocol expectedProtocol, OtlpCompression expectedCompression)
+    {
+        IConfiguration configuration = Configuration(
+            ("OtlpBroadcast:Destinations:0:Protocol", protocol),
+            ("OtlpBroadcast:Destinations:0:Compression", compression));
+
+        OtlpDestination destination = Assert.Single(GatewayApp.ConfiguredDestinations(configuration));
+
+        Assert.Equal(expectedProtocol, destination.Protocol);
+        Assert.Equal(expectedCompression, destination.Compression);
+    }
+
+    [Theory]
+    [InlineData("Protocol", "grpc", "OtlpBroadcast:Destinations:0:Protocol must be http/json or http/protobuf")]
+    [InlineData("Compression", "zstd", "OtlpBroadcast:Destinations:0:Compression must be none or gzip")]
+    public void AnUnsupportedProtocolOrCompressionStopsTheGatewayNamingTheKey(string key, string value, string expected)
+    {
+        IConfiguration configuration = Configuration(("OtlpBroadcast:Destinations:0:" + key, value));
+
+        var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("Privacy", "true")]
     [InlineData("Privacy_Mode", "true")]
     [InlineData("Headers:x-api-key", Secret)]
-    [InlineData("Protocol", "HttpProtobuf")]
+    [InlineData("Compresion", "gzip")]
     public void AnUnknownDestinationKeyStopsTheGatewayNamingTheKeyInsteadOfBeingIgnored(string key, string value)
     {
         // A misspelt PrivacyMode would otherwise leave privacy off, and headers under a key the gateway does not read
