@@ -128,4 +128,20 @@ public class GeneratedBehaviourTests
             TestCompilation.Execute($"Write({Value}, includeContent: true)", Types));
         Assert.Equal("[]", TestCompilation.Execute($"Write({Value}, includeContent: false)", Types));
     }
+
+    [Fact]
+    public void AMemberNamedUnderscoreIsReadInAFlattenedTypeToo()
+    {
+        // `is { } _` would be a discard: the write then read `_` of the outer type, or nothing at all.
+        const string Source = """
+            using OtlpBroadcast;
+            namespace App;
+            [OtlpAttributes] public partial class Kid { public int? _ { get; set; } public string? @var { get; set; } }
+            [OtlpAttributes] public partial class Parent { [OtlpFlatten("kid")] public Kid? Kid { get; set; } public long? _ { get; set; } }
+            """;
+
+        Assert.Equal(
+            """[{"key":"kid._","value":{"intValue":"1"}},{"key":"kid.var","value":{"stringValue":"v"}},{"key":"_","value":{"intValue":"2"}}]""",
+            TestCompilation.Execute("Write(new App.Parent { Kid = new App.Kid { _ = 1, @var = \"v\" }, _ = 2 }, includeContent: true)", Source));
+    }
 }

@@ -361,7 +361,8 @@ internal sealed class TypeEmitter
     {
         string name = memberName.TrimStart('@');
         name = char.ToLowerInvariant(name[0]) + name.Substring(1);
-        if (Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None)
+        // A keyword cannot name a local, and `_` in a pattern is a discard, not a local the write could read.
+        if (name == "_" || Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None)
         {
             name += "Value";
         }
