@@ -130,6 +130,31 @@ public class GeneratedBehaviourTests
     }
 
     [Fact]
+    public void AnEnumNameWithQuotesLineBreaksAndControlCharactersIsWrittenAsDeclared()
+    {
+        // The generated switch holds the names as C# literals: a raw line break in one would not compile, and a lone
+        // surrogate would not survive the UTF-8 file (the member with one is not written, only compiled).
+        const string Source = """
+            using System.Text.Json.Serialization;
+            using OtlpBroadcast;
+            namespace App;
+            public enum Mode
+            {
+                [JsonStringEnumMemberName("a\"b\\c\nd\r\te\u0001f\u007Fg\u0085h\u2028i\u2029j é 😀")] Odd,
+                [JsonStringEnumMemberName("half \ud83d")] Half,
+            }
+            [OtlpAttributes] public partial class Request { public Mode Mode { get; set; } }
+            """;
+
+        string written = TestCompilation.Execute("Write(new App.Request { Mode = App.Mode.Odd }, includeContent: true)", Source);
+
+        using var json = System.Text.Json.JsonDocument.Parse(written);
+        Assert.Equal(
+            "a\"b\\c\nd\r\te\u0001f\u007Fg\u0085h\u2028i\u2029j é 😀",
+            json.RootElement[0].GetProperty("value").GetProperty("stringValue").GetString());
+    }
+
+    [Fact]
     public void AMemberNamedUnderscoreIsReadInAFlattenedTypeToo()
     {
         // `is { } _` would be a discard: the write then read `_` of the outer type, or nothing at all.

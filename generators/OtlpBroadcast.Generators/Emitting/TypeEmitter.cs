@@ -353,8 +353,37 @@ internal sealed class TypeEmitter
 
     private static string Utf8(string key) => CSharpString(key) + "u8";
 
+    /// <summary>
+    /// <paramref name="text"/> as a C# string literal. Besides quotes and backslashes, control characters, the
+    /// characters C# reads as line breaks (U+0085, U+2028, U+2029) and unpaired surrogates (which a UTF-8 file cannot
+    /// hold) are written as <c>\uXXXX</c> escapes: an enum's <c>[JsonStringEnumMemberName]</c> may contain any of them.
+    /// </summary>
     private static string CSharpString(string text)
-        => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    {
+        var literal = new System.Text.StringBuilder(text.Length + 2).Append('"');
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c is '"' or '\\')
+            {
+                literal.Append('\\').Append(c);
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                literal.Append(c).Append(text[++i]);
+            }
+            else if (char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029')
+            {
+                literal.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                literal.Append(c);
+            }
+        }
+
+        return literal.Append('"').ToString();
+    }
 
     /// <summary>A local name unique within the method, so nested blocks never shadow one another.</summary>
     private string Local(string memberName)
