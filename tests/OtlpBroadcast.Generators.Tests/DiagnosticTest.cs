@@ -30,7 +30,10 @@ internal sealed class DiagnosticTest : CSharpSourceGeneratorTest<OtlpAttributesG
     public static DiagnosticResult Error(string id, int index, string message)
         => new DiagnosticResult(id, DiagnosticSeverity.Error).WithLocation(index).WithMessage(message);
 
-    protected override ParseOptions CreateParseOptions() => TestCompilation.ParseOptions;
+    /// <summary>The consumer's C# version; the latest unless a test sets it.</summary>
+    public LanguageVersion LanguageVersion { get; init; } = TestCompilation.ParseOptions.LanguageVersion;
+
+    protected override ParseOptions CreateParseOptions() => TestCompilation.ParseOptions.WithLanguageVersion(LanguageVersion);
 
     protected override CompilationOptions CreateCompilationOptions()
         => ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithNullableContextOptions(NullableContextOptions.Enable);

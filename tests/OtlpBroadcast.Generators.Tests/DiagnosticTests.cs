@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis.CSharp;
 using static OtlpBroadcast.Generators.Tests.DiagnosticTest;
 
 namespace OtlpBroadcast.Generators.Tests;
@@ -348,6 +349,35 @@ public class DiagnosticTests
             [OtlpFlatten("gen_ai"), OtlpSensitive] public Content? Content { get; set; }
         }
         """);
+
+    [Fact]
+    public Task OTB0012_LanguageVersionBelow11() => new DiagnosticTest(
+        """
+        [OtlpAttributes]
+        public partial class {|#0:Request|}
+        {
+            public string? Model { get; set; }
+        }
+        """,
+        Error("OTB0012", 0, "Type 'Request' cannot carry [OtlpAttributes] in a project compiled as C# 10.0: its generated writer needs C# 11 or later (UTF-8 string literals); set <LangVersion> to 11 or later"))
+    {
+        LanguageVersion = LanguageVersion.CSharp10,
+    }.RunAsync();
+
+    [Fact]
+    public Task CSharp11IsEnough() => new DiagnosticTest(
+        """
+        [OtlpAttributes]
+        public partial class Request
+        {
+            public string? Model { get; set; }
+            public List<int>? Counts { get; set; }
+            [OtlpFlatten("trace.metadata")] public Dictionary<string, string>? Metadata { get; set; }
+        }
+        """)
+    {
+        LanguageVersion = LanguageVersion.CSharp11,
+    }.RunAsync();
 
     [Fact]
     public Task ValidTypesReportNothing() => VerifyAsync(

@@ -64,6 +64,11 @@ internal static class DiagnosticDescriptors
         "Member '{0}' of '{1}' writes the content key '{2}' but is not marked [OtlpSensitive], so it would reach destinations in privacy mode; add [OtlpSensitive]",
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor LanguageVersionTooOld = Create(
+        "OTB0012",
+        "C# 11 or later is required",
+        "Type '{0}' cannot carry [OtlpAttributes] in a project compiled as C# {1}: its generated writer needs C# 11 or later (UTF-8 string literals); set <LangVersion> to 11 or later");
+
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error)
         => new(id, title, message, Category, severity, isEnabledByDefault: true);
 }

@@ -103,6 +103,12 @@ internal sealed partial class TypeParser
 
     private void CheckType(TypeDeclarationSyntax declaration, List<INamedTypeSymbol> containingTypes)
     {
+        // The generated code uses UTF-8 string literals ("key"u8); in an older project it would not compile.
+        if (declaration.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 } options)
+        {
+            FailType(DiagnosticDescriptors.LanguageVersionTooOld, declaration, options.LanguageVersion.ToDisplayString());
+        }
+
         if (_root.TypeParameters.Length > 0 || containingTypes.Exists(t => t.TypeParameters.Length > 0))
         {
             FailType(DiagnosticDescriptors.UnsupportedAnnotatedType, declaration, "generic types are not supported; annotate a non-generic type");
