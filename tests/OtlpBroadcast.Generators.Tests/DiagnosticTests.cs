@@ -83,6 +83,18 @@ public class DiagnosticTests
         """,
         Error("OTB0002", 0, "Member 'Usage.Input' of 'Response' writes the key 'gen_ai.usage.input_tokens', which member 'InputTokens' already writes; give one of them another key with [OtlpAttribute], or add [OtlpIgnore]"));
 
+    [Fact]
+    public Task OTB0002_TwoDictionariesFlattenedUnderOnePrefix() => VerifyAsync(
+        """
+        [OtlpAttributes]
+        public partial class Request
+        {
+            [OtlpFlatten("trace.metadata")] public Dictionary<string, string>? Metadata { get; set; }
+            [OtlpFlatten("trace.metadata")] public IReadOnlyDictionary<string, long>? {|#0:Counters|} { get; set; }
+        }
+        """,
+        Error("OTB0002", 0, "Member 'Counters' of 'Request' writes the key 'trace.metadata.<entry key>', which member 'Metadata' already writes; give one of them another key with [OtlpAttribute], or add [OtlpIgnore]"));
+
     [Theory]
     [InlineData("", "it is empty")]
     [InlineData("  ", "it is only whitespace")]

@@ -163,6 +163,9 @@ internal sealed partial class TypeParser
                 return null;
             }
 
+            // Its keys are unknown until run time, but another dictionary flattened under the same prefix would
+            // write the same ones for every entry key both hold. ('<' is never part of a valid key.)
+            _keys.Add(new WrittenKey(prefix + "<entry key>", display, location));
             return new MemberSpec(name, prefix, effectiveSensitive, MemberShape.DictionaryFlattened, TypeClassifier.CanBeNull(memberType), value, null,
                 ImmutableEquatableArray<MemberSpec>.Empty);
         }
