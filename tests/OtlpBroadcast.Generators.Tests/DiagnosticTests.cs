@@ -16,10 +16,12 @@ public class DiagnosticTests
         """,
         Error("OTB0001", 0, "Member 'Payload' of 'Request' has type 'object?', which cannot be written as an OTLP attribute; change its type, or add [OtlpIgnore]"));
 
-    [Fact]
-    public Task OTB0001_UnannotatedNestedTypeSuggestsTheAttribute() => VerifyAsync(
-        """
-        public class Usage { public int Tokens { get; set; } }
+    [Theory]
+    [InlineData("class")]
+    [InlineData("struct")] // Usage? is then Nullable<Usage>: the hint names Usage, not Nullable
+    public Task OTB0001_UnannotatedNestedTypeSuggestsTheAttribute(string kind) => VerifyAsync(
+        $$"""
+        public {{kind}} Usage { public int Tokens { get; set; } }
 
         [OtlpAttributes]
         public partial class Response
@@ -44,6 +46,21 @@ public class DiagnosticTests
         }
         """,
         Error("OTB0001", 0, $"Member 'Messages' of 'Request' has type '{type}', which cannot be written as an OTLP attribute ({reason}); change its type, or add [OtlpIgnore]"));
+
+    [Theory]
+    [InlineData("System.Collections.Immutable.ImmutableArray<string>", "ImmutableArray<string>", " (value-type collections such as ImmutableArray<T> are not supported: use an array or a list)")]
+    [InlineData("System.Collections.Immutable.ImmutableArray<int>?", "ImmutableArray<int>?", " (value-type collections such as ImmutableArray<T> are not supported: use an array or a list)")]
+    [InlineData("System.ReadOnlyMemory<char>", "ReadOnlyMemory<char>", "")]
+    [InlineData("System.Uri?", "Uri?", "")]
+    public Task OTB0001_TypesOfOtherAssembliesAreNotSuggestedForAnnotation(string declared, string shown, string reason) => VerifyAsync(
+        $$"""
+        [OtlpAttributes]
+        public partial class Request
+        {
+            public {{declared}} {|#0:Value|} { get; set; }
+        }
+        """,
+        Error("OTB0001", 0, $"Member 'Value' of 'Request' has type '{shown}', which cannot be written as an OTLP attribute{reason}; change its type, or add [OtlpIgnore]"));
 
     [Fact]
     public Task OTB0001_DictionaryKeysMustBeStrings() => VerifyAsync(

@@ -501,13 +501,26 @@ internal sealed partial class TypeParser
 
     private static string UnsupportedHint(ITypeSymbol type)
     {
-        if (type is INamedTypeSymbol named && named.TypeKind is TypeKind.Class or TypeKind.Struct && named.SpecialType == SpecialType.None
-            && TypeClassifier.TryCollectionItem(type) is null)
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
         {
-            return " (annotate '" + named.Name + "' with [OtlpAttributes] to write it as a nested object)";
+            type = wrapper.TypeArguments[0];
         }
 
-        return string.Empty;
+        if (type is not INamedTypeSymbol named || named.TypeKind is not (TypeKind.Class or TypeKind.Struct) || named.SpecialType != SpecialType.None)
+        {
+            return string.Empty;
+        }
+
+        if (named.IsValueType && named.AllInterfaces.Any(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T))
+        {
+            // A default ImmutableArray<T> throws when enumerated, so value-type collections are not read.
+            return " (value-type collections such as ImmutableArray<T> are not supported: use an array or a list)";
+        }
+
+        // Only a type of the project's own source can be annotated: the hint would be no help for ReadOnlyMemory<T>.
+        return named.Locations.Any(l => l.IsInSource) && TypeClassifier.TryCollectionItem(named) is null
+            ? " (annotate '" + named.Name + "' with [OtlpAttributes] to write it as a nested object)"
+            : string.Empty;
     }
 
     private static string CyclePath(List<INamedTypeSymbol> path, INamedTypeSymbol repeated)
