@@ -169,4 +169,22 @@ public class GeneratedBehaviourTests
             """[{"key":"kid._","value":{"intValue":"1"}},{"key":"kid.var","value":{"stringValue":"v"}},{"key":"_","value":{"intValue":"2"}}]""",
             TestCompilation.Execute("Write(new App.Parent { Kid = new App.Kid { _ = 1, @var = \"v\" }, _ = 2 }, includeContent: true)", Source));
     }
+
+    [Fact]
+    public void AnUndefinedValueOfAnEnumOverUlongIsWrittenAsItsUnsignedNumber()
+    {
+        // Cast to long, the top bit made such a value negative; it is written as a ulong is (a string above long.MaxValue).
+        const string Source = """
+            using System;
+            using OtlpBroadcast;
+            namespace App;
+            [Flags] public enum Big : ulong { Low = 1, Top = 0x8000000000000000 }
+            [OtlpAttributes] public partial class Request { public Big Big { get; set; } public Big? Maybe { get; set; } public Big[]? All { get; set; } }
+            """;
+
+        Assert.Equal(
+            """[{"key":"big","value":{"stringValue":"9223372036854775809"}},{"key":"maybe","value":{"intValue":"2"}},"""
+            + """{"key":"all","value":{"arrayValue":{"values":[{"stringValue":"9223372036854775809"},{"stringValue":"Top"},{"intValue":"3"}]}}}]""",
+            TestCompilation.Execute("Write(new App.Request { Big = App.Big.Low | App.Big.Top, Maybe = (App.Big)2, All = [App.Big.Low | App.Big.Top, App.Big.Top, (App.Big)3] }, includeContent: true)", Source));
+    }
 }

@@ -300,7 +300,7 @@ internal sealed class TypeEmitter
         ValueKind.Double => "sink.Write(" + Precomposed(value.Kind, key) + ", " + Cast("double", value, expression) + ");",
         ValueKind.Decimal => "sink.Write(" + Precomposed(value.Kind, key) + ", (double)" + expression + ");",
         ValueKind.TimeSpan => "sink.Write(" + Precomposed(value.Kind, key) + ", " + expression + ".TotalSeconds);",
-        ValueKind.Enum => Writer + ".WriteEnum(ref sink, " + Utf8(key) + ", OtlpEnumName(" + expression + "), (long)" + expression + ");",
+        ValueKind.Enum => Writer + ".WriteEnum(ref sink, " + Utf8(key) + ", OtlpEnumName(" + expression + "), " + EnumNumber(value) + expression + ");",
         _ => Writer + ".Write(ref sink, " + Utf8(key) + ", " + expression + ");",
     };
 
@@ -337,9 +337,12 @@ internal sealed class TypeEmitter
         ValueKind.Double => "sink.WriteArrayItem(" + Cast("double", value, item) + ");",
         ValueKind.Decimal => "sink.WriteArrayItem((double)" + item + ");",
         ValueKind.TimeSpan => "sink.WriteArrayItem(" + item + ".TotalSeconds);",
-        ValueKind.Enum => Writer + ".WriteEnumItem(ref sink, OtlpEnumName(" + item + "), (long)" + item + ");",
+        ValueKind.Enum => Writer + ".WriteEnumItem(ref sink, OtlpEnumName(" + item + "), " + EnumNumber(value) + item + ");",
         _ => Writer + ".WriteArrayItem(ref sink, " + item + ");",
     };
+
+    /// <summary>The cast that reads an enum's number: to <c>ulong</c> for an enum over <c>ulong</c>, else to <c>long</c>.</summary>
+    private static string EnumNumber(ValueSpec value) => value.IsUnsigned64 ? "(ulong)" : "(long)";
 
     private static string EntryValue(ValueSpec value, string expression) => value.Kind switch
     {

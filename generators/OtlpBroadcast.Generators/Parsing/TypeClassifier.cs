@@ -61,7 +61,10 @@ internal static class TypeClassifier
             }
         }
 
-        return kind is null ? null : new ValueSpec(kind.Value, ScalarTypeName(type, kind.Value), nullable);
+        return kind is null
+            ? null
+            : new ValueSpec(kind.Value, ScalarTypeName(type, kind.Value), nullable,
+                type is INamedTypeSymbol { EnumUnderlyingType.SpecialType: SpecialType.System_UInt64 });
     }
 
     /// <summary>

@@ -80,6 +80,35 @@ public static class GeneratedAttributeWriter
         }
     }
 
+    /// <summary>
+    /// An enum value over <see cref="ulong"/>: its name, else its number as
+    /// <see cref="Write{TSink}(ref TSink, ReadOnlySpan{byte}, ulong)"/> writes it (a value with the top bit set is not negative).
+    /// </summary>
+    public static void WriteEnum<TSink>(ref TSink sink, ReadOnlySpan<byte> key, string? name, ulong value) where TSink : struct, IAttributeSink
+    {
+        if (name is null)
+        {
+            Write(ref sink, key, value);
+        }
+        else
+        {
+            sink.Write(key, name);
+        }
+    }
+
+    /// <summary>An enum array item over <see cref="ulong"/>: its name, else its number.</summary>
+    public static void WriteEnumItem<TSink>(ref TSink sink, string? name, ulong value) where TSink : struct, IAttributeSink
+    {
+        if (name is null)
+        {
+            WriteArrayItem(ref sink, value);
+        }
+        else
+        {
+            sink.WriteArrayItem(name);
+        }
+    }
+
     /// <summary>A <see cref="Guid"/> in its <c>D</c> form.</summary>
     public static void Write<TSink>(ref TSink sink, ReadOnlySpan<byte> key, Guid value) where TSink : struct, IAttributeSink
     {
