@@ -45,7 +45,7 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
             => output.AddSource(HintNames.Unique(pair.Left.HintName, pair.Right), TypeEmitter.Emit(pair.Left)));
 
         IncrementalValueProvider<string> assemblyNamespace = context.CompilationProvider
-            .Select(static (compilation, _) => JsonContextEmitter.NamespaceFor(compilation.AssemblyName))
+            .Select(static (compilation, _) => JsonContextEmitter.NamespaceFor(compilation.AssemblyName, compilation.Assembly.GlobalNamespace))
             .WithTrackingName(TrackingNames.AssemblyNamespace);
         IncrementalValueProvider<JsonContextSpec> jsonContext = specs
             .Where(static spec => !spec.ObsoleteAsError)

@@ -115,4 +115,20 @@ public class CleanCompilationTests
 
     private static IEnumerable<string> HintNames(string source)
         => TestCompilation.RunClean(source).Results.Single().GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal);
+
+    [Fact]
+    public void AJsonContextWhoseNamespaceWouldNameATypeMovesUnderOtlpBroadcastGenerated()
+    {
+        // The assembly is Consumer.Tests: with a class Tests in namespace Consumer, a namespace Consumer.Tests would be
+        // a second definition of that name (CS0101, reported on the consumer's class).
+        GeneratorDriverRunResult result = TestCompilation.RunClean("""
+            using OtlpBroadcast;
+            namespace Consumer;
+            public class Tests { }
+            [OtlpAttributes] public partial class Request { public string? Model { get; set; } }
+            """);
+
+        string context = result.GeneratedTrees.Single(t => t.FilePath.EndsWith("OtlpAttributesJsonContext.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Contains("namespace OtlpBroadcast.Generated.Consumer.Tests", context, StringComparison.Ordinal);
+    }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using Microsoft.CodeAnalysis;
 using OtlpBroadcast.Generators.Model;
 
 namespace OtlpBroadcast.Generators.Emitting;
@@ -101,6 +102,38 @@ internal static class JsonContextEmitter
     }
 
     /// <summary>The namespace of the context: the assembly name, made a valid C# namespace.</summary>
+    /// <summary>
+    /// The context's namespace: named after the assembly, or, when that name (or a namespace containing it) is also a
+    /// type of the assembly (<c>Acme.Api</c> for a class <c>Api</c> in namespace <c>Acme</c>), the same name under
+    /// <c>OtlpBroadcast.Generated</c>: a namespace and a type of the same name would not compile (CS0101).
+    /// </summary>
+    public static string NamespaceFor(string? assemblyName, INamespaceSymbol globalNamespace)
+    {
+        string name = NamespaceFor(assemblyName);
+        return NamesAType(name, globalNamespace) ? "OtlpBroadcast.Generated." + name : name;
+    }
+
+    private static bool NamesAType(string namespaceName, INamespaceSymbol globalNamespace)
+    {
+        INamespaceSymbol? current = globalNamespace;
+        foreach (string segment in namespaceName.Split('.'))
+        {
+            string plain = segment.TrimStart('@');
+            if (!current.GetTypeMembers(plain).IsEmpty)
+            {
+                return true;
+            }
+
+            current = current.GetNamespaceMembers().FirstOrDefault(n => n.Name == plain);
+            if (current is null)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
     public static string NamespaceFor(string? assemblyName)
     {
         var segments = (assemblyName ?? "Assembly").Split('.').Where(s => s.Length > 0).Select(Identifier);
