@@ -25,7 +25,7 @@ internal sealed partial class TypeParser
         foreach (Candidate candidate in ReadableCandidates(type))
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (ParseMember(candidate.Member, candidate.KeyPrefix, keyPrefix, parentSensitive, context, path) is { } spec)
+            if (ParseMember(candidate, keyPrefix, parentSensitive, context, path) is { } spec)
             {
                 result.Add(spec);
             }
@@ -34,9 +34,11 @@ internal sealed partial class TypeParser
         return result;
     }
 
-    private MemberSpec? ParseMember(ISymbol member, string? typeKeyPrefix, string keyPrefix, bool parentSensitive, FlattenContext? context, List<INamedTypeSymbol> path)
+    private MemberSpec? ParseMember(Candidate candidate, string keyPrefix, bool parentSensitive, FlattenContext? context, List<INamedTypeSymbol> path)
     {
-        MemberAnnotations annotations = MemberAnnotations.Read(member);
+        ISymbol member = candidate.Member;
+        string? typeKeyPrefix = candidate.KeyPrefix;
+        MemberAnnotations annotations = candidate.ReadAnnotations();
         AttributeData? keyAttribute = annotations.Key;
         AttributeData? flattenAttribute = annotations.Flatten;
         bool ignore = annotations.Ignore;
@@ -310,7 +312,7 @@ internal sealed partial class TypeParser
             foreach (Candidate readable in ReadableCandidates(type))
             {
                 ISymbol member = readable.Member;
-                if (MemberAnnotations.Read(member).Ignore)
+                if (readable.ReadAnnotations().Ignore)
                 {
                     continue;
                 }
@@ -401,12 +403,18 @@ internal sealed partial class TypeParser
 
                 if (indexByName.TryGetValue(member.Name, out int index))
                 {
-                    ordered[index] = new Candidate(member, member.IsOverride ? ordered[index].KeyPrefix : prefixes[i]);
+                    // An override reads the annotations of the member it overrides; a member hiding another with `new`
+                    // takes its place in the writer, so it keeps that member's annotations too (else hiding a
+                    // sensitive member would write its content in privacy mode).
+                    Candidate previous = ordered[index];
+                    ordered[index] = member.IsOverride
+                        ? new Candidate(member, previous.KeyPrefix, previous.Hidden)
+                        : new Candidate(member, prefixes[i], new[] { previous.Member }.Concat(previous.Hidden).ToArray());
                 }
                 else
                 {
                     indexByName.Add(member.Name, ordered.Count);
-                    ordered.Add(new Candidate(member, prefixes[i]));
+                    ordered.Add(new Candidate(member, prefixes[i], Array.Empty<ISymbol>()));
                 }
             }
         }
@@ -526,18 +534,34 @@ internal sealed partial class TypeParser
     private static string CyclePath(List<INamedTypeSymbol> path, INamedTypeSymbol repeated)
         => string.Join(" → ", path.Select(t => t.Name).Concat(new[] { repeated.Name }));
 
-    /// <summary>A member a writer could read, and the <c>KeyPrefix</c> its derived key takes.</summary>
+    /// <summary>A member a writer could read, the <c>KeyPrefix</c> its derived key takes, and the base members it
+    /// hides with <c>new</c> (nearest first).</summary>
     private readonly struct Candidate
     {
-        public Candidate(ISymbol member, string? keyPrefix)
+        public Candidate(ISymbol member, string? keyPrefix, ISymbol[] hidden)
         {
             Member = member;
             KeyPrefix = keyPrefix;
+            Hidden = hidden;
         }
 
         public ISymbol Member { get; }
 
         public string? KeyPrefix { get; }
+
+        public ISymbol[] Hidden { get; }
+
+        /// <summary>The annotations of the member, then of the members it hides: see <see cref="MemberAnnotations.Read"/>.</summary>
+        public MemberAnnotations ReadAnnotations()
+        {
+            MemberAnnotations annotations = MemberAnnotations.Read(Member);
+            foreach (ISymbol hidden in Hidden)
+            {
+                annotations = annotations.Then(MemberAnnotations.Read(hidden));
+            }
+
+            return annotations;
+        }
     }
 
     /// <summary>The generator's attributes on one member and the members it overrides.</summary>
@@ -606,5 +630,12 @@ internal sealed partial class TypeParser
 
             return new MemberAnnotations(key, flatten, ignore, sensitive);
         }
+
+        /// <summary>These annotations, completed by those of a member declared further down the hierarchy: the key or
+        /// prefix only when none is declared here, [OtlpIgnore] and [OtlpSensitive] always.</summary>
+        public MemberAnnotations Then(MemberAnnotations further)
+            => Key is null && Flatten is null
+                ? new MemberAnnotations(further.Key, further.Flatten, Ignore || further.Ignore, Sensitive || further.Sensitive)
+                : new MemberAnnotations(Key, Flatten, Ignore || further.Ignore, Sensitive || further.Sensitive);
     }
 }
