@@ -71,6 +71,7 @@ public static class ChatApi
         string? finishReason = null;
         ChatUsage? usage = null;
         bool started = false;
+        bool callerWantsUsage = StreamUsage.IsAskedFor(request);
         try
         {
             await foreach (ChatCompletionChunk chunk in provider.StreamAsync(request, cancellationToken))
@@ -99,7 +100,11 @@ public static class ChatApi
                     }
                 }
 
-                await WriteEventAsync(http.Response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
+                // The usage-only chunk the gateway asked the upstream for: recorded above, relayed only when asked for.
+                if (chunk.Choices.Count > 0 || chunk.Usage is null || callerWantsUsage)
+                {
+                    await WriteEventAsync(http.Response, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJsonContext.Default.ChatCompletionChunk), cancellationToken);
+                }
             }
 
             if (!started)

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using OtlpBroadcast;
 using OtlpBroadcast.OpenAi;
 
@@ -132,7 +133,7 @@ public sealed class UpstreamProvider(HttpClient client, string name) : IModelPro
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, "chat/completions")
         {
-            Content = JsonContent.Create(request.WithoutRouterFields(), OpenAiJsonContext.Default.ChatCompletionRequest),
+            Content = JsonContent.Create(StreamUsage.Asked(request.WithoutRouterFields()), OpenAiJsonContext.Default.ChatCompletionRequest),
         };
         message.Headers.Accept.ParseAdd("text/event-stream");
         using HttpResponseMessage reply = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -158,6 +159,57 @@ public sealed class UpstreamProvider(HttpClient client, string name) : IModelPro
             yield return System.Text.Json.JsonSerializer.Deserialize(data, OpenAiJsonContext.Default.ChatCompletionChunk)
                 ?? throw new UpstreamException(502);
         }
+    }
+}
+
+/// <summary>
+/// Usage in a stream: OpenAI-compatible APIs send it only when the request asks (<c>"stream_options":
+/// {"include_usage": true}</c>), in a last chunk without choices. The gateway asks for it, so that streamed generations
+/// are recorded with their tokens and cost, and relays that chunk only to a caller who asked for it too.
+/// </summary>
+public static class StreamUsage
+{
+    /// <summary>Whether <paramref name="request"/> asks for usage in its stream.</summary>
+    public static bool IsAskedFor(ChatCompletionRequest request)
+        => request.AdditionalProperties is { } fields
+        && fields.TryGetValue("stream_options", out JsonElement options)
+        && options.ValueKind == JsonValueKind.Object
+        && options.TryGetProperty("include_usage", out JsonElement include)
+        && include.ValueKind == JsonValueKind.True;
+
+    /// <summary><paramref name="forwarded"/> (a copy for the provider), asking for usage: its <c>stream_options</c>
+    /// keep their other settings. Its unmodelled fields are copied first, as the caller's request shares them.</summary>
+    public static ChatCompletionRequest Asked(ChatCompletionRequest forwarded)
+    {
+        if (IsAskedFor(forwarded))
+        {
+            return forwarded;
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            if (forwarded.AdditionalProperties?.TryGetValue("stream_options", out JsonElement options) == true && options.ValueKind == JsonValueKind.Object)
+            {
+                foreach (JsonProperty option in options.EnumerateObject())
+                {
+                    if (option.Name != "include_usage")
+                    {
+                        option.WriteTo(writer);
+                    }
+                }
+            }
+
+            writer.WriteBoolean("include_usage", true);
+            writer.WriteEndObject();
+        }
+
+        forwarded.AdditionalProperties = new Dictionary<string, JsonElement>(forwarded.AdditionalProperties ?? [], StringComparer.Ordinal)
+        {
+            ["stream_options"] = JsonElement.Parse(buffer.WrittenSpan),
+        };
+        return forwarded;
     }
 }
 

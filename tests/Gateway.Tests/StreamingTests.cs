@@ -179,6 +179,51 @@ public sealed class StreamingTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AStreamedCallAsksTheUpstreamForUsageAndRelaysTheUsageChunkOnlyToACallerWhoAskedForIt(bool callerAsks)
+    {
+        // OpenAI sends usage in a stream only when asked (stream_options.include_usage), in a last chunk without
+        // choices: the gateway asks for it to record tokens and cost, and keeps that chunk from a caller who did not.
+        string? forwarded = null;
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        (WebApplication upstream, WebApplication app, HttpClient client) = await BehindFakeUpstreamAsync(receiver, async http =>
+        {
+            forwarded = await new StreamReader(http.Request.Body).ReadToEndAsync();
+            http.Response.ContentType = "text/event-stream";
+            await http.Response.WriteAsync("""data: {"id":"up-2","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}""" + "\n\n");
+            await http.Response.WriteAsync("""data: {"id":"up-2","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""" + "\n\n");
+            await http.Response.WriteAsync("""data: {"id":"up-2","object":"chat.completion.chunk","model":"gpt-4o","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}""" + "\n\n");
+            await http.Response.WriteAsync("data: [DONE]\n\n");
+        });
+        await using (upstream)
+        await using (app)
+        using (client)
+        {
+            string request = callerAsks
+                ? """{"model":"openai/gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hello!"}],"trace":{"generation_name":"Streamed Response"}}"""
+                : """{"model":"openai/gpt-4o","stream":true,"messages":[{"role":"user","content":"Hello!"}],"trace":{"generation_name":"Streamed Response"}}""";
+            using HttpResponseMessage reply = await PostAsync(client, request);
+
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+            List<string> events = Events(await reply.Content.ReadAsStringAsync());
+            Assert.Equal("Hi", StreamedText(events));
+            Assert.Equal(callerAsks, events.Any(e => e.Contains("\"usage\"", StringComparison.Ordinal)));
+            Assert.Equal("[DONE]", events[^1]);
+            using (JsonDocument sent = JsonDocument.Parse(forwarded!))
+            {
+                Assert.True(sent.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean(), forwarded);
+            }
+
+            await app.StopAsync();
+            IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(3, Patience);
+            ReceivedSpan generation = Assert.Single(spans, s => s.Name == "Streamed Response");
+            Assert.Equal(9, generation["gen_ai.usage.input_tokens"].AsInt());
+            Assert.Equal(1, generation["gen_ai.usage.output_tokens"].AsInt());
+        }
+    }
+
     [Fact]
     public async Task AnUnreadableAnswerToACallNotStreamedGets502AndIsStillRecorded()
     {
