@@ -163,8 +163,8 @@ public static class AdminApi
         info.DisplayEndpoint,
         info.Headers,
         info.PrivacyMode,
-        WireSettings.Name(info.Protocol),
-        WireSettings.Name(info.Compression),
+        OtlpWireNames.Of(info.Protocol),
+        OtlpWireNames.Of(info.Compression),
         info.Statistics.Exported,
         info.Statistics.DroppedTotal,
         info.Statistics.LastError);

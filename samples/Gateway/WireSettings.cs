@@ -3,7 +3,7 @@ using OtlpBroadcast.Configuration;
 namespace Gateway;
 
 /// <summary>A destination's protocol and compression as the admin API and configuration give them: the spellings of
-/// <c>OTEL_EXPORTER_OTLP_PROTOCOL</c> and <c>OTEL_EXPORTER_OTLP_COMPRESSION</c> (or the enum names), any case.</summary>
+/// <c>OTEL_EXPORTER_OTLP_PROTOCOL</c> and <c>OTEL_EXPORTER_OTLP_COMPRESSION</c> (or the enum names), any case; <see cref="OtlpWireNames"/> writes them.</summary>
 internal static class WireSettings
 {
     /// <summary><c>http/json</c> (also when not given) or <c>http/protobuf</c>.</summary>
@@ -24,10 +24,4 @@ internal static class WireSettings
         "gzip" => OtlpCompression.Gzip,
         _ => throw new OtlpConfigurationException($"{what} must be none or gzip."),
     };
-
-    /// <summary>How a listing shows the protocol.</summary>
-    public static string Name(OtlpProtocol protocol) => protocol == OtlpProtocol.HttpProtobuf ? "http/protobuf" : "http/json";
-
-    /// <summary>How a listing shows the compression.</summary>
-    public static string Name(OtlpCompression compression) => compression == OtlpCompression.Gzip ? "gzip" : "none";
 }

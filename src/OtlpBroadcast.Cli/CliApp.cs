@@ -161,8 +161,7 @@ public static class CliApp
     }
 
     private static string Wire(OtlpDestination destination)
-        => (destination.Protocol == OtlpProtocol.HttpProtobuf ? "http/protobuf" : "http/json")
-        + (destination.Compression == OtlpCompression.Gzip ? ", gzip" : "");
+        => OtlpWireNames.Of(destination.Protocol) + (destination.Compression == OtlpCompression.Gzip ? ", gzip" : "");
 
     private static async Task Print(TextWriter output, ConnectionTestResult result)
     {

@@ -135,20 +135,21 @@ internal sealed class CliArguments
         return new(text[..equals].Trim(), text[(equals + 1)..]);
     }
 
-    private static OtlpProtocol ParseProtocol(string text) => text.ToLowerInvariant() switch
+    private static OtlpProtocol ParseProtocol(string text)
     {
-        "http/json" => OtlpProtocol.HttpJson,
-        "http/protobuf" => OtlpProtocol.HttpProtobuf,
-        "grpc" => throw new CliUsageException("--protocol grpc is not supported: the tool sends OTLP/HTTP; use http/protobuf or http/json."),
-        _ => throw new CliUsageException("--protocol expects http/json or http/protobuf."),
-    };
+        if (!OtlpWireNames.TryParse(text, out OtlpProtocol protocol))
+        {
+            throw new CliUsageException("--protocol expects http/json or http/protobuf.");
+        }
 
-    private static OtlpCompression ParseCompression(string text) => text.ToLowerInvariant() switch
-    {
-        "gzip" => OtlpCompression.Gzip,
-        "none" => OtlpCompression.None,
-        _ => throw new CliUsageException("--compression expects gzip or none."),
-    };
+        return protocol == OtlpProtocol.Grpc
+            ? throw new CliUsageException("--protocol grpc is not supported: the tool sends OTLP/HTTP; use http/protobuf or http/json.")
+            : protocol;
+    }
+
+    private static OtlpCompression ParseCompression(string text) => OtlpWireNames.TryParse(text, out OtlpCompression compression)
+        ? compression
+        : throw new CliUsageException("--compression expects gzip or none.");
 
     private static TimeSpan ParseTimeout(string text)
     {

@@ -29,38 +29,12 @@ internal static class OtlpEnvironmentValues
     }
 
     public static OtlpCompression ParseCompression(string variable, string text)
-    {
-        if (text.Equals("gzip", StringComparison.OrdinalIgnoreCase))
-        {
-            return OtlpCompression.Gzip;
-        }
-
-        if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
-        {
-            return OtlpCompression.None;
-        }
-
-        throw new OtlpConfigurationException($"{variable} must be 'gzip' or 'none', but was '{text}'.");
-    }
+        => OtlpWireNames.TryParse(text, out OtlpCompression compression)
+            ? compression
+            : throw new OtlpConfigurationException($"{variable} must be 'gzip' or 'none', but was '{text}'.");
 
     public static OtlpProtocol ParseProtocol(string variable, string text)
-    {
-        if (text.Equals("http/json", StringComparison.OrdinalIgnoreCase))
-        {
-            return OtlpProtocol.HttpJson;
-        }
-
-        if (text.Equals("http/protobuf", StringComparison.OrdinalIgnoreCase))
-        {
-            return OtlpProtocol.HttpProtobuf;
-        }
-
-        if (text.Equals("grpc", StringComparison.OrdinalIgnoreCase))
-        {
-            return OtlpProtocol.Grpc;
-        }
-
-        throw new OtlpConfigurationException(
-            $"{variable} must be one of 'http/json', 'http/protobuf' or 'grpc', but was '{text}'.");
-    }
+        => OtlpWireNames.TryParse(text, out OtlpProtocol protocol)
+            ? protocol
+            : throw new OtlpConfigurationException($"{variable} must be one of 'http/json', 'http/protobuf' or 'grpc', but was '{text}'.");
 }

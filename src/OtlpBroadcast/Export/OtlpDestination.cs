@@ -131,7 +131,7 @@ public sealed class OtlpDestination
         if (options.Protocol is not (OtlpProtocol.HttpJson or OtlpProtocol.HttpProtobuf))
         {
             throw new OtlpConfigurationException(
-                $"Destination '{options.Name}': Protocol {ProtocolName(options.Protocol)} is not supported; use http/json or http/protobuf.");
+                $"Destination '{options.Name}': Protocol {OtlpWireNames.Of(options.Protocol)} is not supported; use http/json or http/protobuf.");
         }
 
         if (options.Compression is not (OtlpCompression.None or OtlpCompression.Gzip))
@@ -155,7 +155,7 @@ public sealed class OtlpDestination
     /// <summary>Name, endpoint (without its query, which can carry a key), protocol, header names (values masked),
     /// privacy mode and whether it is enabled.</summary>
     public override string ToString()
-        => $"{Name} -> {OtlpEndpointParser.Describe(Endpoint)} ({ProtocolName(Protocol)}; headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
+        => $"{Name} -> {OtlpEndpointParser.Describe(Endpoint)} ({OtlpWireNames.Of(Protocol)}; headers: {Headers}; privacy mode: {(PrivacyMode ? "on" : "off")}; {(Enabled ? "enabled" : "disabled")})";
 
     private static void ValidateName(string? name)
     {
@@ -238,12 +238,4 @@ public sealed class OtlpDestination
             throw new OtlpConfigurationException($"Destination '{name}': {setting} must be between {min} and {max}, not {value}.");
         }
     }
-
-    private static string ProtocolName(OtlpProtocol protocol) => protocol switch
-    {
-        OtlpProtocol.HttpProtobuf => "http/protobuf",
-        OtlpProtocol.Grpc => "grpc",
-        OtlpProtocol.HttpJson => "http/json",
-        _ => ((int)protocol).ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
 }
