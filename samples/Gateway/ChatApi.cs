@@ -72,16 +72,21 @@ public static class ChatApi
         ChatUsage? usage = null;
         bool started = false;
         bool callerWantsUsage = StreamUsage.IsAskedFor(request);
+        void Start()
+        {
+            if (!started)
+            {
+                http.Response.ContentType = "text/event-stream";
+                http.Response.Headers.CacheControl = "no-cache";
+                started = true;
+            }
+        }
+
         try
         {
             await foreach (ChatCompletionChunk chunk in provider.StreamAsync(request, cancellationToken))
             {
-                if (!started)
-                {
-                    http.Response.ContentType = "text/event-stream";
-                    http.Response.Headers.CacheControl = "no-cache";
-                    started = true;
-                }
+                Start();
 
                 id ??= chunk.Id;
                 model ??= chunk.Model;
@@ -107,13 +112,8 @@ public static class ChatApi
                 }
             }
 
-            if (!started)
-            {
-                http.Response.ContentType = "text/event-stream";
-                started = true;
-            }
-
-            await WriteEventAsync(http.Response, "[DONE]"u8.ToArray(), cancellationToken);
+            Start();
+            await WriteEventAsync(http.Response, Done, cancellationToken);
             call.Answered(200);
             call.Recording.CompleteStream(id, model, finishReason, usage);
             return Results.Empty;
@@ -135,11 +135,17 @@ public static class ChatApi
         }
     }
 
+    private static readonly byte[] Done = "[DONE]"u8.ToArray();
+
+    private static readonly byte[] DataField = "data: "u8.ToArray();
+
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+
     private static async Task WriteEventAsync(HttpResponse response, byte[] data, CancellationToken cancellationToken)
     {
-        await response.Body.WriteAsync("data: "u8.ToArray(), cancellationToken);
+        await response.Body.WriteAsync(DataField, cancellationToken);
         await response.Body.WriteAsync(data, cancellationToken);
-        await response.Body.WriteAsync("\n\n"u8.ToArray(), cancellationToken);
+        await response.Body.WriteAsync(EventEnd, cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 

@@ -156,7 +156,7 @@ public sealed class UpstreamProvider(HttpClient client, string name) : IModelPro
                 yield break;
             }
 
-            yield return System.Text.Json.JsonSerializer.Deserialize(data, OpenAiJsonContext.Default.ChatCompletionChunk)
+            yield return JsonSerializer.Deserialize(data, OpenAiJsonContext.Default.ChatCompletionChunk)
                 ?? throw new UpstreamException(502);
         }
     }

@@ -101,7 +101,6 @@ internal static class JsonContextEmitter
         return w.ToString();
     }
 
-    /// <summary>The namespace of the context: the assembly name, made a valid C# namespace.</summary>
     /// <summary>
     /// The context's namespace: named after the assembly, or, when that name (or a namespace containing it) is also a
     /// type of the assembly (<c>Acme.Api</c> for a class <c>Api</c> in namespace <c>Acme</c>), the same name under
@@ -134,6 +133,7 @@ internal static class JsonContextEmitter
         return false;
     }
 
+    /// <summary>The namespace of the context: the assembly name, made a valid C# namespace.</summary>
     public static string NamespaceFor(string? assemblyName)
     {
         var segments = (assemblyName ?? "Assembly").Split('.').Where(s => s.Length > 0).Select(Identifier);

@@ -112,7 +112,7 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
             return integer.ToString(CultureInfo.InvariantCulture);
         }
 
-        ReadOnlySpan<byte> written = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
+        ReadOnlySpan<byte> written = Written(ref reader);
         if (written.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0 && reader.TryGetDouble(out double number) && double.IsFinite(number))
         {
             return number.ToString("R", CultureInfo.InvariantCulture);
@@ -120,6 +120,10 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
 
         return System.Text.Encoding.UTF8.GetString(written);
     }
+
+    /// <summary>The token's bytes as written in the JSON (a string's without its quotes, escapes kept).</summary>
+    private static ReadOnlySpan<byte> Written(ref Utf8JsonReader reader)
+        => reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
 
     /// <summary>The string or property name, or <see langword="null"/> when System.Text.Json refuses to read it: JSON
     /// can escape a lone surrogate (<c>\ud800</c>, a client that cut an emoji in two), and the parser does not check
@@ -140,7 +144,7 @@ public sealed class TraceFieldJsonConverter : JsonConverter<TraceField>
     /// surrogate and invalid UTF-8 sequence (as the SDK writes them everywhere else).</summary>
     private static string Repaired(ref Utf8JsonReader reader)
     {
-        string escaped = System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan);
+        string escaped = System.Text.Encoding.UTF8.GetString(Written(ref reader));
         var text = new System.Text.StringBuilder(escaped.Length);
         for (int i = 0; i < escaped.Length; i++)
         {
