@@ -12,7 +12,8 @@ namespace OtlpBroadcast.Benchmarks;
 /// (times are the benchmark thread's CPU time unless <c>--wall-clock</c>);
 /// <c>-- --check</c> only checks that the JSON contenders write identical bytes and that the protobuf contenders carry
 /// the same spans;
-/// <c>-- --end-to-end [--quick]</c> runs the throughput and CPU-per-span comparison (benchmark 3).
+/// <c>-- --end-to-end [--quick] [--only text]</c> runs the throughput and CPU-per-span comparison (benchmark 3), with
+/// <c>--only</c> for OpenTelemetry .NET and the contenders whose name contains the text (to profile one of them).
 /// </summary>
 public static class Program
 {
@@ -48,7 +49,11 @@ public static class Program
 
         if (rest is ["--end-to-end", ..])
         {
-            await EndToEnd.RunAsync(quick).ConfigureAwait(false);
+            // --only <text>: only the contenders whose name contains the text (OpenTelemetry .NET always runs: it is
+            // the baseline of the ratios), e.g. --only protobuf, to profile one of them.
+            int only = Array.IndexOf(rest, "--only");
+            string? contender = only >= 0 && only + 1 < rest.Length ? rest[only + 1] : null;
+            await EndToEnd.RunAsync(quick, contender).ConfigureAwait(false);
             return 0;
         }
 

@@ -21,7 +21,7 @@ internal static class EndToEnd
 
     private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(8);
 
-    public static async Task RunAsync(bool quick)
+    public static async Task RunAsync(bool quick, string? only = null)
     {
         int trees = quick ? 5_000 : 20_000;
         int runs = quick ? 3 : 7;
@@ -38,7 +38,7 @@ internal static class EndToEnd
                 ("OtlpBroadcast (JSON)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.None)),
                 ("OtlpBroadcast (JSON, gzip)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.Gzip)),
                 ("OtlpBroadcast (protobuf)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpProtobuf, OtlpCompression.None)),
-            })
+            }.Where(c => only is null || c.Item1.StartsWith("OpenTelemetry", StringComparison.Ordinal) || c.Item1.Contains(only, StringComparison.OrdinalIgnoreCase)))
             {
                 // One pipeline per contender for all its runs, as a service keeps one. Warm-up runs first: JIT
                 // (tiered compilation takes seconds of CPU on this machine to settle; with a warm-up of a tenth of a
