@@ -65,6 +65,9 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// <summary>The destination this exporter sends to.</summary>
     public OtlpDestination Destination { get; }
 
+    /// <summary>The queue, for a test that stops a producer inside it.</summary>
+    internal FragmentQueue QueueForTests => _queue;
+
     /// <summary>
     /// Queues an encoded span. Never blocks and never throws for a full queue, a closed exporter, a fragment in
     /// another encoding than the destination's <see cref="OtlpDestination.Encoding"/> or a fragment with content
@@ -99,17 +102,19 @@ public sealed class DestinationExporter : IAsyncDisposable
             return false;
         }
 
-        fragment.AddReference();
-        if (!_queue.TryAdd(fragment))
+        if (!_queue.TryReserve(1))
         {
-            fragment.Release();
             DropReason reason = _closed ? DropReason.Shutdown : DropReason.QueueFull;
             _counters.Drop(reason, 1, wasAccepted: false);
             NotifyDropped(reason, 1);
             return false;
         }
 
+        // Counted before it is queued: a flush's count then never stands for a span that the exporter could send
+        // ahead of one this thread queued.
         _counters.Accept();
+        fragment.AddReference();
+        _queue.AddReserved(fragment);
         AfterAdding();
         return true;
     }
@@ -131,6 +136,8 @@ public sealed class DestinationExporter : IAsyncDisposable
             return;
         }
 
+        // Counted before they are queued, as in TryEnqueue.
+        _counters.Accept(fragments.Length);
         foreach (SpanFragment fragment in fragments)
         {
             // The queue's reference is taken before the exporter can see the span (and release it after sending).
@@ -138,7 +145,6 @@ public sealed class DestinationExporter : IAsyncDisposable
             _queue.AddReserved(fragment);
         }
 
-        _counters.Accept(fragments.Length);
         AfterAdding();
     }
 

@@ -22,6 +22,10 @@ internal sealed class FragmentQueue(int capacity)
     /// <summary>Spans taken by <see cref="TryTakeDeferred"/> whose places are not given back yet (consumer only).</summary>
     private int _takenNotCounted;
 
+    /// <summary>Called on the adding thread right after a span went into the queue: lets a test stop a producer
+    /// where a preempted thread could stop. Null outside tests.</summary>
+    internal Action? QueuedForTests { get; set; }
+
     /// <summary>Spans added and not yet taken (a span counts from the moment its place is reserved).</summary>
     public int Count => Volatile.Read(ref _count);
 
@@ -33,7 +37,7 @@ internal sealed class FragmentQueue(int capacity)
             return false;
         }
 
-        _items.Enqueue(fragment);
+        AddReserved(fragment);
         return true;
     }
 
@@ -51,7 +55,11 @@ internal sealed class FragmentQueue(int capacity)
     }
 
     /// <summary>Adds a span into a place reserved by <see cref="TryReserve"/>.</summary>
-    public void AddReserved(SpanFragment fragment) => _items.Enqueue(fragment);
+    public void AddReserved(SpanFragment fragment)
+    {
+        _items.Enqueue(fragment);
+        QueuedForTests?.Invoke();
+    }
 
     /// <summary>The next span, left in the queue (consumer only).</summary>
     public bool TryPeek([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SpanFragment? fragment)
