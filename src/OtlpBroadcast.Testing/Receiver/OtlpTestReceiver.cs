@@ -11,7 +11,10 @@ public sealed class OtlpTestReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ReceivedLog _log;
     private readonly CancellationTokenSource _stopping;
-    private int _disposed;
+    private readonly Lock _disposeLock = new();
+
+    /// <summary>The stop begun by the first <see cref="DisposeAsync"/>, which every later call waits for.</summary>
+    private Task? _disposal;
 
     private OtlpTestReceiver(WebApplication app, ReceivedLog log, CancellationTokenSource stopping, Uri baseAddress)
     {
@@ -81,14 +84,22 @@ public sealed class OtlpTestReceiver : IAsyncDisposable
     /// <summary>Forgets recorded requests and spans; request indexes keep counting.</summary>
     public void Clear() => _log.Clear();
 
-    /// <summary>Stops listening, ending any delayed answers by resetting their connections.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops listening, ending any delayed answers by resetting their connections. A second or concurrent
+    /// call returns when the first one has finished.</summary>
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_disposeLock)
         {
-            return;
+            _disposal ??= StopAsync();
         }
 
+        return new ValueTask(_disposal);
+    }
+
+    private async Task StopAsync()
+    {
+        // Off the caller's thread and outside the lock: the stop waits for connections to end.
+        await Task.Yield();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await LoopbackServer.StopAsync(_app).ConfigureAwait(false);
         _stopping.Dispose();

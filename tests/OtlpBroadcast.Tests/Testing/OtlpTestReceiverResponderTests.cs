@@ -178,6 +178,26 @@ public class OtlpTestReceiverResponderTests
     }
 
     [Fact]
+    public async Task ASecondDisposeReturnsOnlyWhenTheFirstHasStopped()
+    {
+        // A hanging answer keeps the stop busy for a moment: the second call used to return at once, while the first
+        // was still stopping the server.
+        var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Hang(Timeout.InfiniteTimeSpan) };
+        var receiver = await OtlpTestReceiver.StartAsync(options);
+        using var client = ReceiverClient.Create();
+        var post = client.PostJsonAsync(receiver, OtlpSamples.OneSpan());
+        await Task.Delay(200);
+
+        ValueTask first = receiver.DisposeAsync();
+        ValueTask second = receiver.DisposeAsync();
+        await second;
+
+        Assert.True(first.IsCompleted, "the second dispose returned while the first was still stopping");
+        await first;
+        await Assert.ThrowsAsync<HttpRequestException>(() => post);
+    }
+
+    [Fact]
     public async Task OversizedAnswersWithABodyOfTheGivenSize()
     {
         const int Size = 5 * 1024 * 1024;
