@@ -63,14 +63,16 @@ internal sealed class ExportCounters
     /// <summary>Counts dropped spans; <paramref name="wasAccepted"/> when they had been taken into the queue.</summary>
     public void Drop(DropReason reason, long count, bool wasAccepted)
     {
+        if (!wasAccepted)
+        {
+            // Offered before dropped: a snapshot that sees the drop sees the offer too (see Snapshot).
+            Interlocked.Add(ref _offered, count);
+        }
+
         Interlocked.Add(ref _dropped[(int)reason], count);
         if (wasAccepted)
         {
             Interlocked.Add(ref _settled, count);
-        }
-        else
-        {
-            Interlocked.Add(ref _offered, count);
         }
     }
 
@@ -83,13 +85,26 @@ internal sealed class ExportCounters
         }
     }
 
+    /// <summary>
+    /// The counters as one snapshot in which <c>Offered = Exported + Rejected + DroppedTotal + Pending</c> holds, also
+    /// while spans move: the ends (exported, rejected, dropped) are read first and Offered last, and every span was
+    /// counted as offered before it could reach an end, so Offered covers every end read before it; Pending is the
+    /// rest (queued, in flight, or about to be counted as dropped).
+    /// </summary>
     public DestinationStatistics Snapshot(string destination)
     {
+        long exported = Volatile.Read(ref _exported);
+        long rejected = Volatile.Read(ref _rejected);
         var dropped = new Dictionary<DropReason, long>();
+        long droppedTotal = 0;
         foreach (DropReason reason in Enum.GetValues<DropReason>())
         {
-            dropped[reason] = Volatile.Read(ref _dropped[(int)reason]);
+            long count = Volatile.Read(ref _dropped[(int)reason]);
+            dropped[reason] = count;
+            droppedTotal += count;
         }
+
+        long offered = Volatile.Read(ref _offered);
 
         string? lastError;
         DateTimeOffset? lastErrorTime;
@@ -99,17 +114,16 @@ internal sealed class ExportCounters
             lastErrorTime = _lastErrorTime;
         }
 
-        long accepted = AcceptedCount;
         long lastSuccess = Volatile.Read(ref _lastSuccessTicks);
         return new DestinationStatistics
         {
             Destination = destination,
-            Offered = Volatile.Read(ref _offered),
-            Accepted = accepted,
-            Exported = Volatile.Read(ref _exported),
-            Rejected = Volatile.Read(ref _rejected),
+            Offered = offered,
+            Accepted = AcceptedCount,
+            Exported = exported,
+            Rejected = rejected,
             Dropped = dropped,
-            Pending = Math.Max(0, accepted - SettledCount),
+            Pending = offered - exported - rejected - droppedTotal,
             Requests = Volatile.Read(ref _requests),
             Retries = Volatile.Read(ref _retries),
             TruncatedValues = Volatile.Read(ref _truncatedValues),
