@@ -13,7 +13,15 @@ public static class GatewayApp
     /// OTEL_* variables; with none, an embedded OTLP receiver on loopback is the destination and prints each trace
     /// it receives as a tree.
     /// </summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null)
+    public static Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null)
+        => BuildAsync(args, configure, console, registryCreated: null);
+
+    /// <inheritdoc cref="BuildAsync(string[], Action{WebApplicationBuilder}?, TextWriter?)"/>
+    /// <param name="args">The command line.</param>
+    /// <param name="configure">Changes the builder before anything is read from it.</param>
+    /// <param name="console">Where the embedded receiver prints; <see cref="Console.Out"/> when <see langword="null"/>.</param>
+    /// <param name="registryCreated">Told of the registry as soon as it exists (tests watch what becomes of it).</param>
+    internal static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure, TextWriter? console, Action<DestinationRegistry>? registryCreated)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
         configure?.Invoke(builder);
@@ -21,49 +29,83 @@ public static class GatewayApp
 
         var services = new ExporterServices { Resource = Resource(configuration), NetworkPolicy = NetworkPolicy(configuration) };
         var registry = new DestinationRegistry(services);
-        foreach (OtlpDestination destination in ConfiguredDestinations(configuration))
-        {
-            await registry.AddAsync(destination);
-        }
-
+        registryCreated?.Invoke(registry);
         EmbeddedBackend? embedded = null;
-        if (registry.Exporters.Count == 0)
+        WebApplication? app = null;
+        try
         {
-            if (services.NetworkPolicy.RequirePublicAddresses)
+            foreach (OtlpDestination destination in ConfiguredDestinations(configuration))
             {
-                // The embedded receiver listens on loopback, which the policy refuses: users add their own destinations.
-                await (console ?? Console.Out).WriteLineAsync("No destination configured, and the network policy refuses the embedded receiver on loopback: add destinations through /admin/destinations.");
+                await registry.AddAsync(destination);
             }
-            else
+
+            if (registry.Exporters.Count == 0)
             {
-                embedded = await EmbeddedBackend.StartAsync(registry, console ?? Console.Out);
+                if (services.NetworkPolicy.RequirePublicAddresses)
+                {
+                    // The embedded receiver listens on loopback, which the policy refuses: users add their own destinations.
+                    await (console ?? Console.Out).WriteLineAsync("No destination configured, and the network policy refuses the embedded receiver on loopback: add destinations through /admin/destinations.");
+                }
+                else
+                {
+                    embedded = await EmbeddedBackend.StartAsync(registry, console ?? Console.Out);
+                }
+            }
+
+            builder.Services.AddSingleton(services);
+            builder.Services.AddSingleton(registry);
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton(sp => new GenerationBroadcaster(sp.GetRequiredService<DestinationRegistry>(), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddSingleton<IModelProvider>(sp => CreateProvider(configuration, sp.GetRequiredService<TimeProvider>()));
+            if (embedded is not null)
+            {
+                builder.Services.AddSingleton(embedded);
+            }
+
+            app = builder.Build();
+            ChatApi.Map(app);
+            AdminApi.Map(app);
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                // Short-lived processes lose spans unless the exporter flushes on the way out.
+                registry.FlushAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            });
+            app.Lifetime.ApplicationStopped.Register(() =>
+            {
+                registry.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                embedded?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            });
+            return app;
+        }
+        catch
+        {
+            // Each destination's exporter runs from when it was added: a gateway that fails to start (an invalid or
+            // duplicate destination further on, a service the host cannot build) must not leave them, or the embedded
+            // receiver, running in a process that goes on (a host that retries, a test). The original exception says
+            // what went wrong, so it goes on unchanged.
+            await DisposeQuietlyAsync(app, registry, embedded);
+            throw;
+        }
+    }
+
+    /// <summary>Disposes what a build that failed had started, in the order the application's stop would. A failure to
+    /// dispose one is not thrown (nor does it keep the others running): it would hide the exception that stopped the build.</summary>
+    private static async Task DisposeQuietlyAsync(params IAsyncDisposable?[] started)
+    {
+        foreach (IAsyncDisposable? disposable in started)
+        {
+            try
+            {
+                if (disposable is not null)
+                {
+                    await disposable.DisposeAsync();
+                }
+            }
+            catch (Exception)
+            {
+                // The build's own exception is what the caller needs; this one is the consequence of it.
             }
         }
-
-        builder.Services.AddSingleton(services);
-        builder.Services.AddSingleton(registry);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => new GenerationBroadcaster(sp.GetRequiredService<DestinationRegistry>(), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IModelProvider>(sp => CreateProvider(configuration, sp.GetRequiredService<TimeProvider>()));
-        if (embedded is not null)
-        {
-            builder.Services.AddSingleton(embedded);
-        }
-
-        WebApplication app = builder.Build();
-        ChatApi.Map(app);
-        AdminApi.Map(app);
-        app.Lifetime.ApplicationStopping.Register(() =>
-        {
-            // Short-lived processes lose spans unless the exporter flushes on the way out.
-            registry.FlushAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
-        });
-        app.Lifetime.ApplicationStopped.Register(() =>
-        {
-            registry.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            embedded?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        });
-        return app;
     }
 
     /// <summary>

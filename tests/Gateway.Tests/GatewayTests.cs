@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OtlpBroadcast;
 using OtlpBroadcast.Configuration;
@@ -506,6 +507,66 @@ public sealed class GatewayTests
 
         var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
         Assert.Equal("Two destinations are named 'configured'; names must be unique.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("configured", "http://127.0.0.1:4319/v1/traces", "Two destinations are named 'configured'")]
+    [InlineData("second", "ftp://collector.example.com/v1/traces", "OtlpBroadcast:Destinations:1 ('second'): ")]
+    public async Task AGatewayThatFailsToBuildStopsTheExportersItHadStarted(string name, string endpoint, string expected)
+    {
+        // Destinations are added as they are read: the first one's exporter was running when the second was refused,
+        // and went on running in a process whose gateway never started.
+        DestinationRegistry? registry = null;
+        var error = await Assert.ThrowsAsync<OtlpConfigurationException>(() => GatewayApp.BuildAsync([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(
+            [
+                new KeyValuePair<string, string?>("OtlpBroadcast:Destinations:0:Name", "configured"),
+                new KeyValuePair<string, string?>("OtlpBroadcast:Destinations:0:Endpoint", "http://127.0.0.1:4318/v1/traces"),
+                new KeyValuePair<string, string?>("OtlpBroadcast:Destinations:1:Name", name),
+                new KeyValuePair<string, string?>("OtlpBroadcast:Destinations:1:Endpoint", endpoint),
+            ]);
+            builder.Logging.ClearProviders();
+        }, TextWriter.Null, created => registry = created));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        await AssertDisposedAsync(registry);
+    }
+
+    [Fact]
+    public async Task AGatewayThatFailsToBuildStopsItsEmbeddedReceiver()
+    {
+        var console = new StringWriter();
+        DestinationRegistry? registry = null;
+        await Assert.ThrowsAsync<AggregateException>(() => GatewayApp.BuildAsync([], builder =>
+        {
+            builder.Logging.ClearProviders();
+
+            // A service the container cannot build: Build refuses it, after the embedded receiver has started.
+            builder.Host.UseDefaultServiceProvider(options => options.ValidateOnBuild = true);
+            builder.Services.AddSingleton<Unbuildable>();
+        }, console, created => registry = created));
+
+        await AssertDisposedAsync(registry);
+        string started = console.ToString();
+        Uri receiver = new(started[(started.IndexOf("http://", StringComparison.Ordinal))..].Trim());
+        using var client = new HttpClient();
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.PostAsync(receiver, new StringContent("{}", Encoding.UTF8, "application/json")));
+    }
+
+    /// <summary>Asserts that <paramref name="registry"/> was disposed, which stops every exporter it held.</summary>
+    private static async Task AssertDisposedAsync(DestinationRegistry? registry)
+    {
+        Assert.NotNull(registry);
+        Assert.Empty(registry.Exporters);
+        OtlpDestination late = OtlpDestination.Create(new OtlpDestinationOptions { Name = "late", Endpoint = "http://127.0.0.1:4318/v1/traces" });
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => registry.AddAsync(late));
+    }
+
+    /// <summary>A service that needs what nobody registers.</summary>
+    private sealed class Unbuildable(Uri missing)
+    {
+        public Uri Missing => missing;
     }
 
     [Theory]
