@@ -28,13 +28,20 @@ internal sealed class OtlpBroadcastConfigurationShapeValidator(IConfiguration co
         Check(configuration.GetSection("NetworkPolicy:AllowedHosts"), List, problems);
         foreach (IConfigurationSection destination in configuration.GetSection("Destinations").GetChildren())
         {
-            Check(destination, Section, problems);
-            Check(destination.GetSection("Headers"), Section + " (name: value; HeadersJson takes a JSON object as one value)", problems);
-            Check(destination.GetSection("Broadcast"), Section, problems);
-            Check(destination.GetSection("Broadcast:IncludeModels"), List, problems);
+            CheckDestination(destination, problems);
         }
 
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems.Select(p => "OtlpBroadcast: " + p));
+    }
+
+    /// <summary>Adds to <paramref name="problems"/> a message for each single value in <paramref name="destination"/>
+    /// where a section or a list belongs (the destination itself, its headers, its broadcast settings and model filter).</summary>
+    internal static void CheckDestination(IConfigurationSection destination, List<string> problems)
+    {
+        Check(destination, Section, problems);
+        Check(destination.GetSection("Headers"), Section + " (name: value; HeadersJson takes a JSON object as one value)", problems);
+        Check(destination.GetSection("Broadcast"), Section, problems);
+        Check(destination.GetSection("Broadcast:IncludeModels"), List, problems);
     }
 
     // An empty value is what an empty JSON array or object, or an empty variable, leaves: nothing set.
@@ -42,7 +49,7 @@ internal sealed class OtlpBroadcastConfigurationShapeValidator(IConfiguration co
     {
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
-            problems.Add($"OtlpBroadcast: {section.Path} must be {expected}, not a single value.");
+            problems.Add($"{section.Path} must be {expected}, not a single value.");
         }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
 
@@ -137,6 +138,22 @@ public sealed class OtlpBroadcastDestinationOptions
 
     /// <summary>Sampling, model filter and content settings for LLM generations.</summary>
     public OtlpBroadcastSettingsOptions Broadcast { get; set; } = new();
+
+    /// <summary>
+    /// Reads a destination from its configuration section (<c>OtlpBroadcast:Destinations:0</c>, say) as
+    /// <c>AddOtlpBroadcast</c> reads each of its destinations: the same settings by the same names and formats, and the
+    /// section's key as the name when it gives none and the key is not an index. For applications that add destinations
+    /// from configuration to a registry of their own.
+    /// </summary>
+    /// <exception cref="OtlpConfigurationException">A key is not a setting of a destination or of its <c>Broadcast</c>
+    /// section (ignored, a misspelt <c>PrivacyMode</c> would leave privacy off), a value does not convert to its
+    /// setting's type, or a single value stands where a section or a list belongs. The message names the key with its
+    /// path, never the value, which may be a credential.</exception>
+    public static OtlpBroadcastDestinationOptions FromConfiguration(IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return OtlpBroadcastConfigurationReader.ReadDestination(section);
+    }
 
     /// <summary>The runtime's options for these settings.</summary>
     public OtlpDestinationOptions ToDestinationOptions()

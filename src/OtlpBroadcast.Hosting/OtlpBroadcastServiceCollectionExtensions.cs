@@ -46,7 +46,7 @@ public static class OtlpBroadcastServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        OptionsBuilder<OtlpBroadcastOptions> options = services.AddOptions<OtlpBroadcastOptions>().Configure(o => Bind(configuration, o));
+        OptionsBuilder<OtlpBroadcastOptions> options = services.AddOptions<OtlpBroadcastOptions>().Configure(o => OtlpBroadcastConfigurationReader.Bind(configuration, o));
         services.AddSingleton<IOptionsChangeTokenSource<OtlpBroadcastOptions>>(new ConfigurationChangeTokenSource<OtlpBroadcastOptions>(configuration));
         services.AddSingleton<IValidateOptions<OtlpBroadcastOptions>>(new OtlpBroadcastConfigurationShapeValidator(configuration));
         if (configure is not null)
@@ -55,43 +55,6 @@ public static class OtlpBroadcastServiceCollectionExtensions
         }
 
         return AddCore(services);
-    }
-
-    /// <summary>Binds the options from <paramref name="configuration"/>.</summary>
-    /// <exception cref="OtlpConfigurationException">A key binds to no setting: ignored, a misspelt PrivacyMode would leave
-    /// privacy off, and misspelt Headers the credentials out, without anyone noticing. Or a value does not convert to
-    /// its setting's type: the binder's message (and its inner exception's) would quote the value, which may be a
-    /// credential under the wrong key; this one names the key only.</exception>
-    private static void Bind(IConfiguration configuration, OtlpBroadcastOptions options)
-    {
-        int before = options.Destinations.Count;
-        try
-        {
-            configuration.Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException exception) when (exception.InnerException is not null)
-        {
-            // "Failed to convert configuration value '<value>' at '<path>' to type '<type>'.": keep the path and the type.
-            string message = exception.Message;
-            int at = message.LastIndexOf("' at '", StringComparison.Ordinal);
-            int type = at < 0 ? -1 : message.IndexOf("' to type '", at, StringComparison.Ordinal);
-            throw new OtlpConfigurationException(type < 0
-                ? "A value of the OtlpBroadcast configuration does not convert to its setting's type (the value is not shown: it could be a credential)."
-                : $"The value at '{message[(at + 6)..type]}' does not convert to {message[(type + 11)..].TrimEnd('.', '\'')} (the value is not shown: it could be a credential).");
-        }
-
-        // Destinations keyed by name (OtlpBroadcast__Destinations__axiom__Endpoint=…) take the key as their name when
-        // they give none, as in the gateway; keyed by index, they keep the default. The binder adds them in this order.
-        int index = before;
-        foreach (IConfigurationSection destination in configuration.GetSection("Destinations").GetChildren())
-        {
-            if (index < options.Destinations.Count && destination["Name"] is null && !int.TryParse(destination.Key, out _))
-            {
-                options.Destinations[index].Name = destination.Key;
-            }
-
-            index++;
-        }
     }
 
     private static IServiceCollection AddCore(IServiceCollection services)

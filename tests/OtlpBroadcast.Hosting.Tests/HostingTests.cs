@@ -259,6 +259,53 @@ public class HostingTests
     }
 
     [Fact]
+    public void ADestinationSectionReadsAsAddOtlpBroadcastReadsItsDestinations()
+    {
+        IConfigurationSection section = DestinationSection("""
+            "tempo": { "Endpoint": "http://127.0.0.1:4318/v1/traces", "Headers": { "X-Team": "core" }, "Protocol": "httpprotobuf",
+                       "Timeout": "00:00:03", "MaxQueueSize": 64, "Broadcast": { "MaxContentLength": 100, "IncludeModels": [ "openai/*" ] } }
+            """, "tempo");
+
+        OtlpDestination destination = OtlpDestination.Create(OtlpBroadcastDestinationOptions.FromConfiguration(section).ToDestinationOptions());
+
+        Assert.Equal("tempo", destination.Name);
+        Assert.Equal(["X-Team"], destination.Headers.Names);
+        Assert.Equal(OtlpProtocol.HttpProtobuf, destination.Protocol);
+        Assert.Equal(TimeSpan.FromSeconds(3), destination.Timeout);
+        Assert.Equal(64, destination.MaxQueueSize);
+        Assert.Equal(100, destination.Broadcast.MaxContentLength);
+        Assert.Equal(["openai/*"], destination.Broadcast.IncludeModels);
+    }
+
+    [Theory]
+    [InlineData("\"Privacy\": \"Bearer " + Canary + "\"", "OtlpBroadcast:Destinations:0:Privacy is not a destination setting; ")]
+    [InlineData("\"Broadcast\": { \"SampleRate\": \"" + Canary + "\" }", "OtlpBroadcast:Destinations:0:Broadcast:SampleRate is not a Broadcast setting; ")]
+    [InlineData("\"Timeout\": \"Bearer " + Canary + "\"", "The value at 'OtlpBroadcast:Destinations:0:Timeout' does not convert to System.TimeSpan ")]
+    [InlineData("\"Headers\": \"Authorization=Bearer " + Canary + "\"", "OtlpBroadcast:Destinations:0:Headers must be a section ")]
+    public void ADestinationSectionThatDoesNotReadIsRefusedNamingTheKeyButNeverQuotingTheValue(string setting, string expected)
+    {
+        IConfigurationSection section = DestinationSection($$"""
+            "0": { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", {{setting}} }
+            """, "0");
+
+        var error = Assert.Throws<OtlpConfigurationException>(() => OtlpBroadcastDestinationOptions.FromConfiguration(section));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            Assert.False(e.Message.Contains(Canary, StringComparison.Ordinal), $"the value appears in a {e.GetType().Name}'s message");
+        }
+    }
+
+    /// <summary>The section <c>OtlpBroadcast:Destinations:<paramref name="key"/></c> of a configuration whose destinations
+    /// are <paramref name="destinations"/> (JSON members).</summary>
+    private static IConfigurationSection DestinationSection(string destinations, string key)
+        => new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes($$"""{ "OtlpBroadcast": { "Destinations": { {{destinations}} } } }""")))
+            .Build()
+            .GetSection("OtlpBroadcast:Destinations:" + key);
+
+    [Fact]
     public async Task AMisspeltTopLevelKeyFailsStart()
     {
         using IHost host = BuildHostFromJson("""{ "OtlpBroadcast": { "UseOtelEnviroment": true } }""");
