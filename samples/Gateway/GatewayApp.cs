@@ -1,6 +1,7 @@
 using OtlpBroadcast;
 using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
+using OtlpBroadcast.Hosting;
 using OtlpBroadcast.Testing;
 
 namespace Gateway;
@@ -153,18 +154,7 @@ public static class GatewayApp
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (IConfigurationSection section in configuration.GetSection("OtlpBroadcast:Destinations").GetChildren())
         {
-            RefuseUnknownKeys(section);
-            var options = new OtlpDestinationOptions
-            {
-                Name = section["Name"] ?? section.Key,
-                Endpoint = section["Endpoint"],
-                HeadersJson = section["HeadersJson"],
-                Protocol = WireSettings.Protocol(section["Protocol"], section.Path + ":Protocol"),
-                Compression = WireSettings.Compression(section["Compression"], section.Path + ":Compression"),
-            };
-            options.PrivacyMode = Flag(section, "PrivacyMode", options.PrivacyMode);
-            options.Enabled = Flag(section, "Enabled", options.Enabled);
-            yield return Unique(names, Create(section, options));
+            yield return Unique(names, Create(section, Read(section)));
         }
 
         OtlpEnvironmentSettings environment = OtlpEnvironment.Read(name => configuration[name]);
@@ -172,6 +162,37 @@ public static class GatewayApp
         {
             yield return Unique(names, OtlpDestination.Create(new OtlpDestinationOptions { Name = "otel-environment" }.ApplyEnvironment(environment)));
         }
+    }
+
+    /// <summary>
+    /// A destination's settings, read as <c>AddOtlpBroadcast</c> of OtlpBroadcast.Hosting reads them (the same keys,
+    /// formats and messages), except that <c>Protocol</c> and <c>Compression</c> also take OpenTelemetry's spellings
+    /// (<c>http/protobuf</c>, as the admin API does) and a destination without a <c>Name</c> takes its key, an index
+    /// included.
+    /// </summary>
+    /// <exception cref="OtlpConfigurationException">A key is not a setting (ignored, a misspelt <c>PrivacyMode</c> would
+    /// leave privacy off and misspelt <c>Headers</c> the credentials out, silently), or a value does not convert to its
+    /// setting; the message names the key, never its value (which may be a credential).</exception>
+    private static OtlpDestinationOptions Read(IConfigurationSection section)
+    {
+        OtlpProtocol protocol = WireSettings.Protocol(section["Protocol"], section.Path + ":Protocol");
+        OtlpCompression compression = WireSettings.Compression(section["Compression"], section.Path + ":Compression");
+        OtlpDestinationOptions options = OtlpBroadcastDestinationOptions.FromConfiguration(Without(section, "Protocol", "Compression")).ToDestinationOptions();
+        options.Name = section["Name"] ?? section.Key;
+        options.Protocol = protocol;
+        options.Compression = compression;
+        return options;
+    }
+
+    /// <summary>A copy of <paramref name="section"/>, at the same path (messages name the same keys), without the
+    /// values of <paramref name="keys"/>.</summary>
+    private static IConfigurationSection Without(IConfigurationSection section, params string[] keys)
+    {
+        string[] paths = [.. keys.Select(key => ConfigurationPath.Combine(section.Path, key))];
+        return new ConfigurationBuilder()
+            .AddInMemoryCollection(section.AsEnumerable().Where(setting => !paths.Contains(setting.Key, StringComparer.OrdinalIgnoreCase)))
+            .Build()
+            .GetSection(section.Path);
     }
 
     /// <exception cref="OtlpConfigurationException">The destination is invalid; the message starts with its key and name
@@ -191,40 +212,6 @@ public static class GatewayApp
     private static OtlpDestination Unique(HashSet<string> names, OtlpDestination destination) => names.Add(destination.Name)
         ? destination
         : throw new OtlpConfigurationException($"Two destinations are named '{destination.Name}'; names must be unique.");
-
-    /// <summary>The settings a configured destination may have (configuration keys ignore case).</summary>
-    private static readonly string[] DestinationKeys = ["Name", "Endpoint", "HeadersJson", "PrivacyMode", "Enabled", "Protocol", "Compression"];
-
-    /// <exception cref="OtlpConfigurationException">The destination has a key the gateway does not read: ignored, a
-    /// misspelt <c>PrivacyMode</c> would leave privacy off and <c>Headers</c> would leave the credentials out, silently.
-    /// The message names the key, never its value (which may be a credential).</exception>
-    private static void RefuseUnknownKeys(IConfigurationSection section)
-    {
-        foreach (IConfigurationSection setting in section.GetChildren())
-        {
-            if (!DestinationKeys.Contains(setting.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                throw new OtlpConfigurationException(
-                    $"{setting.Path} is not a destination setting; the gateway reads {string.Join(", ", DestinationKeys)}.");
-            }
-        }
-    }
-
-    /// <summary>A true/false setting of a destination; <paramref name="fallback"/> when missing or empty.</summary>
-    /// <exception cref="OtlpConfigurationException">Any other value: read as false, a typo (<c>yes</c>, <c>1</c>,
-    /// <c>on</c>) would silently turn privacy mode off and send content where it must not go.</exception>
-    private static bool Flag(IConfigurationSection section, string key, bool fallback)
-    {
-        string? setting = section[key];
-        if (string.IsNullOrEmpty(setting))
-        {
-            return fallback;
-        }
-
-        return bool.TryParse(setting, out bool value)
-            ? value
-            : throw new OtlpConfigurationException($"{section.Path}:{key} must be true or false.");
-    }
 
     private static IModelProvider CreateProvider(IConfiguration configuration, TimeProvider time)
     {

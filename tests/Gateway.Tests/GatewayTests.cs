@@ -433,8 +433,62 @@ public sealed class GatewayTests
     {
         IConfiguration configuration = Configuration(("OtlpBroadcast:Destinations:0:" + key, value));
 
+        // The hosting package's message: the gateway reads a destination as AddOtlpBroadcast does.
         var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
-        Assert.Equal($"OtlpBroadcast:Destinations:0:{key} must be true or false.", error.Message);
+        Assert.Equal($"The value at 'OtlpBroadcast:Destinations:0:{key}' does not convert to System.Boolean (the value is not shown: it could be a credential).", error.Message);
+    }
+
+    [Fact]
+    public async Task HeadersGivenAsASectionReachTheDestination()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { RequiredHeaders = { ["x-api-key"] = Secret } });
+        (WebApplication app, HttpClient client) = await StartAsync(
+            ("OtlpBroadcast:Destinations:0:Name", "configured"),
+            ("OtlpBroadcast:Destinations:0:Endpoint", receiver.TracesEndpoint.AbsoluteUri),
+            ("OtlpBroadcast:Destinations:0:Headers:x-api-key", Secret));
+        await using (app)
+        using (client)
+        {
+            using HttpResponseMessage reply = await client.PostAsync("/api/v1/chat/completions", new StringContent(Demo.MissionRequest, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+            await app.StopAsync();
+            Assert.Equal(3, (await receiver.WaitForSpansAsync(3, Patience)).Count);
+            Assert.All(receiver.Requests, r => Assert.Equal(Secret, r.Headers["x-api-key"]));
+        }
+    }
+
+    [Fact]
+    public void AConfiguredDestinationTakesTheExporterSettingsOfTheHostingPackage()
+    {
+        IConfiguration configuration = Configuration(
+            ("OtlpBroadcast:Destinations:0:Timeout", "00:00:03"),
+            ("OtlpBroadcast:Destinations:0:MaxQueueSize", "64"),
+            ("OtlpBroadcast:Destinations:0:MaxAttempts", "2"),
+            ("OtlpBroadcast:Destinations:0:Broadcast:MaxContentLength", "100"));
+
+        OtlpDestination destination = Assert.Single(GatewayApp.ConfiguredDestinations(configuration));
+
+        Assert.Equal(TimeSpan.FromSeconds(3), destination.Timeout);
+        Assert.Equal(64, destination.MaxQueueSize);
+        Assert.Equal(2, destination.MaxAttempts);
+        Assert.Equal(100, destination.Broadcast.MaxContentLength);
+    }
+
+    [Theory]
+    [InlineData("Timeout")]
+    [InlineData("MaxQueueSize")]
+    [InlineData("PrivacyMode")]
+    public void AValueThatDoesNotConvertStopsTheGatewayNamingTheKeyButNeverQuotingTheValue(string key)
+    {
+        // A credential pasted under the wrong key is still a credential.
+        IConfiguration configuration = Configuration(("OtlpBroadcast:Destinations:0:" + key, "Bearer " + Secret));
+
+        var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
+        Assert.Contains($"'OtlpBroadcast:Destinations:0:{key}'", error.Message, StringComparison.Ordinal);
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            Assert.False(e.Message.Contains(Secret, StringComparison.Ordinal), $"the value appears in a {e.GetType().Name}'s message");
+        }
     }
 
     [Theory]
@@ -465,19 +519,19 @@ public sealed class GatewayTests
     }
 
     [Theory]
-    [InlineData("Privacy", "true")]
-    [InlineData("Privacy_Mode", "true")]
-    [InlineData("Headers:x-api-key", Secret)]
-    [InlineData("Compresion", "gzip")]
-    public void AnUnknownDestinationKeyStopsTheGatewayNamingTheKeyInsteadOfBeingIgnored(string key, string value)
+    [InlineData("Privacy", "true", "Privacy is not a destination setting")]
+    [InlineData("Privacy_Mode", "true", "Privacy_Mode is not a destination setting")]
+    [InlineData("Header:x-api-key", Secret, "Header is not a destination setting")]
+    [InlineData("Compresion", "gzip", "Compresion is not a destination setting")]
+    [InlineData("Broadcast:SampleRate", Secret, "Broadcast:SampleRate is not a Broadcast setting")]
+    public void AnUnknownDestinationKeyStopsTheGatewayNamingTheKeyInsteadOfBeingIgnored(string key, string value, string expected)
     {
         // A misspelt PrivacyMode would otherwise leave privacy off, and headers under a key the gateway does not read
         // would leave the destination without its credentials, both silently.
         IConfiguration configuration = Configuration(("OtlpBroadcast:Destinations:0:" + key, value));
 
         var error = Assert.Throws<OtlpConfigurationException>(() => GatewayApp.ConfiguredDestinations(configuration).ToList());
-        string first = key.Split(':')[0];
-        Assert.Contains($"OtlpBroadcast:Destinations:0:{first} is not a destination setting", error.Message, StringComparison.Ordinal);
+        Assert.Contains("OtlpBroadcast:Destinations:0:" + expected, error.Message, StringComparison.Ordinal);
         Assert.False(error.Message.Contains(Secret, StringComparison.Ordinal), "the message quotes the value");
     }
 
