@@ -62,7 +62,9 @@ public static class ChatApi
     /// <summary>
     /// Relays the provider's chunks as server-sent events. A failure before the first chunk is answered like one of a
     /// call that is not streamed (502 with a JSON error); after it, the status is sent already, so the stream ends with
-    /// an <c>error</c> event instead. Either way the generation is recorded as failed, with the text streamed so far.
+    /// an <c>error</c> event instead. Either way the generation is recorded as failed, with the text streamed so far; a
+    /// client that disconnects is not a failure of the upstream: the generation is recorded as the SDK's chat client
+    /// middleware records a stream its caller abandons, with <c>error.type</c> <c>cancelled</c>.
     /// </summary>
     private static async Task<IResult> StreamAsync(HttpContext http, ChatCompletionRequest request, IModelProvider provider, ProviderCall call, CancellationToken cancellationToken)
     {
@@ -118,6 +120,13 @@ public static class ChatApi
             call.Recording.CompleteStream(id, model, finishReason, usage);
             return Results.Empty;
         }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client has gone (the token is the request's, aborted when its connection closes): whatever the
+            // relay or the upstream read then threw, nobody is left to answer.
+            call.Cancelled();
+            return Results.Empty;
+        }
         catch (Exception exception)
         {
             IResult failure = call.Failed(exception);
@@ -126,11 +135,7 @@ public static class ChatApi
                 return failure;
             }
 
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                await WriteEventAsync(http.Response, JsonSerializer.SerializeToUtf8Bytes(new StreamError(new StreamErrorDetail("The upstream stream broke off.")), GatewayJsonContext.Default.StreamError), CancellationToken.None);
-            }
-
+            await WriteEventAsync(http.Response, JsonSerializer.SerializeToUtf8Bytes(new StreamError(new StreamErrorDetail("The upstream stream broke off.")), GatewayJsonContext.Default.StreamError), CancellationToken.None);
             return Results.Empty;
         }
     }
@@ -155,6 +160,9 @@ public static class ChatApi
     /// <summary>One call to the provider: its recording and its attempt.</summary>
     private sealed class ProviderCall(GenerationRecording<ChatCompletionRequest> recording, string provider, TimeProvider time)
     {
+        /// <summary>The <c>error.type</c> of an abandoned stream, OtlpBroadcast.AI's.</summary>
+        private const string CancelledErrorType = "cancelled";
+
         private readonly DateTimeOffset _start = time.GetUtcNow();
 
         public GenerationRecording<ChatCompletionRequest> Recording { get; } = recording;
@@ -175,6 +183,14 @@ public static class ChatApi
             Recording.AddAttempt(new ProviderAttempt(provider, _start, time.GetUtcNow(), status, errorType));
             Recording.Fail(exception);
             return Error(message, 502);
+        }
+
+        /// <summary>Records a stream the client abandoned, as OtlpBroadcast.AI's middleware records one (its
+        /// <c>error.type</c> and message); the text streamed so far stays the output.</summary>
+        public void Cancelled()
+        {
+            Recording.AddAttempt(new ProviderAttempt(provider, _start, time.GetUtcNow(), ErrorType: CancelledErrorType));
+            Recording.Fail(CancelledErrorType, "the caller stopped reading the stream before it ended");
         }
     }
 }

@@ -179,6 +179,50 @@ public sealed class StreamingTests
         }
     }
 
+    [Fact]
+    public async Task AClientThatDisconnectsMidStreamIsRecordedAsCancelledWithItsTextSoFar()
+    {
+        // As the SDK's chat client middleware records a stream its caller abandons: error.type "cancelled", not the type
+        // of the exception the abandoned upstream read happened to end with.
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        (WebApplication upstream, WebApplication app, HttpClient client) = await BehindFakeUpstreamAsync(receiver, async http =>
+        {
+            http.Response.ContentType = "text/event-stream";
+            await http.Response.WriteAsync("""data: {"id":"up-3","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":"Partial "}}]}""" + "\n\n");
+            await http.Response.Body.FlushAsync();
+            try
+            {
+                // The rest never comes: the stream stays open until the gateway gives up on it.
+                await Task.Delay(Timeout.InfiniteTimeSpan, http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, ("OtlpBroadcast:Destinations:0:ScheduledDelay", "00:00:00.100"));
+        await using (upstream)
+        await using (app)
+        using (client)
+        {
+            // Without draining, disposing an unfinished response closes its connection at once: the client is gone.
+            using (var disconnecting = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = client.BaseAddress })
+            using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/chat/completions") { Content = new StringContent(StreamedRequest, Encoding.UTF8, "application/json") })
+            using (HttpResponseMessage reply = await disconnecting.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+            {
+                Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+                using var events = new StreamReader(await reply.Content.ReadAsStreamAsync());
+                Assert.Contains("Partial ", await events.ReadLineAsync(), StringComparison.Ordinal);
+            }
+
+            IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(3, Patience);
+            ReceivedSpan generation = Assert.Single(spans, s => s.Name == "Streamed Response");
+            Assert.Equal(2, generation.StatusCode);
+            Assert.Equal("cancelled", generation["error.type"].AsString());
+            Assert.Contains("Partial ", generation["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
+            ReceivedSpan attempt = Assert.Single(spans, s => s.Name.StartsWith("attempt ", StringComparison.Ordinal));
+            Assert.Equal("cancelled", attempt["error.type"].AsString());
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -249,8 +293,9 @@ public sealed class StreamingTests
     }
 
     /// <summary>A gateway broadcasting to <paramref name="receiver"/> whose upstream, on loopback, answers
-    /// <c>/chat/completions</c> with <paramref name="answer"/>.</summary>
-    private static async Task<(WebApplication Upstream, WebApplication App, HttpClient Client)> BehindFakeUpstreamAsync(OtlpTestReceiver receiver, Func<HttpContext, Task> answer)
+    /// <c>/chat/completions</c> with <paramref name="answer"/>; <paramref name="settings"/> configure it further.</summary>
+    private static async Task<(WebApplication Upstream, WebApplication App, HttpClient Client)> BehindFakeUpstreamAsync(
+        OtlpTestReceiver receiver, Func<HttpContext, Task> answer, params (string Key, string Value)[] settings)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -258,7 +303,7 @@ public sealed class StreamingTests
         upstream.Urls.Add("http://127.0.0.1:0");
         upstream.MapPost("/chat/completions", answer);
         await upstream.StartAsync();
-        (WebApplication app, HttpClient client) = await GatewayTests.StartAsync([.. Destination(receiver), ("Gateway:Upstream:BaseUrl", upstream.Urls.First())]);
+        (WebApplication app, HttpClient client) = await GatewayTests.StartAsync([.. Destination(receiver), ("Gateway:Upstream:BaseUrl", upstream.Urls.First()), .. settings]);
         return (upstream, app, client);
     }
 }
