@@ -27,6 +27,9 @@ public sealed class SpanFragment
     /// <summary>The size of the array behind the bytes (what the fragment keeps alive).</summary>
     internal int Capacity => _buffer.Length;
 
+    /// <summary>The references held now, for a test that checks none was leaked or released twice.</summary>
+    internal int ReferencesForTests => Volatile.Read(ref _references);
+
     /// <summary>The encoding of the bytes.</summary>
     public SpanEncoding Encoding { get; private set; }
 

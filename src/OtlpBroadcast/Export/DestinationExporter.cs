@@ -46,6 +46,10 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// by the thread that added it.</summary>
     private int _drained;
 
+    /// <summary>The exporter that replaced this one in its registry, set before this one starts closing: a span that
+    /// reaches this exporter once it has stopped taking spans goes there when it suits that destination.</summary>
+    private volatile DestinationExporter? _replacement;
+
     /// <summary>Starts the exporter of <paramref name="destination"/>.</summary>
     public DestinationExporter(OtlpDestination destination, ExporterServices? services = null)
     {
@@ -72,7 +76,9 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// Queues an encoded span. Never blocks and never throws for a full queue, a closed exporter, a fragment in
     /// another encoding than the destination's <see cref="OtlpDestination.Encoding"/> or a fragment with content
     /// (not <see cref="SpanFragment.ContentWithheld"/>) for a destination in privacy mode: the span is then dropped
-    /// and counted. On success the exporter holds its own reference to <paramref name="fragment"/>.
+    /// and counted. On success the exporter holds its own reference to <paramref name="fragment"/>. Once a closed
+    /// exporter has been replaced in its registry, a span it would drop for being closed is queued on the exporter
+    /// that replaced it instead, when that one takes it (see <see cref="ReplacedBy"/>), and counted there only.
     /// </summary>
     public bool TryEnqueue(SpanFragment fragment)
     {
@@ -97,16 +103,19 @@ public sealed class DestinationExporter : IAsyncDisposable
 
         if (_closed)
         {
-            _counters.Drop(DropReason.Shutdown, 1, wasAccepted: false);
-            NotifyDropped(DropReason.Shutdown, 1);
-            return false;
+            return PassOnOrDrop(fragment);
         }
 
         if (!_queue.TryReserve(1))
         {
-            DropReason reason = _closed ? DropReason.Shutdown : DropReason.QueueFull;
-            _counters.Drop(reason, 1, wasAccepted: false);
-            NotifyDropped(reason, 1);
+            if (_closed)
+            {
+                // Closed since the check above: a span offered after closing, not one the full queue turned away.
+                return PassOnOrDrop(fragment);
+            }
+
+            _counters.Drop(DropReason.QueueFull, 1, wasAccepted: false);
+            NotifyDropped(DropReason.QueueFull, 1);
             return false;
         }
 
@@ -165,6 +174,36 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// fragments encoded with content withheld.</summary>
     private bool MayTake(SpanFragment fragment) => fragment.ContentWithheld || !Destination.PrivacyMode;
 
+    /// <summary>A span offered once this exporter has stopped taking spans, not counted here yet: the exporter that
+    /// replaced this one queues it when it takes it (and counts it); otherwise it is dropped and counted here.</summary>
+    private bool PassOnOrDrop(SpanFragment fragment)
+    {
+        // _closed was read as set: the replacement, linked before it was set, is seen too.
+        if (ReplacementTaking(fragment) is { } replacement)
+        {
+            // Its own TryEnqueue: if it has been replaced in turn and closed, the span goes on along the chain.
+            return replacement.TryEnqueue(fragment);
+        }
+
+        _counters.Drop(DropReason.Shutdown, 1, wasAccepted: false);
+        NotifyDropped(DropReason.Shutdown, 1);
+        return false;
+    }
+
+    /// <summary>
+    /// The exporter that replaced this one, when it may take <paramref name="fragment"/>: its destination is enabled,
+    /// sends the fragment's encoding and, for a fragment with content, is not in privacy mode. The fragment was made
+    /// for this destination's settings; withheld, it may go anywhere that takes its encoding.
+    /// </summary>
+    private DestinationExporter? ReplacementTaking(SpanFragment fragment)
+    {
+        DestinationExporter? replacement = _replacement;
+        return replacement is not null && replacement.Destination.Enabled
+            && fragment.Encoding == replacement._envelope.Encoding && replacement.MayTake(fragment)
+            ? replacement
+            : null;
+    }
+
     /// <summary>After spans were added: drops them if the shutdown has already drained the queue, else wakes the
     /// loop when a batch is ready.</summary>
     private void AfterAdding()
@@ -183,6 +222,20 @@ public sealed class DestinationExporter : IAsyncDisposable
         {
             Wake();
         }
+    }
+
+    /// <summary>
+    /// Notes the exporter that replaces this one under the same name (its registry calls this before it shuts this one
+    /// down). From then on, a span offered to this exporter after it stopped taking spans (by a recording that read
+    /// the destinations before the replacement) goes to <paramref name="replacement"/> when that destination is
+    /// enabled, sends the span's encoding and, for a span with content, is not in privacy mode; otherwise it is
+    /// dropped here, as after a removal.
+    /// </summary>
+    internal void ReplacedBy(DestinationExporter replacement)
+    {
+        // A volatile write before the shutdown's write of _closed: a thread that sees the flag set sees the
+        // replacement too.
+        _replacement = replacement;
     }
 
     /// <summary>Whether the background loop still runs: from construction until <see cref="ShutdownAsync"/> has ended it.</summary>

@@ -77,7 +77,7 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Tests <paramref name="destination"/> and, only if the test passes, saves it (replacing a destination of the
-    /// same name, whose queued spans are flushed first).
+    /// same name, whose queued spans are flushed first; see <see cref="AddAsync"/> for spans still on their way).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The registry was disposed (checked before the test is sent).</exception>
     public async Task<DestinationSaveResult> SaveAsync(OtlpDestination destination, CancellationToken cancellationToken = default)
@@ -101,7 +101,11 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Adds a destination without a connection test, for destinations from trusted configuration (files, the
-    /// OTEL_* variables) that should not hold up start-up. Replaces one of the same name.
+    /// OTEL_* variables) that should not hold up start-up. Replaces one of the same name: the old exporter sends what
+    /// it has queued, then stops. A span offered to it after that, by a recording that read the destinations before
+    /// the replacement, is queued on the new exporter (and counted there) when the new destination is enabled, sends
+    /// the span's encoding and, for a span with content, is not in privacy mode; otherwise the old exporter drops it
+    /// (<see cref="DropReason.Shutdown"/>), as after a removal.
     /// </summary>
     /// <exception cref="Configuration.OtlpConfigurationException">The services' <see cref="ExporterServices.NetworkPolicy"/>
     /// refuses the endpoint's host (an IP literal or <c>localhost</c> that is not a public address).</exception>
@@ -123,6 +127,9 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
             _exporters = [.. current.Where(e => e != replaced), exporter];
             if (replaced is not null)
             {
+                // Linked before the old exporter starts closing (after the lock): a recording that read the list
+                // before the swap and reaches the old exporter once it has stopped has its spans sent by the new one.
+                replaced.ReplacedBy(exporter);
                 stopped = Leaving();
             }
         }
