@@ -43,7 +43,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     private TaskCompletionSource? _shutdown;
 
     /// <summary>Set (once the loop has ended) when the shutdown drains the queue: a span added after that is dropped
-    /// by the thread that added it.</summary>
+    /// (or handed to <see cref="_replacement"/>) by the thread that added it.</summary>
     private int _drained;
 
     /// <summary>The exporter that replaced this one in its registry, set before this one starts closing: a span that
@@ -204,7 +204,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             : null;
     }
 
-    /// <summary>After spans were added: drops them if the shutdown has already drained the queue, else wakes the
+    /// <summary>After spans were added: settles them if the shutdown has already drained the queue, else wakes the
     /// loop when a batch is ready.</summary>
     private void AfterAdding()
     {
@@ -213,8 +213,8 @@ public sealed class DestinationExporter : IAsyncDisposable
         Interlocked.MemoryBarrier();
         if (_drained != 0)
         {
-            // The shutdown passed its check and has already drained the queue: nothing will send these spans.
-            DropLeftovers();
+            // The shutdown passed its check and has already drained the queue: nothing here will send these spans.
+            SettleLeftovers();
             return;
         }
 
@@ -226,15 +226,15 @@ public sealed class DestinationExporter : IAsyncDisposable
 
     /// <summary>
     /// Notes the exporter that replaces this one under the same name (its registry calls this before it shuts this one
-    /// down). From then on, a span offered to this exporter after it stopped taking spans (by a recording that read
-    /// the destinations before the replacement) goes to <paramref name="replacement"/> when that destination is
-    /// enabled, sends the span's encoding and, for a span with content, is not in privacy mode; otherwise it is
-    /// dropped here, as after a removal.
+    /// down). From then on, a span that reaches this exporter after it stopped taking spans (offered by a recording that
+    /// read the destinations before the replacement, or still queued when the shutdown ended) goes to
+    /// <paramref name="replacement"/> when that destination is enabled, sends the span's encoding and, for a span with
+    /// content, is not in privacy mode; otherwise it is dropped here, as after a removal.
     /// </summary>
     internal void ReplacedBy(DestinationExporter replacement)
     {
-        // A volatile write before the shutdown's write of _closed: a thread that sees the flag set sees the
-        // replacement too.
+        // A volatile write before the shutdown's write of _closed (and its exchange of _drained): a thread that sees
+        // either flag set sees the replacement too.
         _replacement = replacement;
     }
 
@@ -303,7 +303,8 @@ public sealed class DestinationExporter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops taking spans, sends what is queued within <paramref name="timeout"/>, then drops (and counts) the rest.
+    /// Stops taking spans, sends what is queued within <paramref name="timeout"/>, then drops (and counts) the rest; an
+    /// exporter replaced in its registry hands the rest that suits its replacement over to it instead.
     /// <see cref="Timeout.InfiniteTimeSpan"/> sends everything, however long it takes. The exporter shuts down once:
     /// a later or concurrent call (or <see cref="DisposeAsync"/>) returns when that shutdown has ended, within its
     /// timeout.
@@ -359,7 +360,7 @@ public sealed class DestinationExporter : IAsyncDisposable
                 // Flag first, then drain: a producer that added a span before seeing the flag has it drained here, one
                 // that sees the flag drains it itself.
                 Interlocked.Exchange(ref _drained, 1);
-                DropLeftovers();
+                SettleLeftovers();
 
                 FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
                 _body.Dispose();
@@ -367,23 +368,48 @@ public sealed class DestinationExporter : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops (and counts) what the queue still holds once the loop has ended.</summary>
-    private void DropLeftovers()
+    /// <summary>
+    /// Settles what the queue still holds once the loop has ended: a span the exporter that replaced this one takes is
+    /// handed to it (counted here as handed over; there, as offered again), the rest is dropped and counted. Each span
+    /// is taken from the queue by exactly one drain, so it is settled and released once. A drain runs only once
+    /// <see cref="_drained"/> is set, which the shutdown does after setting <see cref="_closed"/>: it sees the
+    /// replacement linked before that.
+    /// </summary>
+    private void SettleLeftovers()
     {
-        long left = 0;
-        lock (_drainLock)
+        long dropped = 0;
+        while (TakeLeftover(out SpanFragment? fragment))
         {
-            while (_queue.TryTake(out SpanFragment? fragment))
+            if (ReplacementTaking(fragment) is { } replacement)
             {
-                Release(fragment);
-                _counters.Drop(DropReason.Shutdown, 1, wasAccepted: true);
-                left++;
+                // Before this queue's reference is released: the replacement takes its own first, so the fragment
+                // cannot go back to its pool (and be reused) in between.
+                replacement.TryEnqueue(fragment);
+                _counters.HandOver(1);
             }
+            else
+            {
+                _counters.Drop(DropReason.Shutdown, 1, wasAccepted: true);
+                dropped++;
+            }
+
+            Release(fragment);
         }
 
-        if (left > 0)
+        if (dropped > 0)
         {
-            NotifyDropped(DropReason.Shutdown, left);
+            NotifyDropped(DropReason.Shutdown, dropped);
+        }
+    }
+
+    /// <summary>Takes the next span left in the queue. The lock keeps the drains (the shutdown's, a late producer's)
+    /// to one consumer at a time; it is taken for one span at a time so that no lock is held while a span is handed
+    /// over, which may drain the replacement's queue and call its listener.</summary>
+    private bool TakeLeftover([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SpanFragment? fragment)
+    {
+        lock (_drainLock)
+        {
+            return _queue.TryTake(out fragment);
         }
     }
 

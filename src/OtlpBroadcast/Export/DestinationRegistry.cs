@@ -102,9 +102,10 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
     /// <summary>
     /// Adds a destination without a connection test, for destinations from trusted configuration (files, the
     /// OTEL_* variables) that should not hold up start-up. Replaces one of the same name: the old exporter sends what
-    /// it has queued, then stops. A span offered to it after that, by a recording that read the destinations before
-    /// the replacement, is queued on the new exporter (and counted there) when the new destination is enabled, sends
-    /// the span's encoding and, for a span with content, is not in privacy mode; otherwise the old exporter drops it
+    /// it has queued (within <see cref="DestinationExporter.DefaultShutdownTimeout"/>), then stops. Spans it did not
+    /// send by then, and spans offered to it after that by a recording that read the destinations before the
+    /// replacement, are queued on the new exporter (and counted there) when the new destination is enabled, sends
+    /// their encoding and, for spans with content, is not in privacy mode; otherwise the old exporter drops them
     /// (<see cref="DropReason.Shutdown"/>), as after a removal.
     /// </summary>
     /// <exception cref="Configuration.OtlpConfigurationException">The services' <see cref="ExporterServices.NetworkPolicy"/>

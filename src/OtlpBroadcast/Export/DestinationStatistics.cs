@@ -39,7 +39,7 @@ public enum DropReason
 
 /// <summary>
 /// A snapshot of one destination's counters. Nothing is lost unaccounted:
-/// <c>Offered = Exported + Rejected + DroppedTotal + Pending</c>.
+/// <c>Offered = Exported + Rejected + HandedOver + DroppedTotal + Pending</c>.
 /// </summary>
 public sealed record DestinationStatistics
 {
@@ -57,6 +57,12 @@ public sealed record DestinationStatistics
 
     /// <summary>Spans the backend rejected in a partial success (never retried).</summary>
     public long Rejected { get; init; }
+
+    /// <summary>Spans this destination had taken into its queue and not sent when it was replaced (saved again under
+    /// its name), passed on to the destination that replaced it, which counts them again. A span offered after this
+    /// exporter had stopped taking spans goes to the replacement straight away and is counted there only. Zero for a
+    /// destination that was never replaced.</summary>
+    public long HandedOver { get; init; }
 
     /// <summary>Spans dropped, by reason.</summary>
     public required IReadOnlyDictionary<DropReason, long> Dropped { get; init; }

@@ -9,6 +9,7 @@ internal sealed class ExportCounters
     private long _accepted;
     private long _exported;
     private long _rejected;
+    private long _handedOver;
     private long _settled;
     private long _requests;
     private long _retries;
@@ -20,7 +21,7 @@ internal sealed class ExportCounters
 
     public long AcceptedCount => Volatile.Read(ref _accepted);
 
-    /// <summary>Accepted spans that reached an end: exported, rejected or dropped after acceptance.</summary>
+    /// <summary>Accepted spans that reached an end: exported, rejected, handed over or dropped after acceptance.</summary>
     public long SettledCount => Volatile.Read(ref _settled);
 
     public void Accept(int count = 1)
@@ -60,6 +61,14 @@ internal sealed class ExportCounters
         Volatile.Write(ref _lastSuccessTicks, now.UtcTicks);
     }
 
+    /// <summary>Counts accepted spans passed on to the exporter that replaced this one: they are settled here, and
+    /// counted again (offered, accepted, sent or dropped) there.</summary>
+    public void HandOver(long count)
+    {
+        Interlocked.Add(ref _handedOver, count);
+        Interlocked.Add(ref _settled, count);
+    }
+
     /// <summary>Counts dropped spans; <paramref name="wasAccepted"/> when they had been taken into the queue.</summary>
     public void Drop(DropReason reason, long count, bool wasAccepted)
     {
@@ -86,8 +95,8 @@ internal sealed class ExportCounters
     }
 
     /// <summary>
-    /// The counters as one snapshot in which <c>Offered = Exported + Rejected + DroppedTotal + Pending</c> holds, also
-    /// while spans move: the ends (exported, rejected, dropped) are read first and Offered last, and every span was
+    /// The counters as one snapshot in which <c>Offered = Exported + Rejected + HandedOver + DroppedTotal + Pending</c>
+    /// holds, also while spans move: the ends (exported, rejected, handed over, dropped) are read first and Offered last, and every span was
     /// counted as offered before it could reach an end, so Offered covers every end read before it; Pending is the
     /// rest (queued, in flight, or about to be counted as dropped).
     /// </summary>
@@ -95,6 +104,7 @@ internal sealed class ExportCounters
     {
         long exported = Volatile.Read(ref _exported);
         long rejected = Volatile.Read(ref _rejected);
+        long handedOver = Volatile.Read(ref _handedOver);
         var dropped = new Dictionary<DropReason, long>();
         long droppedTotal = 0;
         foreach (DropReason reason in Enum.GetValues<DropReason>())
@@ -122,8 +132,9 @@ internal sealed class ExportCounters
             Accepted = AcceptedCount,
             Exported = exported,
             Rejected = rejected,
+            HandedOver = handedOver,
             Dropped = dropped,
-            Pending = offered - exported - rejected - droppedTotal,
+            Pending = offered - exported - rejected - handedOver - droppedTotal,
             Requests = Volatile.Read(ref _requests),
             Retries = Volatile.Read(ref _retries),
             TruncatedValues = Volatile.Read(ref _truncatedValues),

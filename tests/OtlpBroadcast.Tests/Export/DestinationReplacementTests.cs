@@ -186,6 +186,61 @@ public sealed class DestinationReplacementTests
         AssertCounts(older, offered: 0);
     }
 
+    /// <summary>
+    /// The old exporter's shutdown ends (its timeout has passed, here at once) with span-1 still queued behind a send
+    /// that hangs, while a recording queues a tree of two: span-2 goes into the queue before the shutdown drains it,
+    /// span-3 after, so the recording thread drains that one itself. All three go to the replacement, each once, and
+    /// are counted by the old exporter as handed over; the send it gave up (span-0) is dropped, as before.
+    /// </summary>
+    [Fact]
+    public async Task SpansLeftInTheQueueOrQueuedAfterItWasDrainedGoToTheReplacement()
+    {
+        await using OtlpTestReceiver old = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver replacement = await OtlpTestReceiver.StartAsync();
+        using var gate = new GatedHandler();
+        await using DestinationExporter current = Exporter(Options(replacement, "main"));
+        await using DestinationExporter held = await StuckExporterAsync(old, gate);
+        SpanFragment[] fragments = [OtlpJsonSpanEncoder.Encode(Span(1)), OtlpJsonSpanEncoder.Encode(Span(2)), OtlpJsonSpanEncoder.Encode(Span(3))];
+        try
+        {
+            Assert.True(held.TryEnqueue(fragments[0]));
+
+            // What the registry does, in its order: the link first, then the shutdown. The recording thread stops right
+            // after it queued span-2, and the whole shutdown (without a timeout to wait) runs there.
+            held.ReplacedBy(current);
+            held.QueueForTests.QueuedForTests = () =>
+            {
+                held.QueueForTests.QueuedForTests = null;
+                held.ShutdownAsync(TimeSpan.Zero).GetAwaiter().GetResult();
+            };
+            await Task.Run(() => held.TryEnqueueAll(fragments.AsSpan(1)));
+            Assert.False(held.IsRunning);
+            Assert.True(await current.FlushAsync(Patience));
+            Assert.All(fragments, f => Assert.Equal(1, f.ReferencesForTests));
+        }
+        finally
+        {
+            Release(fragments);
+        }
+
+        Assert.Equal(["span-1", "span-2", "span-3"], StoredNames(replacement));
+        AssertCounts(current, offered: 3, exported: 3);
+        AssertCounts(held, offered: 4, droppedAsClosed: 1, handedOver: 3);
+    }
+
+    /// <summary>An exporter of <c>main</c> aimed at <paramref name="receiver"/> through <paramref name="gate"/> (which the
+    /// test never opens), one span a batch, whose loop is stuck sending span-0: whatever is queued after it stays in
+    /// the queue until the shutdown.</summary>
+    private static async Task<DestinationExporter> StuckExporterAsync(OtlpTestReceiver receiver, GatedHandler gate)
+    {
+        OtlpDestinationOptions options = Options(receiver, "main");
+        options.MaxExportBatchSize = 1;
+        DestinationExporter exporter = Exporter(options, new ExporterServices { Resource = Resource, HttpClient = new HttpClient(gate) });
+        Assert.True(Enqueue(exporter, Span(0)));
+        await gate.FirstRequestArrived.WaitAsync(Patience);
+        return exporter;
+    }
+
     /// <summary>Adds <paramref name="options"/> and returns the one exporter the registry then has. Returns once the
     /// exporter it replaced (if any) has shut down: what a test does next is what a recording that still holds the
     /// old list does then.</summary>
@@ -195,13 +250,15 @@ public sealed class DestinationReplacementTests
         return Assert.Single(registry.Exporters);
     }
 
-    /// <summary>What <paramref name="exporter"/> counted: spans offered, exported, and dropped for any reason (only as
-    /// <see cref="DropReason.Shutdown"/>, by an exporter that had stopped); nothing pending, nothing unaccounted.</summary>
-    private static void AssertCounts(DestinationExporter exporter, long offered, long exported = 0, long droppedAsClosed = 0)
+    /// <summary>What <paramref name="exporter"/> counted: spans offered, exported, handed over to its replacement, and
+    /// dropped for any reason (only as <see cref="DropReason.Shutdown"/>, by an exporter that had stopped); nothing
+    /// pending, nothing unaccounted.</summary>
+    private static void AssertCounts(DestinationExporter exporter, long offered, long exported = 0, long droppedAsClosed = 0, long handedOver = 0)
     {
         DestinationStatistics stats = exporter.GetStatistics();
         Assert.Equal(offered, stats.Offered);
         Assert.Equal(exported, stats.Exported);
+        Assert.Equal(handedOver, stats.HandedOver);
         Assert.Equal(droppedAsClosed, stats.DroppedTotal);
         Assert.Equal(droppedAsClosed, stats.Dropped(DropReason.Shutdown));
         AssertAccounting(stats);

@@ -94,12 +94,12 @@ internal static class ExportTestKit
         => Assert.True(await exporter.FlushAsync(Patience), "FlushAsync did not settle everything within the patience bound");
 
     /// <summary>
-    /// Nothing is lost unaccounted: <c>Offered = Exported + Rejected + DroppedTotal + Pending</c>; and, when
+    /// Nothing is lost unaccounted: <c>Offered = Exported + Rejected + HandedOver + DroppedTotal + Pending</c>; and, when
     /// <paramref name="settled"/>, nothing is pending.
     /// </summary>
     public static void AssertAccounting(DestinationStatistics stats, bool settled = true)
     {
-        Assert.Equal(stats.Offered, stats.Exported + stats.Rejected + stats.DroppedTotal + stats.Pending);
+        Assert.Equal(stats.Offered, stats.Exported + stats.Rejected + stats.HandedOver + stats.DroppedTotal + stats.Pending);
         if (settled)
         {
             Assert.Equal(0, stats.Pending);
