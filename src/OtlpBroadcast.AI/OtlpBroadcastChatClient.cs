@@ -101,12 +101,9 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 yield return update;
             }
 
-            if (recording is not null)
+            if (recording is not null && stream.ToResponse(recording.Value) is { } response)
             {
-                GenerationCost cost = stream.Usage is { } usage && _options.Cost is { } price
-                    ? SafeCost(price, stream.Model ?? ModelOf(options), usage)
-                    : default;
-                recording.Value.Complete(stream.ToResponse(options), cost);
+                Complete(recording.Value, response, options);
             }
         }
         finally
@@ -292,47 +289,29 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         };
     }
 
-    /// <summary>What a stream says about itself as its updates go by.</summary>
+    /// <summary>
+    /// A stream's updates as they go by. Once it ends they become one <see cref="ChatResponse"/> as
+    /// Microsoft.Extensions.AI makes it (<c>ToChatResponse</c>), recorded as a call that was not streamed is: the
+    /// messages told apart by their ids (a function's result streamed by a client that invokes functions below this one
+    /// is a <c>tool</c> message of its own), and the usage of every <see cref="UsageContent"/> added up, since providers
+    /// and function-invoking clients report usage in parts.
+    /// </summary>
     private sealed class StreamState
     {
-        private readonly System.Text.StringBuilder _text = new();
-        private readonly List<ChatToolCall> _calls = [];
-
-        public string? ResponseId { get; private set; }
-
-        public string? Model { get; private set; }
-
-        public string? FinishReason { get; private set; }
-
-        public string? ConversationId { get; private set; }
-
-        public UsageDetails? Usage { get; private set; }
+        private readonly List<ChatResponseUpdate> _updates = [];
 
         public void Observe(GenerationRecording<ChatClientRequest> recording, ChatResponseUpdate update)
         {
             try
             {
-                ResponseId = update.ResponseId ?? ResponseId;
-                Model = update.ModelId ?? Model;
-                FinishReason = update.FinishReason?.Value ?? FinishReason;
-                ConversationId = update.ConversationId ?? ConversationId;
+                _updates.Add(update);
                 foreach (AIContent content in update.Contents)
                 {
-                    if (content is UsageContent usage)
+                    if (content is TextContent { Text.Length: > 0 })
                     {
-                        Usage = usage.Details;
+                        recording.MarkFirstToken();
+                        break;
                     }
-                    else if (content is FunctionCallContent call)
-                    {
-                        _calls.Add(ToToolCall(call));
-                    }
-                }
-
-                string text = update.Text;
-                if (text.Length > 0)
-                {
-                    recording.MarkFirstToken();
-                    _text.Append(text);
                 }
             }
             catch (Exception)
@@ -341,29 +320,20 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             }
         }
 
-        public ChatClientResponse ToResponse(ChatOptions? options) => new()
+        /// <summary>The updates as one response; <see langword="null"/>, with the recording failed, when they cannot be
+        /// combined (recording never throws into the caller's stream).</summary>
+        public ChatResponse? ToResponse(GenerationRecording<ChatClientRequest> recording)
         {
-            Id = ResponseId,
-            Model = Model,
-            FinishReasons = FinishReason is null ? [] : [FinishReason],
-            Usage = ToUsage(Usage),
-            ConversationId = ResponseConversationId(options, ConversationId),
-            Output = _text.Length == 0 && _calls.Count == 0
-                ? []
-                :
-                [
-                    new ChatChoice
-                    {
-                        Message = new OtlpChatMessage
-                        {
-                            Role = "assistant",
-                            Content = _text.Length == 0 ? null : _text.ToString(),
-                            ToolCalls = _calls.Count == 0 ? null : [.. _calls],
-                        },
-                        FinishReason = FinishReason,
-                    },
-                ],
-        };
+            try
+            {
+                return _updates.ToChatResponse();
+            }
+            catch (Exception exception)
+            {
+                Fail(recording, exception);
+                return null;
+            }
+        }
 
         /// <summary>Fails the recording, keeping what was streamed so far as (partial) output.</summary>
         public void Fail(GenerationRecording<ChatClientRequest>? recording, Exception exception)
@@ -384,9 +354,13 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
 
         private void KeepPartialOutput(GenerationRecording<ChatClientRequest> recording)
         {
-            if (_text.Length > 0)
+            foreach (ChatResponseUpdate update in _updates)
             {
-                recording.AppendOutput(_text.ToString());
+                string text = update.Text;
+                if (text.Length > 0)
+                {
+                    recording.AppendOutput(text);
+                }
             }
         }
     }

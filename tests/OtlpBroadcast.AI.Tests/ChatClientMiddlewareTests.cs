@@ -232,6 +232,64 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UsageReportedInSeveralUpdatesOfAStreamIsAddedUp()
+    {
+        // Some providers report input tokens when the message starts and output tokens when it ends; a client with
+        // function invocation below streams one usage per round trip. Microsoft.Extensions.AI adds them up
+        // (ToChatResponse), and so must the recording: the last one alone loses the others' tokens.
+        ChatResponseUpdate[] updates =
+        [
+            new ChatResponseUpdate { Contents = [new UsageContent(new UsageDetails { InputTokenCount = 20, CachedInputTokenCount = 5 })] },
+            new ChatResponseUpdate(ChatRole.Assistant, "Hi"),
+            new ChatResponseUpdate { FinishReason = ChatFinishReason.Stop, Contents = [new UsageContent(new UsageDetails { OutputTokenCount = 4 })] },
+        ];
+        var inner = new FakeChatClient { Updates = updates };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")]))
+        {
+        }
+
+        Assert.Equal(20, updates.ToChatResponse().Usage?.InputTokenCount);
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal(20, generation["gen_ai.usage.input_tokens"].AsInt());
+        Assert.Equal(4, generation["gen_ai.usage.output_tokens"].AsInt());
+        Assert.Equal(24, generation["gen_ai.usage.total_tokens"].AsInt());
+        Assert.Equal(5, generation["gen_ai.usage.cache_read.input_tokens"].AsInt());
+    }
+
+    [Fact]
+    public async Task AStreamOfSeveralMessagesIsRecordedAsThoseMessages()
+    {
+        // What a client that invokes functions streams when it sits below the middleware: the assistant's call, the
+        // tool's result (a message of its own) and the assistant's answer, told apart by their message ids.
+        var inner = new FakeChatClient
+        {
+            Updates =
+            [
+                new ChatResponseUpdate(ChatRole.Assistant, [new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" })]) { MessageId = "m1" },
+                new ChatResponseUpdate(ChatRole.Tool, [new FunctionResultContent("call_1", "18°C")]) { MessageId = "m2" },
+                new ChatResponseUpdate(ChatRole.Assistant, "It is ") { MessageId = "m3" },
+                new ChatResponseUpdate(ChatRole.Assistant, "18°C.") { MessageId = "m3", FinishReason = ChatFinishReason.Stop },
+            ],
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Weather in Paris?")]))
+        {
+        }
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
+        Assert.Equal(3, output.RootElement.GetArrayLength());
+        Assert.Equal(
+            """{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"}],"finish_reason":"stop"}""",
+            output.RootElement[0].GetRawText());
+        Assert.Equal("""{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"18°C"}],"finish_reason":"stop"}""", output.RootElement[1].GetRawText());
+        Assert.Equal("""{"role":"assistant","parts":[{"type":"text","content":"It is 18°C."}],"finish_reason":"stop"}""", output.RootElement[2].GetRawText());
+    }
+
+    [Fact]
     public async Task AConversationIdOnBothRequestAndResponseIsSentOnceWithTheRequestsValue()
     {
         var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { ConversationId = "conv-answered" } };
