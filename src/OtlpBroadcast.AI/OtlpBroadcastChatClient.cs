@@ -220,8 +220,8 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     }
 
     /// <summary>
-    /// A Microsoft.Extensions.AI message as OpenAI DTOs: its text and the function calls it asks for as tool calls
-    /// (arguments as JSON). Function results become <c>tool</c> messages, one per result, as OpenAI takes them:
+    /// A Microsoft.Extensions.AI message as OpenAI DTOs: its text (and images, audio and files:
+    /// <see cref="ChatContentParts"/>) and the function calls it asks for as tool calls (arguments as JSON). Function results become <c>tool</c> messages, one per result, as OpenAI takes them:
     /// parallel calls are answered by one message holding every result, and each must be recorded.
     /// </summary>
     private static IEnumerable<OtlpChatMessage> ToMessages(AiChatMessage message)
@@ -248,7 +248,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         yield return new OtlpChatMessage
         {
             Role = message.Role.Value,
-            Content = message.Text is { Length: > 0 } text ? text : null,
+            MessageContent = ChatContentParts.Of(message),
             Name = message.AuthorName,
             ToolCalls = calls.Count > 0 ? calls : null,
         };

@@ -145,6 +145,45 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ImagesAudioAndFilesInMessagesBecomeBlobUriAndFileParts()
+    {
+        var inner = new FakeChatClient
+        {
+            Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, [new TextContent("A cat."), new DataContent(new byte[] { 9 }, "image/webp")])),
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        ChatMessage question = new(ChatRole.User,
+        [
+            new TextContent("What is this?"),
+            new DataContent(new byte[] { 1, 2, 3 }, "image/png"),
+            new UriContent("https://example.com/cat.jpg", "image/jpeg"),
+            new DataContent(new byte[] { 4, 5 }, "audio/wav"),
+            new DataContent(new byte[] { 6 }, "application/pdf"),
+            new HostedFileContent("file-abc"),
+        ]);
+
+        await client.GetResponseAsync([question]);
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        using JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString());
+        Assert.Equal(
+            """[{"type":"text","content":"What is this?"},""" +
+            """{"type":"blob","content":"AQID","modality":"image","mime_type":"image/png"},""" +
+            """{"type":"uri","modality":"image","uri":"https://example.com/cat.jpg"},""" +
+            """{"type":"blob","content":"BAU=","modality":"audio","mime_type":"audio/wav"},""" +
+            """{"type":"blob","content":"Bg==","mime_type":"application/pdf"},""" +
+            """{"type":"file","file_id":"file-abc"}]""",
+            input.RootElement[0].GetProperty("parts").GetRawText());
+        using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
+        Assert.Equal(
+            """[{"type":"text","content":"A cat."},{"type":"blob","content":"CQ==","modality":"image","mime_type":"image/webp"}]""",
+            output.RootElement[0].GetProperty("parts").GetRawText());
+        (_, ReceivedSpan hidden) = await Trace(_private);
+        Assert.False(hidden.Attributes.ContainsKey("gen_ai.input.messages"));
+        Assert.DoesNotContain("AQID", Assert.Single(_private.Requests).BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AStreamThatOnlyCallsAToolRecordsTheCallAsItsOutput()
     {
         var inner = new FakeChatClient

@@ -1,0 +1,120 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using OtlpBroadcast.OpenAi;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace OtlpBroadcast.AI;
+
+/// <summary>
+/// A Microsoft.Extensions.AI message's content as the OpenAI DTOs hold it: plain text, or, when the message carries an
+/// image, audio or a file, an array of OpenAI content parts in the message's order, which the DTOs turn into the GenAI
+/// conventions' <c>blob</c>, <c>uri</c> and <c>file</c> parts. Read only as text, those were lost from the recording.
+/// </summary>
+internal static class ChatContentParts
+{
+    /// <summary>The content of <paramref name="message"/>; <see langword="null"/> when it has neither text nor media.</summary>
+    public static ChatMessageContent? Of(AiChatMessage message)
+    {
+        if (!HasMedia(message))
+        {
+            // The common case stays a string, as it was: no JSON to write and parse for every message.
+            return message.Text is { Length: > 0 } text ? new ChatMessageContent(text) : null;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartArray();
+            foreach (AIContent content in message.Contents)
+            {
+                WritePart(writer, content);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        using JsonDocument parts = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        return new ChatMessageContent(parts.RootElement);
+    }
+
+    private static bool HasMedia(AiChatMessage message)
+    {
+        foreach (AIContent content in message.Contents)
+        {
+            if (content is DataContent or UriContent or HostedFileContent)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// One content item as the OpenAI part that carries it: an image as <c>image_url</c> (inline data as a
+    /// <c>data:</c> URL), audio data as <c>input_audio</c>, other data as a <c>file</c>'s <c>file_data</c> (its media
+    /// type kept in the <c>data:</c> URL), a hosted file by its id. Function calls and results are not content parts
+    /// (the caller writes them as tool calls and <c>tool</c> messages); usage and other items are not content at all.
+    /// </summary>
+    private static void WritePart(Utf8JsonWriter writer, AIContent content)
+    {
+        switch (content)
+        {
+            case TextContent { Text.Length: > 0 } text:
+                writer.WriteStartObject();
+                writer.WriteString("type", "text");
+                writer.WriteString("text", text.Text);
+                writer.WriteEndObject();
+                break;
+            case DataContent data when data.HasTopLevelMediaType("image"):
+                WriteImage(writer, data.Uri);
+                break;
+            case DataContent data when data.HasTopLevelMediaType("audio"):
+                writer.WriteStartObject();
+                writer.WriteString("type", "input_audio");
+                writer.WriteStartObject("input_audio");
+                writer.WriteBase64String("data", data.Data.Span);
+                writer.WriteString("format", data.MediaType.AsSpan(data.MediaType.IndexOf('/') + 1));
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+                break;
+            case DataContent data:
+                WriteFile(writer, "file_data", data.Uri);
+                break;
+            case UriContent uri when uri.HasTopLevelMediaType("image"):
+                WriteImage(writer, uri.Uri.AbsoluteUri);
+                break;
+            case UriContent:
+                // OpenAI's parts take an address only for images: the part's kind is kept, so that a reader sees that
+                // something was sent, without an address the DTOs would read as an image or as inline data.
+                writer.WriteStartObject();
+                writer.WriteString("type", "uri");
+                writer.WriteEndObject();
+                break;
+            case HostedFileContent file:
+                WriteFile(writer, "file_id", file.FileId);
+                break;
+        }
+    }
+
+    private static void WriteImage(Utf8JsonWriter writer, string url)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", "image_url");
+        writer.WriteStartObject("image_url");
+        writer.WriteString("url", url);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteFile(Utf8JsonWriter writer, string key, string value)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", "file");
+        writer.WriteStartObject("file");
+        writer.WriteString(key, value);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+}
