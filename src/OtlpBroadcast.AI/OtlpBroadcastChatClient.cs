@@ -42,7 +42,11 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         }
         catch (Exception exception)
         {
-            recording?.Fail(exception);
+            if (recording is not null)
+            {
+                Fail(recording.Value, exception, cancellationToken);
+            }
+
             throw;
         }
 
@@ -67,7 +71,11 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         }
         catch (Exception exception)
         {
-            recording?.Fail(exception);
+            if (recording is not null)
+            {
+                Fail(recording.Value, exception, cancellationToken);
+            }
+
             throw;
         }
 
@@ -83,7 +91,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 }
                 catch (Exception exception)
                 {
-                    stream.Fail(recording, exception);
+                    stream.Fail(recording, exception, cancellationToken);
                     throw;
                 }
 
@@ -118,9 +126,31 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 // when closing the inner stream throws (its exception goes on to the caller unchanged).
                 if (recording is { IsCompleted: false })
                 {
-                    stream.Fail(recording.Value, "cancelled", "the caller stopped reading the stream before it ended");
+                    stream.Fail(recording.Value, CancelledType, "the caller stopped reading the stream before it ended");
                 }
             }
+        }
+    }
+
+    /// <summary>The <c>error.type</c> of a call its caller gave up: a stream it stopped reading, or a call it cancelled.</summary>
+    private const string CancelledType = "cancelled";
+
+    /// <summary>
+    /// Fails the recording with the inner client's exception; an <see cref="OperationCanceledException"/> once the
+    /// caller's token is cancelled as <see cref="CancelledType"/>, as a stream the caller stops reading is: whether the
+    /// caller breaks out of its loop or cancels, and whichever of <see cref="OperationCanceledException"/> and
+    /// <see cref="TaskCanceledException"/> the client throws, a backend sees one kind for the caller giving up, apart
+    /// from the upstream's failures (a timeout inside the client cancels without the caller's token).
+    /// </summary>
+    private static void Fail(GenerationRecording<ChatClientRequest> recording, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            recording.Fail(CancelledType, "the caller cancelled the call");
+        }
+        else
+        {
+            recording.Fail(exception);
         }
     }
 
@@ -330,22 +360,23 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             }
             catch (Exception exception)
             {
-                Fail(recording, exception);
+                KeepPartialOutput(recording);
+                recording.Fail(exception);
                 return null;
             }
         }
 
         /// <summary>Fails the recording, keeping what was streamed so far as (partial) output.</summary>
-        public void Fail(GenerationRecording<ChatClientRequest>? recording, Exception exception)
+        public void Fail(GenerationRecording<ChatClientRequest>? recording, Exception exception, CancellationToken cancellationToken)
         {
             if (recording is not null)
             {
                 KeepPartialOutput(recording.Value);
-                recording.Value.Fail(exception);
+                OtlpBroadcastChatClient.Fail(recording.Value, exception, cancellationToken);
             }
         }
 
-        /// <inheritdoc cref="Fail(GenerationRecording{ChatClientRequest}?, Exception)"/>
+        /// <inheritdoc cref="Fail(GenerationRecording{ChatClientRequest}?, Exception, CancellationToken)"/>
         public void Fail(GenerationRecording<ChatClientRequest> recording, string errorType, string message)
         {
             KeepPartialOutput(recording);

@@ -667,6 +667,59 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStreamTheCallerCancelsIsRecordedAsCancelledWithWhatArrived()
+    {
+        var inner = new FakeChatClient
+        {
+            Updates = [new ChatResponseUpdate(ChatRole.Assistant, "one"), new ChatResponseUpdate(ChatRole.Assistant, "two")],
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        using var cancellation = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], cancellationToken: cancellation.Token))
+            {
+                await cancellation.CancelAsync();
+            }
+        });
+
+        // As when the caller stops reading: cancelling is the caller's choice, not an upstream failure.
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("cancelled", generation["error.type"].AsString());
+        Assert.Contains("one", generation["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACallTheCallerCancelsIsRecordedAsCancelledAndTheExceptionPassesThrough()
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+
+        // The inner client throws TaskCanceledException, as HttpClient does; another throws OperationCanceledException.
+        await Assert.ThrowsAsync<TaskCanceledException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], cancellationToken: cancellation.Token));
+
+        (ReceivedSpan root, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("cancelled", generation["error.type"].AsString());
+        Assert.Equal(2, root.StatusCode);
+    }
+
+    [Fact]
+    public async Task ACancellationTheCallerDidNotAskForIsRecordedWithItsType()
+    {
+        // A timeout inside the inner client is an upstream failure, not the caller's cancellation.
+        var inner = new FakeChatClient { Failure = new TaskCanceledException("the upstream timed out") };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await Assert.ThrowsAsync<TaskCanceledException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")]));
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("System.Threading.Tasks.TaskCanceledException", generation["error.type"].AsString());
+    }
+
+    [Fact]
     public async Task TheServiceProviderOverloadUsesTheRegisteredBroadcaster()
     {
         var services = new ServiceCollection();

@@ -25,6 +25,12 @@ internal sealed class FakeChatClient : IChatClient
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         SeenOptions.Add(options);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As an HTTP client does: a task cancelled with the token.
+            return Task.FromCanceled<ChatResponse>(cancellationToken);
+        }
+
         return Failure is not null ? Task.FromException<ChatResponse>(Failure) : Task.FromResult(Response!());
     }
 
@@ -43,6 +49,7 @@ internal sealed class FakeChatClient : IChatClient
                 }
 
                 await Task.Yield();
+                cancellationToken.ThrowIfCancellationRequested();
                 sent++;
                 yield return update;
             }
