@@ -73,7 +73,7 @@ internal sealed partial class ChatClientResponse
     public List<string> FinishReasons { get; set; } = [];
 
     [OtlpFlatten("gen_ai.usage")]
-    public ChatUsage? Usage { get; set; }
+    public ChatClientUsage? Usage { get; set; }
 
     /// <summary>Left unset when the request has a conversation id: the key goes on the same span only once.</summary>
     [OtlpAttribute(GenAiAttributes.ConversationId)]
@@ -96,4 +96,29 @@ internal sealed partial class ChatToolDefinition
 
     [OtlpAttribute("description")]
     public string? Description { get; set; }
+}
+
+/// <summary>
+/// What <see cref="Microsoft.Extensions.AI.UsageDetails"/> reported, under the <c>gen_ai.usage</c> keys: each count only
+/// when the provider gave it. The OpenAI DTO's counts are never unset, and an unreported count written as 0 says the
+/// call used none, which backends add into their totals and costs.
+/// </summary>
+[OtlpAttributes]
+internal sealed partial class ChatClientUsage
+{
+    [OtlpAttribute("input_tokens")]
+    public long? InputTokens { get; set; }
+
+    [OtlpAttribute("output_tokens")]
+    public long? OutputTokens { get; set; }
+
+    /// <summary>The reported total, else the sum of input and output when both are known.</summary>
+    [OtlpAttribute("total_tokens")]
+    public long? TotalTokens { get; set; }
+
+    [OtlpAttribute("cache_read.input_tokens")]
+    public long? CachedInputTokens { get; set; }
+
+    [OtlpAttribute("reasoning.output_tokens")]
+    public long? ReasoningTokens { get; set; }
 }

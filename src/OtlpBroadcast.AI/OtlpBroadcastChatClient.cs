@@ -300,24 +300,14 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         _ => ChatTraceOptions.ToJson(result),
     };
 
-    internal static ChatUsage? ToUsage(UsageDetails? usage)
+    internal static ChatClientUsage? ToUsage(UsageDetails? usage) => usage is null ? null : new ChatClientUsage
     {
-        if (usage is null)
-        {
-            return null;
-        }
-
-        long input = usage.InputTokenCount ?? 0;
-        long output = usage.OutputTokenCount ?? 0;
-        return new ChatUsage
-        {
-            PromptTokens = input,
-            CompletionTokens = output,
-            TotalTokens = usage.TotalTokenCount ?? input + output,
-            PromptTokensDetails = usage.CachedInputTokenCount is { } cached ? new PromptTokensDetails { CachedTokens = cached } : null,
-            CompletionTokensDetails = usage.ReasoningTokenCount is { } reasoning ? new CompletionTokensDetails { ReasoningTokens = reasoning } : null,
-        };
-    }
+        InputTokens = usage.InputTokenCount,
+        OutputTokens = usage.OutputTokenCount,
+        TotalTokens = usage.TotalTokenCount ?? usage.InputTokenCount + usage.OutputTokenCount,
+        CachedInputTokens = usage.CachedInputTokenCount,
+        ReasoningTokens = usage.ReasoningTokenCount,
+    };
 
     /// <summary>
     /// A stream's updates as they go by. Once it ends they become one <see cref="ChatResponse"/> as

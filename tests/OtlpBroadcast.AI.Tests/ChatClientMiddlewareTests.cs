@@ -298,6 +298,25 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TokenCountsTheProviderDidNotReportAreLeftOutNotSentAsZero()
+    {
+        // A count of 0 says the call used no input tokens; an unreported count is unknown, and a backend would sum
+        // the zeros into its totals and costs.
+        var inner = new FakeChatClient
+        {
+            Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { Usage = new UsageDetails { OutputTokenCount = 5 } },
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")]);
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal(5, generation["gen_ai.usage.output_tokens"].AsInt());
+        Assert.False(generation.Attributes.ContainsKey("gen_ai.usage.input_tokens"));
+        Assert.False(generation.Attributes.ContainsKey("gen_ai.usage.total_tokens"));
+    }
+
+    [Fact]
     public async Task AStreamOfSeveralMessagesIsRecordedAsThoseMessages()
     {
         // What a client that invokes functions streams when it sits below the middleware: the assistant's call, the
