@@ -58,7 +58,9 @@ internal sealed class CliArguments
                     return inline;
                 }
 
-                if (i + 1 >= args.Count)
+                // The next token is the value unless it is one of the options: "--service-name --privacy" is a
+                // missing name, not a service called --privacy with privacy mode left off.
+                if (i + 1 >= args.Count || IsOption(args[i + 1]))
                 {
                     throw new CliUsageException($"{name} needs a value.");
                 }
@@ -162,6 +164,14 @@ internal sealed class CliArguments
     }
 
     /// <summary>An option name is shown only when it looks like one (a short run of letters, digits and dashes).</summary>
+    /// <summary>The options the tool takes (with <c>--privacy</c>, which only <c>send-test-trace</c> takes).</summary>
+    private static readonly string[] OptionNames =
+        ["--help", "-h", "--endpoint", "--headers", "--header", "--timeout", "--protocol", "--compression", "--service-name", "--privacy", "--allow-insecure"];
+
+    /// <summary>Whether <paramref name="token"/> is one of the options, alone or as <c>--name=value</c>.</summary>
+    private static bool IsOption(string token)
+        => OptionNames.Any(option => token.StartsWith(option, StringComparison.Ordinal) && (token.Length == option.Length || token[option.Length] == '='));
+
     private static string SafeOptionName(string name)
         => name.Length <= 32 && name.Skip(2).All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? name : "(not shown)";
 }

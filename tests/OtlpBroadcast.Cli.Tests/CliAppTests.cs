@@ -120,6 +120,22 @@ public class CliAppTests
         Assert.Contains(expected, run.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--endpoint", "--header", "Authorization=" + RightKey)]
+    [InlineData("--service-name", "--privacy", null)]
+    [InlineData("--timeout", "--compression=gzip", null)]
+    public async Task AnOptionFollowedByAnotherOptionIsMissingItsValue(string option, string next, string? after)
+    {
+        // "--service-name --privacy" used to name the service "--privacy" and leave privacy mode off.
+        string[] endpoint = option == "--endpoint" ? [] : ["--endpoint", "http://127.0.0.1:4318/v1/traces"];
+        string[] rest = after is null ? [] : [after];
+        Run run = await RunAsync(["send-test-trace", .. endpoint, option, next, .. rest]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"{option} needs a value", run.Output, StringComparison.Ordinal);
+        run.AssertNoSecrets();
+    }
+
     [Fact]
     public async Task MalformedOrStrayArgumentsAreNotEchoed()
     {
