@@ -10,6 +10,9 @@ namespace OtlpBroadcast.Export;
 /// </summary>
 public static class RetryPolicy
 {
+    /// <summary>The largest delta-seconds <c>Retry-After</c> taken as written (a day); a larger number counts as a day.</summary>
+    private const long MaxRetryAfterSeconds = 86_400;
+
     /// <summary>Whether a response with this status may succeed if sent again.</summary>
     public static bool IsRetryable(HttpStatusCode status)
         => status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
@@ -29,7 +32,8 @@ public static class RetryPolicy
     /// <summary>
     /// Reads a <c>Retry-After</c> value: delta-seconds (<c>120</c>) or an HTTP-date
     /// (<c>Fri, 31 Dec 1999 23:59:59 GMT</c>, or the obsolete <c>Friday, 31-Dec-99 23:59:59 GMT</c> and
-    /// <c>Fri Dec 31 23:59:59 1999</c>) relative to <paramref name="now"/>. A date in the past gives zero.
+    /// <c>Fri Dec 31 23:59:59 1999</c>) relative to <paramref name="now"/>. A date in the past gives zero. Delta-seconds
+    /// are capped at a day, also when they have too many digits to count.
     /// </summary>
     public static bool TryParseRetryAfter(string? value, DateTimeOffset now, out TimeSpan delay)
     {
@@ -42,7 +46,15 @@ public static class RetryPolicy
         value = value.Trim();
         if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
         {
-            delay = TimeSpan.FromSeconds(Math.Min(seconds, 86_400));
+            delay = TimeSpan.FromSeconds(Math.Min(seconds, MaxRetryAfterSeconds));
+            return true;
+        }
+
+        if (!value.AsSpan().ContainsAnyExceptInRange('0', '9'))
+        {
+            // Delta-seconds too large for a long: RFC 9111 1.2.2 reads such a number as a very long time. Ignored, the
+            // backend's request to wait would become the short computed backoff.
+            delay = TimeSpan.FromSeconds(MaxRetryAfterSeconds);
             return true;
         }
 

@@ -57,6 +57,18 @@ public class RetryPolicyTests
         Assert.Equal(TimeSpan.FromSeconds(seconds), delay);
     }
 
+    [Theory]
+    [InlineData("86401")]
+    [InlineData("9223372036854775808")]
+    [InlineData("99999999999999999999999999")]
+    public void AHugeRetryAfterIsReadAsTheLongestWaitNotIgnored(string value)
+    {
+        // RFC 9111 1.2.2: delta-seconds too large to represent mean "a very long time", not "unreadable"; ignored, the
+        // backend's request to wait became the short computed backoff and it was sent to again at once.
+        Assert.True(RetryPolicy.TryParseRetryAfter(value, DateTimeOffset.UnixEpoch, out TimeSpan delay));
+        Assert.Equal(TimeSpan.FromDays(1), delay);
+    }
+
     [Fact]
     public void ReadsRetryAfterHttpDateRelativeToNow()
     {
