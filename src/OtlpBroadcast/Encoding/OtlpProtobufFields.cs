@@ -2,8 +2,8 @@ namespace OtlpBroadcast;
 
 /// <summary>
 /// Field numbers of the OTLP protobuf messages this SDK writes (opentelemetry-proto <c>trace.proto</c>,
-/// <c>common.proto</c>, <c>resource.proto</c>, <c>trace_service.proto</c>). Kept in one place so a review against the
-/// .proto files is one read.
+/// <c>common.proto</c>, <c>resource.proto</c>, <c>trace_service.proto</c>) and of the answers it reads
+/// (<c>google/rpc/status.proto</c>). Kept in one place so a review against the .proto files is one read.
 /// </summary>
 internal static class OtlpProtobufFields
 {
@@ -14,6 +14,9 @@ internal static class OtlpProtobufFields
     public const int ResponsePartialSuccess = 1;
     public const int PartialSuccessRejectedSpans = 1;
     public const int PartialSuccessErrorMessage = 2;
+
+    // google.rpc.Status, the body of an OTLP/HTTP 4xx or 5xx answer (code = 1, details = 3 are not read)
+    public const int RpcStatusMessage = 2;
 
     // ResourceSpans
     public const int ResourceSpansResource = 1;

@@ -247,8 +247,11 @@ internal sealed class OtlpHttpTransport
         }
 
         // The reason phrase is the server's text as much as the body is (one may echo the credentials there): both
-        // are redacted and cut alike.
-        string? text = body is { Length: > 0 } ? Encoding.UTF8.GetString(body) : response.ReasonPhrase;
+        // are redacted and cut alike. A protobuf body is a binary google.rpc.Status (OTLP/HTTP's failure body): its
+        // message is the text, and its bytes never are.
+        string? text = body is not { Length: > 0 } ? response.ReasonPhrase
+            : IsProtobuf(response.Content.Headers.ContentType) ? OtlpProtobufResponse.ReadStatusMessage(body) ?? response.ReasonPhrase
+            : Encoding.UTF8.GetString(body);
         return new ExportResult
         {
             Outcome = status == HttpStatusCode.RequestEntityTooLarge ? ExportOutcome.TooLarge

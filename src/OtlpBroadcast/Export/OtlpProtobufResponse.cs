@@ -4,8 +4,9 @@ namespace OtlpBroadcast.Export;
 
 /// <summary>
 /// Reads the partial success of a protobuf <c>ExportTraceServiceResponse</c>
-/// (<c>partial_success = 1 { rejected_spans = 1 (int64); error_message = 2 (string) }</c>); every other field is
-/// skipped, as protobuf readers must.
+/// (<c>partial_success = 1 { rejected_spans = 1 (int64); error_message = 2 (string) }</c>) and the message of a
+/// protobuf <c>google.rpc.Status</c> (<c>message = 2 (string)</c>); every other field is skipped, as protobuf readers
+/// must.
 /// </summary>
 internal static class OtlpProtobufResponse
 {
@@ -35,6 +36,35 @@ internal static class OtlpProtobufResponse
             }
 
             return result;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The <c>message</c> of a protobuf <c>google.rpc.Status</c>, the body OTLP/HTTP gives a 4xx or 5xx answer
+    /// to a protobuf request; <see langword="null"/> when it has none or the body cannot be read as one (its bytes, shown
+    /// as text, would say nothing a person can read).</summary>
+    public static string? ReadStatusMessage(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            string? message = null;
+            var reader = new Reader(body);
+            while (reader.TryReadTag(out int field, out int wireType))
+            {
+                if (field == F.RpcStatusMessage && wireType == 2)
+                {
+                    message = System.Text.Encoding.UTF8.GetString(reader.ReadLengthDelimited());
+                }
+                else
+                {
+                    reader.Skip(wireType);
+                }
+            }
+
+            return string.IsNullOrWhiteSpace(message) ? null : message;
         }
         catch (FormatException)
         {

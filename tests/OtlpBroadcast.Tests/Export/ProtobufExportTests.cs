@@ -246,6 +246,46 @@ public class ProtobufExportTests
     }
 
     [Fact]
+    public async Task AProtobufErrorBodyIsReadAsTheStatusMessageNotShownAsBytes()
+    {
+        // OTLP/HTTP: a 4xx/5xx body is a google.rpc.Status, binary for a protobuf request:
+        // { code (1) = 3; message (2) = "span 2 has no name"; details (3) = one Any, skipped }.
+        const string Message = "span 2 has no name";
+        string status = "\u0008\u0003\u0012" + (char)Message.Length + Message + "\u001A\u0002\u000A\u0000";
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => new ReceiverResponse { StatusCode = 400, Body = status, ContentType = "application/x-protobuf" },
+        });
+        await using DestinationExporter exporter = Exporter(ProtobufOptions(receiver));
+
+        Assert.True(EnqueueProtobuf(exporter, Span(1)));
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Dropped(DropReason.FinalHttpError));
+        Assert.Equal($"HTTP 400 (BadRequest): {Message}", stats.LastError);
+    }
+
+    [Fact]
+    public async Task AProtobufErrorBodyThatIsNotAStatusFallsBackToTheReasonPhrase()
+    {
+        // Bytes that do not read as a Status (a truncated length) say nothing a person can read: the reason phrase
+        // stands in for them, as for an empty body.
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => new ReceiverResponse { StatusCode = 503, Body = "\u0012\u0040abc", ContentType = "application/x-protobuf" },
+        });
+        OtlpDestinationOptions options = ProtobufOptions(receiver);
+        options.MaxAttempts = 1;
+        await using DestinationExporter exporter = Exporter(options);
+
+        Assert.True(EnqueueProtobuf(exporter, Span(1)));
+        await FlushOrFail(exporter);
+
+        Assert.Equal("HTTP 503 (ServiceUnavailable): Service Unavailable (gave up after 1 attempt)", exporter.GetStatistics().LastError);
+    }
+
+    [Fact]
     public async Task AnUnauthorizedProtobufConnectionTestNamesThe401()
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
