@@ -36,6 +36,10 @@ internal static partial class OtlpBroadcastLog
         Message = "OTLP destinations were not all flushed within {Timeout} at shutdown; what was left is dropped and counted")]
     public static partial void FlushTimedOut(ILogger logger, TimeSpan timeout);
 
+    [LoggerMessage(EventId = 7, EventName = "ExportWarning", Level = LogLevel.Warning,
+        Message = "OTLP destination {Destination} answered with a warning: {Warning}")]
+    public static partial void ExportWarning(ILogger logger, string destination, string warning);
+
     /// <summary>An endpoint as logs may show it: no query string (some backends take keys there), no fragment.</summary>
     public static string SafeEndpoint(Uri endpoint) => endpoint.GetLeftPart(UriPartial.Path);
 }
@@ -61,6 +65,8 @@ internal sealed class LoggingExportListener(ILogger logger, TimeProvider timePro
             OtlpBroadcastLog.ExportFailed(logger, destination, error);
         }
     }
+
+    public void ExportWarning(string destination, string warning) => OtlpBroadcastLog.ExportWarning(logger, destination, warning);
 
     public void SpansDropped(string destination, DropReason reason, long count)
     {

@@ -30,7 +30,7 @@ public class LoggingExportListenerTests
     }
 
     [Fact]
-    public void OtherDropsAndFailuresAreLoggedEachTimeAtTheirLevels()
+    public void OtherDropsFailuresAndWarningsAreLoggedEachTimeAtTheirLevels()
     {
         var logs = new CapturingLoggerProvider();
         var listener = new LoggingExportListener(logs.CreateLogger("OtlpBroadcast"), TimeProvider.System);
@@ -39,9 +39,10 @@ public class LoggingExportListenerTests
         listener.SpansDropped("d", DropReason.FinalHttpError, 2);
         listener.ExportFailed("d", "HTTP 503", willRetry: true);
         listener.ExportFailed("d", "HTTP 401", willRetry: false);
+        listener.ExportWarning("d", "the backend accepted all 2 spans with a warning: deprecated attribute");
 
         Assert.Equal(
-            [(LogLevel.Warning, "SpansDropped"), (LogLevel.Warning, "SpansDropped"), (LogLevel.Information, "ExportRetrying"), (LogLevel.Warning, "ExportFailed")],
+            [(LogLevel.Warning, "SpansDropped"), (LogLevel.Warning, "SpansDropped"), (LogLevel.Information, "ExportRetrying"), (LogLevel.Warning, "ExportFailed"), (LogLevel.Warning, "ExportWarning")],
             logs.Entries.Select(e => (e.Level, e.EventId.Name)));
     }
 

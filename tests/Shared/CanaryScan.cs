@@ -53,6 +53,12 @@ internal sealed class CanaryScan : IExportEventListener, IDisposable
         Add($"export event ExportFailed of {destination}", error);
     }
 
+    public void ExportWarning(string destination, string warning)
+    {
+        Interlocked.Increment(ref _events);
+        Add($"export event ExportWarning of {destination}", warning);
+    }
+
     public void SpansDropped(string destination, DropReason reason, long count)
     {
         Interlocked.Increment(ref _events);

@@ -562,6 +562,12 @@ public sealed class DestinationExporter : IAsyncDisposable
                         _counters.RecordError(error, time.GetUtcNow());
                         NotifyFailed(error, willRetry: false);
                     }
+                    else if (result.Message is { Length: > 0 } warning)
+                    {
+                        // A partial success that rejects nothing is the backend's warning (the OTLP specification):
+                        // heard, but neither an error nor a reason to send again.
+                        NotifyWarning($"the backend accepted all {count} spans with a warning: {warning}");
+                    }
 
                     return;
 
@@ -619,6 +625,18 @@ public sealed class DestinationExporter : IAsyncDisposable
         try
         {
             _services.Events?.ExportFailed(Destination.Name, error, willRetry);
+        }
+        catch (Exception)
+        {
+            // A listener's failure must not stop the export loop.
+        }
+    }
+
+    private void NotifyWarning(string warning)
+    {
+        try
+        {
+            _services.Events?.ExportWarning(Destination.Name, warning);
         }
         catch (Exception)
         {

@@ -1,7 +1,7 @@
 namespace OtlpBroadcast.Export;
 
 /// <summary>
-/// Hears about export failures and dropped spans as they happen (a host logs them). Calls come from the exporters'
+/// Hears about export failures, dropped spans and backends' warnings as they happen (a host logs them). Calls come from the exporters'
 /// background loops and, for a full queue, from the recording thread: keep them quick. What a listener throws is
 /// swallowed. Nothing passed to it contains a header value.
 /// </summary>
@@ -18,4 +18,16 @@ public interface IExportEventListener
     /// <param name="reason">Why.</param>
     /// <param name="count">How many spans.</param>
     void SpansDropped(string destination, DropReason reason, long count);
+
+    /// <summary>
+    /// The backend accepted every span of a request but sent a warning: an OTLP partial success with no rejected spans
+    /// and a message, which the specification gives servers for warnings and suggestions. Nothing is retried or
+    /// dropped, and it is not an error (<see cref="DestinationStatistics.LastError"/> keeps what it had). Does nothing
+    /// unless implemented.
+    /// </summary>
+    /// <param name="destination">The destination's name.</param>
+    /// <param name="warning">The backend's message, without secrets.</param>
+    void ExportWarning(string destination, string warning)
+    {
+    }
 }

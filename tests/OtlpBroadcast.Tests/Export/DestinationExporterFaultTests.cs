@@ -1,3 +1,4 @@
+using OtlpBroadcast.Configuration;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.Testing;
 using static OtlpBroadcast.Tests.Export.ExportTestKit;
@@ -331,6 +332,49 @@ public class DestinationExporterFaultTests
         Assert.Equal(1, stats.Requests);
         Assert.Equal(0, stats.Retries);
         Assert.Equal("the backend rejected 2 of 5 spans: 2 spans had no name", stats.LastError);
+        AssertAccounting(stats);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task APartialSuccessWithNoRejectedSpansIsAWarningTheListenerHears(bool protobuf)
+    {
+        // OTLP: rejected = 0 with a message is the server's warning about a request it fully accepted.
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => ReceiverResponse.PartialSuccess(0, "attribute gen_ai.system is deprecated"),
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        OtlpDestinationOptions destination = Options(receiver);
+        destination.Protocol = protobuf ? OtlpProtocol.HttpProtobuf : OtlpProtocol.HttpJson;
+        var listener = new RecordingListener();
+        await using DestinationExporter exporter = Exporter(destination, new ExporterServices { Resource = Resource, Events = listener });
+
+        for (int i = 0; i < 3; i++)
+        {
+            SpanFragment fragment = SpanEnvelopes.Encode(exporter.Destination.Encoding, Span(i), includeContent: true);
+            try
+            {
+                Assert.True(exporter.TryEnqueue(fragment));
+            }
+            finally
+            {
+                fragment.Release();
+            }
+        }
+
+        await FlushOrFail(exporter);
+
+        Assert.Single(receiver.Requests);
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(3, stats.Exported);
+        Assert.Equal(0, stats.Rejected);
+        Assert.Null(stats.LastError);
+        Assert.Empty(listener.Failures);
+        (string name, string warning) = Assert.Single(listener.Warnings);
+        Assert.Equal("test", name);
+        Assert.Equal("the backend accepted all 3 spans with a warning: attribute gen_ai.system is deprecated", warning);
         AssertAccounting(stats);
     }
 

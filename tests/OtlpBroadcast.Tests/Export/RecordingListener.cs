@@ -10,6 +10,8 @@ internal sealed class RecordingListener : IExportEventListener
 
     public ConcurrentQueue<(string Destination, DropReason Reason, long Count)> Drops { get; } = new();
 
+    public ConcurrentQueue<(string Destination, string Warning)> Warnings { get; } = new();
+
     public bool Throw { get; init; }
 
     /// <summary>Called on the exporter's thread after a drop is recorded, before the exporter goes on.</summary>
@@ -18,6 +20,15 @@ internal sealed class RecordingListener : IExportEventListener
     public void ExportFailed(string destination, string error, bool willRetry)
     {
         Failures.Enqueue((destination, error, willRetry));
+        if (Throw)
+        {
+            throw new InvalidOperationException("listener failure");
+        }
+    }
+
+    public void ExportWarning(string destination, string warning)
+    {
+        Warnings.Enqueue((destination, warning));
         if (Throw)
         {
             throw new InvalidOperationException("listener failure");
