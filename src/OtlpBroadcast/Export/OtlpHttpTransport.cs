@@ -65,8 +65,8 @@ internal sealed class OtlpHttpTransport
             request = CreateRequest(body);
             timeoutSource.CancelAfter(timeout);
             using HttpResponseMessage response = await _client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
-            (byte[]? responseBody, bool tooLarge) = await ReadLimitedAsync(response, timeoutSource.Token).ConfigureAwait(false);
-            return Classify(response, responseBody, tooLarge, _time.GetElapsedTime(started));
+            (byte[]? responseBody, bool tooLarge, bool cutOff) = await ReadLimitedAsync(response, timeoutSource.Token).ConfigureAwait(false);
+            return Classify(response, responseBody, tooLarge, cutOff, _time.GetElapsedTime(started));
         }
         catch (Exception exception) when (FindRefusal(exception) is { } refused)
         {
@@ -186,31 +186,43 @@ internal sealed class OtlpHttpTransport
         return content;
     }
 
-    private static async Task<(byte[]? Body, bool TooLarge)> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Reads the body, up to <see cref="MaxResponseBytes"/>. <c>CutOff</c> when the connection closed inside
+    /// the body of an error status.</summary>
+    private static async Task<(byte[]? Body, bool TooLarge, bool CutOff)> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.Content.Headers.ContentLength is > MaxResponseBytes)
         {
-            return (null, true);
+            return (null, true, false);
         }
 
-        using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        byte[] chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        try
         {
-            if (buffer.Length + read > MaxResponseBytes)
+            using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            byte[] chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                return (null, true);
+                if (buffer.Length + read > MaxResponseBytes)
+                {
+                    return (null, true, false);
+                }
+
+                buffer.Write(chunk, 0, read);
             }
 
-            buffer.Write(chunk, 0, read);
+            return (buffer.ToArray(), false, false);
         }
-
-        return (buffer.ToArray(), false);
+        catch (Exception exception) when (exception is IOException or HttpRequestException && !response.IsSuccessStatusCode)
+        {
+            // The status arrived before the connection closed, and an error's body is only its message: the status
+            // still decides (a 400 sent again is refused again). A 2xx cut off stays a lost answer, sent again: its
+            // body is what says how many spans were rejected.
+            return (null, false, true);
+        }
     }
 
-    private ExportResult Classify(HttpResponseMessage response, byte[]? body, bool tooLarge, TimeSpan latency)
+    private ExportResult Classify(HttpResponseMessage response, byte[]? body, bool tooLarge, bool cutOff, TimeSpan latency)
     {
         HttpStatusCode status = response.StatusCode;
         if (tooLarge)
@@ -249,7 +261,8 @@ internal sealed class OtlpHttpTransport
         // The reason phrase is the server's text as much as the body is (one may echo the credentials there): both
         // are redacted and cut alike. A protobuf body is a binary google.rpc.Status (OTLP/HTTP's failure body): its
         // message is the text, and its bytes never are.
-        string? text = body is not { Length: > 0 } ? response.ReasonPhrase
+        string? text = cutOff ? "the response body was cut off"
+            : body is not { Length: > 0 } ? response.ReasonPhrase
             : IsProtobuf(response.Content.Headers.ContentType) ? OtlpProtobufResponse.ReadStatusMessage(body) ?? response.ReasonPhrase
             : Encoding.UTF8.GetString(body);
         return new ExportResult

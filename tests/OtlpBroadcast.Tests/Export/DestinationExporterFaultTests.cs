@@ -421,6 +421,33 @@ public class DestinationExporterFaultTests
         AssertAccounting(stats);
     }
 
+    [Theory]
+    [InlineData(400, DropReason.FinalHttpError, 1)]
+    [InlineData(401, DropReason.FinalHttpError, 1)]
+    [InlineData(503, DropReason.RetriesExhausted, 3)]
+    public async Task AnErrorStatusWhoseBodyIsCutOffIsClassifiedByItsStatus(int status, DropReason reason, int requests)
+    {
+        // The status line arrived, then the connection closed inside the body (the HTTP stack throws HttpIOException,
+        // an IOException). The body is only the message: the status alone says whether sending again can help.
+        using var handler = new RespondingHandler(_ => new HttpResponseMessage((System.Net.HttpStatusCode)status)
+        {
+            Content = new StreamContent(new CutStream("{\"code\":3,\"mess"u8.ToArray())),
+        });
+        OtlpDestinationOptions options = Options(ClosedEndpoint());
+        options.MaxAttempts = 3;
+        await using DestinationExporter exporter = Exporter(options, ExporterServices.WithHandler(handler, Resource));
+
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(requests, stats.Requests);
+        Assert.Equal(2, stats.Dropped(reason));
+        Assert.StartsWith($"HTTP {status} ", stats.LastError, StringComparison.Ordinal);
+        Assert.Contains("the response body was cut off", stats.LastError, StringComparison.Ordinal);
+        AssertAccounting(stats);
+    }
+
     private static byte[] Encoding(IEnumerable<OtlpSpan> spans)
     {
         List<SpanFragment> fragments = [.. spans.Select(s => OtlpJsonSpanEncoder.Encode(s))];
@@ -434,5 +461,19 @@ public class DestinationExporterFaultTests
         {
             fragments.ForEach(f => f.Release());
         }
+    }
+
+    /// <summary>A response body whose connection closes after <c>start</c>: the bytes, then what SocketsHttpHandler
+    /// throws for a body shorter than its Content-Length.</summary>
+    private sealed class CutStream(byte[] start) : MemoryStream(start)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+            => base.Read(buffer, offset, count) is > 0 and var read ? read : throw Cut();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => await base.ReadAsync(buffer, cancellationToken) is > 0 and var read ? read : throw Cut();
+
+        private static HttpIOException Cut()
+            => new(HttpRequestError.ResponseEnded, "The response ended prematurely, with at least 100 additional bytes expected.");
     }
 }
