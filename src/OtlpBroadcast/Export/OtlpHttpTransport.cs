@@ -303,8 +303,21 @@ internal sealed class OtlpHttpTransport
     // Callers redact before they truncate: a cut through a secret leaves a piece that no longer matches it.
     private string Redact(string text) => _destination.Headers.Redact(text);
 
+    /// <summary>The server's text as a message: on one line (a line break or other control character becomes a space,
+    /// so a pretty-printed body, or one that forges a line, cannot break a log into lines), trimmed and cut.</summary>
     private static string Truncate(string text)
     {
+        if (text.Any(char.IsControl))
+        {
+            text = string.Create(text.Length, text, static (line, source) =>
+            {
+                for (int i = 0; i < source.Length; i++)
+                {
+                    line[i] = char.IsControl(source[i]) ? ' ' : source[i];
+                }
+            });
+        }
+
         text = text.Trim();
         return text.Length <= MaxMessageLength ? text : text[..MaxMessageLength] + "…";
     }

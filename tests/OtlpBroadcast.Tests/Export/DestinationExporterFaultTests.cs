@@ -448,6 +448,27 @@ public class DestinationExporterFaultTests
         AssertAccounting(stats);
     }
 
+    [Fact]
+    public async Task AnErrorBodyOnSeveralLinesIsReportedOnOne()
+    {
+        // A pretty-printed body, or one that means to forge a line in a plain-text log: the error is one line.
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => new ReceiverResponse { StatusCode = 400, Body = "{\r\n\t\"message\": \"bad span\"\n}\nINFO all spans exported\u0007" },
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        var listener = new RecordingListener();
+        await using DestinationExporter exporter = Exporter(Options(receiver), new ExporterServices { Resource = Resource, Events = listener });
+
+        EnqueueSpans(exporter, 1);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Dropped(DropReason.FinalHttpError));
+        Assert.Equal("HTTP 400 (BadRequest): {   \"message\": \"bad span\" } INFO all spans exported", stats.LastError);
+        Assert.All(listener.Failures, failure => Assert.False(failure.Error.Any(char.IsControl), "a control character reached the listener"));
+    }
+
     private static byte[] Encoding(IEnumerable<OtlpSpan> spans)
     {
         List<SpanFragment> fragments = [.. spans.Select(s => OtlpJsonSpanEncoder.Encode(s))];
