@@ -9,7 +9,8 @@ namespace OtlpBroadcast.AI;
 /// <summary>
 /// A Microsoft.Extensions.AI message's content as the OpenAI DTOs hold it: plain text, or, when the message carries an
 /// image, audio or a file, an array of OpenAI content parts in the message's order, which the DTOs turn into the GenAI
-/// conventions' <c>blob</c>, <c>uri</c> and <c>file</c> parts. Read only as text, those were lost from the recording.
+/// conventions' <c>blob</c>, <c>uri</c> and <c>file</c> parts (an address OpenAI's parts cannot carry is written as
+/// the conventions' <c>uri</c> part itself). Read only as text, those were lost from the recording.
 /// </summary>
 internal static class ChatContentParts
 {
@@ -54,8 +55,9 @@ internal static class ChatContentParts
     /// <summary>
     /// One content item as the OpenAI part that carries it: an image as <c>image_url</c> (inline data as a
     /// <c>data:</c> URL), audio data as <c>input_audio</c>, other data as a <c>file</c>'s <c>file_data</c> (its media
-    /// type kept in the <c>data:</c> URL), a hosted file by its id. Function calls and results are not content parts
-    /// (the caller writes them as tool calls and <c>tool</c> messages); usage and other items are not content at all.
+    /// type kept in the <c>data:</c> URL), any other address as the conventions' <c>uri</c> part, a hosted file by its
+    /// id. Function calls and results are not content parts (the caller writes them as tool calls and <c>tool</c>
+    /// messages); usage and other items are not content at all.
     /// </summary>
     private static void WritePart(Utf8JsonWriter writer, AIContent content)
     {
@@ -85,12 +87,8 @@ internal static class ChatContentParts
             case UriContent uri when uri.HasTopLevelMediaType("image"):
                 WriteImage(writer, uri.Uri.AbsoluteUri);
                 break;
-            case UriContent:
-                // OpenAI's parts take an address only for images: the part's kind is kept, so that a reader sees that
-                // something was sent, without an address the DTOs would read as an image or as inline data.
-                writer.WriteStartObject();
-                writer.WriteString("type", "uri");
-                writer.WriteEndObject();
+            case UriContent uri:
+                WriteUri(writer, uri);
                 break;
             case HostedFileContent file:
                 WriteFile(writer, "file_id", file.FileId);
@@ -105,6 +103,25 @@ internal static class ChatContentParts
         writer.WriteStartObject("image_url");
         writer.WriteString("url", url);
         writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// An address that is not an image's (audio, video, a document), as the GenAI conventions' own <c>uri</c> part:
+    /// OpenAI's parts take an address only for images, and written as an <c>image_url</c> or a file's data it would be
+    /// read as an image or as inline data. The DTOs take this part as it is, address, media type and modality.
+    /// </summary>
+    private static void WriteUri(Utf8JsonWriter writer, UriContent uri)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", "uri");
+        writer.WriteString("uri", uri.Uri.AbsoluteUri);
+        writer.WriteString("mime_type", uri.MediaType);
+        if (uri.HasTopLevelMediaType("audio") || uri.HasTopLevelMediaType("video"))
+        {
+            writer.WriteString("modality", uri.MediaType.AsSpan(0, uri.MediaType.IndexOf('/')));
+        }
+
         writer.WriteEndObject();
     }
 

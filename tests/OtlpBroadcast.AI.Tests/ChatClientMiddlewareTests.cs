@@ -184,6 +184,31 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AddressesOfAudioVideoAndDocumentsBecomeUriPartsWithTheirAddressAndMediaType()
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "Heard, seen, read.")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        ChatMessage question = new(ChatRole.User,
+        [
+            new UriContent("https://example.com/talk.mp3", "audio/mpeg"),
+            new UriContent("https://example.com/clip.mp4", "video/mp4"),
+            new UriContent("https://example.com/paper.pdf", "application/pdf"),
+            new UriContent("https://example.com/cat.jpg", "image/jpeg"),
+        ]);
+
+        await client.GetResponseAsync([question]);
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        using JsonDocument input = JsonDocument.Parse(generation["gen_ai.input.messages"].AsString());
+        Assert.Equal(
+            """[{"type":"uri","modality":"audio","mime_type":"audio/mpeg","uri":"https://example.com/talk.mp3"},""" +
+            """{"type":"uri","modality":"video","mime_type":"video/mp4","uri":"https://example.com/clip.mp4"},""" +
+            """{"type":"uri","mime_type":"application/pdf","uri":"https://example.com/paper.pdf"},""" +
+            """{"type":"uri","modality":"image","uri":"https://example.com/cat.jpg"}]""",
+            input.RootElement[0].GetProperty("parts").GetRawText());
+    }
+
+    [Fact]
     public async Task AStreamThatOnlyCallsAToolRecordsTheCallAsItsOutput()
     {
         var inner = new FakeChatClient

@@ -94,6 +94,23 @@ public class ChatMessagePartsTests
     }
 
     [Fact]
+    public void APartAlreadyInTheConventionsUriShapeKeepsItsAddressMediaTypeAndModality()
+    {
+        const string Request = """
+            {"model":"m","messages":[{"role":"user","content":[
+              {"type":"uri","uri":"https://example.com/talk.mp3","mime_type":"audio/mpeg","modality":"audio"}
+            ]}]}
+            """;
+        ChatCompletionRequest request = JsonSerializer.Deserialize(Request, OpenAiJsonContext.Default.ChatCompletionRequest)!;
+
+        using JsonDocument messages = JsonDocument.Parse(Render(request.Messages));
+
+        Assert.Equal(
+            """[{"type":"uri","modality":"audio","mime_type":"audio/mpeg","uri":"https://example.com/talk.mp3"}]""",
+            messages.RootElement[0].GetProperty("parts").GetRawText());
+    }
+
+    [Fact]
     public void TheNestedPartsAreTheSameJsonWhetherEmbeddedInAnOtlpStringOrNot()
     {
         ChatCompletionRequest request = JsonSerializer.Deserialize(MultimodalRequest, OpenAiJsonContext.Default.ChatCompletionRequest)!;

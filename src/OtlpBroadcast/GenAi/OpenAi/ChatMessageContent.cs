@@ -125,7 +125,8 @@ public sealed class ChatFunctionCall
 /// One part of a message as the GenAI conventions shape <c>gen_ai.input.messages</c> and
 /// <c>gen_ai.output.messages</c>: <c>{"type":"text","content":…}</c>, <c>tool_call</c> (<c>id</c>, <c>name</c>,
 /// <c>arguments</c>), <c>tool_call_response</c> (<c>id</c>, <c>response</c>), <c>uri</c> and <c>blob</c> (an image or
-/// audio by address or inline, with <c>modality</c> and <c>mime_type</c>), <c>file</c> (<c>file_id</c>), or another
+/// audio by address or inline, any media by address, with <c>modality</c> and <c>mime_type</c>), <c>file</c>
+/// (<c>file_id</c>), or another
 /// provider type by name alone. Unset members are left out.
 /// </summary>
 [OtlpAttributes]
@@ -203,6 +204,15 @@ public sealed partial class ChatMessagePart
             },
             "file" when StringProperty(Property(part, "file"), "file_id") is { } fileId => new ChatMessagePart("file") { FileId = fileId },
             "file" => FromFileData(StringProperty(Property(part, "file"), "file_data")),
+
+            // Not OpenAI's but the conventions' own part, which a client sends for an address OpenAI's parts have no
+            // slot for (audio, video, a document; the Microsoft.Extensions.AI middleware does): taken as it is.
+            "uri" => new ChatMessagePart("uri")
+            {
+                Modality = StringProperty(part, "modality"),
+                MimeType = StringProperty(part, "mime_type"),
+                Uri = StringProperty(part, "uri"),
+            },
             _ => new ChatMessagePart(type),
         };
     }
