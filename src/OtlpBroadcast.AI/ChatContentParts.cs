@@ -8,16 +8,18 @@ namespace OtlpBroadcast.AI;
 
 /// <summary>
 /// A Microsoft.Extensions.AI message's content as the OpenAI DTOs hold it: plain text, or, when the message carries an
-/// image, audio or a file, an array of OpenAI content parts in the message's order, which the DTOs turn into the GenAI
-/// conventions' <c>blob</c>, <c>uri</c> and <c>file</c> parts (an address OpenAI's parts cannot carry is written as
-/// the conventions' <c>uri</c> part itself). Read only as text, those were lost from the recording.
+/// image, audio, a file or reasoning, an array of OpenAI content parts in the message's order, which the DTOs turn into
+/// the GenAI conventions' <c>blob</c>, <c>uri</c> and <c>file</c> parts (reasoning, and an address OpenAI's parts cannot
+/// carry, are written as the conventions' <c>reasoning</c> and <c>uri</c> parts themselves). Read only as text, those
+/// were lost from the recording.
 /// </summary>
 internal static class ChatContentParts
 {
-    /// <summary>The content of <paramref name="message"/>; <see langword="null"/> when it has neither text nor media.</summary>
+    /// <summary>The content of <paramref name="message"/>; <see langword="null"/> when it has neither text nor media nor
+    /// reasoning.</summary>
     public static ChatMessageContent? Of(AiChatMessage message)
     {
-        if (!HasMedia(message))
+        if (!HasMoreThanText(message))
         {
             // The common case stays a string, as it was: no JSON to write and parse for every message.
             return message.Text is { Length: > 0 } text ? new ChatMessageContent(text) : null;
@@ -39,11 +41,12 @@ internal static class ChatContentParts
         return new ChatMessageContent(parts.RootElement);
     }
 
-    private static bool HasMedia(AiChatMessage message)
+    /// <summary>Whether <paramref name="message"/> carries media or reasoning, which its text alone would lose.</summary>
+    private static bool HasMoreThanText(AiChatMessage message)
     {
         foreach (AIContent content in message.Contents)
         {
-            if (content is DataContent or UriContent or HostedFileContent)
+            if (content is DataContent or UriContent or HostedFileContent or TextReasoningContent { Text.Length: > 0 })
             {
                 return true;
             }
@@ -53,10 +56,10 @@ internal static class ChatContentParts
     }
 
     /// <summary>
-    /// One content item as the OpenAI part that carries it: an image as <c>image_url</c> (inline data as a
-    /// <c>data:</c> URL), audio data as <c>input_audio</c>, other data as a <c>file</c>'s <c>file_data</c> (its media
-    /// type kept in the <c>data:</c> URL), any other address as the conventions' <c>uri</c> part, a hosted file by its
-    /// id. Function calls and results are not content parts (the caller writes them as tool calls and <c>tool</c>
+    /// One content item as the OpenAI part that carries it: reasoning as the conventions' <c>reasoning</c> part, an
+    /// image as <c>image_url</c> (inline data as a <c>data:</c> URL), audio data as <c>input_audio</c>, other data as
+    /// a <c>file</c>'s <c>file_data</c> (its media type kept in the <c>data:</c> URL), any other address as the
+    /// conventions' <c>uri</c> part, a hosted file by its id. Function calls and results are not content parts (the caller writes them as tool calls and <c>tool</c>
     /// messages); usage and other items are not content at all.
     /// </summary>
     private static void WritePart(Utf8JsonWriter writer, AIContent content)
@@ -64,10 +67,11 @@ internal static class ChatContentParts
         switch (content)
         {
             case TextContent { Text.Length: > 0 } text:
-                writer.WriteStartObject();
-                writer.WriteString("type", "text");
-                writer.WriteString("text", text.Text);
-                writer.WriteEndObject();
+                WriteText(writer, "text", "text", text.Text);
+                break;
+            case TextReasoningContent { Text.Length: > 0 } reasoning:
+                // OpenAI's parts have no reasoning either: the conventions' own part, which the DTOs take as it is.
+                WriteText(writer, "reasoning", "content", reasoning.Text);
                 break;
             case DataContent data when data.HasTopLevelMediaType("image"):
                 WriteImage(writer, data.Uri);
@@ -94,6 +98,15 @@ internal static class ChatContentParts
                 WriteFile(writer, "file_id", file.FileId);
                 break;
         }
+    }
+
+    /// <summary>A part of text alone: <paramref name="text"/> under <paramref name="key"/>.</summary>
+    private static void WriteText(Utf8JsonWriter writer, string type, string key, string text)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", type);
+        writer.WriteString(key, text);
+        writer.WriteEndObject();
     }
 
     private static void WriteImage(Utf8JsonWriter writer, string url)

@@ -209,6 +209,29 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReasoningBecomesAReasoningPartBeforeTheAnswer()
+    {
+        var inner = new FakeChatClient
+        {
+            Updates =
+            [
+                new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("The user greets; ")]) { MessageId = "m1" },
+                new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("greet back.")]) { MessageId = "m1" },
+                new ChatResponseUpdate(ChatRole.Assistant, "Hello!") { MessageId = "m1", FinishReason = ChatFinishReason.Stop },
+            ],
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        ChatResponse response = await client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")]).ToChatResponseAsync();
+
+        Assert.Equal("Hello!", response.Text);
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal(
+            """[{"role":"assistant","parts":[{"type":"reasoning","content":"The user greets; greet back."},{"type":"text","content":"Hello!"}],"finish_reason":"stop"}]""",
+            generation["gen_ai.output.messages"].AsString());
+    }
+
+    [Fact]
     public async Task AStreamThatOnlyCallsAToolRecordsTheCallAsItsOutput()
     {
         var inner = new FakeChatClient
@@ -235,7 +258,10 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     [Fact]
     public async Task ThePrivacyDestinationGetsTheSameTraceWithoutContent()
     {
-        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "secret answer")) };
+        var inner = new FakeChatClient
+        {
+            Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, [new TextReasoningContent("secret reasoning"), new TextContent("secret answer")])),
+        };
         IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
         var options = new ChatOptions { Tools = [AIFunctionFactory.CreateDeclaration("secret_tool", "secret tool", JsonDocument.Parse("{}").RootElement)] };
 
@@ -249,6 +275,7 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.DoesNotContain("secret", Assert.Single(_private.Requests).BodyText, StringComparison.Ordinal);
         (_, ReceivedSpan full) = await Trace(_full);
         Assert.Contains("secret question", full["gen_ai.input.messages"].AsString(), StringComparison.Ordinal);
+        Assert.Contains("secret reasoning", full["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -94,11 +94,12 @@ public class ChatMessagePartsTests
     }
 
     [Fact]
-    public void APartAlreadyInTheConventionsUriShapeKeepsItsAddressMediaTypeAndModality()
+    public void PartsAlreadyInTheConventionsShapeKeepTheirFields()
     {
         const string Request = """
             {"model":"m","messages":[{"role":"user","content":[
-              {"type":"uri","uri":"https://example.com/talk.mp3","mime_type":"audio/mpeg","modality":"audio"}
+              {"type":"uri","uri":"https://example.com/talk.mp3","mime_type":"audio/mpeg","modality":"audio"},
+              {"type":"reasoning","content":"Think first."}
             ]}]}
             """;
         ChatCompletionRequest request = JsonSerializer.Deserialize(Request, OpenAiJsonContext.Default.ChatCompletionRequest)!;
@@ -106,7 +107,8 @@ public class ChatMessagePartsTests
         using JsonDocument messages = JsonDocument.Parse(Render(request.Messages));
 
         Assert.Equal(
-            """[{"type":"uri","modality":"audio","mime_type":"audio/mpeg","uri":"https://example.com/talk.mp3"}]""",
+            """[{"type":"uri","modality":"audio","mime_type":"audio/mpeg","uri":"https://example.com/talk.mp3"},"""
+            + """{"type":"reasoning","content":"Think first."}]""",
             messages.RootElement[0].GetProperty("parts").GetRawText());
     }
 

@@ -126,7 +126,7 @@ public sealed class ChatFunctionCall
 /// <c>gen_ai.output.messages</c>: <c>{"type":"text","content":…}</c>, <c>tool_call</c> (<c>id</c>, <c>name</c>,
 /// <c>arguments</c>), <c>tool_call_response</c> (<c>id</c>, <c>response</c>), <c>uri</c> and <c>blob</c> (an image or
 /// audio by address or inline, any media by address, with <c>modality</c> and <c>mime_type</c>), <c>file</c>
-/// (<c>file_id</c>), or another
+/// (<c>file_id</c>), <c>reasoning</c> (<c>content</c>), or another
 /// provider type by name alone. Unset members are left out.
 /// </summary>
 [OtlpAttributes]
@@ -138,7 +138,7 @@ public sealed partial class ChatMessagePart
     [OtlpAttribute("type")]
     public string Type { get; }
 
-    /// <summary>The text of a <c>text</c> part, or the base64 data of a <c>blob</c>.</summary>
+    /// <summary>The text of a <c>text</c> or <c>reasoning</c> part, or the base64 data of a <c>blob</c>.</summary>
     [OtlpAttribute("content")]
     public string? Content { get; private init; }
 
@@ -205,8 +205,10 @@ public sealed partial class ChatMessagePart
             "file" when StringProperty(Property(part, "file"), "file_id") is { } fileId => new ChatMessagePart("file") { FileId = fileId },
             "file" => FromFileData(StringProperty(Property(part, "file"), "file_data")),
 
-            // Not OpenAI's but the conventions' own part, which a client sends for an address OpenAI's parts have no
-            // slot for (audio, video, a document; the Microsoft.Extensions.AI middleware does): taken as it is.
+            // Not OpenAI's but the conventions' own parts, which a client sends for what OpenAI's parts have no slot for
+            // (reasoning; an address of audio, video, a document; the Microsoft.Extensions.AI middleware does): taken
+            // as they are.
+            "reasoning" => new ChatMessagePart("reasoning") { Content = StringProperty(part, "content") },
             "uri" => new ChatMessagePart("uri")
             {
                 Modality = StringProperty(part, "modality"),
