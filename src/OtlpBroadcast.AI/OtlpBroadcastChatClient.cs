@@ -252,7 +252,9 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     /// <summary>
     /// A Microsoft.Extensions.AI message as OpenAI DTOs: its text (and images, audio and files:
     /// <see cref="ChatContentParts"/>) and the function calls it asks for as tool calls (arguments as JSON). Function results become <c>tool</c> messages, one per result, as OpenAI takes them:
-    /// parallel calls are answered by one message holding every result, and each must be recorded.
+    /// parallel calls are answered by one message holding every result, and each must be recorded. A result that is
+    /// only an exception is answered by the exception's message: what the call came to, without the stack trace, which
+    /// tells a reader of the conversation nothing and gives away the application's internals.
     /// </summary>
     private static IEnumerable<OtlpChatMessage> ToMessages(AiChatMessage message)
     {
@@ -263,7 +265,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             yield return new OtlpChatMessage
             {
                 Role = message.Role.Value,
-                Content = ResultText(result.Result),
+                Content = ResultText(result.Result) ?? result.Exception?.Message,
                 Name = message.AuthorName,
                 ToolCallId = result.CallId,
             };

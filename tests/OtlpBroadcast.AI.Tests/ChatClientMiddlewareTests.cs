@@ -145,6 +145,34 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFunctionResultThatIsOnlyAnExceptionIsRecordedAsItsMessageWithoutTheStackTrace()
+    {
+        var inner = new FakeChatClient { Response = () => new ChatResponse(new ChatMessage(ChatRole.Assistant, "The lookup failed.")) };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+        Exception failure = Thrown(new InvalidOperationException("the weather service is down"));
+        Assert.NotNull(failure.StackTrace);
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.Tool, [new FunctionResultContent("call_1", result: null) { Exception = failure }])]);
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal(
+            """[{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"the weather service is down"}]}]""",
+            generation["gen_ai.input.messages"].AsString());
+
+        static Exception Thrown(Exception exception)
+        {
+            try
+            {
+                throw exception;
+            }
+            catch (Exception caught)
+            {
+                return caught;
+            }
+        }
+    }
+
+    [Fact]
     public async Task ImagesAudioAndFilesInMessagesBecomeBlobUriAndFileParts()
     {
         var inner = new FakeChatClient
