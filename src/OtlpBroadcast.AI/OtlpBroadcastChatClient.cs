@@ -79,7 +79,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             throw;
         }
 
-        var stream = new StreamState();
+        var stream = new StreamState(options);
         try
         {
             while (true)
@@ -144,15 +144,15 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     /// </summary>
     private static void Fail(GenerationRecording<ChatClientRequest> recording, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
-        {
-            recording.Fail(CancelledType, "the caller cancelled the call");
-        }
-        else
-        {
-            recording.Fail(exception);
-        }
+        (string type, string message) = ErrorOf(exception, cancellationToken);
+        recording.Fail(type, message);
     }
+
+    /// <summary>The <c>error.type</c> and message <see cref="Fail(GenerationRecording{ChatClientRequest}, Exception, CancellationToken)"/> records.</summary>
+    private static (string Type, string Message) ErrorOf(Exception exception, CancellationToken cancellationToken)
+        => exception is OperationCanceledException && cancellationToken.IsCancellationRequested
+            ? (CancelledType, "the caller cancelled the call")
+            : (exception.GetType().FullName ?? exception.GetType().Name, exception.Message);
 
     private GenerationRecording<ChatClientRequest>? Start(IList<AiChatMessage> messages, ChatOptions? options, bool stream)
     {
@@ -207,15 +207,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     {
         try
         {
-            var completion = new ChatClientResponse
-            {
-                Id = response.ResponseId,
-                Model = response.ModelId,
-                FinishReasons = response.FinishReason is { } reason ? [reason.Value] : [],
-                Usage = ToUsage(response.Usage),
-                ConversationId = ResponseConversationId(options, response.ConversationId),
-                Output = [.. response.Messages.SelectMany(ToMessages).Select(m => new ChatChoice { Message = m, FinishReason = response.FinishReason?.Value })],
-            };
+            ChatClientResponse completion = ToCompletion(response, options, response.FinishReason?.Value);
             GenerationCost cost = response.Usage is { } usage && _options.Cost is { } price
                 ? SafeCost(price, response.ModelId ?? ModelOf(options), usage)
                 : default;
@@ -226,6 +218,18 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             recording.Fail(exception);
         }
     }
+
+    /// <summary><paramref name="response"/> as span attributes, its output messages each with
+    /// <paramref name="finishReason"/>.</summary>
+    private static ChatClientResponse ToCompletion(ChatResponse response, ChatOptions? options, string? finishReason) => new()
+    {
+        Id = response.ResponseId,
+        Model = response.ModelId,
+        FinishReasons = finishReason is null ? [] : [finishReason],
+        Usage = ToUsage(response.Usage),
+        ConversationId = ResponseConversationId(options, response.ConversationId),
+        Output = [.. response.Messages.SelectMany(ToMessages).Select(m => new ChatChoice { Message = m, FinishReason = finishReason })],
+    };
 
     private string? ModelOf(ChatOptions? options) => options?.ModelId ?? _metadata?.DefaultModelId;
 
@@ -318,8 +322,11 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
     /// is a <c>tool</c> message of its own), and the usage of every <see cref="UsageContent"/> added up, since providers
     /// and function-invoking clients report usage in parts.
     /// </summary>
-    private sealed class StreamState
+    private sealed class StreamState(ChatOptions? options)
     {
+        /// <summary>The finish reason of the output a failed stream leaves, as the core package records it.</summary>
+        private const string FailedFinishReason = "error";
+
         private readonly List<ChatResponseUpdate> _updates = [];
 
         public void Observe(GenerationRecording<ChatClientRequest> recording, ChatResponseUpdate update)
@@ -352,8 +359,8 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             }
             catch (Exception exception)
             {
-                KeepPartialOutput(recording);
-                recording.Fail(exception);
+                (string type, string message) = ErrorOf(exception, CancellationToken.None);
+                Fail(recording, type, message);
                 return null;
             }
         }
@@ -363,19 +370,42 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         {
             if (recording is not null)
             {
-                KeepPartialOutput(recording.Value);
-                OtlpBroadcastChatClient.Fail(recording.Value, exception, cancellationToken);
+                (string type, string message) = ErrorOf(exception, cancellationToken);
+                Fail(recording.Value, type, message);
             }
         }
 
-        /// <inheritdoc cref="Fail(GenerationRecording{ChatClientRequest}?, Exception, CancellationToken)"/>
+        /// <summary>
+        /// Fails the recording, keeping what was streamed so far as (partial) output: the updates combined as a
+        /// finished stream's are, so that the function calls asked for before the failure are kept with the text; the
+        /// text alone when they cannot be combined (the failure may be that they cannot) or hold no parts.
+        /// </summary>
         public void Fail(GenerationRecording<ChatClientRequest> recording, string errorType, string message)
         {
-            KeepPartialOutput(recording);
+            if (PartialCompletion() is { } partial)
+            {
+                recording.FailWithPartialResponse(partial, errorType, message);
+                return;
+            }
+
+            KeepPartialText(recording);
             recording.Fail(errorType, message);
         }
 
-        private void KeepPartialOutput(GenerationRecording<ChatClientRequest> recording)
+        private ChatClientResponse? PartialCompletion()
+        {
+            try
+            {
+                ChatClientResponse partial = ToCompletion(_updates.ToChatResponse(), options, FailedFinishReason);
+                return partial.Output.Exists(choice => choice.Parts?.Count > 0) ? partial : null;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
+        private void KeepPartialText(GenerationRecording<ChatClientRequest> recording)
         {
             foreach (ChatResponseUpdate update in _updates)
             {

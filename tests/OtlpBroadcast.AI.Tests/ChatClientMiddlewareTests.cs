@@ -722,6 +722,37 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStreamThatFailsMidwayKeepsTheFunctionCallsThatArrivedWithTheText()
+    {
+        var failure = new HttpRequestException("connection reset");
+        var inner = new FakeChatClient
+        {
+            Updates =
+            [
+                new ChatResponseUpdate(ChatRole.Assistant, [new FunctionCallContent("call_9", "lookup", new Dictionary<string, object?> { ["q"] = "otlp" })]),
+                new ChatResponseUpdate(ChatRole.Assistant, "Looking it up"),
+                new ChatResponseUpdate(ChatRole.Assistant, "never"),
+            ],
+            Failure = failure,
+            FailAfter = 2,
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Search")]).ToChatResponseAsync());
+
+        Assert.Same(failure, thrown);
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal("System.Net.Http.HttpRequestException", generation["error.type"].AsString());
+        Assert.Equal(
+            """[{"role":"assistant","parts":[{"type":"text","content":"Looking it up"},""" +
+            """{"type":"tool_call","id":"call_9","name":"lookup","arguments":"{\"q\":\"otlp\"}"}],"finish_reason":"error"}]""",
+            generation["gen_ai.output.messages"].AsString());
+        (_, ReceivedSpan hidden) = await Trace(_private);
+        Assert.False(hidden.Attributes.ContainsKey("gen_ai.output.messages"));
+        Assert.DoesNotContain("lookup", Assert.Single(_private.Requests).BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnAbandonedStreamWhoseDisposalFailsIsStillRecordedAndTheFailurePassesThrough()
     {
         var closing = new IOException("the connection could not be closed");

@@ -4,8 +4,9 @@ namespace OtlpBroadcast;
 
 /// <summary>
 /// One LLM call being recorded. Complete it once, with <see cref="Complete{TResponse}"/>,
-/// <see cref="CompleteStream"/> or <see cref="Fail(string, string?)"/>: the span tree is then encoded for every
-/// destination and queued. No method throws into the caller; later calls after completion are ignored.
+/// <see cref="CompleteStream"/>, <see cref="Fail(string, string?)"/> or
+/// <see cref="FailWithPartialResponse{TResponse}"/>: the span tree is then encoded for every destination and queued.
+/// No method throws into the caller; later calls after completion are ignored.
 /// </summary>
 /// <remarks>
 /// A small handle to pooled state, so that recording allocates nothing: the state goes back to a pool when the
@@ -60,6 +61,18 @@ public readonly struct GenerationRecording<TRequest> where TRequest : IOtlpAttri
     /// <param name="errorType">A low-cardinality error kind (<c>error.type</c>), e.g. <c>timeout</c> or <c>429</c>.</param>
     /// <param name="message">A description; sent only to destinations not in privacy mode (it may quote content).</param>
     public void Fail(string errorType, string? message = null) => _state?.Fail(_token, errorType, message);
+
+    /// <summary>
+    /// Completes the call as failed with what it answered before it failed, recorded as a response is (its output is
+    /// content: privacy mode applies). For a client that combines a stream's updates itself, whose partial answer can
+    /// hold more than text (function calls it asked for, say); text appended with <see cref="AppendOutput"/> is not
+    /// recorded then.
+    /// </summary>
+    /// <param name="partialResponse">What arrived before the failure.</param>
+    /// <param name="errorType">A low-cardinality error kind (<c>error.type</c>), e.g. <c>timeout</c> or <c>429</c>.</param>
+    /// <param name="message">A description; sent only to destinations not in privacy mode (it may quote content).</param>
+    public void FailWithPartialResponse<TResponse>(TResponse partialResponse, string errorType, string? message = null) where TResponse : IOtlpAttributes
+        => _state?.Fail(_token, partialResponse, errorType, message);
 
     /// <summary>Completes the call as failed with an exception (its type name is the <c>error.type</c>).</summary>
     public void Fail(Exception exception)

@@ -120,8 +120,15 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
             _broadcaster?.InternalError(exception);
         }
 
-        Finish(token, partial, default, string.IsNullOrWhiteSpace(errorType) ? "error" : errorType, message);
+        Finish(token, partial, default, ErrorTypeOrDefault(errorType), message);
     }
+
+    public void Fail<TResponse>(long token, TResponse partialResponse, string errorType, string? message)
+        where TResponse : IOtlpAttributes
+        => Finish(token, partialResponse, default, ErrorTypeOrDefault(errorType), message);
+
+    /// <summary>The error kind, or <c>error</c> when none was given: a failure must still read as one.</summary>
+    private static string ErrorTypeOrDefault(string errorType) => string.IsNullOrWhiteSpace(errorType) ? "error" : errorType;
 
     /// <summary>Completes the recording of <paramref name="token"/> (once: later calls, and calls with an older
     /// token, do nothing), broadcasts its spans and returns the state to the pool.</summary>

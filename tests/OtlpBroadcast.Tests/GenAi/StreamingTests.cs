@@ -122,6 +122,33 @@ public class StreamingTests
         Assert.Equal(["length"], generation["gen_ai.response.finish_reasons"].AsArray().Select(v => v.AsString()));
     }
 
+    [Fact]
+    public async Task AFailureWithAPartialResponseRecordsItsOutputAndErrorButNotToAPrivacyDestination()
+    {
+        await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver withheld = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(open, "open"), Options(withheld, "private", privacyMode: true));
+        var broadcaster = new GenerationBroadcaster(registry);
+        var call = new ChatToolCall { Id = "call_7", Function = new ChatFunctionCall { Name = "lookup_secret", Arguments = "{}" } };
+        var partial = new ChatCompletionResponse
+        {
+            Choices = [new ChatChoice { Message = new ChatMessage { Role = "assistant", ToolCalls = [call] }, FinishReason = "error" }],
+        };
+
+        GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(MissionRequest());
+        recording.AppendOutput("ignored text");
+        recording.FailWithPartialResponse(partial, "upstream_error", "connection reset");
+        Assert.True(await registry.FlushAsync(Patience));
+
+        ReceivedSpan generation = open.Spans.Single(s => s.Name == "Generate Response");
+        Assert.Equal("upstream_error", generation["error.type"].AsString());
+        Assert.Equal(
+            """[{"role":"assistant","parts":[{"type":"tool_call","id":"call_7","name":"lookup_secret","arguments":"{}"}],"finish_reason":"error"}]""",
+            generation["gen_ai.output.messages"].AsString());
+        Assert.Equal("upstream_error", withheld.Spans.Single(s => s.Name == "Generate Response")["error.type"].AsString());
+        Assert.False(ReceivedSpanText.AnyRawBodyContains(withheld, "lookup_secret"), "content reached the privacy-mode destination");
+    }
+
     /// <summary>A clock that moves only when told to.</summary>
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider
     {
