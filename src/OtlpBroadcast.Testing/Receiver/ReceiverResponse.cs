@@ -32,6 +32,13 @@ public sealed record ReceiverResponse
     /// <summary>Reset the connection instead of answering (after <see cref="Delay"/>).</summary>
     public bool AbortConnection { get; init; }
 
+    /// <summary>
+    /// Send the status, the headers (with the whole body's <c>Content-Length</c>) and the first half of the body, then
+    /// hold the rest until the client gives up or the receiver stops, and drop the connection: a server or proxy that
+    /// stalls inside its answer. The request is recorded with its status before the answer starts.
+    /// </summary>
+    public bool StallBody { get; init; }
+
     /// <summary>Whether the decoded spans count as accepted; null means "only for a 2xx status".</summary>
     public bool? StoreSpans { get; init; }
 

@@ -103,6 +103,12 @@ internal sealed class TraceRequestHandler(
 
         // Recorded before the answer is written, so a client that has its response also finds the request.
         log.Record(request with { StatusCode = response.StatusCode, SpansStored = response.EffectiveStoreSpans });
+        if (response.StallBody)
+        {
+            await StallAsync(context, response, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             await WriteAsync(context.Response, response, RequestEvaluator.IsProtobuf(request.ContentType), cancellationToken).ConfigureAwait(false);
@@ -142,6 +148,39 @@ internal sealed class TraceRequestHandler(
             http.ContentLength = body.Length;
             await http.Body.WriteAsync(body, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Sends the head and half the body, then waits for the client to give up (or the receiver to stop) and
+    /// drops the connection: the rest never comes.</summary>
+    private static async Task StallAsync(HttpContext context, ReceiverResponse response, CancellationToken cancellationToken)
+    {
+        var http = context.Response;
+        var body = Encoding.UTF8.GetBytes(response.EffectiveBody);
+        http.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers)
+        {
+            http.Headers[name] = value;
+        }
+
+        try
+        {
+            if (body.Length > 0)
+            {
+                http.ContentType = response.ContentType ?? "application/json";
+                http.ContentLength = body.Length;
+                await http.Body.WriteAsync(body.AsMemory(0, body.Length / 2), cancellationToken).ConfigureAwait(false);
+            }
+
+            // Flushed, so the client has the status and headers and waits inside the body, not for the head.
+            await http.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client gave up, or the receiver stops: the answer stays unfinished either way.
+        }
+
+        context.Abort();
     }
 
     private static Dictionary<string, string> ReadHeaders(IHeaderDictionary headers)

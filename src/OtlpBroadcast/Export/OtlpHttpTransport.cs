@@ -65,8 +65,8 @@ internal sealed class OtlpHttpTransport
             request = CreateRequest(body);
             timeoutSource.CancelAfter(timeout);
             using HttpResponseMessage response = await _client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
-            (byte[]? responseBody, bool tooLarge, bool cutOff) = await ReadLimitedAsync(response, timeoutSource.Token).ConfigureAwait(false);
-            return Classify(response, responseBody, tooLarge, cutOff, _time.GetElapsedTime(started));
+            (byte[]? responseBody, bool tooLarge, string? unread) = await ReadLimitedAsync(response, timeout, timeoutSource.Token, cancellationToken).ConfigureAwait(false);
+            return Classify(response, responseBody, tooLarge, unread, _time.GetElapsedTime(started));
         }
         catch (Exception exception) when (FindRefusal(exception) is { } refused)
         {
@@ -93,7 +93,7 @@ internal sealed class OtlpHttpTransport
             return new ExportResult
             {
                 Outcome = ExportOutcome.Retryable,
-                Message = $"timed out after {timeout.TotalSeconds:0.###} s",
+                Message = TimedOut(timeout),
                 Latency = _time.GetElapsedTime(started),
             };
         }
@@ -186,43 +186,55 @@ internal sealed class OtlpHttpTransport
         return content;
     }
 
-    /// <summary>Reads the body, up to <see cref="MaxResponseBytes"/>. <c>CutOff</c> when the connection closed inside
-    /// the body of an error status.</summary>
-    private static async Task<(byte[]? Body, bool TooLarge, bool CutOff)> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Why a send ended without an answer because the per-attempt timeout fired.</summary>
+    private static string TimedOut(TimeSpan timeout) => $"timed out after {timeout.TotalSeconds:0.###} s";
+
+    /// <summary>Reads the body, up to <see cref="MaxResponseBytes"/>. <c>Unread</c> says why the body of an error status
+    /// could not be read (the connection closed inside it, or the attempt's timeout fired while it came).
+    /// <paramref name="attempt"/> is the attempt's token (the timeout and <paramref name="caller"/>'s cancellation);
+    /// the caller's own cancellation (shutdown) is never turned into an answer.</summary>
+    private static async Task<(byte[]? Body, bool TooLarge, string? Unread)> ReadLimitedAsync(
+        HttpResponseMessage response, TimeSpan timeout, CancellationToken attempt, CancellationToken caller)
     {
         if (response.Content.Headers.ContentLength is > MaxResponseBytes)
         {
-            return (null, true, false);
+            return (null, true, null);
         }
 
         try
         {
-            using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using Stream stream = await response.Content.ReadAsStreamAsync(attempt).ConfigureAwait(false);
             using var buffer = new MemoryStream();
             byte[] chunk = new byte[16 * 1024];
             int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await stream.ReadAsync(chunk, attempt).ConfigureAwait(false)) > 0)
             {
                 if (buffer.Length + read > MaxResponseBytes)
                 {
-                    return (null, true, false);
+                    return (null, true, null);
                 }
 
                 buffer.Write(chunk, 0, read);
             }
 
-            return (buffer.ToArray(), false, false);
+            return (buffer.ToArray(), false, null);
         }
         catch (Exception exception) when (exception is IOException or HttpRequestException && !response.IsSuccessStatusCode)
         {
             // The status arrived before the connection closed, and an error's body is only its message: the status
             // still decides (a 400 sent again is refused again). A 2xx cut off stays a lost answer, sent again: its
             // body is what says how many spans were rejected.
-            return (null, false, true);
+            return (null, false, "the response body was cut off");
+        }
+        catch (OperationCanceledException) when (!response.IsSuccessStatusCode && !caller.IsCancellationRequested)
+        {
+            // The same for the attempt's timeout firing inside the body: the status came, so it decides. Shutdown
+            // (the caller's token) is not caught and still ends the send as the caller asked.
+            return (null, false, "the response body could not be read: " + TimedOut(timeout));
         }
     }
 
-    private ExportResult Classify(HttpResponseMessage response, byte[]? body, bool tooLarge, bool cutOff, TimeSpan latency)
+    private ExportResult Classify(HttpResponseMessage response, byte[]? body, bool tooLarge, string? unread, TimeSpan latency)
     {
         HttpStatusCode status = response.StatusCode;
         if (tooLarge)
@@ -261,10 +273,10 @@ internal sealed class OtlpHttpTransport
         // The reason phrase is the server's text as much as the body is (one may echo the credentials there): both
         // are redacted and cut alike. A protobuf body is a binary google.rpc.Status (OTLP/HTTP's failure body): its
         // message is the text, and its bytes never are.
-        string? text = cutOff ? "the response body was cut off"
-            : body is not { Length: > 0 } ? response.ReasonPhrase
+        string? text = unread
+            ?? (body is not { Length: > 0 } ? response.ReasonPhrase
             : IsProtobuf(response.Content.Headers.ContentType) ? OtlpProtobufResponse.ReadStatusMessage(body) ?? response.ReasonPhrase
-            : Encoding.UTF8.GetString(body);
+            : Encoding.UTF8.GetString(body));
         return new ExportResult
         {
             Outcome = status == HttpStatusCode.RequestEntityTooLarge ? ExportOutcome.TooLarge

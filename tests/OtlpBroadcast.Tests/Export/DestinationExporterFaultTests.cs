@@ -292,10 +292,7 @@ public class DestinationExporterFaultTests
     {
         var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Hang(TimeSpan.FromMinutes(2)) };
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
-        OtlpDestinationOptions destination = Options(receiver);
-        destination.Timeout = TimeSpan.FromMilliseconds(300);
-        destination.MaxAttempts = 2;
-        await using DestinationExporter exporter = Exporter(destination);
+        await using DestinationExporter exporter = Exporter(TwoShortAttempts(receiver));
 
         EnqueueSpans(exporter, 1);
         await FlushOrFail(exporter);
@@ -437,15 +434,7 @@ public class DestinationExporterFaultTests
         options.MaxAttempts = 3;
         await using DestinationExporter exporter = Exporter(options, ExporterServices.WithHandler(handler, Resource));
 
-        EnqueueSpans(exporter, 2);
-        await FlushOrFail(exporter);
-
-        DestinationStatistics stats = exporter.GetStatistics();
-        Assert.Equal(requests, stats.Requests);
-        Assert.Equal(2, stats.Dropped(reason));
-        Assert.StartsWith($"HTTP {status} ", stats.LastError, StringComparison.Ordinal);
-        Assert.Contains("the response body was cut off", stats.LastError, StringComparison.Ordinal);
-        AssertAccounting(stats);
+        await SendTwoSpansAndAssertTheStatusDecided(exporter, status, reason, requests, "the response body was cut off");
     }
 
     [Fact]
@@ -469,6 +458,74 @@ public class DestinationExporterFaultTests
         Assert.All(listener.Failures, failure => Assert.False(failure.Error.Any(char.IsControl), "a control character reached the listener"));
     }
 
+    [Theory]
+    [InlineData(400, DropReason.FinalHttpError, 1)]
+    [InlineData(401, DropReason.FinalHttpError, 1)]
+    [InlineData(503, DropReason.RetriesExhausted, 2)]
+    public async Task AnErrorStatusWhoseBodyStallsPastTheTimeoutIsClassifiedByItsStatus(int status, DropReason reason, int requests)
+    {
+        // The status and headers arrive, then the body stops halfway and the per-attempt timeout fires while it is
+        // read: an answer came, and its status alone says whether sending again can help.
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => new ReceiverResponse { StatusCode = status, Body = "{\"code\":3,\"message\":\"stalled\"}", StallBody = true },
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        await using DestinationExporter exporter = Exporter(TwoShortAttempts(receiver));
+
+        await SendTwoSpansAndAssertTheStatusDecided(exporter, status, reason, requests, "the response body could not be read: timed out after 0.3 s");
+        Assert.Empty(receiver.Spans);
+    }
+
+    [Fact]
+    public async Task ShutdownWhileAnErrorBodyIsReadStillEndsTheSendAsShutdown()
+    {
+        // The cancellation of shutdown is the caller's, not the attempt's timeout: it must not become an answer of 400.
+        var stalled = new StallStream();
+        using var handler = new RespondingHandler(_ => new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest) { Content = new StreamContent(stalled) });
+        OtlpDestinationOptions options = Options(ClosedEndpoint());
+        options.Timeout = TimeSpan.FromMinutes(1);
+        DestinationExporter exporter = Exporter(options, ExporterServices.WithHandler(handler, Resource));
+
+        EnqueueSpans(exporter, 2);
+        Task<bool> flush = exporter.FlushAsync(Patience);
+        await stalled.Reading.WaitAsync(Patience);
+        await exporter.ShutdownAsync(TimeSpan.Zero);
+        await flush;
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Requests);
+        Assert.Equal(2, stats.Dropped(DropReason.Shutdown));
+        Assert.Equal(0, stats.Dropped(DropReason.FinalHttpError));
+        AssertAccounting(stats);
+    }
+
+    /// <summary>Sends two spans to an error status whose body could not be read and asserts that the status alone
+    /// settled them: <paramref name="requests"/> sent, both dropped for <paramref name="reason"/>, and the error names
+    /// the status and <paramref name="why"/>.</summary>
+    private static async Task SendTwoSpansAndAssertTheStatusDecided(DestinationExporter exporter, int status, DropReason reason, int requests, string why)
+    {
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(requests, stats.Requests);
+        Assert.Equal(2, stats.Dropped(reason));
+        Assert.StartsWith($"HTTP {status} ", stats.LastError, StringComparison.Ordinal);
+        Assert.Contains(why, stats.LastError, StringComparison.Ordinal);
+        AssertAccounting(stats);
+    }
+
+    /// <summary>Options that give up on an attempt after 300 ms and on a batch after two attempts: a stalled answer
+    /// ends quickly, and a retry still shows.</summary>
+    private static OtlpDestinationOptions TwoShortAttempts(OtlpTestReceiver receiver)
+    {
+        OtlpDestinationOptions options = Options(receiver);
+        options.Timeout = TimeSpan.FromMilliseconds(300);
+        options.MaxAttempts = 2;
+        return options;
+    }
+
     private static byte[] Encoding(IEnumerable<OtlpSpan> spans)
     {
         List<SpanFragment> fragments = [.. spans.Select(s => OtlpJsonSpanEncoder.Encode(s))];
@@ -481,6 +538,22 @@ public class DestinationExporterFaultTests
         finally
         {
             fragments.ForEach(f => f.Release());
+        }
+    }
+
+    /// <summary>A response body that never sends a byte: a read waits until it is cancelled. <see cref="Reading"/>
+    /// completes when the first read starts, so a test knows the client is inside the body.</summary>
+    private sealed class StallStream : MemoryStream
+    {
+        private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Reading => _reading.Task;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _reading.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            return 0;
         }
     }
 
