@@ -272,11 +272,12 @@ internal sealed class OtlpHttpTransport
 
         // The reason phrase is the server's text as much as the body is (one may echo the credentials there): both
         // are redacted and cut alike. A protobuf body is a binary google.rpc.Status (OTLP/HTTP's failure body): its
-        // message is the text, and its bytes never are.
+        // message is the text, and its bytes never are. A JSON Status is reported by its message too; any other body
+        // as it came.
         string? text = unread
             ?? (body is not { Length: > 0 } ? response.ReasonPhrase
             : IsProtobuf(response.Content.Headers.ContentType) ? OtlpProtobufResponse.ReadStatusMessage(body) ?? response.ReasonPhrase
-            : Encoding.UTF8.GetString(body));
+            : ReadJsonStatusMessage(body) ?? Encoding.UTF8.GetString(body));
         return new ExportResult
         {
             Outcome = status == HttpStatusCode.RequestEntityTooLarge ? ExportOutcome.TooLarge
@@ -308,6 +309,28 @@ internal sealed class OtlpHttpTransport
         catch (JsonException)
         {
             // A 2xx with a body we cannot read is still a success: the spans were accepted.
+            return null;
+        }
+    }
+
+    /// <summary>The <c>message</c> of a JSON <c>google.rpc.Status</c>; <see langword="null"/> when the body is not one:
+    /// not a JSON object, no message, or members a Status does not have (<c>code</c>, <c>message</c>,
+    /// <c>details</c>), whose text the caller then reports whole.</summary>
+    private static string? ReadJsonStatusMessage(byte[] body)
+    {
+        // Most bodies that are not JSON are told at once, without the cost of an exception.
+        if (body.AsSpan().TrimStart(" \t\r\n"u8) is not [(byte)'{', ..])
+        {
+            return null;
+        }
+
+        try
+        {
+            RpcStatusJson? status = JsonSerializer.Deserialize(body, OtlpResponseJsonContext.Default.RpcStatusJson);
+            return status is { Other: null or { Count: 0 }, Message: { } message } && !string.IsNullOrWhiteSpace(message) ? message : null;
+        }
+        catch (JsonException)
+        {
             return null;
         }
     }

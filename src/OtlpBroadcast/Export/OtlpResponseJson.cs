@@ -17,9 +17,29 @@ internal sealed class ExportTracePartialSuccess
     public string? ErrorMessage { get; set; }
 }
 
+/// <summary>
+/// A <c>google.rpc.Status</c> as JSON (<c>{"code":3,"message":"…","details":[]}</c>), the body OTLP/HTTP gives a 4xx
+/// or 5xx answer to a JSON request. Only read on an error's path.
+/// </summary>
+internal sealed class RpcStatusJson
+{
+    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
+    public int? Code { get; set; }
+
+    public string? Message { get; set; }
+
+    public System.Text.Json.JsonElement? Details { get; set; }
+
+    /// <summary>Any other member: then the body is more than a Status, and is reported whole so that nothing the server
+    /// said is lost.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Other { get; set; }
+}
+
 /// <summary>Source-generated (reflection-free) reading of OTLP responses.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip)]
 [JsonSerializable(typeof(ExportTraceServiceResponse))]
+[JsonSerializable(typeof(RpcStatusJson))]
 internal sealed partial class OtlpResponseJsonContext : JsonSerializerContext
 {
 }

@@ -459,6 +459,29 @@ public class DestinationExporterFaultTests
     }
 
     [Theory]
+    [InlineData("{\"code\":3,\"message\":\"span 2 has no name\",\"details\":[]}", "span 2 has no name")]
+    [InlineData("\n{ \"message\": \"span \\\"b\\\" has no name\\n\", \"code\": \"3\" }", "span \"b\" has no name")]
+    [InlineData("{\"code\":3,\"details\":[]}", "{\"code\":3,\"details\":[]}")]
+    [InlineData("{\"error\":\"invalid span\",\"message\":\"span 2 has no name\"}", "{\"error\":\"invalid span\",\"message\":\"span 2 has no name\"}")]
+    [InlineData("{\"code\":3,\"message\":\"span 2", "{\"code\":3,\"message\":\"span 2")]
+    [InlineData("span 2 has no name", "span 2 has no name")]
+    public async Task AJsonStatusErrorBodyIsReportedByItsMessage(string body, string reported)
+    {
+        // OTLP/HTTP: a failure's body is a google.rpc.Status, as JSON for a JSON request. Its message is what the
+        // server said; a body that is not a Status (no message, other members, not JSON) is reported as it came.
+        var options = new OtlpTestReceiverOptions { Responder = (_, _) => new ReceiverResponse { StatusCode = 400, Body = body } };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        var listener = new RecordingListener();
+        await using DestinationExporter exporter = Exporter(Options(receiver), new ExporterServices { Resource = Resource, Events = listener });
+
+        EnqueueSpans(exporter, 1);
+        await FlushOrFail(exporter);
+
+        Assert.Equal("HTTP 400 (BadRequest): " + reported, exporter.GetStatistics().LastError);
+        Assert.Equal(["HTTP 400 (BadRequest): " + reported], listener.Failures.Select(f => f.Error));
+    }
+
+    [Theory]
     [InlineData(400, DropReason.FinalHttpError, 1)]
     [InlineData(401, DropReason.FinalHttpError, 1)]
     [InlineData(503, DropReason.RetriesExhausted, 2)]

@@ -101,23 +101,21 @@ public class ExportSecretsTests
     [Fact]
     public async Task APartialSuccessMessageQuotingTheCredentialsIsRedacted()
     {
-        string token = "c4n4ry" + Guid.NewGuid().ToString("N");
-        var receiverOptions = new OtlpTestReceiverOptions
-        {
-            Responder = (request, _) => ReceiverResponse.PartialSuccess(1, "tenant of " + request.Headers.GetValueOrDefault("Authorization") + " is over quota"),
-        };
-        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(receiverOptions);
-        OtlpDestinationOptions options = Options(receiver);
-        options.Headers["Authorization"] = "Bearer " + token;
-        await using DestinationExporter exporter = Exporter(options);
+        DestinationStatistics stats = await StatisticsAfterAnswering(
+            authorization => ReceiverResponse.PartialSuccess(1, "tenant of " + authorization + " is over quota"));
 
-        EnqueueSpans(exporter, 2);
-        await FlushOrFail(exporter);
-
-        DestinationStatistics stats = exporter.GetStatistics();
-        AssertNoSecretPiece(stats.LastError, token, "statistics LastError");
         Assert.Equal(1, stats.Rejected);
         Assert.Equal("the backend rejected 1 of 2 spans: tenant of *** is over quota", stats.LastError);
+    }
+
+    [Fact]
+    public async Task AJsonStatusMessageQuotingTheCredentialsIsRedacted()
+    {
+        // The message of a JSON google.rpc.Status is read out of the body; it is the server's text all the same.
+        DestinationStatistics stats = await StatisticsAfterAnswering(
+            authorization => new ReceiverResponse { StatusCode = 401, Body = "{\"code\":16,\"message\":\"unknown key " + authorization + "\"}" });
+
+        Assert.Equal("HTTP 401 (Unauthorized): unknown key ***", stats.LastError);
     }
 
     [Fact]
@@ -202,6 +200,29 @@ public class ExportSecretsTests
         {
             fragment.Release();
         }
+    }
+
+    /// <summary>Exports two spans with a fresh canary token in <c>Authorization</c> to a receiver that answers
+    /// <paramref name="answer"/> (given the Authorization value it received), and returns the statistics after the flush,
+    /// checked to hold no piece of the token in <see cref="DestinationStatistics.LastError"/>.</summary>
+    private static async Task<DestinationStatistics> StatisticsAfterAnswering(Func<string, ReceiverResponse> answer)
+    {
+        string token = "c4n4ry" + Guid.NewGuid().ToString("N");
+        var receiverOptions = new OtlpTestReceiverOptions
+        {
+            Responder = (request, _) => answer(request.Headers.GetValueOrDefault("Authorization") ?? ""),
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(receiverOptions);
+        OtlpDestinationOptions options = Options(receiver);
+        options.Headers["Authorization"] = "Bearer " + token;
+        await using DestinationExporter exporter = Exporter(options);
+
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        AssertNoSecretPiece(stats.LastError, token, "statistics LastError");
+        return stats;
     }
 
     /// <summary>No eight characters in a row of <paramref name="secret"/> appear in <paramref name="text"/>: a cut
