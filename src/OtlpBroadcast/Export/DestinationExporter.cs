@@ -562,6 +562,13 @@ public sealed class DestinationExporter : IAsyncDisposable
                         _counters.RecordError(error, time.GetUtcNow());
                         NotifyFailed(error, willRetry: false);
                     }
+                    else if (result.AnswerUnread)
+                    {
+                        // Accepted, so not sent again; but a partial success may be hidden in what could not be read.
+                        string error = $"the backend accepted {count} spans, but its answer could not be read: {result}";
+                        _counters.RecordError(error, time.GetUtcNow());
+                        NotifyWarning(error);
+                    }
                     else if (result.Message is { Length: > 0 } warning)
                     {
                         // A partial success that rejects nothing is the backend's warning (the OTLP specification):

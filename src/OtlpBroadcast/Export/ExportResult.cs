@@ -38,6 +38,10 @@ public readonly record struct ExportResult
     /// Never contains a header value.</summary>
     public string? Message { get; init; }
 
+    /// <summary>A 2xx whose body could not be read (a gzip body that does not unpack): <see cref="Message"/> says why,
+    /// and it is a problem to report, not the backend's warning.</summary>
+    internal bool AnswerUnread { get; init; }
+
     /// <summary>The delay the backend asked for in <c>Retry-After</c>, if any.</summary>
     public TimeSpan? RetryAfter { get; init; }
 

@@ -189,8 +189,9 @@ internal sealed class OtlpHttpTransport
     /// <summary>Why a send ended without an answer because the per-attempt timeout fired.</summary>
     private static string TimedOut(TimeSpan timeout) => $"timed out after {timeout.TotalSeconds:0.###} s";
 
-    /// <summary>Reads the body, up to <see cref="MaxResponseBytes"/>. <c>Unread</c> says why the body of an error status
-    /// could not be read (the connection closed inside it, or the attempt's timeout fired while it came).
+    /// <summary>Reads the body, up to <see cref="MaxResponseBytes"/>, and unpacks it when it is gzip. <c>Unread</c> says
+    /// why a body could not be read: the connection closed inside an error's body, the attempt's timeout fired while
+    /// it came, or a gzip body does not unpack (with <c>TooLarge</c>: it unpacks to more than the limit).
     /// <paramref name="attempt"/> is the attempt's token (the timeout and <paramref name="caller"/>'s cancellation);
     /// the caller's own cancellation (shutdown) is never turned into an answer.</summary>
     private static async Task<(byte[]? Body, bool TooLarge, string? Unread)> ReadLimitedAsync(
@@ -201,23 +202,11 @@ internal sealed class OtlpHttpTransport
             return (null, true, null);
         }
 
+        byte[]? body;
         try
         {
             using Stream stream = await response.Content.ReadAsStreamAsync(attempt).ConfigureAwait(false);
-            using var buffer = new MemoryStream();
-            byte[] chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, attempt).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > MaxResponseBytes)
-                {
-                    return (null, true, null);
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return (buffer.ToArray(), false, null);
+            body = await ReadCappedAsync(stream, attempt).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is IOException or HttpRequestException && !response.IsSuccessStatusCode)
         {
@@ -232,6 +221,55 @@ internal sealed class OtlpHttpTransport
             // (the caller's token) is not caught and still ends the send as the caller asked.
             return (null, false, "the response body could not be read: " + TimedOut(timeout));
         }
+
+        return body is null ? (null, true, null)
+            : IsGzip(response.Content.Headers) ? await GunzipAsync(body, attempt).ConfigureAwait(false)
+            : (body, false, null);
+    }
+
+    /// <summary>The whole stream, or <see langword="null"/> when it holds more than <see cref="MaxResponseBytes"/>.</summary>
+    private static async Task<byte[]?> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxResponseBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Whether the server compressed its answer with gzip, though the request never asked for it (a proxy may).
+    /// Read through <c>NonValidated</c>: the typed collection would be built for every answer, and this runs on every
+    /// success.</summary>
+    private static bool IsGzip(HttpContentHeaders headers)
+        => headers.NonValidated.TryGetValues("Content-Encoding", out HeaderStringValues values)
+            && values.Count == 1
+            && values.ToString().Trim() is var encoding
+            && (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A gzip body unpacked. What it unpacks to is capped at <see cref="MaxResponseBytes"/> as what is read is:
+    /// a few kilobytes can unpack to gigabytes (a decompression bomb).</summary>
+    private static async Task<(byte[]? Body, bool TooLarge, string? Unread)> GunzipAsync(byte[] compressed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+            return await ReadCappedAsync(gzip, cancellationToken).ConfigureAwait(false) is { } body
+                ? (body, false, null)
+                : (null, true, "the response body unpacks (gzip) to more than 4 MiB and was not read");
+        }
+        catch (InvalidDataException)
+        {
+            return (null, false, "the response body says Content-Encoding gzip but could not be decompressed");
+        }
     }
 
     private ExportResult Classify(HttpResponseMessage response, byte[]? body, bool tooLarge, string? unread, TimeSpan latency)
@@ -243,13 +281,20 @@ internal sealed class OtlpHttpTransport
             {
                 Outcome = ExportOutcome.Final,
                 StatusCode = status,
-                Message = "the response body is larger than 4 MiB and was not read",
+                Message = unread ?? "the response body is larger than 4 MiB and was not read",
                 Latency = latency,
             };
         }
 
         if (response.IsSuccessStatusCode)
         {
+            if (unread is not null)
+            {
+                // The spans were accepted, but whether some were rejected is in the body that could not be read: they
+                // count as exported, and the answer is reported as a problem rather than passed over.
+                return new ExportResult { Outcome = ExportOutcome.Success, StatusCode = status, Message = unread, AnswerUnread = true, Latency = latency };
+            }
+
             ExportTracePartialSuccess? partial = IsProtobuf(response.Content.Headers.ContentType)
                 ? OtlpProtobufResponse.ReadPartialSuccess(body)
                 : ReadPartialSuccess(body);

@@ -482,6 +482,72 @@ public class DestinationExporterFaultTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AGzipAnswerIsUnpackedSoItsPartialSuccessCounts(bool protobuf)
+    {
+        // A server or proxy that compresses though the request did not ask: read as plain, the partial success was
+        // not seen and the rejected span counted as exported.
+        byte[] answer = protobuf
+            ? [0x0A, 0x0F, 0x08, 0x01, 0x12, 0x0B, .. "no name 1/2"u8]
+            : "{\"partialSuccess\":{\"rejectedSpans\":\"1\",\"errorMessage\":\"no name 1/2\"}}"u8.ToArray();
+        using var handler = new RespondingHandler(_ => Answer(System.Net.HttpStatusCode.OK, Gzip(answer), protobuf ? "application/x-protobuf" : "application/json"));
+        await using DestinationExporter exporter = Exporter(Options(ClosedEndpoint()), ExporterServices.WithHandler(handler, Resource));
+
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Exported);
+        Assert.Equal(1, stats.Rejected);
+        Assert.Equal("the backend rejected 1 of 2 spans: no name 1/2", stats.LastError);
+        AssertAccounting(stats);
+    }
+
+    [Fact]
+    public async Task AGzipAnswerThatDoesNotUnpackIsReportedAndItsSpansCountAsExported()
+    {
+        // The backend took the spans (2xx, not sent again); whether it rejected some is in what could not be read.
+        using var handler = new RespondingHandler(_ => Answer(System.Net.HttpStatusCode.OK, "{\"partialSuccess\":{}}"u8.ToArray(), "application/json"));
+        var listener = new RecordingListener();
+        await using DestinationExporter exporter = Exporter(
+            Options(ClosedEndpoint()), new ExporterServices { HttpClient = new HttpMessageInvoker(handler, disposeHandler: false), Resource = Resource, Events = listener });
+
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Requests);
+        Assert.Equal(2, stats.Exported);
+        const string Expected = "the backend accepted 2 spans, but its answer could not be read: HTTP 200 (OK): the response body says Content-Encoding gzip but could not be decompressed";
+        Assert.Equal(Expected, stats.LastError);
+        Assert.Equal([Expected], listener.Warnings.Select(w => w.Warning));
+        AssertAccounting(stats);
+    }
+
+    [Theory]
+    [InlineData(400, false, "HTTP 400 (BadRequest): span 2 has no name")]
+    [InlineData(200, true, "HTTP 200 (OK): the response body unpacks (gzip) to more than 4 MiB and was not read")]
+    public async Task AGzipAnswerIsUnpackedWithinTheResponseLimit(int status, bool bomb, string error)
+    {
+        // An error's Status is read once unpacked. A decompression bomb (5 MiB of zeros are a few kilobytes packed,
+        // well under the limit on what is read) is not unpacked past the limit, and fails as a body too large does.
+        byte[] packed = Gzip(bomb ? new byte[5 * 1024 * 1024] : "{\"code\":3,\"message\":\"span 2 has no name\",\"details\":[]}"u8.ToArray());
+        Assert.True(packed.Length < 64 * 1024);
+        using var handler = new RespondingHandler(_ => Answer((System.Net.HttpStatusCode)status, packed, "application/json"));
+        await using DestinationExporter exporter = Exporter(Options(ClosedEndpoint()), ExporterServices.WithHandler(handler, Resource));
+
+        EnqueueSpans(exporter, 1);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Requests);
+        Assert.Equal(1, stats.Dropped(DropReason.FinalHttpError));
+        Assert.Equal(error, stats.LastError);
+        AssertAccounting(stats);
+    }
+
+    [Theory]
     [InlineData(400, DropReason.FinalHttpError, 1)]
     [InlineData(401, DropReason.FinalHttpError, 1)]
     [InlineData(503, DropReason.RetriesExhausted, 2)]
@@ -537,6 +603,26 @@ public class DestinationExporterFaultTests
         Assert.StartsWith($"HTTP {status} ", stats.LastError, StringComparison.Ordinal);
         Assert.Contains(why, stats.LastError, StringComparison.Ordinal);
         AssertAccounting(stats);
+    }
+
+    /// <summary>An answer whose body is sent with <c>Content-Encoding: gzip</c>, as given (packed or not).</summary>
+    private static HttpResponseMessage Answer(System.Net.HttpStatusCode status, byte[] body, string contentType)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        content.Headers.ContentEncoding.Add("gzip");
+        return new HttpResponseMessage(status) { Content = content };
+    }
+
+    private static byte[] Gzip(byte[] plain)
+    {
+        using var packed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(plain);
+        }
+
+        return packed.ToArray();
     }
 
     /// <summary>Options that give up on an attempt after 300 ms and on a batch after two attempts: a stalled answer
