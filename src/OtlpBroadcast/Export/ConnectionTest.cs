@@ -108,6 +108,13 @@ public static class ConnectionTester
             // Some backends (the Aspire Dashboard) also answer 403 for a path that is not theirs.
             message = $"the backend refused the request; check the headers, and that the URL is the OTLP traces endpoint (usually ending in /v1/traces). {result.Message}".TrimEnd();
         }
+        else if (result.StatusCode is { } redirect && (int)redirect is >= 300 and < 400)
+        {
+            // Redirects are never followed (the destination's headers must not go to another place), so a URL that
+            // redirects (http to https, a path without /v1/traces) fails here and must be replaced by the final one.
+            string target = result.RedirectTarget is { } where ? $" to {where}" : "";
+            message = $"the backend redirects ({(int)redirect}){target}; redirects are not followed, so that the credentials go nowhere else: use the final URL as the endpoint. {result.Message}".TrimEnd();
+        }
         else if (result.StatusCode is HttpStatusCode.NotFound)
         {
             message = $"nothing answers OTLP at this path (404); OTLP/HTTP endpoints usually end in /v1/traces. {result.Message}".TrimEnd();

@@ -42,6 +42,10 @@ public readonly record struct ExportResult
     /// and it is a problem to report, not the backend's warning.</summary>
     internal bool AnswerUnread { get; init; }
 
+    /// <summary>For a 3xx: where its <c>Location</c> points, as scheme, host and port only (never a path, query or
+    /// user), redacted; <see langword="null"/> when it names no other place (absent, or relative to the endpoint).</summary>
+    internal string? RedirectTarget { get; init; }
+
     /// <summary>The delay the backend asked for in <c>Retry-After</c>, if any.</summary>
     public TimeSpan? RetryAfter { get; init; }
 

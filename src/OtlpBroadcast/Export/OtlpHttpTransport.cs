@@ -330,6 +330,7 @@ internal sealed class OtlpHttpTransport
                 : ExportOutcome.Final,
             StatusCode = status,
             Message = text is null ? null : Truncate(Redact(text)),
+            RedirectTarget = (int)status is >= 300 and < 400 ? RedirectTarget(response) : null,
             RetryAfter = retryAfter,
             Latency = latency,
         };
@@ -379,6 +380,13 @@ internal sealed class OtlpHttpTransport
             return null;
         }
     }
+
+    /// <summary>Where a redirect points, for the connection test's hint: only scheme, host and port, since its path and
+    /// query may carry a token and a URL's user part a password.</summary>
+    private string? RedirectTarget(HttpResponseMessage response)
+        => response.Headers.Location is { IsAbsoluteUri: true } location
+            ? Truncate(Redact(location.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped)))
+            : null;
 
     // Callers redact before they truncate: a cut through a secret leaves a piece that no longer matches it.
     private string Redact(string text) => _destination.Headers.Redact(text);

@@ -88,6 +88,34 @@ public class ConnectionTesterTests
         Assert.Equal("/v1/trace", Assert.Single(receiver.Requests).Path);
     }
 
+    [Theory]
+    [InlineData(301, "https://joe:pa55-c4n4ry@otlp.example.com:4318/v1/traces?api_key=query-c4n4ry", " to https://otlp.example.com:4318;")]
+    [InlineData(308, "https://otlp.example.com/v1/traces", " to https://otlp.example.com;")]
+    [InlineData(307, "/v1/traces?api_key=query-c4n4ry", ";")]
+    public async Task ARedirectFailsWithAHintToUseTheFinalUrl(int status, string location, string target)
+    {
+        // http to https, or a path the backend moves elsewhere: not followed (the credentials must not go to another
+        // place), so the hint names the status and the place, but never the Location's path, query or user.
+        var receiverOptions = new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => new ReceiverResponse { StatusCode = status, Headers = new Dictionary<string, string> { ["Location"] = location } },
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(receiverOptions);
+
+        ConnectionTestResult result = await ConnectionTester.TestAsync(OtlpDestination.Create(Options(receiver)), Services);
+
+        Assert.False(result.Success);
+        Assert.Equal(status, (int?)result.StatusCode);
+        Assert.StartsWith($"the backend redirects ({status}){target} redirects are not followed", result.Message, StringComparison.Ordinal);
+        Assert.Contains("use the final URL as the endpoint", result.Message, StringComparison.Ordinal);
+        foreach (string hidden in new[] { "c4n4ry", "joe", "/v1/traces" })
+        {
+            Assert.DoesNotContain(hidden, result.ToString(), StringComparison.Ordinal);
+        }
+
+        Assert.Single(receiver.Requests);
+    }
+
     [Fact]
     public async Task ConnectionRefusedFailsSayingSo()
     {
