@@ -48,6 +48,17 @@ internal sealed class OtlpHttpTransport
     {
     }
 
+    /// <summary>
+    /// Sends <paramref name="request"/> and returns once the status and headers have come: the body is read after
+    /// that, within the 4 MiB limit and with a failed read judged by the status. An <see cref="HttpClient"/> (what an
+    /// <c>IHttpClientFactory</c> gives, as the hosting package passes) would otherwise read the whole body into memory
+    /// before returning, whatever its size, and a body that stalls would end the send without a status.
+    /// </summary>
+    private Task<HttpResponseMessage> SendForHeadersAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        => _client is HttpClient client
+            ? client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+            : _client.SendAsync(request, cancellationToken);
+
     public async Task<ExportResult> SendAsync(ReadOnlyMemory<byte> body, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (_refusal is not null)
@@ -64,7 +75,7 @@ internal sealed class OtlpHttpTransport
             // failed result like any other, not as an exception that ends the exporter's loop.
             request = CreateRequest(body);
             timeoutSource.CancelAfter(timeout);
-            using HttpResponseMessage response = await _client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
+            using HttpResponseMessage response = await SendForHeadersAsync(request, timeoutSource.Token).ConfigureAwait(false);
             (byte[]? responseBody, bool tooLarge, string? unread) = await ReadLimitedAsync(response, timeout, timeoutSource.Token, cancellationToken).ConfigureAwait(false);
             return Classify(response, responseBody, tooLarge, unread, _time.GetElapsedTime(started));
         }

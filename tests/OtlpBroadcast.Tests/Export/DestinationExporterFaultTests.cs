@@ -567,6 +567,23 @@ public class DestinationExporterFaultTests
     }
 
     [Fact]
+    public async Task AnHttpClientAsTheHostingPackagePassesItReadsTheBodyAfterTheStatusToo()
+    {
+        // HttpClient.SendAsync reads the whole body before it returns unless told otherwise: a stalled body was then
+        // a timeout with no status (retried, as if no answer had come), and the 4 MiB limit on what is read did not
+        // apply. The transport asks an HttpClient for the headers first, as it gets them from any other invoker.
+        var options = new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => new ReceiverResponse { StatusCode = 400, Body = "{\"code\":3,\"message\":\"stalled\"}", StallBody = true },
+        };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        await using DestinationExporter exporter = Exporter(TwoShortAttempts(receiver), new ExporterServices { HttpClient = client, Resource = Resource });
+
+        await SendTwoSpansAndAssertTheStatusDecided(exporter, 400, DropReason.FinalHttpError, 1, "the response body could not be read: timed out after 0.3 s");
+    }
+
+    [Fact]
     public async Task ShutdownWhileAnErrorBodyIsReadStillEndsTheSendAsShutdown()
     {
         // The cancellation of shutdown is the caller's, not the attempt's timeout: it must not become an answer of 400.
