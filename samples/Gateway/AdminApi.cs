@@ -32,6 +32,14 @@ public sealed class DestinationForm
     /// <summary><c>none</c> (the default) or <c>gzip</c>.</summary>
     [JsonPropertyName("compression")]
     public string? Compression { get; set; }
+
+    /// <summary>Members that are not settings, kept only to be refused: ignored, a misspelt <c>privacy_mode</c> would
+    /// save the destination with privacy off, and content would reach it.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; set; }
+
+    /// <summary>The members the form takes, as the refusal of another one lists them.</summary>
+    internal const string Settings = "name, endpoint, headers, privacy_mode, protocol, compression";
 }
 
 /// <summary>A listed destination; header values are masked.</summary>
@@ -88,6 +96,14 @@ public static class AdminApi
             catch (JsonException)
             {
                 return Results.Json(new ErrorView("The body is not a valid destination JSON object."), GatewayJsonContext.Default.ErrorView, statusCode: 400);
+            }
+
+            if (form?.Unknown is { Count: > 0 } unknown)
+            {
+                return Results.Json(
+                    new ErrorView($"'{unknown.Keys.First()}' is not a destination setting; the settings are {DestinationForm.Settings}."),
+                    GatewayJsonContext.Default.ErrorView,
+                    statusCode: 400);
             }
 
             OtlpDestination destination;

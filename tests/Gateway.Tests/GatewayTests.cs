@@ -176,6 +176,39 @@ public sealed class GatewayTests
         }
     }
 
+    [Theory]
+    [InlineData("privacyMode")]
+    [InlineData("PrivacyMode")]
+    [InlineData("privacy")]
+    public async Task AMisspeltPrivacyModeInTheAdminApiIsRefusedRatherThanSavedWithoutPrivacy(string misspelt)
+    {
+        // A form whose privacy_mode is misspelt was saved with privacy off, so the prompt of the next call reached a
+        // destination its user had meant to keep from content: the gateway's configuration refuses such a key, and so
+        // must the admin API.
+        const string Canary = "admin-form-canary-7d3e";
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        (WebApplication app, HttpClient client) = await StartAsync();
+        await using (app)
+        using (client)
+        {
+            string form = $$"""{"name":"vendor","endpoint":"{{receiver.TracesEndpoint}}","{{misspelt}}":true}""";
+            using HttpResponseMessage added = await client.PostAsync("/admin/destinations", new StringContent(form, Encoding.UTF8, "application/json"));
+            string answer = await added.Content.ReadAsStringAsync();
+            string listed = await client.GetStringAsync("/admin/destinations");
+
+            string chat = $$"""{"model":"openai/gpt-4o","messages":[{"role":"user","content":"{{Canary}}"}]}""";
+            using HttpResponseMessage reply = await client.PostAsync("/api/v1/chat/completions", new StringContent(chat, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+            await app.StopAsync();
+
+            Assert.DoesNotContain(receiver.Requests, r => r.BodyText.Contains(Canary, StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.BadRequest, added.StatusCode);
+            using JsonDocument error = JsonDocument.Parse(answer);
+            Assert.StartsWith($"'{misspelt}' is not a destination setting", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("\"vendor\"", listed, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task TheAdminApiTakesAndListsADestinationsProtocolAndCompression()
     {
