@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using OtlpBroadcast.Generators.Emitting;
+using OtlpBroadcast.Generators.Incremental;
 using OtlpBroadcast.Generators.Model;
 using OtlpBroadcast.Generators.Parsing;
 
@@ -17,11 +18,36 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
-            .ForAttributeWithMetadataName(
-                KnownNames.OtlpAttributes,
-                static (node, _) => node is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax,
-                TypeParser.Parse)
+        // A parse binds its type on the compilation, which is new after any edit; binding 500 types costs hundreds of
+        // milliseconds. So a parse runs again only when its key changes (see DeclarationIndex): its own file, a file
+        // it can read, the source-wide declarations or the references and options. Finding the types and their keys
+        // takes syntax alone, and reads only the files that changed.
+        IncrementalValuesProvider<TypeDeclarationSyntax> candidates = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                static (node, _) => node is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax
+                    && ((TypeDeclarationSyntax)node).AttributeLists.Count > 0,
+                static (syntax, _) => (TypeDeclarationSyntax)syntax.Node)
+            .WithTrackingName(TrackingNames.Candidates);
+        IncrementalValueProvider<DeclarationIndex> index = context.CompilationProvider
+            .Select(static (compilation, cancellationToken) => new DeclarationIndex(compilation, cancellationToken))
+            .WithTrackingName(TrackingNames.DeclarationIndex);
+        IncrementalValueProvider<SourceWideDeclarations> sourceWide = index
+            .Select(static (index, _) => index.SourceWide)
+            .WithTrackingName(TrackingNames.SourceWideDeclarations);
+        IncrementalValueProvider<CompilationFacts> facts = context.CompilationProvider
+            .Select(static (compilation, _) => new CompilationFacts(compilation))
+            .WithTrackingName(TrackingNames.CompilationFacts);
+        IncrementalValueProvider<ParseContext> parseContext = sourceWide
+            .Combine(facts)
+            .Combine(context.CompilationProvider)
+            .Select(static (inputs, _) => new ParseContext(inputs.Left.Left, inputs.Left.Right, inputs.Right));
+
+        IncrementalValuesProvider<ParseInput> inputs = candidates
+            .Combine(index.Combine(parseContext))
+            .Select(static (pair, _) => new ParseInput(pair.Right.Left.KeyFor(pair.Left), pair.Right.Right))
+            .WithTrackingName(TrackingNames.ParseKeys);
+        IncrementalValuesProvider<ParseResult> results = inputs
+            .Select(static (input, cancellationToken) => TypeParser.Parse(input.Key.Declaration, input.Context.Compilation, cancellationToken))
             .WithTrackingName(TrackingNames.ParseResults);
 
         IncrementalValuesProvider<DiagnosticInfo> diagnostics = results
@@ -44,8 +70,10 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(specs.Combine(clashingHintNames), static (output, pair)
             => output.AddSource(HintNames.Unique(pair.Left.HintName, pair.Right), TypeEmitter.Emit(pair.Left)));
 
-        IncrementalValueProvider<string> assemblyNamespace = context.CompilationProvider
-            .Select(static (compilation, _) => JsonContextEmitter.NamespaceFor(compilation.AssemblyName, compilation.Assembly.GlobalNamespace))
+        // From syntax too: asking the new compilation for its global namespace after every edit costs about a millisecond.
+        IncrementalValueProvider<string> assemblyNamespace = index
+            .Combine(context.CompilationProvider.Select(static (compilation, _) => compilation.AssemblyName))
+            .Select(static (pair, _) => JsonContextEmitter.NamespaceFor(pair.Right, pair.Left.DeclaresTopLevelType))
             .WithTrackingName(TrackingNames.AssemblyNamespace);
         IncrementalValueProvider<JsonContextSpec> jsonContext = specs
             .Where(static spec => !spec.ObsoleteAsError)

@@ -181,6 +181,211 @@ public class IncrementalTests
         Assert.Equal(Specs(first).Select(s => s.GetHashCode()), Specs(second).Select(s => s.GetHashCode()));
     }
 
+    [Fact]
+    public void UnrelatedEditRunsNoParseAgain()
+    {
+        // The parse binds on the new compilation; it must not run at all when no file it can read has changed.
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Annotated("Second"), Unrelated);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 2, Unrelated.Replace("int Value", "long Value", StringComparison.Ordinal))).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Cached], Reasons(result, TrackingNames.ParseResults));
+        Assert.All(Reasons(result, TrackingNames.ParseKeys), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"a key was {r}"));
+    }
+
+    [Fact]
+    public void ATypeAnnotatedThroughAnAliasIsFound()
+    {
+        // Types are found by syntax (any attribute) and confirmed by binding, so an alias of the attribute works, as it
+        // did when Roslyn's ForAttributeWithMetadataName found them.
+        GeneratorDriverRunResult result = TestCompilation.RunClean("""
+            using Annotate = OtlpBroadcast.OtlpAttributesAttribute;
+            namespace Gateway;
+            [Annotate] public partial class Aliased { public string? Name { get; set; } }
+            [System.Serializable] public partial class NotAnnotated { public string? Name { get; set; } }
+            """);
+
+        Assert.Contains(result.Results.Single().GeneratedSources, s => s.HintName == "Gateway.Aliased.OtlpAttributes.g.cs");
+        Assert.DoesNotContain(result.Results.Single().GeneratedSources, s => s.HintName.Contains("NotAnnotated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NamesUsedOnlyInBodiesLeadToNoFile()
+    {
+        const string Helper = "namespace Gateway; public static class Helper { public static int Compute() => 1; }";
+        string annotated = Annotated("First", "public int Twice() { return Helper.Compute() * 2; }");
+        CSharpCompilation first = TestCompilation.Create(annotated, Helper);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 1, Helper.Replace("=> 1", "=> 2", StringComparison.Ordinal))).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Cached], Reasons(result, TrackingNames.ParseResults));
+    }
+
+    [Fact]
+    public void EditingAnEnumInAnotherFileReachesTheTypeThatUsesIt()
+    {
+        const string Status = "namespace Gateway; public enum Status { Ready, Done }";
+        CSharpCompilation first = TestCompilation.Create(Annotated("First", "public Status State { get; set; }"), Status);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        Assert.DoesNotContain("\"Failed\"", Source(driver.GetRunResult().Results.Single(), "First"), StringComparison.Ordinal);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 1, Status.Replace("Done", "Done, Failed", StringComparison.Ordinal))).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.ParseResults));
+        Assert.Contains("\"Failed\"", Source(result, "First"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddingAPropertyToABaseClassInAnotherFileReachesTheDerivedType()
+    {
+        const string Base = "namespace Gateway; public abstract class Base { public string? Region { get; set; } }";
+        string derived = Annotated("First").Replace("public sealed partial class First", "public sealed partial class First : Base", StringComparison.Ordinal);
+        CSharpCompilation first = TestCompilation.Create(derived, Base);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        Assert.Contains("\"app.region\"u8", Source(driver.GetRunResult().Results.Single(), "First"), StringComparison.Ordinal);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 1, Base.Replace("Region { get; set; }", "Region { get; set; } public string? Zone { get; set; }", StringComparison.Ordinal))).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.ParseResults));
+        Assert.Contains("\"app.zone\"u8", Source(result, "First"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EditingATypeReachedThroughAnotherFileReachesTheAnnotatedType()
+    {
+        // First flattens Wrapper (file 1), whose member is an Inner (file 2): First's file never names Inner.
+        const string Wrapper = "namespace Gateway; [OtlpBroadcast.OtlpAttributes] public sealed partial class Wrapper { [OtlpBroadcast.OtlpFlatten(\"inner\")] public Inner? Inner { get; set; } }";
+        const string Inner = "namespace Gateway; [OtlpBroadcast.OtlpAttributes] public sealed partial class Inner { public string? Kind { get; set; } }";
+        CSharpCompilation first = TestCompilation.Create(Annotated("First", "[OtlpFlatten(\"wrap\")] public Wrapper? Wrap { get; set; }"), Wrapper, Inner);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+        Assert.Contains("\"wrap.inner.kind\"u8", Source(driver.GetRunResult().Results.Single(), "First"), StringComparison.Ordinal);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 2, Inner.Replace("Kind", "Sort", StringComparison.Ordinal))).GetRunResult().Results.Single();
+
+        // Inner's own file, Wrapper's through Inner, and First's through Wrapper.
+        Assert.Equal([IncrementalStepRunReason.Modified, IncrementalStepRunReason.Modified, IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.ParseResults));
+        Assert.Contains("\"wrap.inner.sort\"u8", Source(result, "First"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EditingAnotherPartOfAPartialTypeReachesIt()
+    {
+        const string Part = "namespace Gateway; public sealed partial class First { public string? Region { get; set; } }";
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Part);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 1, Part.Replace("Region", "Zone", StringComparison.Ordinal))).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.ParseResults));
+        Assert.Contains("\"app.zone\"u8", Source(result, "First"), StringComparison.Ordinal);
+        Assert.DoesNotContain("\"app.region\"u8", Source(result, "First"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASourceTypeThatTakesAReferencedTypesNameReachesTheTypesNamingIt()
+    {
+        // Guid binds to System.Guid until a file declares Gateway.Guid, which the annotated type's namespace finds first.
+        string annotated = "using System;\n" + Annotated("First", "public Guid Id { get; set; }");
+        CSharpCompilation first = TestCompilation.Create(annotated, Unrelated);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        Assert.Contains("\"app.id\"u8", Source(driver.GetRunResult().Results.Single(), "First"), StringComparison.Ordinal);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 1, "namespace Gateway; public struct Guid { }")).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.ParseResults));
+        Assert.Contains(result.Diagnostics, d => d.Id == "OTB0001" && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("Id", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AGlobalUsingAliasInAnotherFileReachesTheTypesUsingIt()
+    {
+        CSharpCompilation first = TestCompilation.Create(Annotated("First", "public Label Title { get; set; } = default!;"), "global using Label = string;");
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        Assert.Contains("""PrecomposedKey("app.title"u8, "{\"key\":\"app.title\",\"value\":{\"stringValue\":\""u8)""", Source(driver.GetRunResult().Results.Single(), "First"), StringComparison.Ordinal);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 1, "global using Label = long;")).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.ParseResults));
+        Assert.Contains("""PrecomposedKey("app.title"u8, "{\"key\":\"app.title\",\"value\":{\"intValue\":\""u8)""", Source(result, "First"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ANewNamespaceThatChangesWhatANameBindsToReachesTheTypesUsingIt()
+    {
+        // Inside namespace Gateway, System.Guid binds to System.Guid until a namespace Gateway.System exists: no type
+        // name leads there, so the namespaces the sources declare are compared as a whole.
+        CSharpCompilation first = TestCompilation.Create(Annotated("First", "public System.Guid Id { get; set; }"), Unrelated);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        Assert.Contains("\"app.id\"u8", Source(driver.GetRunResult().Results.Single(), "First"), StringComparison.Ordinal);
+
+        GeneratorRunResult result = driver.RunGenerators(Replace(first, 1, "namespace Gateway.System { public class Other { } }")).GetRunResult().Results.Single();
+
+        Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.ParseResults));
+        Assert.Contains(result.Diagnostics, d => d.Id == "OTB0001" && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("Id", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ChangedCompilationOptionsParseEveryTypeAgain()
+    {
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Annotated("Second"));
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        GeneratorRunResult result = driver.RunGenerators(first.WithOptions(first.Options.WithNullableContextOptions(NullableContextOptions.Disable))).GetRunResult().Results.Single();
+
+        Assert.All(Reasons(result, TrackingNames.ParseResults), r => Assert.NotEqual(IncrementalStepRunReason.Cached, r));
+        Assert.Equal(2, Reasons(result, TrackingNames.ParseResults).Length);
+    }
+
+    [Fact]
+    public void CachedParsesKeepNoEarlierCompilationAlive()
+    {
+        (GeneratorDriver driver, CSharpCompilation latest, WeakReference earlier) = RunTwice();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(earlier.IsAlive, "the first compilation is still reachable after a second run cached every parse");
+        GC.KeepAlive(driver);
+        GC.KeepAlive(latest);
+
+        static (GeneratorDriver, CSharpCompilation, WeakReference) RunTwice()
+        {
+            CSharpCompilation first = TestCompilation.Create(Annotated("First"), Unrelated);
+            GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+            CSharpCompilation second = Replace(first, 1, Unrelated.Replace("int Value", "long Value", StringComparison.Ordinal));
+            driver = driver.RunGenerators(second);
+            Assert.Equal([IncrementalStepRunReason.Cached], Reasons(driver.GetRunResult().Results.Single(), TrackingNames.ParseResults));
+            return (driver, second, new WeakReference(first));
+        }
+    }
+
+    [Fact]
+    public void TheJsonContextNamespaceFollowsATypeAddedInAnotherFile()
+    {
+        // The assembly is Consumer.Tests: a class Tests in namespace Consumer, or a class Consumer, would clash with it.
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Unrelated);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+        Assert.Contains("namespace Consumer.Tests", JsonContext(driver.GetRunResult().Results.Single()), StringComparison.Ordinal);
+
+        driver = driver.RunGenerators(Replace(first, 1, "namespace Consumer { public class Tests { } }"));
+        Assert.Contains("namespace OtlpBroadcast.Generated.Consumer.Tests", JsonContext(driver.GetRunResult().Results.Single()), StringComparison.Ordinal);
+
+        driver = driver.RunGenerators(Replace(first, 1, "public class Consumer { public class Tests { } }"));
+        Assert.Contains("namespace OtlpBroadcast.Generated.Consumer.Tests", JsonContext(driver.GetRunResult().Results.Single()), StringComparison.Ordinal);
+
+        // A nested type of that name is no namespace's member: no clash.
+        driver = driver.RunGenerators(Replace(first, 1, "namespace Gateway { public class Consumer { public class Tests { } } }"));
+        Assert.Contains("namespace Consumer.Tests", JsonContext(driver.GetRunResult().Results.Single()), StringComparison.Ordinal);
+        Assert.DoesNotContain("OtlpBroadcast.Generated", JsonContext(driver.GetRunResult().Results.Single()), StringComparison.Ordinal);
+
+        static string JsonContext(GeneratorRunResult result)
+            => result.GeneratedSources.Single(s => s.HintName.StartsWith(JsonContextEmitter.ClassName, StringComparison.Ordinal)).SourceText.ToString();
+    }
+
     /// <summary>An annotated type of its own file, with a key from an attribute argument and one derived from a name.</summary>
     private static string Annotated(string name, string extraMember = "") => $$"""
         using OtlpBroadcast;

@@ -106,27 +106,23 @@ internal static class JsonContextEmitter
     /// type of the assembly (<c>Acme.Api</c> for a class <c>Api</c> in namespace <c>Acme</c>), the same name under
     /// <c>OtlpBroadcast.Generated</c>: a namespace and a type of the same name would not compile (CS0101).
     /// </summary>
-    public static string NamespaceFor(string? assemblyName, INamespaceSymbol globalNamespace)
+    public static string NamespaceFor(string? assemblyName, Func<string, bool> declaresTopLevelType)
     {
         string name = NamespaceFor(assemblyName);
-        return NamesAType(name, globalNamespace) ? "OtlpBroadcast.Generated." + name : name;
+        return NamesAType(name, declaresTopLevelType) ? "OtlpBroadcast.Generated." + name : name;
     }
 
-    private static bool NamesAType(string namespaceName, INamespaceSymbol globalNamespace)
+    /// <summary>Whether the namespace or one containing it (<c>Acme</c> of <c>Acme.Api</c>) is the full name of a type
+    /// the sources declare directly in a namespace (or in the global one).</summary>
+    private static bool NamesAType(string namespaceName, Func<string, bool> declaresTopLevelType)
     {
-        INamespaceSymbol? current = globalNamespace;
+        string prefix = string.Empty;
         foreach (string segment in namespaceName.Split('.'))
         {
-            string plain = segment.TrimStart('@');
-            if (!current.GetTypeMembers(plain).IsEmpty)
+            prefix = (prefix.Length == 0 ? string.Empty : prefix + ".") + segment.TrimStart('@');
+            if (declaresTopLevelType(prefix))
             {
                 return true;
-            }
-
-            current = current.GetNamespaceMembers().FirstOrDefault(n => n.Name == plain);
-            if (current is null)
-            {
-                return false;
             }
         }
 

@@ -42,4 +42,8 @@ internal sealed record TypeSpec(
     bool ObsoleteAsError);
 
 /// <summary>The outcome of parsing one annotated type: a spec when it can be emitted, and its diagnostics.</summary>
-internal sealed record ParseResult(TypeSpec? Spec, ImmutableEquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record ParseResult(TypeSpec? Spec, ImmutableEquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>The result for a declaration that is not annotated: no type, nothing to report.</summary>
+    public static ParseResult None { get; } = new(null, ImmutableEquatableArray<DiagnosticInfo>.Empty);
+}

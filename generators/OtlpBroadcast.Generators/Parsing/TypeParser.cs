@@ -32,14 +32,35 @@ internal sealed partial class TypeParser
         _cancellationToken = cancellationToken;
     }
 
-    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parses <paramref name="declaration"/> when it carries <c>[OtlpAttributes]</c> itself (a partial type is parsed
+    /// once per declaration that carries it); otherwise gives an empty result.
+    /// </summary>
+    public static ParseResult Parse(TypeDeclarationSyntax declaration, Compilation compilation, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
+        SemanticModel model = compilation.GetSemanticModel(declaration.SyntaxTree);
+        if (model.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type || !IsAnnotatedAt(type, declaration))
         {
-            return new ParseResult(null, ImmutableEquatableArray<DiagnosticInfo>.Empty);
+            return ParseResult.None;
         }
 
-        return new TypeParser(context.SemanticModel.Compilation, type, cancellationToken).Run(declaration);
+        return new TypeParser(compilation, type, cancellationToken).Run(declaration);
+    }
+
+    private static bool IsAnnotatedAt(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
+    {
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            if (KnownNames.OtlpAttributesType.Matches(attribute.AttributeClass)
+                && attribute.ApplicationSyntaxReference is { } application
+                && application.SyntaxTree == declaration.SyntaxTree
+                && declaration.Span.Contains(application.Span))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private ParseResult Run(TypeDeclarationSyntax declaration)
