@@ -297,6 +297,26 @@ public partial class IdTests
     }
 
     [Fact]
+    public void EachDerivationGivesItsOwnStringsHashWhateverCameBefore()
+    {
+        // A thread remembers the last string it hashed: strings of the same length, the same string again, a trace id
+        // and a span id of one string, strings too long to remember and the empty string, in an order that would show
+        // a remembered hash given to the wrong string.
+        string longer = new('x', 200);
+        string[] sequence = ["abc1", "abc2", "abc2", "abc1", "", "abc1", longer, longer + "y", longer, "abc1", "東京", "東京"];
+        foreach (string value in sequence)
+        {
+            Assert.Equal(HashPrefixHex(value, TraceId.ByteLength), TraceId.FromString(value).ToString());
+            Assert.Equal(HashPrefixHex(value, SpanId.ByteLength), SpanId.FromString(value).ToString());
+        }
+
+        for (int i = sequence.Length - 1; i >= 0; i--)
+        {
+            Assert.Equal(HashPrefixHex(sequence[i], SpanId.ByteLength), SpanId.FromString(sequence[i]).ToString());
+        }
+    }
+
+    [Fact]
     public void FromStringHashesLongStringsLikeShortOnes()
     {
         // Long enough that the UTF-8 bytes no longer fit the stack buffer (a rented array is used instead).
