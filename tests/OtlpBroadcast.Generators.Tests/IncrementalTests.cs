@@ -386,6 +386,64 @@ public class IncrementalTests
             => result.GeneratedSources.Single(s => s.HintName.StartsWith(JsonContextEmitter.ClassName, StringComparison.Ordinal)).SourceText.ToString();
     }
 
+    [Fact]
+    public void AnAssemblyLevelExperimentalAttributeInAnotherFileReachesEveryType()
+    {
+        // UseSiteDiagnostics.Add walks up to the assembly: [assembly: Experimental] makes every member experimental.
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Unrelated);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        CSharpCompilation second = Replace(first, 1, "[assembly: System.Diagnostics.CodeAnalysis.Experimental(\"EXPASM\")]\n" + Unrelated);
+        AssertSameAsFreshRun(driver, second);
+        Assert.Contains("EXPASM", Source(driver.RunGenerators(second).GetRunResult().Results.Single(), "First"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AModuleLevelExperimentalAttributeInAFileOfItsOwnReachesEveryType()
+    {
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), "// attributes");
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        AssertSameAsFreshRun(driver, Replace(first, 1, "[module: System.Diagnostics.CodeAnalysis.Experimental(\"EXPMOD\")]"));
+    }
+
+    [Fact]
+    public void ReorderingTheFilesOfAPartialTypeReordersItsMembers()
+    {
+        const string Part = "namespace Gateway; public sealed partial class First { public string? Region { get; set; } }";
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Part);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        SyntaxTree own = first.SyntaxTrees.First();
+        AssertSameAsFreshRun(driver, first.RemoveSyntaxTrees(own).AddSyntaxTrees(own));
+    }
+
+    [Fact]
+    public void AConstantInAnAssemblyAttributeReachesEveryType()
+    {
+        const string Ids = "namespace Gateway; public static class Ids { public const string Assembly = \"EXPA\"; }";
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), "[assembly: System.Diagnostics.CodeAnalysis.Experimental(Gateway.Ids.Assembly)]", Ids);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        AssertSameAsFreshRun(driver, Replace(first, 2, Ids.Replace("EXPA", "EXPB", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The incremental run after an edit gives what a new driver gives on the edited compilation: the same
+    /// sources and the same diagnostics at the same places.</summary>
+    private static void AssertSameAsFreshRun(GeneratorDriver driver, CSharpCompilation edited)
+    {
+        GeneratorRunResult incremental = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        GeneratorRunResult fresh = TestCompilation.CreateDriver().RunGenerators(edited).GetRunResult().Results.Single();
+        Assert.Null(incremental.Exception);
+        Assert.Null(fresh.Exception);
+        Assert.Equal(string.Join("\n=====\n", Describe(fresh)), string.Join("\n=====\n", Describe(incremental)));
+
+        static string[] Describe(GeneratorRunResult result)
+            => result.GeneratedSources.Select(s => s.HintName + "\n" + s.SourceText).OrderBy(s => s, StringComparer.Ordinal)
+                .Concat(result.Diagnostics.Select(d => d.ToString() + " @ " + d.Location.GetLineSpan()).OrderBy(s => s, StringComparer.Ordinal))
+                .ToArray();
+    }
+
     /// <summary>An annotated type of its own file, with a key from an attribute argument and one derived from a name.</summary>
     private static string Annotated(string name, string extraMember = "") => $$"""
         using OtlpBroadcast;

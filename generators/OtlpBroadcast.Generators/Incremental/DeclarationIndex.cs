@@ -112,6 +112,8 @@ internal sealed class DeclarationIndex
             return new ParseKey(declaration, Array.Empty<SyntaxTree>());
         }
 
+        // The type's own file too: the order of the files (a partial type's parts) is the order of its members.
+        reached.Add(own);
         reached.Sort();
         var dependencies = new SyntaxTree[reached.Count];
         for (int i = 0; i < dependencies.Length; i++)

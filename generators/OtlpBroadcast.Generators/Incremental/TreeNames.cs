@@ -46,7 +46,8 @@ internal sealed class TreeNames
     /// <summary>The full names of the namespaces the file declares.</summary>
     public string[] Namespaces { get; }
 
-    /// <summary>The file's <c>global using</c> directives as written (they change name binding in every file).</summary>
+    /// <summary>The file's <c>global using</c> directives and its assembly and module attributes, as written (they change
+    /// name binding, or what is read, in every file).</summary>
     public string[] GlobalUsings { get; }
 
     /// <summary>The identifiers in those directives.</summary>
@@ -86,6 +87,14 @@ internal sealed class TreeNames
                 globalUsings.Add(directive.ToString());
                 AddIdentifiers(directive, globalUsingNames);
             }
+        }
+
+        // [assembly: ...] and [module: ...] reach every parse (UseSiteDiagnostics reads them up to the assembly) from a
+        // file no name leads to: they are compared as a whole, like global usings, and the names in them are followed.
+        foreach (AttributeListSyntax list in root.AttributeLists)
+        {
+            globalUsings.Add(list.ToString());
+            AddIdentifiers(list, globalUsingNames);
         }
 
         foreach (SyntaxNodeOrToken item in root.DescendantNodesAndTokens(static node => !IsBody(node)))
