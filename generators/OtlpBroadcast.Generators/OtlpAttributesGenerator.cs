@@ -21,13 +21,8 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
         // A parse binds its type on the compilation, which is new after any edit; binding 500 types costs hundreds of
         // milliseconds. So a parse runs again only when its key changes (see DeclarationIndex): its own file, a file
         // it can read, the source-wide declarations or the references and options. Finding the types and their keys
-        // takes syntax alone, and reads only the files that changed.
-        IncrementalValuesProvider<TypeDeclarationSyntax> candidates = context.SyntaxProvider
-            .CreateSyntaxProvider(
-                static (node, _) => node is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax
-                    && ((TypeDeclarationSyntax)node).AttributeLists.Count > 0,
-                static (syntax, _) => (TypeDeclarationSyntax)syntax.Node)
-            .WithTrackingName(TrackingNames.Candidates);
+        // takes syntax alone, and reads only the files that changed. The parse step keeps its last result per type
+        // (ParseMemo), so a parse input Roslyn hands over again, e.g. after a type is added before it, binds nothing.
         IncrementalValueProvider<DeclarationIndex> index = context.CompilationProvider
             .Select(static (compilation, cancellationToken) => new DeclarationIndex(compilation, cancellationToken))
             .WithTrackingName(TrackingNames.DeclarationIndex);
@@ -42,12 +37,12 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
             .Combine(context.CompilationProvider)
             .Select(static (inputs, _) => new ParseContext(inputs.Left.Left, inputs.Left.Right, inputs.Right));
 
-        IncrementalValuesProvider<ParseInput> inputs = candidates
-            .Combine(index.Combine(parseContext))
-            .Select(static (pair, _) => new ParseInput(pair.Right.Left.KeyFor(pair.Left), pair.Right.Right))
+        IncrementalValuesProvider<ParseInput> inputs = index
+            .Combine(parseContext)
+            .SelectMany(static (pair, _) => pair.Left.Candidates.Select(candidate => new ParseInput(pair.Left.KeyFor(candidate), pair.Right)))
             .WithTrackingName(TrackingNames.ParseKeys);
         IncrementalValuesProvider<ParseResult> results = inputs
-            .Select(static (input, cancellationToken) => TypeParser.Parse(input.Key.Declaration, input.Context.Compilation, cancellationToken))
+            .Select(static (input, cancellationToken) => ParseMemo.Parse(input, cancellationToken))
             .WithTrackingName(TrackingNames.ParseResults);
 
         IncrementalValuesProvider<DiagnosticInfo> diagnostics = results

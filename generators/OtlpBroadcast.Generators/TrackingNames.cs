@@ -3,7 +3,6 @@ namespace OtlpBroadcast.Generators;
 /// <summary>Names of the incremental steps, so tests can assert that each one is cached after unrelated edits.</summary>
 public static class TrackingNames
 {
-    public const string Candidates = nameof(Candidates);
     public const string DeclarationIndex = nameof(DeclarationIndex);
     public const string SourceWideDeclarations = nameof(SourceWideDeclarations);
     public const string CompilationFacts = nameof(CompilationFacts);

@@ -6,7 +6,7 @@ using OtlpBroadcast.Generators.Emitting;
 
 namespace OtlpBroadcast.Generators.Tests;
 
-public class IncrementalTests
+public partial class IncrementalTests
 {
     private static readonly string[] TrackedSteps =
     [
@@ -341,6 +341,20 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void ChangedReferencesGiveWhatANewDriverGives()
+    {
+        // Without the runtime's reference [OtlpAttributes] binds to nothing, so nothing is generated; with it back,
+        // everything is: the references are part of every parse's input (a remembered parse must not come back).
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Annotated("Second"));
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        driver = AssertSameAsFreshRun(driver, first.RemoveReferences(TestCompilation.Runtime));
+        Assert.Empty(driver.GetRunResult().Results.Single().GeneratedSources);
+        driver = AssertSameAsFreshRun(driver, first);
+        Assert.Equal(3, driver.GetRunResult().Results.Single().GeneratedSources.Length);
+    }
+
+    [Fact]
     public void CachedParsesKeepNoEarlierCompilationAlive()
     {
         (GeneratorDriver driver, CSharpCompilation latest, WeakReference earlier) = RunTwice();
@@ -430,13 +444,15 @@ public class IncrementalTests
 
     /// <summary>The incremental run after an edit gives what a new driver gives on the edited compilation: the same
     /// sources and the same diagnostics at the same places.</summary>
-    private static void AssertSameAsFreshRun(GeneratorDriver driver, CSharpCompilation edited)
+    private static GeneratorDriver AssertSameAsFreshRun(GeneratorDriver driver, CSharpCompilation edited)
     {
-        GeneratorRunResult incremental = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        driver = driver.RunGenerators(edited);
+        GeneratorRunResult incremental = driver.GetRunResult().Results.Single();
         GeneratorRunResult fresh = TestCompilation.CreateDriver().RunGenerators(edited).GetRunResult().Results.Single();
         Assert.Null(incremental.Exception);
         Assert.Null(fresh.Exception);
         Assert.Equal(string.Join("\n=====\n", Describe(fresh)), string.Join("\n=====\n", Describe(incremental)));
+        return driver;
 
         static string[] Describe(GeneratorRunResult result)
             => result.GeneratedSources.Select(s => s.HintName + "\n" + s.SourceText).OrderBy(s => s, StringComparer.Ordinal)

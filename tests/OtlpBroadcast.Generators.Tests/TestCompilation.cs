@@ -24,11 +24,11 @@ internal static class TestCompilation
                 warningLevel: 9999,
                 deterministic: true));
 
-    public static GeneratorDriver CreateDriver()
+    public static GeneratorDriver CreateDriver(bool trackSteps = true)
         => CSharpGeneratorDriver.Create(
             [new OtlpAttributesGenerator().AsSourceGenerator()],
             parseOptions: ParseOptions,
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>Runs the generator and fails when the generator or the compiler with its output reports anything.</summary>
     public static GeneratorDriverRunResult RunClean(params string[] sources) => RunClean(sources, out _);

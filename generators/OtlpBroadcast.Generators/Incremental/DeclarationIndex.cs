@@ -71,6 +71,24 @@ internal sealed class DeclarationIndex
     /// <summary>What every parse depends on and no name leads to (compared as a step of its own, once per run).</summary>
     public SourceWideDeclarations SourceWide => _sourceWide;
 
+    /// <summary>The types that may be annotated, file by file in the compilation's order. Taken from the compilation's
+    /// own list of files rather than from a syntax provider: Roslyn's table of files keeps a file's old place when the
+    /// same file object moves, and when a file is then replaced it can list another file twice (and miss the new one),
+    /// which gave one type two outputs (found by <c>RandomEditsGiveWhatANewDriverGives</c>).</summary>
+    public IEnumerable<TypeDeclarationSyntax> Candidates
+    {
+        get
+        {
+            foreach (TreeNames tree in _trees)
+            {
+                foreach (TypeDeclarationSyntax candidate in tree.Candidates)
+                {
+                    yield return candidate;
+                }
+            }
+        }
+    }
+
     /// <summary>Whether a file declares a type of this full name directly in its namespace (<see cref="TreeNames.TopLevel"/>).</summary>
     public bool DeclaresTopLevelType(string fullName)
     {

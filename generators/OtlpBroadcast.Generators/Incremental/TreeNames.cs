@@ -19,9 +19,10 @@ namespace OtlpBroadcast.Generators.Incremental;
 /// </remarks>
 internal sealed class TreeNames
 {
-    private TreeNames(SyntaxTree tree, string[] declared, string[] topLevel, string[] used, string[] namespaces, string[] globalUsings, string[] globalUsingNames)
+    private TreeNames(SyntaxTree tree, TypeDeclarationSyntax[] candidates, string[] declared, string[] topLevel, string[] used, string[] namespaces, string[] globalUsings, string[] globalUsingNames)
     {
         Tree = tree;
+        Candidates = candidates;
         TopLevel = topLevel;
         Declared = declared;
         Used = used;
@@ -31,6 +32,10 @@ internal sealed class TreeNames
     }
 
     public SyntaxTree Tree { get; }
+
+    /// <summary>The classes, structs and records of the file that carry an attribute, in order: the types that may be
+    /// annotated (binding confirms which are).</summary>
+    public TypeDeclarationSyntax[] Candidates { get; }
 
     /// <summary>The simple names of the types the file declares, nested ones included; an attribute class
     /// <c>FooAttribute</c> is also listed as <c>Foo</c>, the name it is applied by.</summary>
@@ -75,6 +80,7 @@ internal sealed class TreeNames
     {
         var declared = new HashSet<string>(StringComparer.Ordinal);
         var used = new HashSet<string>(StringComparer.Ordinal);
+        var candidates = new List<TypeDeclarationSyntax>();
         var topLevel = new List<string>();
         var namespaces = new List<string>();
         var globalUsings = new List<string>();
@@ -115,6 +121,11 @@ internal sealed class TreeNames
             {
                 case BaseTypeDeclarationSyntax type:
                     AddDeclared(type.Identifier.ValueText, type.Parent, declared, topLevel);
+                    if (type is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax && type.AttributeLists.Count > 0)
+                    {
+                        candidates.Add((TypeDeclarationSyntax)type);
+                    }
+
                     break;
                 case DelegateDeclarationSyntax @delegate:
                     AddDeclared(@delegate.Identifier.ValueText, @delegate.Parent, declared, topLevel);
@@ -125,7 +136,7 @@ internal sealed class TreeNames
             }
         }
 
-        return new TreeNames(root.SyntaxTree, Sorted(declared), topLevel.ToArray(), Sorted(used), namespaces.ToArray(), globalUsings.ToArray(), Sorted(globalUsingNames));
+        return new TreeNames(root.SyntaxTree, candidates.ToArray(), Sorted(declared), topLevel.ToArray(), Sorted(used), namespaces.ToArray(), globalUsings.ToArray(), Sorted(globalUsingNames));
     }
 
     /// <summary>Whether the identifier is the name a member, parameter or type parameter is declared with: such a

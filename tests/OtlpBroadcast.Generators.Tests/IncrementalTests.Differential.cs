@@ -1,0 +1,159 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace OtlpBroadcast.Generators.Tests;
+
+/// <summary>
+/// Random sequences of edits to a small project whose annotated types read each other's files in every way the parser
+/// knows (a base class, another part, a flattened type, an enum, constants, a global alias, assembly attributes), with
+/// unrelated files, body-only edits, names that start to shadow others, and files moved in the compilation. After every
+/// edit the incremental run must give what a new driver gives on the same compilation: the generator's keys may
+/// cache a parse only when nothing it reads has changed. Seeded, so a failure repeats.
+/// </summary>
+public partial class IncrementalTests
+{
+    /// <summary>Each file's versions; the project starts from the first of each.</summary>
+    private static readonly string[][] Files =
+    [
+        // 0: the annotated type A, which reads almost every other file.
+        [
+            AnnotatedA(""),
+            AnnotatedA("public long Extra { get; set; }"),
+            AnnotatedA("").Replace("Helper.Compute() * 2", "Helper.Compute() * 3", StringComparison.Ordinal),
+            AnnotatedA("").Replace("[OtlpAttribute(Keys.Model)] ", "", StringComparison.Ordinal),
+        ],
+
+        // 1: another part of A.
+        [
+            "namespace Gateway; public sealed partial class A { public string? Region { get; set; } }",
+            "namespace Gateway; public sealed partial class A { public string? Zone { get; set; } }",
+            "namespace Gateway; public sealed partial class A { [OtlpBroadcast.OtlpIgnore] public string? Region { get; set; } }",
+            "namespace Gateway; public sealed partial class A { }",
+        ],
+
+        // 2: constants, one built from another.
+        [
+            "namespace Gateway; public static class Keys { public const string Model = Prefix + \"model\"; public const string Prefix = \"gen_ai.request.\"; }",
+            "namespace Gateway; public static class Keys { public const string Model = Prefix + \"model\"; public const string Prefix = \"app.req.\"; }",
+            "namespace Gateway; public static class Keys { public const string Model = \"app.model\"; public const string Prefix = \"gen_ai.request.\"; }",
+        ],
+
+        // 3: an enum A writes.
+        [
+            "namespace Gateway; public enum Status { Ready, Done }",
+            "namespace Gateway; public enum Status { Ready, Done, Failed }",
+            "namespace Gateway; public enum Status { [System.Text.Json.Serialization.JsonStringEnumMemberName(\"ready\")] Ready, Done }",
+            "namespace Gateway; public enum Status { Ready, [System.Obsolete(\"old\", true)] Done }",
+        ],
+
+        // 4: A's base class.
+        [
+            "namespace Gateway; public abstract class Base { public string? Tenant { get; set; } }",
+            "namespace Gateway; public abstract class Base { public string? Tenant { get; set; } public int Tier { get; set; } }",
+            "namespace Gateway; public abstract class Base { [System.Obsolete(\"x\")] public string? Tenant { get; set; } }",
+            "namespace Gateway; public abstract class Base { }",
+        ],
+
+        // 5: the type A flattens.
+        [
+            "namespace Gateway; [OtlpBroadcast.OtlpAttributes] public sealed partial class C { public string? Kind { get; set; } }",
+            "namespace Gateway; [OtlpBroadcast.OtlpAttributes] public sealed partial class C { public string? Sort { get; set; } }",
+            "namespace Gateway; public sealed partial class C { public string? Kind { get; set; } }",
+            "namespace Gateway; [OtlpBroadcast.OtlpAttributes] public sealed partial class C { public double? Kind { get; set; } }",
+        ],
+
+        // 6: a method A calls only in a body.
+        [
+            "namespace Gateway; public static class Helper { public static int Compute() => 1; }",
+            "namespace Gateway; public static class Helper { public static int Compute() => 2; }",
+        ],
+
+        // 7: a global alias A uses as a member type.
+        [
+            "global using Label = string;",
+            "global using Label = long;",
+            "global using Label = System.Guid;",
+        ],
+
+        // 8: assembly attributes.
+        [
+            "// no assembly attributes",
+            "[assembly: System.Diagnostics.CodeAnalysis.Experimental(\"EXPX\")]",
+        ],
+
+        // 9: a file no type reads, until it declares names that others bind to.
+        [
+            "namespace Gateway; public class Unrelated { public int Value { get; set; } }",
+            "namespace Gateway; public class Unrelated { public long Value { get; set; } }",
+            "namespace Gateway.System { public class Other { } }",
+            "namespace Gateway; public class Status { }",
+            "namespace Gateway; public class Label { }",
+        ],
+
+        // 10: an annotated type that reads no other file.
+        [
+            "using OtlpBroadcast; namespace Gateway; [OtlpAttributes] public sealed partial class B { public string? Note { get; set; } }",
+            "using OtlpBroadcast; namespace Gateway; [OtlpAttributes] public sealed partial class B { public string? Note { get; set; } public bool Flag { get; set; } }",
+        ],
+    ];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public void RandomEditsGiveWhatANewDriverGives(int seed)
+    {
+        var random = new Random(seed);
+        int[] versions = new int[Files.Length];
+        CSharpCompilation compilation = TestCompilation.Create([.. Files.Select(f => f[0])]);
+        GeneratorDriver driver = TestCompilation.CreateDriver(trackSteps: false).RunGenerators(compilation);
+        var steps = new List<string>();
+
+        for (int step = 0; step < 25; step++)
+        {
+            int file = random.Next(Files.Length);
+            SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath == $"Source{file}.cs");
+            if (random.Next(6) == 0)
+            {
+                // The same file moved to the end: a partial type's members follow the order of its files.
+                compilation = compilation.RemoveSyntaxTrees(old).AddSyntaxTrees(old);
+                steps.Add($"move {file}");
+            }
+            else
+            {
+                versions[file] = (versions[file] + 1 + random.Next(Files[file].Length - 1)) % Files[file].Length;
+                compilation = compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(Files[file][versions[file]], TestCompilation.ParseOptions, old.FilePath));
+                steps.Add($"file {file} version {versions[file]}");
+            }
+
+            try
+            {
+                driver = AssertSameAsFreshRun(driver, compilation);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidOperationException($"seed {seed}, after: {string.Join("; ", steps)}", e);
+            }
+        }
+    }
+
+    private static string AnnotatedA(string extraMember) => $$"""
+        using OtlpBroadcast;
+
+        namespace Gateway;
+
+        [OtlpAttributes(KeyPrefix = "app")]
+        public sealed partial class A : Base
+        {
+            [OtlpAttribute(Keys.Model)] public string Model { get; set; } = "";
+            public Status State { get; set; }
+            [OtlpFlatten("c")] public C? Child { get; set; }
+            public Label? Title { get; set; }
+            public int Twice() => Helper.Compute() * 2;
+            {{extraMember}}
+        }
+        """;
+}
