@@ -45,25 +45,39 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
             .Select(static (input, cancellationToken) => ParseMemo.Parse(input, cancellationToken))
             .WithTrackingName(TrackingNames.ParseResults);
 
-        IncrementalValuesProvider<DiagnosticInfo> diagnostics = results
-            .SelectMany(static (result, _) => result.Diagnostics)
+        // Every step below keeps one item per parsed type, a type without a spec included (as null): a step that drops
+        // items leaves empty entries, and Roslyn's step tracking (trackIncrementalGeneratorSteps, used by tests and
+        // tools) misaligns the entries after an empty one when it reuses a cached table, which lost a type's output
+        // in RandomEditsGiveWhatANewDriverGives with tracking on. Nulls and empty lists are filtered in the outputs.
+        IncrementalValuesProvider<ImmutableEquatableArray<DiagnosticInfo>> diagnostics = results
+            .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (output, diagnostic) => output.ReportDiagnostic(diagnostic.ToDiagnostic()));
+        context.RegisterSourceOutput(diagnostics, static (output, diagnostics) =>
+        {
+            foreach (DiagnosticInfo diagnostic in diagnostics)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
 
-        IncrementalValuesProvider<TypeSpec> specs = results
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
+        IncrementalValuesProvider<TypeSpec?> specs = results
+            .Select(static (result, _) => result.Spec)
             .WithTrackingName(TrackingNames.TypeSpecs);
 
         // Each file is combined with the hint names that clash ignoring case, not with all of them: adding or editing
         // a type leaves the other files cached unless it makes or removes a clash.
         IncrementalValueProvider<ImmutableEquatableArray<string>> clashingHintNames = specs
-            .Select(static (spec, _) => spec.HintName)
+            .Select(static (spec, _) => spec?.HintName)
             .Collect()
             .Select(static (names, _) => HintNames.Clashing(names))
             .WithTrackingName(TrackingNames.ClashingHintNames);
-        context.RegisterSourceOutput(specs.Combine(clashingHintNames), static (output, pair)
-            => output.AddSource(HintNames.Unique(pair.Left.HintName, pair.Right), TypeEmitter.Emit(pair.Left)));
+        context.RegisterSourceOutput(specs.Combine(clashingHintNames), static (output, pair) =>
+        {
+            if (pair.Left is { } spec)
+            {
+                output.AddSource(HintNames.Unique(spec.HintName, pair.Right), TypeEmitter.Emit(spec));
+            }
+        });
 
         // From syntax too: asking the new compilation for its global namespace after every edit costs about a millisecond.
         IncrementalValueProvider<string> assemblyNamespace = index
@@ -71,13 +85,14 @@ public sealed class OtlpAttributesGenerator : IIncrementalGenerator
             .Select(static (pair, _) => JsonContextEmitter.NamespaceFor(pair.Right, pair.Left.DeclaresTopLevelType))
             .WithTrackingName(TrackingNames.AssemblyNamespace);
         IncrementalValueProvider<JsonContextSpec> jsonContext = specs
-            .Where(static spec => !spec.ObsoleteAsError)
-            .Select(static (spec, _) => new JsonContextTypeSpec(spec.FullyQualifiedName, spec.Declaration.Name, spec.TypeSuppressedIds))
+            .Select(static (spec, _) => spec is { ObsoleteAsError: false }
+                ? new JsonContextTypeSpec(spec.FullyQualifiedName, spec.Declaration.Name, spec.TypeSuppressedIds)
+                : null)
             .Collect()
             .Combine(assemblyNamespace)
             .Select(static (pair, _) => new JsonContextSpec(
                 pair.Right,
-                pair.Left.OrderBy(t => t.FullyQualifiedName, StringComparer.Ordinal).ToImmutableEquatableArray()))
+                pair.Left.Where(t => t is not null).Select(t => t!).OrderBy(t => t.FullyQualifiedName, StringComparer.Ordinal).ToImmutableEquatableArray()))
             .WithTrackingName(TrackingNames.JsonContext);
         context.RegisterSourceOutput(jsonContext, static (output, spec) =>
         {

@@ -142,7 +142,7 @@ public partial class IncrementalTests
         Assert.Single(parsed, r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
         Assert.Equal([IncrementalStepRunReason.Modified], Reasons(result, TrackingNames.JsonContext));
         Assert.Equal(before + 1, result.GeneratedSources.Length);
-        Assert.Equal(1, OutputReasons(result).Count(r => r == IncrementalStepRunReason.New));
+        Assert.Equal(2, OutputReasons(result).Count(r => r == IncrementalStepRunReason.New)); // its file and its (empty) diagnostics
         Assert.Equal(1, OutputReasons(result).Count(r => r == IncrementalStepRunReason.Modified)); // the JSON context only
         Assert.Contains("global::Gateway.Added", result.GeneratedSources.Single(s => s.HintName.StartsWith(JsonContextEmitter.ClassName, StringComparison.Ordinal)).SourceText.ToString(), StringComparison.Ordinal);
     }

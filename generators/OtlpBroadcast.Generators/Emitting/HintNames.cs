@@ -19,8 +19,8 @@ internal static class HintNames
         => fullyQualifiedName.Replace("global::", string.Empty).Replace("@", string.Empty) + Suffix;
 
     /// <summary>The names that equal another one ignoring case (<c>A.Dto.Msg</c> and <c>A.DTO.Msg</c>), ordinal-sorted.</summary>
-    public static ImmutableEquatableArray<string> Clashing(ImmutableArray<string> names)
-        => names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase)
+    public static ImmutableEquatableArray<string> Clashing(ImmutableArray<string?> names)
+        => names.Where(n => n is not null).Select(n => n!).GroupBy(n => n, StringComparer.OrdinalIgnoreCase)
             .Where(g => g.Count() > 1)
             .SelectMany(g => g)
             .OrderBy(n => n, StringComparer.Ordinal)
