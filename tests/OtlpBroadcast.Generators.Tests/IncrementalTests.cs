@@ -442,6 +442,33 @@ public partial class IncrementalTests
         AssertSameAsFreshRun(driver, Replace(first, 2, Ids.Replace("EXPA", "EXPB", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("[OtlpBroadcast.OtlpAttributes] public partial class { }")]
+    [InlineData("using OtlpBroadcast; [OtlpAttributes] public partial class { int")]
+    public void AnAnnotatedDeclarationWithoutANameGetsNoOutputAndThrowsNothing(string broken)
+    {
+        // A missing name (a compiler error while typing) made the JSON context's member names throw.
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"));
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        AssertSameAsFreshRun(driver, first.AddSyntaxTrees(CSharpSyntaxTree.ParseText(broken, TestCompilation.ParseOptions, "Broken.cs")));
+    }
+
+    [Fact]
+    public void ATypeAnnotatedInTwoPartsGetsOneOutputAndThrowsNothing()
+    {
+        // Each annotated part was parsed as the type, and the second output's hint name was taken.
+        const string Part = "namespace Gateway; public sealed partial class First { public int Zone { get; set; } }";
+        CSharpCompilation first = TestCompilation.Create(Annotated("First"), Part);
+        GeneratorDriver driver = TestCompilation.CreateDriver().RunGenerators(first);
+
+        CSharpCompilation second = Replace(first, 1, Part.Replace("public sealed partial", "[OtlpBroadcast.OtlpAttributes] public sealed partial", StringComparison.Ordinal));
+        driver = AssertSameAsFreshRun(driver, second);
+        Assert.Single(driver.GetRunResult().Results.Single().GeneratedSources, s => s.HintName.StartsWith("Gateway.First.", StringComparison.Ordinal));
+
+        AssertSameAsFreshRun(driver, second.RemoveSyntaxTrees(second.SyntaxTrees.First()).AddSyntaxTrees(second.SyntaxTrees.First()));
+    }
+
     /// <summary>The incremental run after an edit gives what a new driver gives on the edited compilation: the same
     /// sources and the same diagnostics at the same places.</summary>
     private static GeneratorDriver AssertSameAsFreshRun(GeneratorDriver driver, CSharpCompilation edited)

@@ -39,7 +39,8 @@ internal sealed partial class TypeParser
     public static ParseResult Parse(TypeDeclarationSyntax declaration, Compilation compilation, CancellationToken cancellationToken)
     {
         SemanticModel model = compilation.GetSemanticModel(declaration.SyntaxTree);
-        if (model.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type || !IsAnnotatedAt(type, declaration))
+        // A declaration without a name (a syntax error the compiler reports) gets no code: its empty name broke the JSON context.
+        if (model.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type || type.Name.Length == 0 || !IsAnnotatedAt(type, declaration))
         {
             return ParseResult.None;
         }
@@ -47,16 +48,17 @@ internal sealed partial class TypeParser
         return new TypeParser(compilation, type, cancellationToken).Run(declaration);
     }
 
+    /// <summary>Whether the type's first <c>[OtlpAttributes]</c> is applied in this declaration: a type annotated twice
+    /// (an error the compiler reports, e.g. in two parts) is parsed once, not once per part with the same hint name.</summary>
     private static bool IsAnnotatedAt(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
     {
         foreach (AttributeData attribute in type.GetAttributes())
         {
-            if (KnownNames.OtlpAttributesType.Matches(attribute.AttributeClass)
-                && attribute.ApplicationSyntaxReference is { } application
-                && application.SyntaxTree == declaration.SyntaxTree
-                && declaration.Span.Contains(application.Span))
+            if (KnownNames.OtlpAttributesType.Matches(attribute.AttributeClass))
             {
-                return true;
+                return attribute.ApplicationSyntaxReference is { } application
+                    && application.SyntaxTree == declaration.SyntaxTree
+                    && declaration.Span.Contains(application.Span);
             }
         }
 
