@@ -148,6 +148,66 @@ public partial class IncrementalTests
         }
     }
 
+    /// <summary>As <see cref="RandomEditsGiveWhatANewDriverGives"/>, with files also removed, added back (in any
+    /// version, at the end) and put at a random place among the others: a type's base class, another part or its own
+    /// file can disappear and come back.</summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    [InlineData(3, false)]
+    [InlineData(4, true)]
+    public void RandomEditsAddingAndRemovingFilesGiveWhatANewDriverGives(int seed, bool trackSteps)
+    {
+        var random = new Random(seed);
+        int[] versions = new int[Files.Length];
+        CSharpCompilation compilation = TestCompilation.Create([.. Files.Select(f => f[0])]);
+        GeneratorDriver driver = TestCompilation.CreateDriver(trackSteps).RunGenerators(compilation);
+        var steps = new List<string>();
+
+        for (int step = 0; step < 40; step++)
+        {
+            int file = random.Next(Files.Length);
+            string path = $"Source{file}.cs";
+            SyntaxTree? old = compilation.SyntaxTrees.SingleOrDefault(t => t.FilePath == path);
+            int operation = random.Next(10);
+            if (old is null)
+            {
+                versions[file] = random.Next(Files[file].Length);
+                compilation = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(Files[file][versions[file]], TestCompilation.ParseOptions, path));
+                steps.Add($"add {file} version {versions[file]}");
+            }
+            else if (operation < 2)
+            {
+                compilation = compilation.RemoveSyntaxTrees(old);
+                steps.Add($"remove {file}");
+            }
+            else if (operation == 2)
+            {
+                List<SyntaxTree> trees = [.. compilation.SyntaxTrees];
+                int place = random.Next(trees.Count);
+                trees.Remove(old);
+                trees.Insert(Math.Min(place, trees.Count), old);
+                compilation = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(trees);
+                steps.Add($"put {file} at {place}");
+            }
+            else
+            {
+                versions[file] = (versions[file] + 1 + random.Next(Files[file].Length - 1)) % Files[file].Length;
+                compilation = compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(Files[file][versions[file]], TestCompilation.ParseOptions, path));
+                steps.Add($"file {file} version {versions[file]}");
+            }
+
+            try
+            {
+                driver = AssertSameAsFreshRun(driver, compilation);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidOperationException($"seed {seed}, step tracking {trackSteps}, after: {string.Join("; ", steps)}", e);
+            }
+        }
+    }
+
     private static string AnnotatedA(string extraMember) => $$"""
         using OtlpBroadcast;
 
