@@ -469,6 +469,58 @@ public partial class IncrementalTests
         AssertSameAsFreshRun(driver, second.RemoveSyntaxTrees(second.SyntaxTrees.First()).AddSyntaxTrees(second.SyntaxTrees.First()));
     }
 
+    [Fact]
+    public void ANestedTypeFollowsItsContainingTypesOtherPart()
+        => AssertEachEditAsFreshRun(
+            TestCompilation.Create(
+                "using OtlpBroadcast; namespace Gateway; public partial class Outer { [OtlpAttributes] public sealed partial class In { public Kind K { get; set; } [OtlpAttribute(Key)] public string? S { get; set; } } }",
+                "namespace Gateway; public partial class Outer { public const string Key = \"a.b\"; }",
+                "namespace Gateway; public enum Kind { X }"),
+            c => Replace(c, 1, "namespace Gateway; public partial class Outer { public const string Key = \"a.c\"; public enum Kind { Y, Z } }"),
+            c => Replace(c, 1, "namespace Gateway; internal static partial class Outer { public const string Key = \"a.c\"; }"));
+
+    [Fact]
+    public void AUsingStaticConstantFollowsTheBaseClassItIsInheritedFrom()
+        => AssertEachEditAsFreshRun(
+            TestCompilation.Create(
+                "using OtlpBroadcast; using static Gateway.Keys; namespace Gateway; [OtlpAttributes] public sealed partial class A { [OtlpAttribute(Model)] public string? S { get; set; } }",
+                "namespace Gateway; public class Keys : MoreKeys { }",
+                "namespace Gateway; public class MoreKeys { public const string Model = \"m.a\"; }"),
+            c => Replace(c, 2, "namespace Gateway; public class MoreKeys { public const string Model = \"m.b\"; }"),
+            c => Replace(c, 1, "namespace Gateway; public class Keys { public const string Model = \"m.c\"; }"));
+
+    [Fact]
+    public void AGenericBaseAndItsTypeArgumentInOtherFilesAreFollowed()
+        => AssertEachEditAsFreshRun(
+            TestCompilation.Create(
+                "using OtlpBroadcast; namespace Gateway; [OtlpAttributes] public sealed partial class A : Base<Status> { }",
+                "namespace Gateway; public abstract class Base<T> { public T? Value { get; set; } }",
+                "namespace Gateway; public enum Status { A, B }"),
+            c => Replace(c, 2, "namespace Gateway; public enum Status : ulong { A, B }"),
+            c => Replace(c, 1, "namespace Gateway; public abstract class Base<T> { public T[]? Values { get; set; } }"),
+            c => c.RemoveSyntaxTrees(c.SyntaxTrees.ElementAt(1)));
+
+    [Fact]
+    public void NewPreprocessorSymbolsGiveWhatANewDriverGives()
+        => AssertEachEditAsFreshRun(
+            TestCompilation.Create("using OtlpBroadcast; namespace Gateway; [OtlpAttributes] public sealed partial class A { \n#if EXTRA\n public int X { get; set; }\n#endif\n public int Y { get; set; } }"),
+            c => c.RemoveAllSyntaxTrees().AddSyntaxTrees(c.SyntaxTrees.Select(t => t.WithRootAndOptions(t.GetRoot(), TestCompilation.ParseOptions.WithPreprocessorSymbols("EXTRA")))),
+            c => c.RemoveAllSyntaxTrees().AddSyntaxTrees(c.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.ToString(), TestCompilation.ParseOptions.WithPreprocessorSymbols("EXTRA"), t.FilePath))));
+
+    private static void AssertEachEditAsFreshRun(CSharpCompilation first, params Func<CSharpCompilation, CSharpCompilation>[] edits)
+    {
+        foreach (bool trackSteps in new[] { true, false })
+        {
+            GeneratorDriver driver = TestCompilation.CreateDriver(trackSteps).RunGenerators(first);
+            CSharpCompilation compilation = first;
+            foreach (Func<CSharpCompilation, CSharpCompilation> edit in edits)
+            {
+                compilation = edit(compilation);
+                driver = AssertSameAsFreshRun(driver, compilation);
+            }
+        }
+    }
+
     /// <summary>The incremental run after an edit gives what a new driver gives on the edited compilation: the same
     /// sources and the same diagnostics at the same places.</summary>
     private static GeneratorDriver AssertSameAsFreshRun(GeneratorDriver driver, CSharpCompilation edited)
