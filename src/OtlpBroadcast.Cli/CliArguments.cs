@@ -163,8 +163,8 @@ internal sealed class CliArguments
         return TimeSpan.FromMilliseconds(milliseconds);
     }
 
-    /// <summary>An option name is shown only when it looks like one (a short run of letters, digits and dashes).</summary>
-    /// <summary>The options the tool takes (with <c>--privacy</c>, which only <c>send-test-trace</c> takes).</summary>
+    /// <summary>The options the tool takes (with <c>--privacy</c>, which only <c>send-test-trace</c> takes); a test holds
+    /// this list, the switch above and the help's list of options to the same names.</summary>
     private static readonly string[] OptionNames =
         ["--help", "-h", "--endpoint", "--headers", "--header", "--timeout", "--protocol", "--compression", "--service-name", "--privacy", "--allow-insecure"];
 
@@ -172,6 +172,7 @@ internal sealed class CliArguments
     private static bool IsOption(string token)
         => OptionNames.Any(option => token.StartsWith(option, StringComparison.Ordinal) && (token.Length == option.Length || token[option.Length] == '='));
 
+    /// <summary>An option name is shown only when it looks like one (a short run of letters, digits and dashes).</summary>
     private static string SafeOptionName(string name)
         => name.Length <= 32 && name.Skip(2).All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? name : "(not shown)";
 }

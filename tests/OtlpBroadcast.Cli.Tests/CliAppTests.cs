@@ -137,6 +137,28 @@ public class CliAppTests
     }
 
     [Fact]
+    public async Task EveryOptionTheHelpListsIsParsedAndEndsTheValueBeforeIt()
+    {
+        // The parser's switch, the list of option names that ends a missing value, and the help are three lists: an
+        // option the help shows must be parsed (not "Unknown option") and must count as an option after one that needs
+        // a value (not be taken as that value).
+        Run help = await RunAsync("send-test-trace", "--help");
+        string[] options = [.. System.Text.RegularExpressions.Regex.Matches(help.Output[help.Output.IndexOf("Options:", StringComparison.Ordinal)..], @"(?m)^\s+(--[a-z-]+)")
+            .Select(m => m.Groups[1].Value).Distinct()];
+        Assert.True(options.Length >= 9, $"the help lists {options.Length} options");
+
+        foreach (string option in options)
+        {
+            Run parsed = await RunAsync("send-test-trace", "--endpoint", "http://127.0.0.1:9/v1/traces", "--timeout", "1", option + "=x");
+            Assert.DoesNotContain("Unknown option", parsed.Output, StringComparison.Ordinal);
+
+            string needsValue = option == "--service-name" ? "--timeout" : "--service-name";
+            Run missing = await RunAsync("send-test-trace", "--endpoint", "http://127.0.0.1:9/v1/traces", needsValue, option);
+            Assert.Contains($"{needsValue} needs a value", missing.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task MalformedOrStrayArgumentsAreNotEchoed()
     {
         Run noEquals = await RunAsync("test-connection", "--endpoint", "http://127.0.0.1:4318/v1/traces", "--header", RightKey);
