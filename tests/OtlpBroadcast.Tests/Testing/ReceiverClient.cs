@@ -7,7 +7,11 @@ namespace OtlpBroadcast.Tests.Testing;
 /// <summary>Plain HttpClient posts, so the receiver is exercised without the SDK's exporter.</summary>
 internal static class ReceiverClient
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    /// <summary>How long a test waits for what normally takes milliseconds (a post, a request reaching the receiver).
+    /// 30 s: with test classes running side by side on two cores, an HttpClient once waited more than 10 s for its
+    /// connection to a receiver that aborts (AbortResetsTheConnectionWithoutAnswer, CI of 7 Dec: TaskCanceledException
+    /// from the client's 10 s timeout instead of the reset), which no test means to measure.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     public static HttpClient Create(TimeSpan? timeout = null) => new() { Timeout = timeout ?? Patience };
 
