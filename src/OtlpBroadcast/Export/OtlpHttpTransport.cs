@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -17,6 +18,9 @@ internal sealed class OtlpHttpTransport
     /// <summary>The OTLP specification: a response body over 4 MiB is not read and the request counts as failed.</summary>
     internal const int MaxResponseBytes = 4 * 1024 * 1024;
     private const int MaxMessageLength = 512;
+
+    /// <summary>How much of an answer is read at a time.</summary>
+    private const int ResponseChunkBytes = 16 * 1024;
 
     private static readonly MediaTypeHeaderValue JsonContentType = new(SpanEnvelopes.JsonMediaType);
     private static readonly MediaTypeHeaderValue ProtobufContentType = new(SpanEnvelopes.ProtobufMediaType);
@@ -239,22 +243,47 @@ internal sealed class OtlpHttpTransport
     }
 
     /// <summary>The whole stream, or <see langword="null"/> when it holds more than <see cref="MaxResponseBytes"/>.</summary>
-    private static async Task<byte[]?> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
+    /// <remarks>Nearly every answer is empty or a few bytes (an OTLP success, a short error), and one is read per batch:
+    /// it is read into a pooled chunk and copied out once, so an empty answer allocates nothing here and a short one
+    /// only its own bytes. Only an answer longer than the chunk gathers its chunks in a <see cref="MemoryStream"/>.</remarks>
+    internal static async Task<byte[]?> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        byte[] chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(ResponseChunkBytes);
+        MemoryStream? gathered = null;
+        try
         {
-            if (buffer.Length + read > MaxResponseBytes)
+            long total = 0;
+            int filled = 0;
+            int read;
+            while ((read = await stream.ReadAsync(chunk.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                return null;
+                total += read;
+                if (total > MaxResponseBytes)
+                {
+                    return null;
+                }
+
+                filled += read;
+                if (filled == chunk.Length)
+                {
+                    (gathered ??= new MemoryStream()).Write(chunk, 0, filled);
+                    filled = 0;
+                }
             }
 
-            buffer.Write(chunk, 0, read);
-        }
+            if (gathered is null)
+            {
+                return filled == 0 ? [] : chunk.AsSpan(0, filled).ToArray();
+            }
 
-        return buffer.ToArray();
+            gathered.Write(chunk, 0, filled);
+            return gathered.ToArray();
+        }
+        finally
+        {
+            gathered?.Dispose();
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     /// <summary>Whether the server compressed its answer with gzip, though the request never asked for it (a proxy may).
