@@ -11,6 +11,7 @@ namespace OtlpBroadcast.Benchmarks;
 /// </summary>
 internal sealed partial class ThreadCpuClock : IClock
 {
+    private const int ClockProcessCpuTimeId = 2;
     private const int ClockThreadCpuTimeId = 3;
 
     public static readonly ThreadCpuClock Instance = new();
@@ -29,6 +30,25 @@ internal sealed partial class ThreadCpuClock : IClock
         }
 
         return (time.Seconds * 1_000_000_000) + time.Nanoseconds;
+    }
+
+    /// <summary>The CPU time of the whole process, every thread, to the nanosecond (Linux
+    /// <c>CLOCK_PROCESS_CPUTIME_ID</c>); elsewhere <see cref="System.Diagnostics.Process.TotalProcessorTime"/>. On Linux
+    /// the latter counts in 10 ms ticks, which is 0.17 µs per span on a run of 60,000 spans: a twentieth of the SDK's
+    /// figure.</summary>
+    public static TimeSpan ProcessCpuTime()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        }
+
+        if (clock_gettime(ClockProcessCpuTimeId, out TimeSpec time) != 0)
+        {
+            throw new InvalidOperationException("clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed.");
+        }
+
+        return TimeSpan.FromTicks((time.Seconds * TimeSpan.TicksPerSecond) + (time.Nanoseconds / 100));
     }
 
     [LibraryImport("libc", SetLastError = true)]

@@ -9,67 +9,110 @@ namespace OtlpBroadcast.Benchmarks;
 /// Benchmark 3: spans per second and CPU per span from recording to bytes accepted by a loopback receiver (in a
 /// child process), batching on (512 spans, 100 ms), for this SDK (JSON without and with gzip, and protobuf, the wire
 /// format OpenTelemetry .NET sends) and for OpenTelemetry .NET (protobuf; its OTLP exporter has no compression
-/// option). CPU is this process's <see cref="Process.TotalProcessorTime"/> over the run, divided by the spans sent.
+/// option). CPU is this process's CPU time over the run (<see cref="ThreadCpuClock.ProcessCpuTime"/>), divided by the spans sent;
+/// allocation is <see cref="GC.GetTotalAllocatedBytes"/> over the run, divided the same way. The contenders take turns,
+/// one run each per round, and each ratio is paired with OpenTelemetry .NET's run of the same round.
 /// </summary>
 internal static class EndToEnd
 {
     private const int SpansPerTree = 3;
 
-    /// <summary>Full-size runs before the measured ones, for each contender: at least this many, and for at least
-    /// <see cref="WarmUpTime"/> (tiered compilation moves hot code to its final tier over seconds, not runs).</summary>
-    private const int WarmUpRuns = 3;
+    /// <summary>Warm-up rounds (one full-size run of each contender, in turn) before the measured ones: at least this
+    /// many, for at least <see cref="WarmUpTime"/>, and until a round in which the JIT compiled for less than
+    /// <see cref="QuietJitShare"/> of the process's CPU. Tiered compilation moves hot code to its final tier over seconds,
+    /// not runs, and the compiler's thread counts in the CPU of whichever contender is running.</summary>
+    private const int WarmUpRounds = 3;
+
+    private const double QuietJitShare = 0.01;
 
     private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(8);
+
+    /// <summary>When the JIT never goes quiet, the measured rounds start anyway after this long (and say so).</summary>
+    private static readonly TimeSpan MaxWarmUpTime = TimeSpan.FromSeconds(60);
 
     public static async Task RunAsync(bool quick, string? only = null)
     {
         int trees = quick ? 5_000 : 20_000;
-        int runs = quick ? 3 : 7;
+        int runs = quick ? 5 : 11;
         SpanTreeFixture fixture = SpanTreeFixture.For(ContentCase.Content2KB);
         using Process receiver = StartReceiver(out Uri endpoint);
         try
         {
             Console.WriteLine($"End to end: {trees} span trees ({trees * SpansPerTree} spans) per run, {runs} run(s), content {fixture.Content}, receiver {endpoint}");
             Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load {LoadAverage()}");
-            var results = new List<(string Name, Measurement Median)>();
-            foreach ((string name, Func<IPipeline> create) in new (string, Func<IPipeline>)[]
+            var contenders = new List<(string Name, IPipeline Pipeline)>();
+            try
             {
-                ("OpenTelemetry .NET (protobuf)", () => new OpenTelemetryPipeline(endpoint, fixture, trees)),
-                ("OtlpBroadcast (JSON)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.None)),
-                ("OtlpBroadcast (JSON, gzip)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.Gzip)),
-                ("OtlpBroadcast (protobuf)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpProtobuf, OtlpCompression.None)),
-            }.Where(c => only is null || c.Item1.StartsWith("OpenTelemetry", StringComparison.Ordinal) || c.Item1.Contains(only, StringComparison.OrdinalIgnoreCase)))
-            {
-                // One pipeline per contender for all its runs, as a service keeps one. Warm-up runs first: JIT
-                // (tiered compilation takes seconds of CPU on this machine to settle; with a warm-up of a tenth of a
-                // run, the compiler's thread took about a quarter of the measured CPU of both contenders),
-                // connections, and the SDK's fragment pool, which keeps what a burst of this size needs.
-                await using IPipeline pipeline = create();
+                foreach ((string name, Func<IPipeline> create) in new (string, Func<IPipeline>)[]
+                {
+                    ("OpenTelemetry .NET (protobuf)", () => new OpenTelemetryPipeline(endpoint, fixture, trees)),
+                    ("OtlpBroadcast (JSON)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.None)),
+                    ("OtlpBroadcast (JSON, gzip)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.Gzip)),
+                    ("OtlpBroadcast (protobuf)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpProtobuf, OtlpCompression.None)),
+                }.Where(c => only is null || c.Item1.StartsWith("OpenTelemetry", StringComparison.Ordinal) || c.Item1.Contains(only, StringComparison.OrdinalIgnoreCase)))
+                {
+                    contenders.Add((name, create()));
+                }
+
+                // One pipeline per contender for all its runs, as a service keeps one. Warm-up rounds first: JIT
+                // (with a warm-up of a tenth of a run, the compiler's thread took about a quarter of the measured CPU of
+                // both contenders), connections, and the SDK's fragment pool, which keeps what a burst of this size needs.
                 long warmUpStart = Stopwatch.GetTimestamp();
-                for (int i = 0; i < WarmUpRuns || Stopwatch.GetElapsedTime(warmUpStart) < WarmUpTime; i++)
+                int warmUpRounds = 0;
+                double jitShare;
+                do
                 {
-                    await MeasureAsync(trees, pipeline).ConfigureAwait(false);
+                    (_, jitShare) = await RoundAsync(trees, contenders).ConfigureAwait(false);
+                    warmUpRounds++;
+                }
+                while ((warmUpRounds < WarmUpRounds || Stopwatch.GetElapsedTime(warmUpStart) < WarmUpTime || jitShare >= QuietJitShare)
+                    && Stopwatch.GetElapsedTime(warmUpStart) < MaxWarmUpTime);
+
+                Console.WriteLine($"Warm-up: {warmUpRounds} rounds in {Stopwatch.GetElapsedTime(warmUpStart).TotalSeconds:F0} s; the JIT took {jitShare:P1} of the CPU in the last one");
+
+                // Rounds: each contender runs once per round, in turn, so that what the machine does meanwhile (its
+                // speed moves 1.5-2x over minutes here) falls on all of them alike. A contender's ratio is the median
+                // of its per-round ratios to OpenTelemetry .NET's run of the same round.
+                var measured = contenders.Select(_ => new List<Measurement>()).ToArray();
+                TimeSpan jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+                TimeSpan cpuBefore = ThreadCpuClock.ProcessCpuTime();
+                for (int round = 0; round < runs; round++)
+                {
+                    (Measurement[] results, _) = await RoundAsync(trees, contenders).ConfigureAwait(false);
+                    for (int c = 0; c < contenders.Count; c++)
+                    {
+                        measured[c].Add(results[c]);
+                    }
                 }
 
-                var measured = new List<Measurement>();
-                for (int i = 0; i < runs; i++)
+                double measuredJitShare = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore) / (ThreadCpuClock.ProcessCpuTime() - cpuBefore);
+                Console.WriteLine($"JIT during the measured rounds: {measuredJitShare:P2} of the CPU");
+                Console.WriteLine();
+                for (int c = 0; c < contenders.Count; c++)
                 {
-                    measured.Add(await MeasureAsync(trees, pipeline).ConfigureAwait(false));
+                    Console.WriteLine($"{contenders[c].Name}: CPU per span by round (µs): {string.Join(", ", measured[c].Select(m => m.CpuMicrosecondsPerSpan.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
                 }
 
-                Measurement median = measured.OrderBy(m => m.CpuPerSpan).ElementAt(measured.Count / 2);
-                results.Add((name, median));
+                Console.WriteLine();
+                Console.WriteLine("| Contender | Spans/s | CPU per span (µs) | CPU ratio to OpenTelemetry .NET (median of rounds; range) | Target (≤ 0.33) | Allocated per span (B) |");
+                Console.WriteLine("| --- | ---: | ---: | ---: | --- | ---: |");
+                for (int c = 0; c < contenders.Count; c++)
+                {
+                    Measurement median = Median(measured[c], m => m.CpuMicrosecondsPerSpan);
+                    double[] ratios = measured[c].Zip(measured[0], (m, baseline) => m.CpuMicrosecondsPerSpan / baseline.CpuMicrosecondsPerSpan).Order().ToArray();
+                    double ratio = ratios[ratios.Length / 2];
+                    bool isBaseline = c == 0;
+                    string target = isBaseline ? "baseline" : ratio <= 1.0 / 3 ? "met" : "not met";
+                    string ratioText = isBaseline ? "1.00" : $"{ratio:F2} ({ratios[0]:F2}-{ratios[^1]:F2})";
+                    Console.WriteLine($"| {contenders[c].Name} | {median.SpansPerSecond:N0} | {median.CpuMicrosecondsPerSpan:F2} | {ratioText} | {target} | {median.AllocatedPerSpan:N0} |");
+                }
             }
-
-            double baseline = results[0].Median.CpuPerSpan.TotalMicroseconds;
-            Console.WriteLine();
-            Console.WriteLine("| Contender | Spans/s | CPU per span (µs) | CPU ratio to OpenTelemetry .NET | Target (≤ 0.33) |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | --- |");
-            foreach ((string name, Measurement m) in results)
+            finally
             {
-                double ratio = m.CpuPerSpan.TotalMicroseconds / baseline;
-                string target = name.StartsWith("OpenTelemetry", StringComparison.Ordinal) ? "baseline" : ratio <= 1.0 / 3 ? "met" : "not met";
-                Console.WriteLine($"| {name} | {m.SpansPerSecond:N0} | {m.CpuPerSpan.TotalMicroseconds:F2} | {ratio:F2} | {target} |");
+                foreach ((_, IPipeline pipeline) in contenders)
+                {
+                    await pipeline.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -82,17 +125,36 @@ internal static class EndToEnd
         }
     }
 
+    /// <summary>One run of each contender, in turn; with the share of the round's CPU the JIT took.</summary>
+    private static async Task<(Measurement[] Results, double JitShare)> RoundAsync(int trees, List<(string Name, IPipeline Pipeline)> contenders)
+    {
+        TimeSpan jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        TimeSpan cpuBefore = ThreadCpuClock.ProcessCpuTime();
+        var results = new Measurement[contenders.Count];
+        for (int c = 0; c < contenders.Count; c++)
+        {
+            results[c] = await MeasureAsync(trees, contenders[c].Pipeline).ConfigureAwait(false);
+        }
+
+        return (results, (System.Runtime.JitInfo.GetCompilationTime() - jitBefore) / (ThreadCpuClock.ProcessCpuTime() - cpuBefore));
+    }
+
+    private static Measurement Median(List<Measurement> measured, Func<Measurement, double> by)
+        => measured.OrderBy(by).ElementAt(measured.Count / 2);
+
     private static async Task<Measurement> MeasureAsync(int trees, IPipeline pipeline)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        TimeSpan cpuBefore = ThreadCpuClock.ProcessCpuTime();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         long start = Stopwatch.GetTimestamp();
         await pipeline.RecordAndFlushAsync(trees).ConfigureAwait(false);
         TimeSpan wall = Stopwatch.GetElapsedTime(start);
-        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        TimeSpan cpu = ThreadCpuClock.ProcessCpuTime() - cpuBefore;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         int spans = trees * SpansPerTree;
-        return new Measurement(spans / wall.TotalSeconds, cpu / spans);
+        return new Measurement(spans / wall.TotalSeconds, cpu.TotalMicroseconds / spans, (double)allocated / spans);
     }
 
     /// <summary>A contender's telemetry pipeline, kept for all its runs.</summary>
@@ -199,5 +261,5 @@ internal static class EndToEnd
     private static string LoadAverage()
         => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private readonly record struct Measurement(double SpansPerSecond, TimeSpan CpuPerSpan);
+    private readonly record struct Measurement(double SpansPerSecond, double CpuMicrosecondsPerSpan, double AllocatedPerSpan);
 }
