@@ -25,6 +25,8 @@ internal static class EndToEnd
 
     private const double QuietJitShare = 0.01;
 
+    private const int QuietRounds = 3;
+
     private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(8);
 
     /// <summary>When the JIT never goes quiet, the measured rounds start anyway after this long (and say so).</summary>
@@ -33,7 +35,7 @@ internal static class EndToEnd
     public static async Task RunAsync(bool quick, string? only = null)
     {
         int trees = quick ? 5_000 : 20_000;
-        int runs = quick ? 5 : 11;
+        int runs = quick ? 9 : 15;
         SpanTreeFixture fixture = SpanTreeFixture.For(ContentCase.Content2KB);
         using Process receiver = StartReceiver(out Uri endpoint);
         try
@@ -59,13 +61,15 @@ internal static class EndToEnd
                 // both contenders), connections, and the SDK's fragment pool, which keeps what a burst of this size needs.
                 long warmUpStart = Stopwatch.GetTimestamp();
                 int warmUpRounds = 0;
+                int quiet = 0;
                 double jitShare;
                 do
                 {
                     (_, jitShare) = await RoundAsync(trees, contenders).ConfigureAwait(false);
                     warmUpRounds++;
+                    quiet = jitShare < QuietJitShare ? quiet + 1 : 0;
                 }
-                while ((warmUpRounds < WarmUpRounds || Stopwatch.GetElapsedTime(warmUpStart) < WarmUpTime || jitShare >= QuietJitShare)
+                while ((warmUpRounds < WarmUpRounds || Stopwatch.GetElapsedTime(warmUpStart) < WarmUpTime || quiet < QuietRounds)
                     && Stopwatch.GetElapsedTime(warmUpStart) < MaxWarmUpTime);
 
                 Console.WriteLine($"Warm-up: {warmUpRounds} rounds in {Stopwatch.GetElapsedTime(warmUpStart).TotalSeconds:F0} s; the JIT took {jitShare:P1} of the CPU in the last one");
