@@ -336,7 +336,7 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 _updates.Add(update);
                 foreach (AIContent content in update.Contents)
                 {
-                    if (content is TextContent { Text.Length: > 0 })
+                    if (IsModelOutput(content))
                     {
                         recording.MarkFirstToken();
                         break;
@@ -348,6 +348,18 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
                 // An odd update is not worth failing the caller's stream over.
             }
         }
+
+        /// <summary>Whether <paramref name="content"/> is something the model generated, the first of which ends the time
+        /// to the first token: text, reasoning (a reasoning model's first tokens often are; their text, or the provider's
+        /// encrypted form of it), a tool call it asks for (a function, or one of the provider's own tools), or media it
+        /// made. Usage, errors and the results of tools (run below this client or by the provider) are not.</summary>
+        private static bool IsModelOutput(AIContent content) => content switch
+        {
+            TextContent text => text.Text.Length > 0,
+            TextReasoningContent reasoning => reasoning.Text.Length > 0 || reasoning.ProtectedData is not null,
+            ToolCallContent or DataContent => true,
+            _ => false,
+        };
 
         /// <summary>The updates as one response; <see langword="null"/>, with the recording failed, when they cannot be
         /// combined (recording never throws into the caller's stream).</summary>

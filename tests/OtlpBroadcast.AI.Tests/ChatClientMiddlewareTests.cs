@@ -306,6 +306,47 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.Contains("secret reasoning", full["gen_ai.output.messages"].AsString(), StringComparison.Ordinal);
     }
 
+    /// <summary>The time to the first token ends at the first thing the model generated, whatever its kind: a reasoning
+    /// model streams its reasoning first, and a call that only asks for a tool streams no text at all. Usage does not
+    /// end it. The stream's clock moves 0.5 s before its first update and 2 s before its second.</summary>
+    [Theory]
+    [InlineData("reasoning", 0.5)]
+    [InlineData("encrypted reasoning", 0.5)]
+    [InlineData("tool call", 0.5)]
+    [InlineData("text", 0.5)]
+    [InlineData("usage", 2.5)]
+    [InlineData("empty text", 2.5)]
+    public async Task TimeToFirstTokenEndsAtTheFirstOutputOfAnyKind(string first, double expectedSeconds)
+    {
+        AIContent firstContent = first switch
+        {
+            "reasoning" => new TextReasoningContent("Let me think."),
+            "encrypted reasoning" => new TextReasoningContent(string.Empty) { ProtectedData = "opaque" },
+            "tool call" => new FunctionCallContent("call-1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" }),
+            "text" => new TextContent("Hel"),
+            "usage" => new UsageContent(new UsageDetails { InputTokenCount = 7 }),
+            _ => new TextContent(string.Empty),
+        };
+        var time = new SteppingTime();
+        var inner = new FakeChatClient
+        {
+            Updates =
+            [
+                new ChatResponseUpdate(ChatRole.Assistant, [firstContent]) { ResponseId = "stream-2" },
+                new ChatResponseUpdate(ChatRole.Assistant, "lo!") { ResponseId = "stream-2", FinishReason = ChatFinishReason.Stop },
+            ],
+            BeforeUpdate = index => time.Advance(TimeSpan.FromSeconds(index == 0 ? 0.5 : 2)),
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(new GenerationBroadcaster(_registry, time)).Build();
+
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Weather in Paris?")]))
+        {
+        }
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        Assert.Equal(expectedSeconds, generation["gen_ai.response.time_to_first_token"].AsDouble(), precision: 6);
+    }
+
     [Fact]
     public async Task AStreamedCallCollectsChunksUsageFinishReasonAndTimeToFirstToken()
     {
@@ -899,6 +940,20 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(2, Patience);
         Assert.Equal(2, spans.Count);
         return (spans.Single(s => s.ParentSpanId is null), spans.Single(s => s.ParentSpanId is not null));
+    }
+
+    /// <summary>A clock that moves only when told to.</summary>
+    private sealed class SteppingTime : TimeProvider
+    {
+        private long _ticks = TimeSpan.TicksPerDay;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero).AddTicks(Interlocked.Read(ref _ticks));
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
     }
 }
 

@@ -22,6 +22,9 @@ internal sealed class FakeChatClient : IChatClient
 
     public List<ChatOptions?> SeenOptions { get; } = [];
 
+    /// <summary>Called with an update's index just before the stream hands it out (to move a test's clock, say).</summary>
+    public Action<int>? BeforeUpdate { get; init; }
+
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         SeenOptions.Add(options);
@@ -50,6 +53,7 @@ internal sealed class FakeChatClient : IChatClient
 
                 await Task.Yield();
                 cancellationToken.ThrowIfCancellationRequested();
+                BeforeUpdate?.Invoke(sent);
                 sent++;
                 yield return update;
             }
