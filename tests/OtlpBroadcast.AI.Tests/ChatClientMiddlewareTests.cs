@@ -187,6 +187,7 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
             new UriContent("https://example.com/cat.jpg", "image/jpeg"),
             new DataContent(new byte[] { 4, 5 }, "audio/wav"),
             new DataContent(new byte[] { 6 }, "application/pdf"),
+            new DataContent(new byte[] { 7, 8 }, "video/mp4"),
             new HostedFileContent("file-abc"),
         ]);
 
@@ -200,6 +201,7 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
             """{"type":"uri","modality":"image","uri":"https://example.com/cat.jpg"},""" +
             """{"type":"blob","content":"BAU=","modality":"audio","mime_type":"audio/wav"},""" +
             """{"type":"blob","content":"Bg==","mime_type":"application/pdf"},""" +
+            """{"type":"blob","content":"Bwg=","modality":"video","mime_type":"video/mp4"},""" +
             """{"type":"file","file_id":"file-abc"}]""",
             input.RootElement[0].GetProperty("parts").GetRawText());
         using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());

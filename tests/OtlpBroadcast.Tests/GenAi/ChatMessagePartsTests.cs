@@ -19,6 +19,10 @@ public class ChatMessagePartsTests
             {"type":"file","file":{"filename":"a.pdf","file_data":"JVBERi0="}},
             {"type":"text","text":"Answer in French."},
             {"type":"video_url","video_url":{"url":"https://example.com/v.mp4"}},
+            {"type":"video_url","video_url":{"url":"data:video/mp4;base64,AAAAIGZ0eXA="}},
+            {"type":"file","file":{"filename":"clip.webm","file_data":"data:video/webm;base64,GkXfow=="}},
+            {"type":"file","file":{"filename":"b.pdf","file_data":"data:application/pdf;base64,JVBERi0="}},
+            {"type":"input_video","input_video":{"data":"AAAA"}},
             "not a part"
           ]},
           {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},
@@ -83,7 +87,11 @@ public class ChatMessagePartsTests
             + """{"type":"file","file_id":"file-abc"},"""
             + """{"type":"blob","content":"JVBERi0="},"""
             + """{"type":"text","content":"Answer in French."},"""
-            + """{"type":"video_url"}]}""",
+            + """{"type":"uri","modality":"video","uri":"https://example.com/v.mp4"},"""
+            + """{"type":"blob","content":"AAAAIGZ0eXA=","modality":"video","mime_type":"video/mp4"},"""
+            + """{"type":"blob","content":"GkXfow==","modality":"video","mime_type":"video/webm"},"""
+            + """{"type":"blob","content":"JVBERi0=","mime_type":"application/pdf"},"""
+            + """{"type":"input_video"}]}""",
             messages.RootElement[1].GetRawText());
         Assert.Equal(
             """{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"}]}""",

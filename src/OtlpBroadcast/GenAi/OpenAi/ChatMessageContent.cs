@@ -127,7 +127,8 @@ public sealed class ChatFunctionCall
 /// <c>arguments</c>), <c>tool_call_response</c> (<c>id</c>, <c>response</c>), <c>uri</c> and <c>blob</c> (an image or
 /// audio by address or inline, any media by address, with <c>modality</c> and <c>mime_type</c>), <c>file</c>
 /// (<c>file_id</c>), <c>reasoning</c> (<c>content</c>), or another
-/// provider type by name alone. Unset members are left out.
+/// provider type by name alone (a <c>video_url</c>, which routers take, is a <c>uri</c> or <c>blob</c> with the modality
+/// <c>video</c>). Unset members are left out.
 /// </summary>
 [OtlpAttributes]
 public sealed partial class ChatMessagePart
@@ -205,6 +206,9 @@ public sealed partial class ChatMessagePart
             "file" when StringProperty(Property(part, "file"), "file_id") is { } fileId => new ChatMessagePart("file") { FileId = fileId },
             "file" => FromFileData(StringProperty(Property(part, "file"), "file_data")),
 
+            // Not OpenAI's, but how routers and open-weight servers take a video, alongside image_url.
+            "video_url" => FromAddress(StringProperty(Property(part, "video_url"), "url"), "video"),
+
             // Not OpenAI's but the conventions' own parts, which a client sends for what OpenAI's parts have no slot for
             // (reasoning; an address of audio, video, a document; the Microsoft.Extensions.AI middleware does): taken
             // as they are.
@@ -242,11 +246,27 @@ public sealed partial class ChatMessagePart
     }
 
     /// <summary>A file's inline data: a <c>data:</c> URL, or (as OpenAI documents it) the base64 data alone, which
-    /// is a <c>blob</c> too, not an address.</summary>
+    /// is a <c>blob</c> too, not an address. An image, audio or video (a <c>data:</c> URL says which) has that
+    /// modality; a document has none.</summary>
     private static ChatMessagePart FromFileData(string? data)
         => data is not null && data.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
-            ? FromAddress(data, modality: null)
+            ? FromAddress(data, MediaModality(data.AsSpan(5)))
             : new ChatMessagePart("blob") { Content = data };
+
+    /// <summary>The conventions' modality of a media type (<c>image/…</c>, <c>audio/…</c>, <c>video/…</c>), or
+    /// <see langword="null"/> for other media.</summary>
+    private static string? MediaModality(ReadOnlySpan<char> mediaType)
+    {
+        foreach (string modality in (ReadOnlySpan<string>)["image", "audio", "video"])
+        {
+            if (mediaType.Length > modality.Length && mediaType[modality.Length] == '/' && mediaType.StartsWith(modality, StringComparison.OrdinalIgnoreCase))
+            {
+                return modality;
+            }
+        }
+
+        return null;
+    }
 
     internal static string? PartType(JsonElement part) => StringProperty(part, "type");
 
