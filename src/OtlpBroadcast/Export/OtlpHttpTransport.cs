@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -105,10 +106,12 @@ internal sealed class OtlpHttpTransport
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            // The attempt's timeout, or else the HTTP stack's own: an HttpClient's Timeout shorter than the export
+            // timeout ends the send first, and is named so that the setting to change is the right one.
             return new ExportResult
             {
                 Outcome = ExportOutcome.Retryable,
-                Message = TimedOut(timeout),
+                Message = timeoutSource.IsCancellationRequested ? TimedOut(timeout) : ClientGaveUp(timeout),
                 Latency = _time.GetElapsedTime(started),
             };
         }
@@ -202,7 +205,16 @@ internal sealed class OtlpHttpTransport
     }
 
     /// <summary>Why a send ended without an answer because the per-attempt timeout fired.</summary>
-    private static string TimedOut(TimeSpan timeout) => $"timed out after {timeout.TotalSeconds:0.###} s";
+    private static string TimedOut(TimeSpan timeout) => $"timed out after {Seconds(timeout)} s";
+
+    /// <summary>Why a send ended without an answer when the HTTP stack cancelled it before the attempt's
+    /// <paramref name="timeout"/> fired (the caller did not).</summary>
+    private string ClientGaveUp(TimeSpan timeout)
+        => _client is HttpClient { Timeout: var limit } && limit != Timeout.InfiniteTimeSpan && limit < timeout
+            ? $"timed out after {Seconds(limit)} s: the HttpClient's Timeout, shorter than the destination's timeout of {Seconds(timeout)} s"
+            : $"the HTTP stack cancelled the request before the destination's timeout of {Seconds(timeout)} s";
+
+    private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
     /// <summary>Reads the body, up to <see cref="MaxResponseBytes"/>, and unpacks it when it is gzip. <c>Unread</c> says
     /// why a body could not be read: the connection closed inside an error's body, the attempt's timeout fired while

@@ -287,6 +287,29 @@ public class DestinationExporterFaultTests
         AssertAccounting(stats);
     }
 
+    /// <summary>A caller's HttpClient whose Timeout is shorter than the destination's ends the send first: the error
+    /// names that setting and its value, not the destination's timeout, which never fired.</summary>
+    [Fact]
+    public async Task AnHttpClientTimeoutShorterThanTheDestinationsIsNamedAsSuch()
+    {
+        var options = new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Hang(TimeSpan.FromMinutes(2)) };
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
+        OtlpDestinationOptions destination = Options(receiver);
+        destination.Timeout = TimeSpan.FromSeconds(10);
+        destination.MaxAttempts = 1;
+        using var client = new HttpClient { Timeout = TimeSpan.FromMilliseconds(250) };
+        await using DestinationExporter exporter = Exporter(destination, new ExporterServices { Resource = Resource, HttpClient = client });
+
+        EnqueueSpans(exporter, 1);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Dropped(DropReason.RetriesExhausted));
+        Assert.Equal(
+            "no response: timed out after 0.25 s: the HttpClient's Timeout, shorter than the destination's timeout of 10 s (gave up after 1 attempt)",
+            stats.LastError);
+    }
+
     [Fact]
     public async Task TimeoutsUntilMaxAttemptsAreCountedAsRetriesExhausted()
     {
