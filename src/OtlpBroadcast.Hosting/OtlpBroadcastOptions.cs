@@ -100,10 +100,13 @@ public sealed class OtlpBroadcastDestinationOptions
     /// <summary>Withhold prompt and completion content from this destination.</summary>
     public bool PrivacyMode { get; set; }
 
-    /// <summary>The wire protocol: <c>HttpJson</c> (the default) or <c>HttpProtobuf</c>.</summary>
+    /// <summary>The wire protocol: <c>HttpJson</c> (the default) or <c>HttpProtobuf</c>; configuration may also spell them
+    /// as OpenTelemetry does (<c>http/json</c>, <c>http/protobuf</c>, as in <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>), either
+    /// spelling in any case. <c>Grpc</c> (or <c>grpc</c>) binds, and is refused when the destination is built.</summary>
     public OtlpProtocol? Protocol { get; set; }
 
-    /// <summary>Body compression.</summary>
+    /// <summary>Body compression: <c>None</c> (the default) or <c>Gzip</c>; configuration may also spell them as
+    /// OpenTelemetry does (<c>none</c>, <c>gzip</c>), either spelling in any case.</summary>
     public OtlpCompression? Compression { get; set; }
 
     /// <summary>Timeout of one HTTP request.</summary>

@@ -157,6 +157,11 @@ public class HostingTests
         { "Protobuf", "'OtlpBroadcast:Destinations:0:Protocol'" },
         { "Grpc", "Destination 'tempo': Protocol grpc is not supported" },
         { "7", "Destination 'tempo': Protocol 7 is not supported" },
+
+        // OpenTelemetry's spellings read as the enum's names: grpc binds as Grpc does, and is refused as Grpc is.
+        { "grpc", "Destination 'tempo': Protocol grpc is not supported" },
+        { "GRPC", "Destination 'tempo': Protocol grpc is not supported" },
+        { "http/xml", "'OtlpBroadcast:Destinations:0:Protocol'" },
     };
 
     [Theory]
@@ -294,6 +299,108 @@ public class HostingTests
         for (Exception? e = error; e is not null; e = e.InnerException)
         {
             Assert.False(e.Message.Contains(Canary, StringComparison.Ordinal), $"the value appears in a {e.GetType().Name}'s message");
+        }
+    }
+
+    public static TheoryData<string, string, OtlpProtocol, OtlpCompression> WireSpellings => new()
+    {
+        // OTEL_EXPORTER_OTLP_PROTOCOL's and OTEL_EXPORTER_OTLP_COMPRESSION's spellings, any case, and the enum's names.
+        { "http/protobuf", "gzip", OtlpProtocol.HttpProtobuf, OtlpCompression.Gzip },
+        { "HTTP/JSON", "none", OtlpProtocol.HttpJson, OtlpCompression.None },
+        { "Http/Protobuf", "GZIP", OtlpProtocol.HttpProtobuf, OtlpCompression.Gzip },
+        { "HttpProtobuf", "Gzip", OtlpProtocol.HttpProtobuf, OtlpCompression.Gzip },
+        { "httpjson", "NONE", OtlpProtocol.HttpJson, OtlpCompression.None },
+    };
+
+    [Theory]
+    [MemberData(nameof(WireSpellings))]
+    public async Task ProtocolAndCompressionInConfigurationTakeOpenTelemetrysSpellings(string protocol, string compression, OtlpProtocol expectedProtocol, OtlpCompression expectedCompression)
+    {
+        // "Protocol": "http/protobuf", as OTEL_EXPORTER_OTLP_PROTOCOL spells it, did not convert and failed start-up.
+        string json = $$"""
+        { "OtlpBroadcast": { "Destinations": [
+            { "Name": "first", "Endpoint": "http://127.0.0.1:4318/v1/traces" },
+            { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", "Protocol": "{{protocol}}", "Compression": "{{compression}}" } ] } }
+        """;
+        IConfiguration configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        using IHost host = HostWith(services => services.AddOtlpBroadcast(configuration.GetSection("OtlpBroadcast")), logs: null);
+
+        await host.StartAsync();
+        OtlpDestination tempo = Assert.Single(OtlpBroadcastOptionsValidator.Destinations(host.Services.GetRequiredService<IOptions<OtlpBroadcastOptions>>().Value), d => d.Name == "tempo");
+        Assert.Equal(expectedProtocol, tempo.Protocol);
+        Assert.Equal(expectedCompression, tempo.Compression);
+        Assert.Equal(protocol, configuration["OtlpBroadcast:Destinations:1:Protocol"]);
+        Assert.Equal(compression, configuration["OtlpBroadcast:Destinations:1:Compression"]);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(WireSpellings))]
+    public void ADestinationSectionTakesOpenTelemetrysSpellingsOfProtocolAndCompression(string protocol, string compression, OtlpProtocol expectedProtocol, OtlpCompression expectedCompression)
+    {
+        IConfigurationSection section = DestinationSection($$"""
+            "tempo": { "Endpoint": "http://127.0.0.1:4318/v1/traces", "Protocol": "{{protocol}}", "Compression": "{{compression}}" }
+            """, "tempo");
+
+        OtlpBroadcastDestinationOptions options = OtlpBroadcastDestinationOptions.FromConfiguration(section);
+
+        Assert.Equal("tempo", options.Name);
+        Assert.Equal(expectedProtocol, options.Protocol);
+        Assert.Equal(expectedCompression, options.Compression);
+        Assert.Equal(protocol, section["Protocol"]);
+    }
+
+    [Fact]
+    public async Task EnvironmentVariablesKeyedByNameTakeOpenTelemetrysSpellings()
+    {
+        // OtlpBroadcast__Destinations__axiom__Protocol=http/protobuf, as the environment variables provider gives it.
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OtlpBroadcast:Destinations:axiom:Endpoint"] = "http://127.0.0.1:4318/v1/traces",
+            ["OtlpBroadcast:Destinations:axiom:Protocol"] = "http/protobuf",
+            ["OtlpBroadcast:Destinations:axiom:Compression"] = "gzip",
+            ["OtlpBroadcast:Destinations:tempo:Name"] = "grafana",
+            ["OtlpBroadcast:Destinations:tempo:Endpoint"] = "http://127.0.0.1:4319/v1/traces",
+            ["OtlpBroadcast:Destinations:tempo:Protocol"] = "HTTP/JSON",
+            ["OtlpBroadcast:Destinations:tempo:Compression"] = "None",
+        }).Build();
+        using IHost host = HostWith(services => services.AddOtlpBroadcast(configuration.GetSection("OtlpBroadcast")), logs: null);
+
+        await host.StartAsync();
+        List<OtlpDestination> destinations = OtlpBroadcastOptionsValidator.Destinations(host.Services.GetRequiredService<IOptions<OtlpBroadcastOptions>>().Value);
+        Assert.Equal(["axiom", "grafana"], destinations.Select(d => d.Name));
+        Assert.Equal([OtlpProtocol.HttpProtobuf, OtlpProtocol.HttpJson], destinations.Select(d => d.Protocol));
+        Assert.Equal([OtlpCompression.Gzip, OtlpCompression.None], destinations.Select(d => d.Compression));
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("Protocol", "http/xml")]
+    [InlineData("Protocol", "Bearer " + Canary)]
+    [InlineData("Compression", "deflate")]
+    [InlineData("Compression", "Bearer " + Canary)]
+    public async Task AProtocolOrCompressionInNoSpellingFailsNamingTheKeyButNeverQuotingTheValue(string key, string value)
+    {
+        // Beside a setting in OpenTelemetry's spelling, which the reader reads through an overlay of the configuration:
+        // the message still names the key by its full path.
+        string other = key == "Protocol" ? "\"Compression\": \"gzip\"" : "\"Protocol\": \"http/protobuf\"";
+        using IHost host = BuildHostFromJson($$"""
+        { "OtlpBroadcast": { "Destinations": [ { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", {{other}}, "{{key}}": "{{value}}" } ] } }
+        """);
+        IConfigurationSection section = DestinationSection($$"""
+            "0": { "Name": "tempo", "Endpoint": "http://127.0.0.1:4318/v1/traces", {{other}}, "{{key}}": "{{value}}" }
+            """, "0");
+
+        Exception hosted = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Exception read = Assert.Throws<OtlpConfigurationException>(() => OtlpBroadcastDestinationOptions.FromConfiguration(section));
+
+        foreach (Exception error in (Exception[])[hosted, read])
+        {
+            Assert.Contains($"'OtlpBroadcast:Destinations:0:{key}' does not convert", error.Message, StringComparison.Ordinal);
+            for (Exception? e = error; e is not null; e = e.InnerException)
+            {
+                Assert.False(e.Message.Contains(value, StringComparison.Ordinal), $"the value appears in a {e.GetType().Name}'s message");
+            }
         }
     }
 
