@@ -166,9 +166,9 @@ public static class GatewayApp
 
     /// <summary>
     /// A destination's settings, read as <c>AddOtlpBroadcast</c> of OtlpBroadcast.Hosting reads them (the same keys,
-    /// formats and messages), except that <c>Protocol</c> and <c>Compression</c> also take OpenTelemetry's spellings
-    /// (<c>http/protobuf</c>, as the admin API does) and a destination without a <c>Name</c> takes its key, an index
-    /// included.
+    /// formats and messages), except that <c>Protocol</c> and <c>Compression</c> are read as the admin API reads them
+    /// (either spelling, as the hosting package takes them, but <c>grpc</c> refused here with the admin API's message)
+    /// and a destination without a <c>Name</c> takes its key, an index included.
     /// </summary>
     /// <exception cref="OtlpConfigurationException">A key is not a setting (ignored, a misspelt <c>PrivacyMode</c> would
     /// leave privacy off and misspelt <c>Headers</c> the credentials out, silently), or a value does not convert to its
