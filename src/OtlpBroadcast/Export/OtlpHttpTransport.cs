@@ -216,9 +216,9 @@ internal sealed class OtlpHttpTransport
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
-    /// <summary>Reads the body, up to <see cref="MaxResponseBytes"/>, and unpacks it when it is gzip. <c>Unread</c> says
-    /// why a body could not be read: the connection closed inside an error's body, the attempt's timeout fired while
-    /// it came, or a gzip body does not unpack (with <c>TooLarge</c>: it unpacks to more than the limit).
+    /// <summary>Reads the body, up to <see cref="MaxResponseBytes"/>, and unpacks it when it is compressed (gzip, deflate
+    /// or brotli). <c>Unread</c> says why a body could not be read: the connection closed inside an error's body, the
+    /// attempt's timeout fired while it came, or a compressed body does not unpack (with <c>TooLarge</c>: it unpacks to more than the limit).
     /// <paramref name="attempt"/> is the attempt's token (the timeout and <paramref name="caller"/>'s cancellation);
     /// the caller's own cancellation (shutdown) is never turned into an answer.</summary>
     private static async Task<(byte[]? Body, bool TooLarge, string? Unread)> ReadLimitedAsync(
@@ -250,7 +250,7 @@ internal sealed class OtlpHttpTransport
         }
 
         return body is null ? (null, true, null)
-            : IsGzip(response.Content.Headers) ? await GunzipAsync(body, attempt).ConfigureAwait(false)
+            : ContentCoding(response.Content.Headers) is { } coding ? await UnpackAsync(body, coding, attempt).ConfigureAwait(false)
             : (body, false, null);
     }
 
@@ -298,31 +298,58 @@ internal sealed class OtlpHttpTransport
         }
     }
 
-    /// <summary>Whether the server compressed its answer with gzip, though the request never asked for it (a proxy may).
-    /// Read through <c>NonValidated</c>: the typed collection would be built for every answer, and this runs on every
-    /// success.</summary>
-    private static bool IsGzip(HttpContentHeaders headers)
-        => headers.NonValidated.TryGetValues("Content-Encoding", out HeaderStringValues values)
-            && values.Count == 1
-            && values.ToString().Trim() is var encoding
-            && (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase));
+    /// <summary>How the server compressed its answer, though the request never asked it to (a proxy may): <c>gzip</c>
+    /// (or <c>x-gzip</c>), <c>deflate</c> or <c>br</c>; <see langword="null"/> for an answer as it is, or one coded in a
+    /// way not known here, which is read as it is. Read through <c>NonValidated</c>: the typed collection would be built
+    /// for every answer, and this runs on every success.</summary>
+    private static string? ContentCoding(HttpContentHeaders headers)
+    {
+        if (!headers.NonValidated.TryGetValues("Content-Encoding", out HeaderStringValues values) || values.Count != 1)
+        {
+            return null;
+        }
 
-    /// <summary>A gzip body unpacked. What it unpacks to is capped at <see cref="MaxResponseBytes"/> as what is read is:
-    /// a few kilobytes can unpack to gigabytes (a decompression bomb).</summary>
-    private static async Task<(byte[]? Body, bool TooLarge, string? Unread)> GunzipAsync(byte[] compressed, CancellationToken cancellationToken)
+        string coding = values.ToString().Trim();
+        foreach (string known in (ReadOnlySpan<string>)["gzip", "deflate", "br"])
+        {
+            if (coding.Equals(known, StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
+        }
+
+        return coding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase) ? "gzip" : null;
+    }
+
+    /// <summary>A compressed body unpacked. What it unpacks to is capped at <see cref="MaxResponseBytes"/> as what is
+    /// read is: a few kilobytes can unpack to gigabytes (a decompression bomb). HTTP's <c>deflate</c> is the zlib
+    /// format; some servers send the raw deflate stream under that name, which is tried when the zlib header is not
+    /// there.</summary>
+    private static async Task<(byte[]? Body, bool TooLarge, string? Unread)> UnpackAsync(byte[] compressed, string coding, CancellationToken cancellationToken)
     {
         try
         {
-            using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
-            return await ReadCappedAsync(gzip, cancellationToken).ConfigureAwait(false) is { } body
+            using Stream unpacking = coding switch
+            {
+                "gzip" => new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress),
+                "br" => new BrotliStream(new MemoryStream(compressed), CompressionMode.Decompress),
+                _ when IsZlib(compressed) => new ZLibStream(new MemoryStream(compressed), CompressionMode.Decompress),
+                _ => new DeflateStream(new MemoryStream(compressed), CompressionMode.Decompress),
+            };
+            return await ReadCappedAsync(unpacking, cancellationToken).ConfigureAwait(false) is { } body
                 ? (body, false, null)
-                : (null, true, "the response body unpacks (gzip) to more than 4 MiB and was not read");
+                : (null, true, $"the response body unpacks ({coding}) to more than 4 MiB and was not read");
         }
         catch (InvalidDataException)
         {
-            return (null, false, "the response body says Content-Encoding gzip but could not be decompressed");
+            return (null, false, $"the response body says Content-Encoding {coding} but could not be decompressed");
         }
     }
+
+    /// <summary>Whether <paramref name="data"/> starts with a zlib header (RFC 1950): the deflate method, and the first
+    /// two bytes a multiple of 31.</summary>
+    private static bool IsZlib(byte[] data)
+        => data.Length >= 2 && (data[0] & 0x0F) == 8 && ((data[0] << 8) | data[1]) % 31 == 0;
 
     private ExportResult Classify(HttpResponseMessage response, byte[]? body, bool tooLarge, string? unread, TimeSpan latency)
     {

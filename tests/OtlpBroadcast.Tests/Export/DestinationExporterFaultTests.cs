@@ -505,16 +505,23 @@ public class DestinationExporterFaultTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task AGzipAnswerIsUnpackedSoItsPartialSuccessCounts(bool protobuf)
+    [InlineData(false, "gzip")]
+    [InlineData(true, "gzip")]
+    [InlineData(false, "x-gzip")]
+    [InlineData(true, "deflate")]
+    [InlineData(false, "deflate")]
+    [InlineData(false, "raw deflate")]
+    [InlineData(true, "br")]
+    [InlineData(false, "BR")]
+    public async Task ACompressedAnswerIsUnpackedSoItsPartialSuccessCounts(bool protobuf, string coding)
     {
         // A server or proxy that compresses though the request did not ask: read as plain, the partial success was
-        // not seen and the rejected span counted as exported.
+        // not seen and the rejected span counted as exported. HTTP's deflate is zlib; some servers send it raw.
         byte[] answer = protobuf
             ? [0x0A, 0x0F, 0x08, 0x01, 0x12, 0x0B, .. "no name 1/2"u8]
             : "{\"partialSuccess\":{\"rejectedSpans\":\"1\",\"errorMessage\":\"no name 1/2\"}}"u8.ToArray();
-        using var handler = new RespondingHandler(_ => Answer(System.Net.HttpStatusCode.OK, Gzip(answer), protobuf ? "application/x-protobuf" : "application/json"));
+        using var handler = new RespondingHandler(
+            _ => Answer(System.Net.HttpStatusCode.OK, Pack(answer, coding), protobuf ? "application/x-protobuf" : "application/json", coding == "raw deflate" ? "deflate" : coding));
         await using DestinationExporter exporter = Exporter(Options(ClosedEndpoint()), ExporterServices.WithHandler(handler, Resource));
 
         EnqueueSpans(exporter, 2);
@@ -549,15 +556,17 @@ public class DestinationExporterFaultTests
     }
 
     [Theory]
-    [InlineData(400, false, "HTTP 400 (BadRequest): span 2 has no name")]
-    [InlineData(200, true, "HTTP 200 (OK): the response body unpacks (gzip) to more than 4 MiB and was not read")]
-    public async Task AGzipAnswerIsUnpackedWithinTheResponseLimit(int status, bool bomb, string error)
+    [InlineData(400, false, "gzip", "HTTP 400 (BadRequest): span 2 has no name")]
+    [InlineData(200, true, "gzip", "HTTP 200 (OK): the response body unpacks (gzip) to more than 4 MiB and was not read")]
+    [InlineData(200, true, "deflate", "HTTP 200 (OK): the response body unpacks (deflate) to more than 4 MiB and was not read")]
+    [InlineData(200, true, "br", "HTTP 200 (OK): the response body unpacks (br) to more than 4 MiB and was not read")]
+    public async Task ACompressedAnswerIsUnpackedWithinTheResponseLimit(int status, bool bomb, string coding, string error)
     {
         // An error's Status is read once unpacked. A decompression bomb (5 MiB of zeros are a few kilobytes packed,
         // well under the limit on what is read) is not unpacked past the limit, and fails as a body too large does.
-        byte[] packed = Gzip(bomb ? new byte[5 * 1024 * 1024] : "{\"code\":3,\"message\":\"span 2 has no name\",\"details\":[]}"u8.ToArray());
+        byte[] packed = Pack(bomb ? new byte[5 * 1024 * 1024] : "{\"code\":3,\"message\":\"span 2 has no name\",\"details\":[]}"u8.ToArray(), coding);
         Assert.True(packed.Length < 64 * 1024);
-        using var handler = new RespondingHandler(_ => Answer((System.Net.HttpStatusCode)status, packed, "application/json"));
+        using var handler = new RespondingHandler(_ => Answer((System.Net.HttpStatusCode)status, packed, "application/json", coding));
         await using DestinationExporter exporter = Exporter(Options(ClosedEndpoint()), ExporterServices.WithHandler(handler, Resource));
 
         EnqueueSpans(exporter, 1);
@@ -646,20 +655,29 @@ public class DestinationExporterFaultTests
     }
 
     /// <summary>An answer whose body is sent with <c>Content-Encoding: gzip</c>, as given (packed or not).</summary>
-    private static HttpResponseMessage Answer(System.Net.HttpStatusCode status, byte[] body, string contentType)
+    private static HttpResponseMessage Answer(System.Net.HttpStatusCode status, byte[] body, string contentType, string coding = "gzip")
     {
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
-        content.Headers.ContentEncoding.Add("gzip");
+        content.Headers.ContentEncoding.Add(coding);
         return new HttpResponseMessage(status) { Content = content };
     }
 
-    private static byte[] Gzip(byte[] plain)
+    /// <summary><paramref name="plain"/> compressed as <paramref name="coding"/> names it (<c>raw deflate</c>: the
+    /// deflate stream without zlib's header and checksum).</summary>
+    private static byte[] Pack(byte[] plain, string coding)
     {
         using var packed = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Optimal))
+        using (Stream packing = coding.ToLowerInvariant() switch
         {
-            gzip.Write(plain);
+            "gzip" or "x-gzip" => new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Optimal),
+            "deflate" => new System.IO.Compression.ZLibStream(packed, System.IO.Compression.CompressionLevel.Optimal),
+            "raw deflate" => new System.IO.Compression.DeflateStream(packed, System.IO.Compression.CompressionLevel.Optimal),
+            "br" => new System.IO.Compression.BrotliStream(packed, System.IO.Compression.CompressionLevel.Optimal),
+            _ => throw new ArgumentOutOfRangeException(nameof(coding), coding, "not a coding these tests pack"),
+        })
+        {
+            packing.Write(plain);
         }
 
         return packed.ToArray();
