@@ -351,13 +351,15 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
 
         /// <summary>Whether <paramref name="content"/> is something the model generated, the first of which ends the time
         /// to the first token: text, reasoning (a reasoning model's first tokens often are; their text, or the provider's
-        /// encrypted form of it), a tool call it asks for (a function, or one of the provider's own tools), or media it
-        /// made. Usage, errors and the results of tools (run below this client or by the provider) are not.</summary>
+        /// encrypted form of it), a tool call it asks for (a function, or one of the provider's own tools; also when a
+        /// function-invoking client below this one, or the provider, holds it for approval and streams the request for
+        /// approval in its place), or media it made (inline or by address). Usage, errors and the results of tools (run
+        /// below this client or by the provider) are not.</summary>
         private static bool IsModelOutput(AIContent content) => content switch
         {
             TextContent text => text.Text.Length > 0,
             TextReasoningContent reasoning => reasoning.Text.Length > 0 || reasoning.ProtectedData is not null,
-            ToolCallContent or DataContent => true,
+            ToolCallContent or ToolApprovalRequestContent or DataContent or UriContent => true,
             _ => false,
         };
 

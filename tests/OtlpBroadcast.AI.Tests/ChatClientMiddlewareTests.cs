@@ -315,7 +315,11 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
     [InlineData("reasoning", 0.5)]
     [InlineData("encrypted reasoning", 0.5)]
     [InlineData("tool call", 0.5)]
+    [InlineData("tool call awaiting approval", 0.5)]
+    [InlineData("image", 0.5)]
+    [InlineData("image by address", 0.5)]
     [InlineData("text", 0.5)]
+    [InlineData("tool result", 2.5)]
     [InlineData("usage", 2.5)]
     [InlineData("empty text", 2.5)]
     public async Task TimeToFirstTokenEndsAtTheFirstOutputOfAnyKind(string first, double expectedSeconds)
@@ -325,7 +329,11 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
             "reasoning" => new TextReasoningContent("Let me think."),
             "encrypted reasoning" => new TextReasoningContent(string.Empty) { ProtectedData = "opaque" },
             "tool call" => new FunctionCallContent("call-1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" }),
+            "tool call awaiting approval" => new ToolApprovalRequestContent("approval-1", new FunctionCallContent("call-1", "get_weather")),
+            "image" => new DataContent("data:image/png;base64,iVBORw0KGgo="),
+            "image by address" => new UriContent("https://example.com/generated.png", "image/png"),
             "text" => new TextContent("Hel"),
+            "tool result" => new FunctionResultContent("call-1", "sunny"),
             "usage" => new UsageContent(new UsageDetails { InputTokenCount = 7 }),
             _ => new TextContent(string.Empty),
         };
