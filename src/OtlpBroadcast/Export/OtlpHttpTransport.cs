@@ -340,8 +340,10 @@ internal sealed class OtlpHttpTransport
                 ? (body, false, null)
                 : (null, true, $"the response body unpacks ({coding}) to more than 4 MiB and was not read");
         }
-        catch (InvalidDataException)
+        catch (Exception exception) when (exception is InvalidDataException || (exception is InvalidOperationException && coding == "br"))
         {
+            // BrotliStream reports data it cannot decode as an InvalidOperationException, where the others throw
+            // InvalidDataException: uncaught, it ended the send as unexpected, and an accepted batch was sent again.
             return (null, false, $"the response body says Content-Encoding {coding} but could not be decompressed");
         }
     }
