@@ -104,14 +104,14 @@ internal sealed class OtlpHttpTransport
                 Latency = _time.GetElapsedTime(started),
             };
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
             // The attempt's timeout, or else the HTTP stack's own: an HttpClient's Timeout shorter than the export
             // timeout ends the send first, and is named so that the setting to change is the right one.
             return new ExportResult
             {
                 Outcome = ExportOutcome.Retryable,
-                Message = timeoutSource.IsCancellationRequested ? TimedOut(timeout) : ClientGaveUp(timeout),
+                Message = timeoutSource.IsCancellationRequested ? TimedOut(timeout) : ClientGaveUp(exception, timeout),
                 Latency = _time.GetElapsedTime(started),
             };
         }
@@ -208,9 +208,12 @@ internal sealed class OtlpHttpTransport
     private static string TimedOut(TimeSpan timeout) => $"timed out after {Seconds(timeout)} s";
 
     /// <summary>Why a send ended without an answer when the HTTP stack cancelled it before the attempt's
-    /// <paramref name="timeout"/> fired (the caller did not).</summary>
-    private string ClientGaveUp(TimeSpan timeout)
-        => _client is HttpClient { Timeout: var limit } && limit != Timeout.InfiniteTimeSpan && limit < timeout
+    /// <paramref name="timeout"/> fired (the caller did not). The HttpClient's Timeout is named only when it is what
+    /// fired: the HttpClient then throws with a <see cref="TimeoutException"/> inside; a handler under it that cancels
+    /// by itself does not.</summary>
+    private string ClientGaveUp(OperationCanceledException exception, TimeSpan timeout)
+        => exception.InnerException is TimeoutException
+            && _client is HttpClient { Timeout: var limit } && limit != Timeout.InfiniteTimeSpan && limit < timeout
             ? $"timed out after {Seconds(limit)} s: the HttpClient's Timeout, shorter than the destination's timeout of {Seconds(timeout)} s"
             : $"the HTTP stack cancelled the request before the destination's timeout of {Seconds(timeout)} s";
 

@@ -310,6 +310,27 @@ public class DestinationExporterFaultTests
             stats.LastError);
     }
 
+    /// <summary>A handler under the caller's HttpClient that cancels the request itself (a resilience handler's own
+    /// timeout, say) is not the HttpClient's Timeout, though that Timeout is shorter than the destination's: the error
+    /// does not blame a setting that never fired.</summary>
+    [Fact]
+    public async Task AHandlerThatCancelsIsNotTakenForTheHttpClientsTimeout()
+    {
+        using var handler = new RespondingHandler(_ => throw new OperationCanceledException("the handler gave up"));
+        using var client = new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(5) };
+        OtlpDestinationOptions destination = Options(ClosedEndpoint());
+        destination.Timeout = TimeSpan.FromSeconds(10);
+        destination.MaxAttempts = 1;
+        await using DestinationExporter exporter = Exporter(destination, new ExporterServices { Resource = Resource, HttpClient = client });
+
+        EnqueueSpans(exporter, 1);
+        await FlushOrFail(exporter);
+
+        Assert.Equal(
+            "no response: the HTTP stack cancelled the request before the destination's timeout of 10 s (gave up after 1 attempt)",
+            exporter.GetStatistics().LastError);
+    }
+
     [Fact]
     public async Task TimeoutsUntilMaxAttemptsAreCountedAsRetriesExhausted()
     {
