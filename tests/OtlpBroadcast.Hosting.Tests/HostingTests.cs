@@ -374,6 +374,30 @@ public class HostingTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public void AReloadedConfigurationIsReadInOpenTelemetrysSpellingsToo()
+    {
+        // The options monitor binds again on a reload, through a new overlay of the configuration as it is then.
+        var values = new Dictionary<string, string?>
+        {
+            ["OtlpBroadcast:Destinations:tempo:Endpoint"] = "http://127.0.0.1:4318/v1/traces",
+            ["OtlpBroadcast:Destinations:tempo:Protocol"] = "http/json",
+        };
+        IConfigurationRoot configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        using ServiceProvider services = new ServiceCollection().AddLogging().AddOtlpBroadcast(configuration.GetSection("OtlpBroadcast")).BuildServiceProvider();
+        IOptionsMonitor<OtlpBroadcastOptions> monitor = services.GetRequiredService<IOptionsMonitor<OtlpBroadcastOptions>>();
+        Assert.Equal(OtlpProtocol.HttpJson, Assert.Single(monitor.CurrentValue.Destinations).Protocol);
+
+        configuration["OtlpBroadcast:Destinations:tempo:Protocol"] = "http/protobuf";
+        configuration["OtlpBroadcast:Destinations:tempo:Compression"] = "gzip";
+        configuration.Reload();
+
+        OtlpBroadcastDestinationOptions tempo = Assert.Single(monitor.CurrentValue.Destinations);
+        Assert.Equal("tempo", tempo.Name);
+        Assert.Equal(OtlpProtocol.HttpProtobuf, tempo.Protocol);
+        Assert.Equal(OtlpCompression.Gzip, tempo.Compression);
+    }
+
     [Theory]
     [InlineData("Protocol", "http/xml")]
     [InlineData("Protocol", "Bearer " + Canary)]
