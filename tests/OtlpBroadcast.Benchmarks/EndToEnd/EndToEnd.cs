@@ -29,7 +29,8 @@ internal static class EndToEnd
 
     private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(8);
 
-    /// <summary>When the JIT never goes quiet, the measured rounds start anyway after this long (and say so).</summary>
+    /// <summary>When the JIT never goes quiet, the measured rounds start anyway after this long (the warm-up line says
+    /// so).</summary>
     private static readonly TimeSpan MaxWarmUpTime = TimeSpan.FromSeconds(60);
 
     public static async Task RunAsync(bool quick, string? only = null)
@@ -65,16 +66,17 @@ internal static class EndToEnd
                 double jitShare;
                 do
                 {
-                    (_, jitShare) = await RoundAsync(trees, contenders).ConfigureAwait(false);
+                    (_, jitShare) = await RoundAsync(trees, contenders, warmUpRounds).ConfigureAwait(false);
                     warmUpRounds++;
                     quiet = jitShare < QuietJitShare ? quiet + 1 : 0;
                 }
                 while ((warmUpRounds < WarmUpRounds || Stopwatch.GetElapsedTime(warmUpStart) < WarmUpTime || quiet < QuietRounds)
                     && Stopwatch.GetElapsedTime(warmUpStart) < MaxWarmUpTime);
 
-                Console.WriteLine($"Warm-up: {warmUpRounds} rounds in {Stopwatch.GetElapsedTime(warmUpStart).TotalSeconds:F0} s; the JIT took {jitShare:P1} of the CPU in the last one");
+                string cut = quiet < QuietRounds ? $" (cut at {MaxWarmUpTime.TotalSeconds:F0} s before the JIT was quiet)" : string.Empty;
+                Console.WriteLine($"Warm-up: {warmUpRounds} rounds in {Stopwatch.GetElapsedTime(warmUpStart).TotalSeconds:F0} s{cut}; the JIT took {jitShare:P1} of the CPU in the last one");
 
-                // Rounds: each contender runs once per round, in turn, so that what the machine does meanwhile (its
+                // Rounds: each contender runs once per round, in turn (see RoundAsync), so that what the machine does meanwhile (its
                 // speed moves 1.5-2x over minutes here) falls on all of them alike. A contender's ratio is the median
                 // of its per-round ratios to OpenTelemetry .NET's run of the same round.
                 var measured = contenders.Select(_ => new List<Measurement>()).ToArray();
@@ -82,7 +84,7 @@ internal static class EndToEnd
                 TimeSpan cpuBefore = ThreadCpuClock.ProcessCpuTime();
                 for (int round = 0; round < runs; round++)
                 {
-                    (Measurement[] results, _) = await RoundAsync(trees, contenders).ConfigureAwait(false);
+                    (Measurement[] results, _) = await RoundAsync(trees, contenders, round).ConfigureAwait(false);
                     for (int c = 0; c < contenders.Count; c++)
                     {
                         measured[c].Add(results[c]);
@@ -129,14 +131,17 @@ internal static class EndToEnd
         }
     }
 
-    /// <summary>One run of each contender, in turn; with the share of the round's CPU the JIT took.</summary>
-    private static async Task<(Measurement[] Results, double JitShare)> RoundAsync(int trees, List<(string Name, IPipeline Pipeline)> contenders)
+    /// <summary>One run of each contender, in turn, the first one moving on by one each <paramref name="round"/> so that
+    /// what a run leaves behind (work of its threads that ends after it, a collection it made due) falls on each contender
+    /// alike; with the share of the round's CPU the JIT took. The results are in the contenders' order.</summary>
+    private static async Task<(Measurement[] Results, double JitShare)> RoundAsync(int trees, List<(string Name, IPipeline Pipeline)> contenders, int round)
     {
         TimeSpan jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         TimeSpan cpuBefore = ThreadCpuClock.ProcessCpuTime();
         var results = new Measurement[contenders.Count];
-        for (int c = 0; c < contenders.Count; c++)
+        for (int i = 0; i < contenders.Count; i++)
         {
+            int c = (round + i) % contenders.Count;
             results[c] = await MeasureAsync(trees, contenders[c].Pipeline).ConfigureAwait(false);
         }
 
