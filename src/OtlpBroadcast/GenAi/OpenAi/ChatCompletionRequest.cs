@@ -105,13 +105,17 @@ public sealed partial class ChatCompletionRequest
 
 /// <summary>
 /// One chat message, as OpenAI-compatible APIs take it (<c>role</c>, <c>content</c> as text or content parts,
-/// <c>name</c>, <c>tool_calls</c>, <c>tool_call_id</c>). As content (only ever written inside a sensitive member) it
+/// <c>name</c>, <c>tool_calls</c>, <c>tool_call_id</c>) and answer it (<c>refusal</c>, and the <c>reasoning</c> or
+/// <c>reasoning_content</c> of reasoning models). As content (only ever written inside a sensitive member) it
 /// takes the GenAI conventions' shape: <c>{"role":…,"parts":[…],"name":…}</c>, see <see cref="Parts"/>.
 /// </summary>
 [OtlpAttributes]
 public sealed partial class ChatMessage
 {
     private PartsCache? _parts;
+    private JsonOptionalString _reasoning;
+    private JsonOptionalString _reasoningContent;
+    private JsonOptionalString _refusal;
 
     /// <summary><c>system</c>, <c>user</c>, <c>assistant</c> or <c>tool</c>.</summary>
     [JsonPropertyName("role")]
@@ -148,11 +152,70 @@ public sealed partial class ChatMessage
     [OtlpIgnore]
     public string? ToolCallId { get; set; }
 
+    /// <summary>For <c>assistant</c> messages: the model's reasoning, as OpenRouter and others answer it
+    /// (<c>reasoning</c>); a <c>reasoning</c> part of <see cref="Parts"/>. Written back only when set or when it came,
+    /// as it came (a <c>null</c> too).</summary>
+    [JsonIgnore]
+    [OtlpIgnore]
+    public string? Reasoning
+    {
+        get => _reasoning.Value;
+        set => _reasoning = JsonOptionalString.Of(value);
+    }
+
+    /// <summary>For <c>assistant</c> messages: the model's reasoning, as DeepSeek, vLLM and others answer it
+    /// (<c>reasoning_content</c>); the <c>reasoning</c> part of <see cref="Parts"/> when <see cref="Reasoning"/> is
+    /// empty. Written back only when set or when it came, as it came (a <c>null</c> too).</summary>
+    [JsonIgnore]
+    [OtlpIgnore]
+    public string? ReasoningContent
+    {
+        get => _reasoningContent.Value;
+        set => _reasoningContent = JsonOptionalString.Of(value);
+    }
+
+    /// <summary>For <c>assistant</c> messages: why the model refused (OpenAI's <c>refusal</c>); a <c>text</c> part of
+    /// <see cref="Parts"/>, as a content part of type <c>refusal</c> is. Written back only when set or when it came, as
+    /// it came (OpenAI answers <c>"refusal":null</c>).</summary>
+    [JsonIgnore]
+    [OtlpIgnore]
+    public string? Refusal
+    {
+        get => _refusal.Value;
+        set => _refusal = JsonOptionalString.Of(value);
+    }
+
+    /// <summary><see cref="Reasoning"/> as it came in JSON (absent, <c>null</c> or text).</summary>
+    [JsonPropertyName("reasoning"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
+    internal string? ReasoningJson
+    {
+        get => _reasoning.Json;
+        set => _reasoning = JsonOptionalString.FromJson(value);
+    }
+
+    /// <summary><see cref="ReasoningContent"/> as it came in JSON (absent, <c>null</c> or text).</summary>
+    [JsonPropertyName("reasoning_content"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
+    internal string? ReasoningContentJson
+    {
+        get => _reasoningContent.Json;
+        set => _reasoningContent = JsonOptionalString.FromJson(value);
+    }
+
+    /// <summary><see cref="Refusal"/> as it came in JSON (absent, <c>null</c> or text).</summary>
+    [JsonPropertyName("refusal"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
+    internal string? RefusalJson
+    {
+        get => _refusal.Json;
+        set => _refusal = JsonOptionalString.FromJson(value);
+    }
+
     /// <summary>
     /// The message's parts in the GenAI conventions' shape: a <c>tool</c> message is one <c>tool_call_response</c>;
-    /// otherwise the text (or each content part: <c>text</c>, an image as <c>uri</c> or inline <c>blob</c>, audio as
-    /// <c>blob</c>, a file by id), then a <c>tool_call</c> per tool call. Made once for the message's current content
-    /// and role, so that encoding it again allocates nothing.
+    /// otherwise a <c>reasoning</c> part (<see cref="Reasoning"/>, or <see cref="ReasoningContent"/> when that is
+    /// empty), then the text (or each content part: <c>text</c>, an image as <c>uri</c> or inline <c>blob</c>, audio as
+    /// <c>blob</c>, a file by id), then the <see cref="Refusal"/> as a <c>text</c> part, then a <c>tool_call</c> per
+    /// tool call; empty reasoning and refusal are left out. Made once for the message's current content, reasoning,
+    /// refusal, tool calls and role, so that encoding it again allocates nothing.
     /// </summary>
     [JsonIgnore]
     [OtlpAttribute("parts"), OtlpSensitive]
@@ -172,6 +235,11 @@ public sealed partial class ChatMessage
         }
     }
 
+    /// <summary>The reasoning of a message or delta that may carry it under either name: <c>reasoning</c>, or
+    /// <c>reasoning_content</c> when that is empty (a provider sending both sends the same text).</summary>
+    internal static string? ReasoningOf(string? reasoning, string? reasoningContent)
+        => string.IsNullOrEmpty(reasoning) ? reasoningContent : reasoning;
+
     private ChatMessagePart[] MakeParts()
     {
         if (Role == "tool")
@@ -180,6 +248,12 @@ public sealed partial class ChatMessage
         }
 
         var parts = new List<ChatMessagePart>();
+        string? reasoning = ReasoningOf(Reasoning, ReasoningContent);
+        if (!string.IsNullOrEmpty(reasoning))
+        {
+            parts.Add(ChatMessagePart.ForReasoning(reasoning));
+        }
+
         if (MessageContent?.Parts is { } contentParts)
         {
             foreach (JsonElement part in contentParts.EnumerateArray())
@@ -195,6 +269,11 @@ public sealed partial class ChatMessage
             parts.Add(ChatMessagePart.ForText(text));
         }
 
+        if (!string.IsNullOrEmpty(Refusal))
+        {
+            parts.Add(ChatMessagePart.ForRefusal(Refusal));
+        }
+
         foreach (ChatToolCall? call in ToolCalls ?? [])
         {
             // "tool_calls":[null] deserialises to a null entry: nothing to describe.
@@ -207,12 +286,16 @@ public sealed partial class ChatMessage
         return [.. parts];
     }
 
-    /// <summary>The parts made for one state of the message, compared by reference: a new content, role, list of
-    /// tool calls, or a call (or its id, function, name or arguments) changed in place makes them again.</summary>
+    /// <summary>The parts made for one state of the message, compared by reference: a new content, reasoning,
+    /// refusal, role, list of tool calls, or a call (or its id, function, name or arguments) changed in place makes
+    /// them again.</summary>
     private sealed class PartsCache(ChatMessage message, ChatMessageParts parts)
     {
         private readonly string _role = message.Role;
         private readonly ChatMessageContent? _content = message.MessageContent;
+        private readonly string? _reasoning = message.Reasoning;
+        private readonly string? _reasoningContent = message.ReasoningContent;
+        private readonly string? _refusal = message.Refusal;
         private readonly List<ChatToolCall>? _toolCalls = message.ToolCalls;
         private readonly ToolCallState[] _toolCallStates = ToolCallState.Of(message.ToolCalls);
         private readonly string? _toolCallId = message.ToolCallId;
@@ -222,6 +305,9 @@ public sealed partial class ChatMessage
         public bool IsFor(ChatMessage message)
             => ReferenceEquals(_role, message.Role)
             && ReferenceEquals(_content, message.MessageContent)
+            && ReferenceEquals(_reasoning, message.Reasoning)
+            && ReferenceEquals(_reasoningContent, message.ReasoningContent)
+            && ReferenceEquals(_refusal, message.Refusal)
             && ReferenceEquals(_toolCalls, message.ToolCalls)
             && ReferenceEquals(_toolCallId, message.ToolCallId)
             && ToolCallState.AllSame(_toolCallStates, message.ToolCalls);
@@ -272,7 +358,7 @@ public sealed partial class ChatMessage
             && ReferenceEquals(Name, other.Name) && ReferenceEquals(Arguments, other.Arguments);
     }
 
-    /// <summary>The fields this message does not model (<c>refusal</c>, <c>reasoning</c>, <c>audio</c>, …), kept as
+    /// <summary>The fields this message does not model (<c>audio</c>, <c>annotations</c>, <c>reasoning_details</c>, …), kept as
     /// they came so that a forwarded request or relayed response loses nothing; never span attributes.</summary>
     [JsonExtensionData]
     [OtlpIgnore]

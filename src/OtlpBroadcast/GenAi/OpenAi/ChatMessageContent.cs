@@ -178,6 +178,14 @@ public sealed partial class ChatMessagePart
     /// <summary>A <c>text</c> part (for instructions given apart from the messages, say).</summary>
     public static ChatMessagePart ForText(string text) => new("text") { Content = text ?? throw new ArgumentNullException(nameof(text)) };
 
+    /// <summary>A <c>reasoning</c> part: the model's reasoning (a message's <c>reasoning</c> or
+    /// <c>reasoning_content</c>, or a content part already in the conventions' shape).</summary>
+    internal static ChatMessagePart ForReasoning(string? reasoning) => new("reasoning") { Content = reasoning };
+
+    /// <summary>A refusal (a message's <c>refusal</c>, or a content part of type <c>refusal</c>): the conventions have
+    /// no part for it, so it is a <c>text</c> part.</summary>
+    internal static ChatMessagePart ForRefusal(string refusal) => ForText(refusal);
+
     internal static ChatMessagePart ForToolCall(ChatToolCall call) => new("tool_call") { Id = call.Id, Name = call.Function?.Name, Arguments = call.Function?.Arguments };
 
     internal static ChatMessagePart ForToolResponse(string? id, string? response) => new("tool_call_response") { Id = id, Response = response };
@@ -195,7 +203,7 @@ public sealed partial class ChatMessagePart
         return type switch
         {
             "text" => ForText(StringProperty(part, "text") ?? string.Empty),
-            "refusal" => ForText(StringProperty(part, "refusal") ?? string.Empty),
+            "refusal" => ForRefusal(StringProperty(part, "refusal") ?? string.Empty),
             "image_url" => FromAddress(StringProperty(Property(part, "image_url"), "url"), "image"),
             "input_audio" => new ChatMessagePart("blob")
             {
@@ -212,7 +220,7 @@ public sealed partial class ChatMessagePart
             // Not OpenAI's but the conventions' own parts, which a client sends for what OpenAI's parts have no slot for
             // (reasoning; an address of audio, video, a document; the Microsoft.Extensions.AI middleware does): taken
             // as they are.
-            "reasoning" => new ChatMessagePart("reasoning") { Content = StringProperty(part, "content") },
+            "reasoning" => ForReasoning(StringProperty(part, "content")),
             "uri" => new ChatMessagePart("uri")
             {
                 Modality = StringProperty(part, "modality"),

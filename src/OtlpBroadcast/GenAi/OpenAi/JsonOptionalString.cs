@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OtlpBroadcast.OpenAi;
+
+/// <summary>
+/// A string member of a DTO that remembers a JSON <c>null</c>: absent (<see langword="default"/>), <c>null</c> as it
+/// came, or text. A modelled member that OpenAI writes as <c>null</c> (a message's <c>"refusal":null</c>) is then
+/// written back as it came, and one that did not come is not written: a forwarded request or relayed response loses
+/// nothing and gains nothing. Serialised through <see cref="Json"/>, a string, so that the public JSON context needs no
+/// type of its own for it.
+/// </summary>
+/// <param name="Value">The text.</param>
+/// <param name="CameAsNull">Whether the member came as JSON <c>null</c>.</param>
+internal readonly record struct JsonOptionalString(string? Value, bool CameAsNull)
+{
+    /// <summary>The member as <see cref="NullKeepingStringConverter"/> reads and writes it: its text,
+    /// <see cref="NullKeepingStringConverter.CameAsNull"/> for a JSON <c>null</c>, or <see langword="null"/> when absent
+    /// (left out under the context's <see cref="JsonIgnoreCondition.WhenWritingNull"/>).</summary>
+    public string? Json => Value ?? (CameAsNull ? NullKeepingStringConverter.CameAsNull : null);
+
+    /// <summary>A value set in code: setting <see langword="null"/> removes the member.</summary>
+    public static JsonOptionalString Of(string? value) => new(value, CameAsNull: false);
+
+    /// <summary>The member as read by <see cref="NullKeepingStringConverter"/>.</summary>
+    public static JsonOptionalString FromJson(string? json)
+        => ReferenceEquals(json, NullKeepingStringConverter.CameAsNull) ? new(null, CameAsNull: true) : Of(json);
+}
+
+/// <summary>Reads a string member as a string, a JSON <c>null</c> as <see cref="CameAsNull"/> (so that it is written
+/// back), and refuses anything else with a message naming what came; writes what it read.</summary>
+internal sealed class NullKeepingStringConverter : JsonConverter<string>
+{
+    /// <summary>Stands for a JSON <c>null</c> that came: an instance of its own, told apart by reference (never a
+    /// text a caller set).</summary>
+    internal static readonly string CameAsNull = new(['n', 'u', 'l', 'l']);
+
+    /// <summary>A JSON <c>null</c> is read too: it is a member that came, with no value.</summary>
+    public override bool HandleNull => true;
+
+    /// <inheritdoc/>
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => CameAsNull,
+        _ => throw new JsonException($"A message's reasoning, reasoning_content or refusal must be a string or null, not {reader.TokenType}."),
+    };
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (value is null || ReferenceEquals(value, CameAsNull))
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteStringValue(value);
+        }
+    }
+}
