@@ -103,6 +103,16 @@ public static class ChatApi
                             call.Recording.AppendOutput(choice.Delta.Content);
                         }
 
+                        if (!string.IsNullOrEmpty(choice.Delta?.ReasoningText))
+                        {
+                            call.Recording.AppendReasoning(choice.Delta.ReasoningText);
+                        }
+
+                        if (!string.IsNullOrEmpty(choice.Delta?.Refusal))
+                        {
+                            call.Recording.AppendRefusal(choice.Delta.Refusal);
+                        }
+
                         finishReason = choice.FinishReason ?? finishReason;
                     }
                 }

@@ -46,18 +46,35 @@ public readonly struct GenerationRecording<TRequest> where TRequest : IOtlpAttri
     /// <summary>Adds a streamed chunk of the completion. It is content: privacy mode applies to it.</summary>
     public void AppendOutput(ReadOnlySpan<char> chunk) => _state?.AppendOutput(_token, chunk);
 
+    /// <summary>
+    /// Adds a streamed chunk of the model's reasoning (a delta's <c>reasoning</c> or <c>reasoning_content</c>,
+    /// <see cref="ChatChunkDelta.ReasoningText"/>): it becomes the output message's <c>reasoning</c> part, before its
+    /// text, as a response's <see cref="ChatMessage.Reasoning"/> does. It is content: privacy mode applies to it. The
+    /// first chunk of reasoning is the first token.
+    /// </summary>
+    public void AppendReasoning(ReadOnlySpan<char> chunk) => _state?.AppendReasoning(_token, chunk);
+
+    /// <summary>
+    /// Adds a streamed chunk of a refusal (a delta's <c>refusal</c>): it becomes a <c>text</c> part after the output
+    /// message's text, as a response's <see cref="ChatMessage.Refusal"/> does. It is content: privacy mode applies to
+    /// it. The first chunk of a refusal is the first token.
+    /// </summary>
+    public void AppendRefusal(ReadOnlySpan<char> chunk) => _state?.AppendRefusal(_token, chunk);
+
     /// <summary>Completes the call with its response.</summary>
     public void Complete<TResponse>(TResponse response, GenerationCost cost = default) where TResponse : IOtlpAttributes
         => _state?.Finish(_token, response, cost, errorType: null, errorMessage: null);
 
     /// <summary>
-    /// Completes a streamed call: the text appended with <see cref="AppendOutput"/> becomes the output message, and
+    /// Completes a streamed call: the text appended with <see cref="AppendOutput"/> (with the reasoning and refusal
+    /// appended with <see cref="AppendReasoning"/> and <see cref="AppendRefusal"/>) becomes the output message, and
     /// usage and the finish reason come from the final chunk.
     /// </summary>
     public void CompleteStream(string? responseId, string? responseModel, string? finishReason, ChatUsage? usage, GenerationCost cost = default)
         => _state?.CompleteStream(_token, responseId, responseModel, finishReason, usage, cost);
 
-    /// <summary>Completes the call as failed; text streamed so far is still recorded (as content).</summary>
+    /// <summary>Completes the call as failed; text, reasoning and refusal streamed so far are still recorded (as
+    /// content).</summary>
     /// <param name="errorType">A low-cardinality error kind (<c>error.type</c>), e.g. <c>timeout</c> or <c>429</c>.</param>
     /// <param name="message">A description; sent only to destinations not in privacy mode (it may quote content).</param>
     public void Fail(string errorType, string? message = null) => _state?.Fail(_token, errorType, message);
@@ -65,8 +82,9 @@ public readonly struct GenerationRecording<TRequest> where TRequest : IOtlpAttri
     /// <summary>
     /// Completes the call as failed with what it answered before it failed, recorded as a response is (its output is
     /// content: privacy mode applies). For a client that combines a stream's updates itself, whose partial answer can
-    /// hold more than text (function calls it asked for, say); text appended with <see cref="AppendOutput"/> is not
-    /// recorded then.
+    /// hold more than text (function calls it asked for, say); text, reasoning and refusal appended with
+    /// <see cref="AppendOutput"/>, <see cref="AppendReasoning"/> and <see cref="AppendRefusal"/> are not recorded
+    /// then.
     /// </summary>
     /// <param name="partialResponse">What arrived before the failure.</param>
     /// <param name="errorType">A low-cardinality error kind (<c>error.type</c>), e.g. <c>timeout</c> or <c>429</c>.</param>

@@ -31,6 +31,8 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
     private DateTimeOffset _start;
     private long _startTimestamp;
     private StringBuilder? _output;
+    private StringBuilder? _reasoning;
+    private StringBuilder? _refusal;
     private TimeSpan? _timeToFirstToken;
 
     private RecordingState()
@@ -79,7 +81,15 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
         }
     }
 
-    public void AppendOutput(long token, ReadOnlySpan<char> chunk)
+    public void AppendOutput(long token, ReadOnlySpan<char> chunk) => Append(token, ref _output, chunk);
+
+    public void AppendReasoning(long token, ReadOnlySpan<char> chunk) => Append(token, ref _reasoning, chunk);
+
+    public void AppendRefusal(long token, ReadOnlySpan<char> chunk) => Append(token, ref _refusal, chunk);
+
+    /// <summary>Adds a streamed chunk to one of the texts collected (made on the first chunk); any chunk is the first
+    /// token.</summary>
+    private void Append(long token, ref StringBuilder? collected, ReadOnlySpan<char> chunk)
     {
         lock (_lock)
         {
@@ -89,7 +99,7 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
             }
 
             _timeToFirstToken ??= _broadcaster!.TimeProvider.GetElapsedTime(_startTimestamp);
-            (_output ??= new StringBuilder()).Append(chunk);
+            (collected ??= new StringBuilder()).Append(chunk);
         }
     }
 
@@ -186,16 +196,25 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
     private StreamedCompletion? BuildStreamed(long token, string? responseId, string? responseModel, string? finishReason, ChatUsage? usage, bool onlyWithOutput)
     {
         string? text;
+        string? reasoning;
+        string? refusal;
         lock (_lock)
         {
             // A late call through an old handle must not read what a later recording streamed.
-            if (!IsCurrent(token) || (onlyWithOutput && _output is null))
+            if (!IsCurrent(token) || (onlyWithOutput && _output is null && _reasoning is null && _refusal is null))
             {
                 return null;
             }
 
             text = _output?.ToString();
+            reasoning = _reasoning?.ToString();
+            refusal = _refusal?.ToString();
         }
+
+        // The same message a response that is not streamed answers: reasoning, text and refusal become its parts.
+        ChatMessage? message = text is null && reasoning is null && refusal is null
+            ? null
+            : new ChatMessage { Role = "assistant", Content = text, Reasoning = reasoning, Refusal = refusal };
 
         return new StreamedCompletion
         {
@@ -203,7 +222,7 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
             Model = responseModel,
             FinishReasons = finishReason is null ? [] : [finishReason],
             Usage = usage,
-            Output = text is null ? [] : [new ChatChoice { Message = new ChatMessage { Role = "assistant", Content = text }, FinishReason = finishReason }],
+            Output = message is null ? [] : [new ChatChoice { Message = message, FinishReason = finishReason }],
         };
     }
 
@@ -233,6 +252,8 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
 
             // Streamed text is not kept for the next call (streaming allocates the text it collects anyway).
             _output = null;
+            _reasoning = null;
+            _refusal = null;
             _scratch.Clear();
         }
 

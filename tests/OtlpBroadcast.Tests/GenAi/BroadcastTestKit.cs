@@ -78,4 +78,18 @@ internal static class BroadcastTestKit
 
     public static string BodyText(OtlpTestReceiver receiver)
         => string.Concat(receiver.Requests.Select(r => System.Text.Encoding.UTF8.GetString(r.DecompressedBody.Span)));
+
+    /// <summary>A clock that moves only when told to.</summary>
+    public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public override DateTimeOffset GetUtcNow() => start.AddTicks(Interlocked.Read(ref _ticks));
+    }
 }

@@ -219,6 +219,11 @@ public class PrivacyPropertyTests
 
         // Error after some streamed output, with a message that quotes content.
         GenerationRecording<ChatCompletionRequest> failure = broadcaster.StartChat(sample.Request);
+        foreach (string chunk in sample.StreamedReasoning)
+        {
+            failure.AppendReasoning(chunk);
+        }
+
         foreach (string chunk in sample.ErrorChunks)
         {
             failure.AppendOutput(chunk);
@@ -228,10 +233,17 @@ public class PrivacyPropertyTests
 
         // Streaming.
         GenerationRecording<ChatCompletionRequest> stream = broadcaster.StartChat(sample.Request);
+        foreach (string chunk in sample.StreamedReasoning)
+        {
+            stream.AppendReasoning(chunk);
+        }
+
         foreach (string chunk in sample.StreamChunks)
         {
             stream.AppendOutput(chunk);
         }
+
+        stream.AppendRefusal(sample.StreamedRefusal);
 
         stream.CompleteStream("chatcmpl-stream", sample.Response.Model, "stop", sample.Response.Usage);
     }
@@ -282,6 +294,10 @@ public class PrivacyPropertyTests
 
         public required string[] StreamChunks { get; init; }
 
+        public required string[] StreamedReasoning { get; init; }
+
+        public required string StreamedRefusal { get; init; }
+
         public required string ErrorMessage { get; init; }
 
         /// <summary>Where each canary was put, and the canary.</summary>
@@ -313,6 +329,9 @@ public class PrivacyPropertyTests
                     Role = m.Role,
                     Content = Wrap("request message content", m.ContentBefore, m.ContentAfter),
                     Name = Wrap("request message name", m.NameBefore, m.NameAfter),
+
+                    // A tool message is its answer alone: reasoning goes with the others.
+                    ReasoningContent = m.Role == "tool" ? null : Wrap("request message reasoning_content", m.NameAfter, m.ContentBefore),
                 })],
                 Temperature = request.Sampling.Temperature,
                 TopP = request.Sampling.TopP,
@@ -340,6 +359,8 @@ public class PrivacyPropertyTests
                         Role = "assistant",
                         Content = Wrap("response choice content", c.ContentBefore, c.ContentAfter),
                         Name = Wrap("response choice name", c.NameBefore, c.NameAfter),
+                        Reasoning = Wrap("response choice reasoning", c.ContentAfter, c.NameBefore),
+                        Refusal = Wrap("response choice refusal", c.NameAfter, c.ContentBefore),
                     },
                     FinishReason = c.FinishReason,
                 })],
@@ -354,6 +375,8 @@ public class PrivacyPropertyTests
                 Response = chatResponse,
                 ErrorChunks = [.. errorChunks.Select(c => Wrap("chunk before an error", c.Before, c.After))],
                 StreamChunks = [.. streamChunks.Select(c => Wrap("streamed chunk", c.Before, c.After))],
+                StreamedReasoning = [.. streamChunks.Select(c => Wrap("streamed reasoning", c.After, c.Before))],
+                StreamedRefusal = Wrap("streamed refusal", errorMessage.After, errorMessage.Before),
                 ErrorMessage = Wrap("error message", errorMessage.Before, errorMessage.After),
                 Canaries = canaries,
             };

@@ -10,7 +10,7 @@ namespace OtlpBroadcast.Tests.GenAi;
 /// <summary>
 /// A message's <c>reasoning</c> (or <c>reasoning_content</c>) and <c>refusal</c> are content: a <c>reasoning</c> part
 /// before the text and a <c>text</c> part after it, withheld from privacy-mode destinations like the rest of the
-/// message; the DTOs read them and write them back as they came.
+/// message, the same whether the response was streamed or not; the DTOs read them and write them back as they came.
 /// </summary>
 [Collection(BroadcastCollection.Name)]
 public class ReasoningAndRefusalPartsTests
@@ -115,12 +115,16 @@ public class ReasoningAndRefusalPartsTests
 
         broadcaster.StartChat(MissionRequest()).CompleteChat(
             ReadResponse($$"""{"role":"assistant","content":"Hello!","reasoning":"{{Reasoning}}","refusal":"{{Refusal}}"}"""));
+        GenerationRecording<ChatCompletionRequest> streamed = broadcaster.StartChat(MissionRequest());
+        streamed.AppendReasoning(Reasoning);
+        streamed.AppendRefusal(Refusal);
+        streamed.CompleteStream("chatcmpl-1", "m", "stop", null);
         Assert.True(await registry.FlushAsync(Patience));
 
         ReceivedSpan[] openGenerations = [.. open.Spans.Where(IsGeneration)];
         ReceivedSpan[] withheldGenerations = [.. withheld.Spans.Where(IsGeneration)];
-        Assert.Single(openGenerations);
-        Assert.Single(withheldGenerations);
+        Assert.Equal(2, openGenerations.Length);
+        Assert.Equal(2, withheldGenerations.Length);
         Assert.All(openGenerations, generation =>
         {
             string output = generation["gen_ai.output.messages"].AsString();
@@ -131,6 +135,77 @@ public class ReasoningAndRefusalPartsTests
         Assert.True(ReceivedSpanText.AnyRawBodyContains(open, Reasoning) && ReceivedSpanText.AnyRawBodyContains(open, Refusal));
         Assert.False(ReceivedSpanText.AnyRawBodyContains(withheld, Reasoning), "reasoning reached the privacy-mode destination");
         Assert.False(ReceivedSpanText.AnyRawBodyContains(withheld, Refusal), "a refusal reached the privacy-mode destination");
+    }
+
+    [Fact]
+    public async Task AStreamedResponseHasTheSamePartsAsOneThatIsNot()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
+        var broadcaster = new GenerationBroadcaster(registry);
+        string[] chunks =
+        [
+            """{"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"","reasoning":"The user ","refusal":null},"finish_reason":null}]}""",
+            """{"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"reasoning_content":"greets"},"finish_reason":null}]}""",
+            """{"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"reasoning":", so greet back"},"finish_reason":null}]}""",
+            """{"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}""",
+            """{"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"lo!"},"finish_reason":null}]}""",
+            """{"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"refusal":"I cannot "},"finish_reason":null}]}""",
+            """{"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"refusal":"help with that"},"finish_reason":"stop"}]}""",
+        ];
+
+        broadcaster.StartChat(MissionRequest()).CompleteChat(
+            ReadResponse($$"""{"role":"assistant","content":"Hello!","reasoning":"{{Reasoning}}","refusal":"{{Refusal}}"}"""));
+        GenerationRecording<ChatCompletionRequest> streamed = broadcaster.StartChat(MissionRequest());
+        foreach (string json in chunks)
+        {
+            // As a gateway relaying the stream does (samples/Gateway).
+            ChatChunkDelta delta = JsonSerializer.Deserialize(json, OpenAiJsonContext.Default.ChatCompletionChunk)!.Choices[0].Delta;
+            if (!string.IsNullOrEmpty(delta.Content))
+            {
+                streamed.AppendOutput(delta.Content);
+            }
+
+            if (!string.IsNullOrEmpty(delta.ReasoningText))
+            {
+                streamed.AppendReasoning(delta.ReasoningText);
+            }
+
+            if (!string.IsNullOrEmpty(delta.Refusal))
+            {
+                streamed.AppendRefusal(delta.Refusal);
+            }
+        }
+
+        streamed.CompleteStream("chatcmpl-2", "m", "stop", null);
+        Assert.True(await registry.FlushAsync(Patience));
+
+        ReceivedSpan[] generations = [.. receiver.Spans.Where(IsGeneration)];
+        Assert.Equal(2, generations.Length);
+        string expected = $$"""[{"role":"assistant","parts":[{"type":"reasoning","content":"{{Reasoning}}"},{"type":"text","content":"Hello!"},{"type":"text","content":"{{Refusal}}"}],"finish_reason":"stop"}]""";
+        Assert.All(generations, generation => Assert.Equal(expected, generation["gen_ai.output.messages"].AsString()));
+    }
+
+    [Fact]
+    public async Task StreamedReasoningAloneIsTheOutputAndTheFirstToken()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        await using DestinationRegistry registry = await RegistryAsync(Options(receiver, "local"));
+        var clock = new ManualClock(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        var broadcaster = new GenerationBroadcaster(registry, clock);
+
+        GenerationRecording<ChatCompletionRequest> failed = broadcaster.StartChat(MissionRequest());
+        clock.Advance(TimeSpan.FromMilliseconds(250));
+        failed.AppendReasoning("thinking");
+        clock.Advance(TimeSpan.FromSeconds(2));
+        failed.Fail("timeout");
+        Assert.True(await registry.FlushAsync(Patience));
+
+        ReceivedSpan generation = Assert.Single(receiver.Spans, IsGeneration);
+        Assert.Equal(
+            """[{"role":"assistant","parts":[{"type":"reasoning","content":"thinking"}],"finish_reason":"error"}]""",
+            generation["gen_ai.output.messages"].AsString());
+        Assert.Equal(0.25, generation["gen_ai.response.time_to_first_token"].AsDouble(), 3);
     }
 
     [Fact]
@@ -146,16 +221,24 @@ public class ReasoningAndRefusalPartsTests
             {"id":"gen-1","object":"chat.completion","created":1,"model":"m",
              "choices":[{"index":0,"message":{"role":"assistant","content":"Hello!","refusal":null,"reasoning":"r"},"finish_reason":"stop"}]}
             """;
+        const string Chunk = """
+            {"id":"gen-1","object":"chat.completion.chunk","created":1,"model":"m",
+             "choices":[{"index":0,"delta":{"role":"assistant","content":"","reasoning":"r","reasoning_content":null,"refusal":null}}]}
+            """;
 
         ChatCompletionRequest request = JsonSerializer.Deserialize(Request, OpenAiJsonContext.Default.ChatCompletionRequest)!;
         ChatCompletionResponse response = JsonSerializer.Deserialize(Response, OpenAiJsonContext.Default.ChatCompletionResponse)!;
+        ChatCompletionChunk chunk = JsonSerializer.Deserialize(Chunk, OpenAiJsonContext.Default.ChatCompletionChunk)!;
 
         Assert.Equal(("r", null, null), (request.Messages[1].Reasoning, request.Messages[1].ReasoningContent, request.Messages[1].Refusal));
         Assert.Equal(("rc", "no"), (request.Messages[2].ReasoningContent, request.Messages[2].Refusal));
         Assert.Equal("r", response.Choices[0].Message!.Reasoning);
+        Assert.Equal("r", chunk.Choices[0].Delta.ReasoningText);
         Assert.All([request.Messages[1], request.Messages[2], response.Choices[0].Message!], message => Assert.Null(message.AdditionalProperties));
+        Assert.Null(chunk.Choices[0].Delta.AdditionalProperties);
         AssertSameJson(Request, JsonSerializer.Serialize(request, OpenAiJsonContext.Default.ChatCompletionRequest));
         AssertSameJson(Response, JsonSerializer.Serialize(response, OpenAiJsonContext.Default.ChatCompletionResponse));
+        AssertSameJson(Chunk, JsonSerializer.Serialize(chunk, OpenAiJsonContext.Default.ChatCompletionChunk));
     }
 
     [Fact]

@@ -148,18 +148,4 @@ public class StreamingTests
         Assert.Equal("upstream_error", withheld.Spans.Single(s => s.Name == "Generate Response")["error.type"].AsString());
         Assert.False(ReceivedSpanText.AnyRawBodyContains(withheld, "lookup_secret"), "content reached the privacy-mode destination");
     }
-
-    /// <summary>A clock that moves only when told to.</summary>
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-        public override DateTimeOffset GetUtcNow() => start.AddTicks(Interlocked.Read(ref _ticks));
-    }
 }

@@ -6,7 +6,9 @@ namespace OtlpBroadcast.OpenAi;
 /// <summary>
 /// One chunk of a streamed chat completion (<c>chat.completion.chunk</c>), the <c>data:</c> of each server-sent event
 /// an OpenAI-compatible API streams. Not a span source itself: a gateway relaying a stream passes each delta's text to
-/// <see cref="GenerationRecording{TRequest}.AppendOutput"/> and the last chunk's id, model, finish reason and usage to
+/// <see cref="GenerationRecording{TRequest}.AppendOutput"/>, its reasoning (<see cref="ChatChunkDelta.ReasoningText"/>)
+/// to <see cref="GenerationRecording{TRequest}.AppendReasoning"/> and its refusal to
+/// <see cref="GenerationRecording{TRequest}.AppendRefusal"/>, and the last chunk's id, model, finish reason and usage to
 /// <see cref="GenerationRecording{TRequest}.CompleteStream"/>. Fields it does not model are kept and written back.
 /// </summary>
 public sealed class ChatCompletionChunk
@@ -61,9 +63,13 @@ public sealed class ChatChunkChoice
     public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }
 
-/// <summary>The part of a message one chunk adds.</summary>
+/// <summary>The part of a message one chunk adds: text, reasoning, a refusal.</summary>
 public sealed class ChatChunkDelta
 {
+    private JsonOptionalString _reasoning;
+    private JsonOptionalString _reasoningContent;
+    private JsonOptionalString _refusal;
+
     /// <summary>The role, in the first chunk only.</summary>
     [JsonPropertyName("role")]
     public string? Role { get; set; }
@@ -72,8 +78,65 @@ public sealed class ChatChunkDelta
     [JsonPropertyName("content")]
     public string? Content { get; set; }
 
-    /// <summary>The fields this delta does not model (<c>tool_calls</c> fragments, <c>refusal</c>, …), kept as they
-    /// came.</summary>
+    /// <summary>The reasoning added, as OpenRouter and others stream it (<c>reasoning</c>). Written back only when set
+    /// or when it came, as it came (a <c>null</c> too).</summary>
+    [JsonIgnore]
+    public string? Reasoning
+    {
+        get => _reasoning.Value;
+        set => _reasoning = JsonOptionalString.Of(value);
+    }
+
+    /// <summary>The reasoning added, as DeepSeek, vLLM and others stream it (<c>reasoning_content</c>). Written back
+    /// only when set or when it came, as it came (a <c>null</c> too).</summary>
+    [JsonIgnore]
+    public string? ReasoningContent
+    {
+        get => _reasoningContent.Value;
+        set => _reasoningContent = JsonOptionalString.Of(value);
+    }
+
+    /// <summary>The refusal text added (OpenAI's <c>refusal</c>). Written back only when set or when it came, as it
+    /// came (OpenAI streams <c>"refusal":null</c>).</summary>
+    [JsonIgnore]
+    public string? Refusal
+    {
+        get => _refusal.Value;
+        set => _refusal = JsonOptionalString.Of(value);
+    }
+
+    /// <summary>The reasoning this delta adds: <see cref="Reasoning"/>, or <see cref="ReasoningContent"/> when that
+    /// is empty (as a message's <c>reasoning</c> part is chosen), for
+    /// <see cref="GenerationRecording{TRequest}.AppendReasoning"/>.</summary>
+    [JsonIgnore]
+    public string? ReasoningText => ChatMessage.ReasoningOf(Reasoning, ReasoningContent);
+
+    /// <summary><see cref="Reasoning"/> as it came in JSON (absent, <c>null</c> or text).</summary>
+    [JsonPropertyName("reasoning"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
+    internal string? ReasoningJson
+    {
+        get => _reasoning.Json;
+        set => _reasoning = JsonOptionalString.FromJson(value);
+    }
+
+    /// <summary><see cref="ReasoningContent"/> as it came in JSON (absent, <c>null</c> or text).</summary>
+    [JsonPropertyName("reasoning_content"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
+    internal string? ReasoningContentJson
+    {
+        get => _reasoningContent.Json;
+        set => _reasoningContent = JsonOptionalString.FromJson(value);
+    }
+
+    /// <summary><see cref="Refusal"/> as it came in JSON (absent, <c>null</c> or text).</summary>
+    [JsonPropertyName("refusal"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
+    internal string? RefusalJson
+    {
+        get => _refusal.Json;
+        set => _refusal = JsonOptionalString.FromJson(value);
+    }
+
+    /// <summary>The fields this delta does not model (<c>tool_calls</c> fragments, <c>reasoning_details</c>, …), kept
+    /// as they came.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
 }

@@ -20,7 +20,8 @@ public sealed partial class StreamedCompletion
     [OtlpFlatten("gen_ai.usage")]
     public ChatUsage? Usage { get; set; }
 
-    /// <summary>The accumulated text, as the assistant's message with its finish reason: content.</summary>
+    /// <summary>The accumulated text, reasoning and refusal, as the assistant's message with its finish reason (parts:
+    /// reasoning, text, refusal as text): content.</summary>
     [OtlpAttribute(GenAiAttributes.OutputMessages), OtlpSensitive]
     public List<ChatChoice> Output { get; set; } = [];
 }
