@@ -269,6 +269,56 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public async Task AStreamsReasoningAndRefusalAreRelayedAsTheyCameAndRecordedAsParts()
+    {
+        // OpenRouter streams delta.reasoning, DeepSeek and vLLM delta.reasoning_content, OpenAI delta.refusal (and
+        // "refusal":null in every delta): the caller gets the chunks as they came, the generation the parts a
+        // response with the same reasoning, text and refusal would have.
+        string[] deltas =
+        [
+            """{"role":"assistant","content":"","reasoning":"Think ","refusal":null}""",
+            """{"reasoning_content":"first."}""",
+            """{"content":"Hi"}""",
+            """{"refusal":"No more."}""",
+        ];
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        (WebApplication upstream, WebApplication app, HttpClient client) = await BehindFakeUpstreamAsync(receiver, async http =>
+        {
+            http.Response.ContentType = "text/event-stream";
+            foreach (string delta in deltas)
+            {
+                await http.Response.WriteAsync($$"""data: {"id":"up-4","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{{delta}}}]}""" + "\n\n");
+            }
+
+            await http.Response.WriteAsync("""data: {"id":"up-4","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""" + "\n\n");
+            await http.Response.WriteAsync("data: [DONE]\n\n");
+        });
+        await using (upstream)
+        await using (app)
+        using (client)
+        {
+            using HttpResponseMessage reply = await PostAsync(client, StreamedRequest);
+
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+            List<string> events = Events(await reply.Content.ReadAsStringAsync());
+            for (int i = 0; i < deltas.Length; i++)
+            {
+                using JsonDocument expected = JsonDocument.Parse(deltas[i]);
+                using JsonDocument relayed = JsonDocument.Parse(events[i]);
+                JsonElement delta = relayed.RootElement.GetProperty("choices")[0].GetProperty("delta");
+                Assert.True(JsonElement.DeepEquals(expected.RootElement, delta), delta.GetRawText());
+            }
+
+            await app.StopAsync();
+            IReadOnlyList<ReceivedSpan> spans = await receiver.WaitForSpansAsync(3, Patience);
+            ReceivedSpan generation = Assert.Single(spans, s => s.Name == "Streamed Response");
+            Assert.Equal(
+                """[{"role":"assistant","parts":[{"type":"reasoning","content":"Think first."},{"type":"text","content":"Hi"},{"type":"text","content":"No more."}],"finish_reason":"stop"}]""",
+                generation["gen_ai.output.messages"].AsString());
+        }
+    }
+
+    [Fact]
     public async Task AnUnreadableAnswerToACallNotStreamedGets502AndIsStillRecorded()
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
