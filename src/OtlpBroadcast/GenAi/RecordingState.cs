@@ -250,7 +250,8 @@ internal sealed class RecordingState<TRequest> where TRequest : IOtlpAttributes
             _attempts.Clear();
             _timeToFirstToken = null;
 
-            // Streamed text is not kept for the next call (streaming allocates the text it collects anyway).
+            // Streamed text, reasoning and refusal are not kept for the next call (streaming allocates what it collects
+            // anyway).
             _output = null;
             _reasoning = null;
             _refusal = null;
