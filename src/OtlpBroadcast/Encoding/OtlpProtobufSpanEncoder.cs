@@ -14,12 +14,13 @@ public static class OtlpProtobufSpanEncoder
     /// <summary>Encodes a span model.</summary>
     /// <param name="span">The span.</param>
     /// <param name="includeContent">False for destinations in privacy mode: attributes marked as content are left
-    /// out and the fragment is marked <see cref="SpanFragment.ContentWithheld"/>.</param>
+    /// out, a status message marked as content (<see cref="OtlpSpan.StatusMessageIsContent"/>) too, and the fragment
+    /// is marked <see cref="SpanFragment.ContentWithheld"/>.</param>
     public static SpanFragment Encode(OtlpSpan span, bool includeContent = true)
     {
         ArgumentNullException.ThrowIfNull(span);
         var attributes = new SpanAttributeList(span.Attributes, includeContent);
-        return Encode(SpanHeader.From(span), ref attributes, contentWithheld: !includeContent, span.Events, span.Links);
+        return Encode(SpanHeader.From(span, includeContent), ref attributes, contentWithheld: !includeContent, span.Events, span.Links);
     }
 
     /// <summary>Encodes a span whose attributes come from <paramref name="attributes"/>.</summary>

@@ -53,7 +53,12 @@ public readonly record struct SpanHeader
     public uint DroppedAttributesCount { get; init; }
 
     /// <summary>The header of a span model.</summary>
-    public static SpanHeader From(OtlpSpan span)
+    public static SpanHeader From(OtlpSpan span) => From(span, includeContent: true);
+
+    /// <summary>The header of a span model, for a destination that takes content or (<paramref name="includeContent"/>
+    /// false) one in privacy mode, which gets a status message marked as content
+    /// (<see cref="OtlpSpan.StatusMessageIsContent"/>) as the status code alone.</summary>
+    internal static SpanHeader From(OtlpSpan span, bool includeContent)
     {
         ArgumentNullException.ThrowIfNull(span);
         return new SpanHeader
@@ -65,7 +70,7 @@ public readonly record struct SpanHeader
             Kind = span.Kind,
             StartTimeUnixNano = span.StartTimeUnixNano,
             EndTimeUnixNano = span.EndTimeUnixNano,
-            Status = span.Status,
+            Status = includeContent || !span.StatusMessageIsContent ? span.Status : new SpanStatus(span.Status.Code),
             Flags = span.Flags,
             TraceState = span.TraceState,
             DroppedAttributesCount = span.DroppedAttributesCount,

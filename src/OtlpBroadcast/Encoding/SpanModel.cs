@@ -196,6 +196,11 @@ public sealed class OtlpSpan
     /// <summary>The status.</summary>
     public SpanStatus Status { get; set; }
 
+    /// <summary>Whether <see cref="Status"/>'s message may quote sensitive content (an upstream's error that repeats the
+    /// prompt, say): encoded for a privacy-mode destination, the status keeps its code and loses its message, as the
+    /// broadcaster's own generation spans do. Off by default: a message is sent everywhere.</summary>
+    public bool StatusMessageIsContent { get; set; }
+
     /// <summary>Adds an attribute and returns this span, for fluent construction.</summary>
     public OtlpSpan With(string key, AttributeValue value)
     {
@@ -211,8 +216,9 @@ public sealed class OtlpSpan
         return this;
     }
 
-    /// <summary>Whether any attribute is sensitive content.</summary>
-    public bool HasContent => Attributes.Exists(a => a.IsContent);
+    /// <summary>Whether the span carries sensitive content: an attribute marked as content, or a status message marked
+    /// as content (<see cref="StatusMessageIsContent"/>).</summary>
+    public bool HasContent => Attributes.Exists(a => a.IsContent) || (StatusMessageIsContent && !string.IsNullOrEmpty(Status.Message));
 }
 
 /// <summary>Checks of span fields that OTLP constrains: enum values outside their range would be encoded as numbers no

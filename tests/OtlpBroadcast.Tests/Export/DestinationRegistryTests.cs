@@ -237,6 +237,49 @@ public class DestinationRegistryTests
         }
     }
 
+    /// <summary>A hand-built span whose status message may quote the prompt: privacy mode gets the error code without
+    /// the message, the other destination the whole status; unmarked, the message goes everywhere, as before.</summary>
+    [Theory]
+    [InlineData(OtlpProtocol.HttpJson, true)]
+    [InlineData(OtlpProtocol.HttpProtobuf, true)]
+    [InlineData(OtlpProtocol.HttpJson, false)]
+    public async Task AStatusMessageMarkedAsContentIsNeverSentToPrivacyMode(OtlpProtocol protocol, bool marked)
+    {
+        const string Canary = "status-prompt-canary-3b7d";
+        await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
+        await using OtlpTestReceiver privacy = await OtlpTestReceiver.StartAsync();
+        await using var registry = new DestinationRegistry(Services);
+        OtlpDestinationOptions openOptions = Options(open, "open");
+        openOptions.Protocol = protocol;
+        await registry.AddAsync(OtlpDestination.Create(openOptions));
+        OtlpDestinationOptions privacyOptions = Options(privacy, "privacy");
+        privacyOptions.Protocol = protocol;
+        privacyOptions.PrivacyMode = true;
+        await registry.AddAsync(OtlpDestination.Create(privacyOptions));
+        OtlpSpan span = Span(4);
+        span.Status = SpanStatus.Error($"upstream refused the prompt '{Canary}'");
+        span.StatusMessageIsContent = marked;
+        Assert.Equal(marked, span.HasContent);
+
+        registry.Publish(span);
+        Assert.True(await registry.FlushAsync(Patience));
+
+        ReceivedSpan whole = Assert.Single(open.Spans);
+        Assert.Equal(2, whole.StatusCode);
+        Assert.Equal($"upstream refused the prompt '{Canary}'", whole.StatusMessage);
+        ReceivedSpan withheld = Assert.Single(privacy.Spans);
+        Assert.Equal(2, withheld.StatusCode);
+        if (marked)
+        {
+            Assert.True(string.IsNullOrEmpty(withheld.StatusMessage), withheld.StatusMessage);
+            Assert.DoesNotContain(Canary, System.Text.Encoding.UTF8.GetString(Assert.Single(privacy.Requests).DecompressedBody.Span), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(whole.StatusMessage, withheld.StatusMessage);
+        }
+    }
+
     [Theory]
     [InlineData(OtlpProtocol.HttpJson)]
     [InlineData(OtlpProtocol.HttpProtobuf)]
