@@ -248,14 +248,7 @@ public class DestinationRegistryTests
         const string Canary = "status-prompt-canary-3b7d";
         await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
         await using OtlpTestReceiver privacy = await OtlpTestReceiver.StartAsync();
-        await using var registry = new DestinationRegistry(Services);
-        OtlpDestinationOptions openOptions = Options(open, "open");
-        openOptions.Protocol = protocol;
-        await registry.AddAsync(OtlpDestination.Create(openOptions));
-        OtlpDestinationOptions privacyOptions = Options(privacy, "privacy");
-        privacyOptions.Protocol = protocol;
-        privacyOptions.PrivacyMode = true;
-        await registry.AddAsync(OtlpDestination.Create(privacyOptions));
+        await using DestinationRegistry registry = await OpenAndPrivacyMode(open, privacy, protocol);
         OtlpSpan span = Span(4);
         span.Status = SpanStatus.Error($"upstream refused the prompt '{Canary}'");
         span.StatusMessageIsContent = marked;
@@ -288,14 +281,7 @@ public class DestinationRegistryTests
         const string Canary = "event-prompt-canary-91c2";
         await using OtlpTestReceiver open = await OtlpTestReceiver.StartAsync();
         await using OtlpTestReceiver privacy = await OtlpTestReceiver.StartAsync();
-        await using var registry = new DestinationRegistry(Services);
-        OtlpDestinationOptions openOptions = Options(open, "open");
-        openOptions.Protocol = protocol;
-        await registry.AddAsync(OtlpDestination.Create(openOptions));
-        OtlpDestinationOptions privacyOptions = Options(privacy, "privacy");
-        privacyOptions.Protocol = protocol;
-        privacyOptions.PrivacyMode = true;
-        await registry.AddAsync(OtlpDestination.Create(privacyOptions));
+        await using DestinationRegistry registry = await OpenAndPrivacyMode(open, privacy, protocol);
 
         // The older GenAI conventions put the prompt into an event; a link may carry content too.
         OtlpSpan span = Span(3);
@@ -318,6 +304,21 @@ public class DestinationRegistryTests
         Assert.False(
             System.Text.Encoding.UTF8.GetString(Assert.Single(privacy.Requests).DecompressedBody.Span).Contains(Canary, StringComparison.Ordinal),
             "the content of an event or a link reached the privacy-mode destination");
+    }
+
+    /// <summary>A registry with two destinations sending <paramref name="protocol"/>: <c>open</c> to
+    /// <paramref name="open"/>, and <c>privacy</c>, in privacy mode, to <paramref name="privacy"/>.</summary>
+    private static async Task<DestinationRegistry> OpenAndPrivacyMode(OtlpTestReceiver open, OtlpTestReceiver privacy, OtlpProtocol protocol)
+    {
+        var registry = new DestinationRegistry(Services);
+        OtlpDestinationOptions openOptions = Options(open, "open");
+        openOptions.Protocol = protocol;
+        await registry.AddAsync(OtlpDestination.Create(openOptions));
+        OtlpDestinationOptions privacyOptions = Options(privacy, "privacy");
+        privacyOptions.Protocol = protocol;
+        privacyOptions.PrivacyMode = true;
+        await registry.AddAsync(OtlpDestination.Create(privacyOptions));
+        return registry;
     }
 
     [Fact]
