@@ -419,14 +419,23 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
             }
         }
 
+        /// <summary>What the updates streamed as text and as reasoning, kept as the recording's streamed output (the
+        /// recording makes them the output message's <c>reasoning</c> and <c>text</c> parts).</summary>
         private void KeepPartialText(GenerationRecording<ChatClientRequest> recording)
         {
             foreach (ChatResponseUpdate update in _updates)
             {
-                string text = update.Text;
-                if (text.Length > 0)
+                foreach (AIContent content in update.Contents)
                 {
-                    recording.AppendOutput(text);
+                    switch (content)
+                    {
+                        case TextContent { Text.Length: > 0 } text:
+                            recording.AppendOutput(text.Text);
+                            break;
+                        case TextReasoningContent { Text.Length: > 0 } reasoning:
+                            recording.AppendReasoning(reasoning.Text);
+                            break;
+                    }
                 }
             }
         }

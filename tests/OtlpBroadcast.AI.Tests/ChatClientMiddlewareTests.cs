@@ -803,6 +803,39 @@ public sealed class ChatClientMiddlewareTests : IAsyncLifetime
         Assert.DoesNotContain("lookup", Assert.Single(_private.Requests).BodyText, StringComparison.Ordinal);
     }
 
+    /// <summary>When what arrived cannot be made into a response (here a function call whose argument cannot be
+    /// written), the failed stream keeps its text and its reasoning, not the text alone.</summary>
+    [Fact]
+    public async Task AStreamThatFailsWithUpdatesThatCannotBeCombinedKeepsItsReasoningAndText()
+    {
+        var failure = new HttpRequestException("connection reset");
+        var inner = new FakeChatClient
+        {
+            Updates =
+            [
+                new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("Weighing the options.")]),
+                new ChatResponseUpdate(ChatRole.Assistant, "Partial answer"),
+                new ChatResponseUpdate(ChatRole.Assistant, [new FunctionCallContent("call_7", "lookup", new Dictionary<string, object?> { ["q"] = new Unprintable() })]),
+                new ChatResponseUpdate(ChatRole.Assistant, "never"),
+            ],
+            Failure = failure,
+            FailAfter = 3,
+        };
+        IChatClient client = inner.AsBuilder().UseOtlpBroadcast(_broadcaster).Build();
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Decide")]).ToChatResponseAsync());
+
+        (_, ReceivedSpan generation) = await Trace(_full);
+        using JsonDocument output = JsonDocument.Parse(generation["gen_ai.output.messages"].AsString());
+        JsonElement parts = output.RootElement[0].GetProperty("parts");
+        Assert.Equal(
+            """[{"type":"reasoning","content":"Weighing the options."},{"type":"text","content":"Partial answer"}]""",
+            parts.GetRawText());
+        (_, ReceivedSpan hidden) = await Trace(_private);
+        Assert.False(hidden.Attributes.ContainsKey("gen_ai.output.messages"));
+        Assert.DoesNotContain("Weighing", Assert.Single(_private.Requests).BodyText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AnAbandonedStreamWhoseDisposalFailsIsStillRecordedAndTheFailurePassesThrough()
     {
