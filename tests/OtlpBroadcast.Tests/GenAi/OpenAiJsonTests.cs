@@ -124,6 +124,63 @@ public class OpenAiJsonTests
         Assert.True(JsonElement.DeepEquals(original.RootElement, relayed.RootElement), relayed.RootElement.GetRawText());
     }
 
+    /// <summary>The members OpenAI writes as <c>null</c> are relayed as <c>null</c>, not left out: a message that only
+    /// calls tools has <c>"content":null</c>, a stream's chunks <c>"finish_reason":null</c> until the last and a chunk
+    /// that adds a tool call <c>"content":null</c>. What did not come is not added, and setting a member in code (null
+    /// included) replaces what came.</summary>
+    [Fact]
+    public void MembersThatCameAsNullAreRelayedAsNull()
+    {
+        const string Answer = """
+            {"id":"chatcmpl-2","object":"chat.completion","created":1,"model":"gpt-4o",
+             "choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}
+            """;
+        const string Chunk = """
+            {"id":"chatcmpl-3","object":"chat.completion.chunk","created":1,"model":"gpt-4o",
+             "choices":[{"index":0,"delta":{"content":null,"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]},"finish_reason":null}]}
+            """;
+        const string Request = """{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"},{"role":"assistant"}]}""";
+
+        ChatCompletionResponse response = JsonSerializer.Deserialize(Answer, OpenAiJsonContext.Default.ChatCompletionResponse)!;
+        ChatCompletionChunk chunk = JsonSerializer.Deserialize(Chunk, OpenAiJsonContext.Default.ChatCompletionChunk)!;
+        ChatCompletionRequest request = Read(Request);
+
+        Assert.Null(response.Choices[0].Message!.MessageContent);
+        Assert.Null(chunk.Choices[0].Delta.Content);
+        Assert.Null(chunk.Choices[0].FinishReason);
+        AssertSameJson(Answer, JsonSerializer.Serialize(response, OpenAiJsonContext.Default.ChatCompletionResponse));
+        AssertSameJson(Chunk, JsonSerializer.Serialize(chunk, OpenAiJsonContext.Default.ChatCompletionChunk));
+        AssertSameJson(Request, JsonSerializer.Serialize(request, OpenAiJsonContext.Default.ChatCompletionRequest));
+
+        response.Choices[0].Message!.MessageContent = null;
+        chunk.Choices[0].FinishReason = null;
+        chunk.Choices[0].Delta.Content = "text";
+        using JsonDocument relayedResponse = JsonDocument.Parse(JsonSerializer.Serialize(response, OpenAiJsonContext.Default.ChatCompletionResponse));
+        using JsonDocument relayedChunk = JsonDocument.Parse(JsonSerializer.Serialize(chunk, OpenAiJsonContext.Default.ChatCompletionChunk));
+        JsonElement message = relayedResponse.RootElement.GetProperty("choices")[0].GetProperty("message");
+        JsonElement choice = relayedChunk.RootElement.GetProperty("choices")[0];
+        Assert.False(message.TryGetProperty("content", out _), message.GetRawText());
+        Assert.False(choice.TryGetProperty("finish_reason", out _), choice.GetRawText());
+        Assert.Equal("text", choice.GetProperty("delta").GetProperty("content").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":7}]}""", "A choice's finish_reason must be a string or null, not Number.")]
+    [InlineData("""{"id":"c","choices":[{"index":0,"delta":{"content":{}}}]}""", "A chunk's delta.content must be a string or null, not StartObject.")]
+    public void AChunkMemberThatIsNeitherTextNorNullIsRefusedByName(string json, string expected)
+    {
+        JsonException refused = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(json, OpenAiJsonContext.Default.ChatCompletionChunk));
+
+        Assert.StartsWith(expected, refused.Message, StringComparison.Ordinal);
+    }
+
+    private static void AssertSameJson(string expected, string actual)
+    {
+        using JsonDocument expectedDocument = JsonDocument.Parse(expected);
+        using JsonDocument actualDocument = JsonDocument.Parse(actual);
+        Assert.True(JsonElement.DeepEquals(expectedDocument.RootElement, actualDocument.RootElement), actual);
+    }
+
     [Fact]
     public void TheRouterFieldsAreLeftOutOfWhatGoesToTheProvider()
     {

@@ -46,6 +46,8 @@ public sealed class ChatCompletionChunk
 /// <summary>What one choice adds in a <see cref="ChatCompletionChunk"/>.</summary>
 public sealed class ChatChunkChoice
 {
+    private JsonOptionalString _finishReason;
+
     /// <summary>The choice's index.</summary>
     [JsonPropertyName("index")]
     public int Index { get; set; }
@@ -54,9 +56,22 @@ public sealed class ChatChunkChoice
     [JsonPropertyName("delta")]
     public ChatChunkDelta Delta { get; set; } = new();
 
-    /// <summary>Set in the choice's last chunk: <c>stop</c>, <c>length</c>, <c>tool_calls</c>, ….</summary>
-    [JsonPropertyName("finish_reason")]
-    public string? FinishReason { get; set; }
+    /// <summary>Set in the choice's last chunk: <c>stop</c>, <c>length</c>, <c>tool_calls</c>, …. Written back only
+    /// when set or when it came, as it came (OpenAI streams <c>"finish_reason":null</c> in the chunks before).</summary>
+    [JsonIgnore]
+    public string? FinishReason
+    {
+        get => _finishReason.Value;
+        set => _finishReason = JsonOptionalString.Of(value);
+    }
+
+    /// <summary><see cref="FinishReason"/> as it came in JSON (absent, <c>null</c> or text).</summary>
+    [JsonPropertyName("finish_reason"), JsonInclude, JsonConverter(typeof(NullKeepingFinishReasonConverter))]
+    internal string? FinishReasonJson
+    {
+        get => _finishReason.Json;
+        set => _finishReason = JsonOptionalString.FromJson(value);
+    }
 
     /// <summary>The fields this choice does not model (<c>logprobs</c>, …), kept as they came.</summary>
     [JsonExtensionData]
@@ -66,6 +81,7 @@ public sealed class ChatChunkChoice
 /// <summary>The part of a message one chunk adds: text, reasoning, a refusal.</summary>
 public sealed class ChatChunkDelta
 {
+    private JsonOptionalString _content;
     private JsonOptionalString _reasoning;
     private JsonOptionalString _reasoningContent;
     private JsonOptionalString _refusal;
@@ -74,9 +90,22 @@ public sealed class ChatChunkDelta
     [JsonPropertyName("role")]
     public string? Role { get; set; }
 
-    /// <summary>The text added.</summary>
-    [JsonPropertyName("content")]
-    public string? Content { get; set; }
+    /// <summary>The text added. Written back only when set or when it came, as it came (a chunk that adds a tool call
+    /// comes with <c>"content":null</c>).</summary>
+    [JsonIgnore]
+    public string? Content
+    {
+        get => _content.Value;
+        set => _content = JsonOptionalString.Of(value);
+    }
+
+    /// <summary><see cref="Content"/> as it came in JSON (absent, <c>null</c> or text).</summary>
+    [JsonPropertyName("content"), JsonInclude, JsonConverter(typeof(NullKeepingDeltaContentConverter))]
+    internal string? ContentJson
+    {
+        get => _content.Json;
+        set => _content = JsonOptionalString.FromJson(value);
+    }
 
     /// <summary>The reasoning added, as OpenRouter and others stream it (<c>reasoning</c>). Written back only when set
     /// or when it came, as it came (a <c>null</c> too).</summary>

@@ -113,6 +113,8 @@ public sealed partial class ChatCompletionRequest
 public sealed partial class ChatMessage
 {
     private PartsCache? _parts;
+    private ChatMessageContent? _content;
+    private bool _contentCameAsNull;
     private JsonOptionalString _reasoning;
     private JsonOptionalString _reasoningContent;
     private JsonOptionalString _refusal;
@@ -122,10 +124,33 @@ public sealed partial class ChatMessage
     [OtlpAttribute("role")]
     public string Role { get; set; } = "user";
 
-    /// <summary>The content as it came: text, or an array of content parts.</summary>
-    [JsonPropertyName("content")]
+    /// <summary>The content as it came: text, or an array of content parts. Written back as it came, a
+    /// <c>"content":null</c> too (an assistant message that only calls tools); setting it, <see langword="null"/>
+    /// included, replaces that.</summary>
+    [JsonIgnore]
     [OtlpIgnore]
-    public ChatMessageContent? MessageContent { get; set; }
+    public ChatMessageContent? MessageContent
+    {
+        get => _content;
+        set
+        {
+            _content = value;
+            _contentCameAsNull = false;
+        }
+    }
+
+    /// <summary><see cref="MessageContent"/> as it came in JSON (absent, <c>null</c>, text or parts).</summary>
+    [JsonPropertyName("content"), JsonInclude, JsonConverter(typeof(NullKeepingContentConverter))]
+    internal ChatMessageContent? ContentJson
+    {
+        get => _content ?? (_contentCameAsNull ? NullKeepingContentConverter.CameAsNull : null);
+        set
+        {
+            bool cameAsNull = ReferenceEquals(value, NullKeepingContentConverter.CameAsNull);
+            _content = cameAsNull ? null : value;
+            _contentCameAsNull = cameAsNull;
+        }
+    }
 
     /// <summary>The text (of a content-parts array, its text parts joined by line breaks); setting it makes the
     /// content that text.</summary>
