@@ -10,7 +10,8 @@ namespace OtlpBroadcast;
 internal static class OtlpJsonBufferSpanWriter
 {
     /// <summary>Writes the span; <paramref name="includeContent"/> false leaves out the attributes of events and links
-    /// marked as content (the span's own attributes are <paramref name="attributes"/>' to leave out).</summary>
+    /// marked as content and a status message marked as content (<see cref="SpanHeader.StatusMessageIsContent"/>; the
+    /// span's own attributes are <paramref name="attributes"/>' to leave out).</summary>
     public static void Write<TAttributes>(
         JsonBuffer json,
         in SpanHeader header,
@@ -73,7 +74,7 @@ internal static class OtlpJsonBufferSpanWriter
             WriteLinks(json, links, includeContent);
         }
 
-        WriteStatus(json, header.Status);
+        WriteStatus(json, header.StatusFor(includeContent));
         json.WriteByte((byte)'}');
     }
 

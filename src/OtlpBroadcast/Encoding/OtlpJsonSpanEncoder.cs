@@ -21,14 +21,15 @@ public static class OtlpJsonSpanEncoder
     {
         ArgumentNullException.ThrowIfNull(span);
         var attributes = new SpanAttributeList(span.Attributes, includeContent);
-        return Encode(SpanHeader.From(span, includeContent), ref attributes, contentWithheld: !includeContent, span.Events, span.Links);
+        return Encode(SpanHeader.From(span), ref attributes, contentWithheld: !includeContent, span.Events, span.Links);
     }
 
     /// <summary>Encodes a span whose attributes come from <paramref name="attributes"/>.</summary>
     /// <param name="header">Ids, name, kind, times and status.</param>
     /// <param name="attributes">The attribute writer (typically generated code).</param>
     /// <param name="contentWithheld">Recorded on the fragment: whether sensitive content was left out. When true, the
-    /// attributes of <paramref name="events"/> and <paramref name="links"/> marked as content are left out too.</param>
+    /// attributes of <paramref name="events"/> and <paramref name="links"/> marked as content are left out too, and the
+    /// header's status message when it is marked as content (<see cref="SpanHeader.StatusMessageIsContent"/>).</param>
     /// <param name="events">Optional events.</param>
     /// <param name="links">Optional links.</param>
     public static SpanFragment Encode<TAttributes>(

@@ -61,7 +61,8 @@ public static class OtlpProtobufSpanWriter
     }
 
     /// <summary>Writes the span; <paramref name="includeContent"/> false leaves out the attributes of events and links
-    /// marked as content (the span's own attributes are <paramref name="attributes"/>' to leave out).</summary>
+    /// marked as content and a status message marked as content (<see cref="SpanHeader.StatusMessageIsContent"/>; the
+    /// span's own attributes are <paramref name="attributes"/>' to leave out).</summary>
     internal static void Write<TAttributes>(
         ProtobufBuffer buffer,
         in SpanHeader header,
@@ -126,7 +127,7 @@ public static class OtlpProtobufSpanWriter
             }
         }
 
-        WriteStatus(buffer, header.Status);
+        WriteStatus(buffer, header.StatusFor(includeContent));
         buffer.WriteFixed32Field(F.SpanFlags, header.Flags | SpanFlags.Sampled);
     }
 

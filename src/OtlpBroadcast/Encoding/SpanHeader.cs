@@ -52,13 +52,13 @@ public readonly record struct SpanHeader
     /// <summary>Attributes cut by a limit before encoding.</summary>
     public uint DroppedAttributesCount { get; init; }
 
-    /// <summary>The header of a span model.</summary>
-    public static SpanHeader From(OtlpSpan span) => From(span, includeContent: true);
+    /// <summary>Whether <see cref="Status"/>'s message may quote sensitive content
+    /// (<see cref="OtlpSpan.StatusMessageIsContent"/>): a span encoded with content withheld, for a privacy-mode
+    /// destination, then keeps the status code and loses the message.</summary>
+    public bool StatusMessageIsContent { get; init; }
 
-    /// <summary>The header of a span model, for a destination that takes content or (<paramref name="includeContent"/>
-    /// false) one in privacy mode, which gets a status message marked as content
-    /// (<see cref="OtlpSpan.StatusMessageIsContent"/>) as the status code alone.</summary>
-    internal static SpanHeader From(OtlpSpan span, bool includeContent)
+    /// <summary>The header of a span model, its <see cref="OtlpSpan.StatusMessageIsContent"/> included.</summary>
+    public static SpanHeader From(OtlpSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
         return new SpanHeader
@@ -70,12 +70,18 @@ public readonly record struct SpanHeader
             Kind = span.Kind,
             StartTimeUnixNano = span.StartTimeUnixNano,
             EndTimeUnixNano = span.EndTimeUnixNano,
-            Status = includeContent || !span.StatusMessageIsContent ? span.Status : new SpanStatus(span.Status.Code),
+            Status = span.Status,
+            StatusMessageIsContent = span.StatusMessageIsContent,
             Flags = span.Flags,
             TraceState = span.TraceState,
             DroppedAttributesCount = span.DroppedAttributesCount,
         };
     }
+
+    /// <summary>The status as encoded with or without content: without, a message marked as content
+    /// (<see cref="StatusMessageIsContent"/>) is left out and the code kept.</summary>
+    internal SpanStatus StatusFor(bool includeContent)
+        => includeContent || !StatusMessageIsContent ? Status : new SpanStatus(Status.Code);
 }
 
 /// <summary>Writes a list of <see cref="SpanAttribute"/> through any sink.</summary>

@@ -153,4 +153,43 @@ public class SpanFragmentTests
             next.Release();
         }
     }
+
+    /// <summary>A span encoded through its header (<see cref="SpanHeader.From(OtlpSpan)"/>, the public path for
+    /// attributes of one's own) with content withheld loses a status message marked as content, as one encoded from the
+    /// span model does: the fragment is marked <see cref="SpanFragment.ContentWithheld"/>, so the registry sends it to
+    /// privacy mode. An unmarked message, or content not withheld, keeps it.</summary>
+    [Theory]
+    [InlineData(SpanEncoding.Json, true, true)]
+    [InlineData(SpanEncoding.Protobuf, true, true)]
+    [InlineData(SpanEncoding.Json, false, true)]
+    [InlineData(SpanEncoding.Json, true, false)]
+    [InlineData(SpanEncoding.Protobuf, true, false)]
+    public void AStatusMessageMarkedAsContentIsWithheldOnTheHeaderPathToo(SpanEncoding encoding, bool marked, bool withheld)
+    {
+        const string Canary = "header-status-canary-8c4e";
+        OtlpSpan span = NewSpan("status");
+        span.Status = SpanStatus.Error($"upstream refused the prompt '{Canary}'");
+        span.StatusMessageIsContent = marked;
+        var attributes = new SpanAttributeList(span.Attributes, includeContent: !withheld);
+
+        SpanFragment fragment = encoding == SpanEncoding.Protobuf
+            ? OtlpProtobufSpanEncoder.Encode(SpanHeader.From(span), ref attributes, contentWithheld: withheld)
+            : OtlpJsonSpanEncoder.Encode(SpanHeader.From(span), ref attributes, contentWithheld: withheld);
+        try
+        {
+            string bytes = System.Text.Encoding.UTF8.GetString(fragment.Bytes);
+            if (marked && withheld)
+            {
+                Assert.DoesNotContain(Canary, bytes, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Contains(Canary, bytes, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            fragment.Release();
+        }
+    }
 }
