@@ -392,7 +392,8 @@ public sealed class OtlpBroadcastChatClient : DelegatingChatClient
         /// <summary>
         /// Fails the recording, keeping what was streamed so far as (partial) output: the updates combined as a
         /// finished stream's are, so that the function calls asked for before the failure are kept with the text; the
-        /// text alone when they cannot be combined (the failure may be that they cannot) or hold no parts.
+        /// text and reasoning alone when they cannot be combined (the failure may be that they cannot) or hold no
+        /// parts.
         /// </summary>
         public void Fail(GenerationRecording<ChatClientRequest> recording, string errorType, string message)
         {
