@@ -46,7 +46,6 @@ public sealed class ChatCompletionChunk
 /// <summary>What one choice adds in a <see cref="ChatCompletionChunk"/>.</summary>
 public sealed class ChatChunkChoice
 {
-    private JsonOptionalString _finishReason;
 
     /// <summary>The choice's index.</summary>
     [JsonPropertyName("index")]
@@ -61,17 +60,13 @@ public sealed class ChatChunkChoice
     [JsonIgnore]
     public string? FinishReason
     {
-        get => _finishReason.Value;
-        set => _finishReason = JsonOptionalString.Of(value);
+        get => NullKeepingStringConverter.ValueOf(FinishReasonJson);
+        set => FinishReasonJson = value;
     }
 
     /// <summary><see cref="FinishReason"/> as it came in JSON (absent, <c>null</c> or text).</summary>
     [JsonPropertyName("finish_reason"), JsonInclude, JsonConverter(typeof(NullKeepingFinishReasonConverter))]
-    internal string? FinishReasonJson
-    {
-        get => _finishReason.Json;
-        set => _finishReason = JsonOptionalString.FromJson(value);
-    }
+    internal string? FinishReasonJson { get; set; }
 
     /// <summary>The fields this choice does not model (<c>logprobs</c>, …), kept as they came.</summary>
     [JsonExtensionData]
@@ -81,10 +76,6 @@ public sealed class ChatChunkChoice
 /// <summary>The part of a message one chunk adds: text, reasoning, a refusal.</summary>
 public sealed class ChatChunkDelta
 {
-    private JsonOptionalString _content;
-    private JsonOptionalString _reasoning;
-    private JsonOptionalString _reasoningContent;
-    private JsonOptionalString _refusal;
 
     /// <summary>The role, in the first chunk only.</summary>
     [JsonPropertyName("role")]
@@ -95,25 +86,21 @@ public sealed class ChatChunkDelta
     [JsonIgnore]
     public string? Content
     {
-        get => _content.Value;
-        set => _content = JsonOptionalString.Of(value);
+        get => NullKeepingStringConverter.ValueOf(ContentJson);
+        set => ContentJson = value;
     }
 
     /// <summary><see cref="Content"/> as it came in JSON (absent, <c>null</c> or text).</summary>
     [JsonPropertyName("content"), JsonInclude, JsonConverter(typeof(NullKeepingDeltaContentConverter))]
-    internal string? ContentJson
-    {
-        get => _content.Json;
-        set => _content = JsonOptionalString.FromJson(value);
-    }
+    internal string? ContentJson { get; set; }
 
     /// <summary>The reasoning added, as OpenRouter and others stream it (<c>reasoning</c>). Written back only when set
     /// or when it came, as it came (a <c>null</c> too).</summary>
     [JsonIgnore]
     public string? Reasoning
     {
-        get => _reasoning.Value;
-        set => _reasoning = JsonOptionalString.Of(value);
+        get => NullKeepingStringConverter.ValueOf(ReasoningJson);
+        set => ReasoningJson = value;
     }
 
     /// <summary>The reasoning added, as DeepSeek, vLLM and others stream it (<c>reasoning_content</c>). Written back
@@ -121,8 +108,8 @@ public sealed class ChatChunkDelta
     [JsonIgnore]
     public string? ReasoningContent
     {
-        get => _reasoningContent.Value;
-        set => _reasoningContent = JsonOptionalString.Of(value);
+        get => NullKeepingStringConverter.ValueOf(ReasoningContentJson);
+        set => ReasoningContentJson = value;
     }
 
     /// <summary>The refusal text added (OpenAI's <c>refusal</c>). Written back only when set or when it came, as it
@@ -130,8 +117,8 @@ public sealed class ChatChunkDelta
     [JsonIgnore]
     public string? Refusal
     {
-        get => _refusal.Value;
-        set => _refusal = JsonOptionalString.Of(value);
+        get => NullKeepingStringConverter.ValueOf(RefusalJson);
+        set => RefusalJson = value;
     }
 
     /// <summary>The reasoning this delta adds: <see cref="Reasoning"/>, or <see cref="ReasoningContent"/> when that
@@ -142,27 +129,15 @@ public sealed class ChatChunkDelta
 
     /// <summary><see cref="Reasoning"/> as it came in JSON (absent, <c>null</c> or text).</summary>
     [JsonPropertyName("reasoning"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
-    internal string? ReasoningJson
-    {
-        get => _reasoning.Json;
-        set => _reasoning = JsonOptionalString.FromJson(value);
-    }
+    internal string? ReasoningJson { get; set; }
 
     /// <summary><see cref="ReasoningContent"/> as it came in JSON (absent, <c>null</c> or text).</summary>
     [JsonPropertyName("reasoning_content"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
-    internal string? ReasoningContentJson
-    {
-        get => _reasoningContent.Json;
-        set => _reasoningContent = JsonOptionalString.FromJson(value);
-    }
+    internal string? ReasoningContentJson { get; set; }
 
     /// <summary><see cref="Refusal"/> as it came in JSON (absent, <c>null</c> or text).</summary>
     [JsonPropertyName("refusal"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
-    internal string? RefusalJson
-    {
-        get => _refusal.Json;
-        set => _refusal = JsonOptionalString.FromJson(value);
-    }
+    internal string? RefusalJson { get; set; }
 
     /// <summary>The fields this delta does not model (<c>tool_calls</c> fragments, <c>reasoning_details</c>, …), kept
     /// as they came.</summary>

@@ -113,11 +113,6 @@ public sealed partial class ChatCompletionRequest
 public sealed partial class ChatMessage
 {
     private PartsCache? _parts;
-    private ChatMessageContent? _content;
-    private bool _contentCameAsNull;
-    private JsonOptionalString _reasoning;
-    private JsonOptionalString _reasoningContent;
-    private JsonOptionalString _refusal;
 
     /// <summary><c>system</c>, <c>user</c>, <c>assistant</c> or <c>tool</c>.</summary>
     [JsonPropertyName("role")]
@@ -131,26 +126,14 @@ public sealed partial class ChatMessage
     [OtlpIgnore]
     public ChatMessageContent? MessageContent
     {
-        get => _content;
-        set
-        {
-            _content = value;
-            _contentCameAsNull = false;
-        }
+        get => NullKeepingContentConverter.ValueOf(ContentJson);
+        set => ContentJson = value;
     }
 
-    /// <summary><see cref="MessageContent"/> as it came in JSON (absent, <c>null</c>, text or parts).</summary>
+    /// <summary><see cref="MessageContent"/> as it came in JSON: absent, text or parts, or
+    /// <see cref="NullKeepingContentConverter.CameAsNull"/>.</summary>
     [JsonPropertyName("content"), JsonInclude, JsonConverter(typeof(NullKeepingContentConverter))]
-    internal ChatMessageContent? ContentJson
-    {
-        get => _content ?? (_contentCameAsNull ? NullKeepingContentConverter.CameAsNull : null);
-        set
-        {
-            bool cameAsNull = ReferenceEquals(value, NullKeepingContentConverter.CameAsNull);
-            _content = cameAsNull ? null : value;
-            _contentCameAsNull = cameAsNull;
-        }
-    }
+    internal ChatMessageContent? ContentJson { get; set; }
 
     /// <summary>The text (of a content-parts array, its text parts joined by line breaks); setting it makes the
     /// content that text.</summary>
@@ -184,8 +167,8 @@ public sealed partial class ChatMessage
     [OtlpIgnore]
     public string? Reasoning
     {
-        get => _reasoning.Value;
-        set => _reasoning = JsonOptionalString.Of(value);
+        get => NullKeepingStringConverter.ValueOf(ReasoningJson);
+        set => ReasoningJson = value;
     }
 
     /// <summary>For <c>assistant</c> messages: the model's reasoning, as DeepSeek, vLLM and others answer it
@@ -195,8 +178,8 @@ public sealed partial class ChatMessage
     [OtlpIgnore]
     public string? ReasoningContent
     {
-        get => _reasoningContent.Value;
-        set => _reasoningContent = JsonOptionalString.Of(value);
+        get => NullKeepingStringConverter.ValueOf(ReasoningContentJson);
+        set => ReasoningContentJson = value;
     }
 
     /// <summary>For <c>assistant</c> messages: why the model refused (OpenAI's <c>refusal</c>); a <c>text</c> part of
@@ -206,33 +189,21 @@ public sealed partial class ChatMessage
     [OtlpIgnore]
     public string? Refusal
     {
-        get => _refusal.Value;
-        set => _refusal = JsonOptionalString.Of(value);
+        get => NullKeepingStringConverter.ValueOf(RefusalJson);
+        set => RefusalJson = value;
     }
 
     /// <summary><see cref="Reasoning"/> as it came in JSON (absent, <c>null</c> or text).</summary>
     [JsonPropertyName("reasoning"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
-    internal string? ReasoningJson
-    {
-        get => _reasoning.Json;
-        set => _reasoning = JsonOptionalString.FromJson(value);
-    }
+    internal string? ReasoningJson { get; set; }
 
     /// <summary><see cref="ReasoningContent"/> as it came in JSON (absent, <c>null</c> or text).</summary>
     [JsonPropertyName("reasoning_content"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
-    internal string? ReasoningContentJson
-    {
-        get => _reasoningContent.Json;
-        set => _reasoningContent = JsonOptionalString.FromJson(value);
-    }
+    internal string? ReasoningContentJson { get; set; }
 
     /// <summary><see cref="Refusal"/> as it came in JSON (absent, <c>null</c> or text).</summary>
     [JsonPropertyName("refusal"), JsonInclude, JsonConverter(typeof(NullKeepingStringConverter))]
-    internal string? RefusalJson
-    {
-        get => _refusal.Json;
-        set => _refusal = JsonOptionalString.FromJson(value);
-    }
+    internal string? RefusalJson { get; set; }
 
     /// <summary>
     /// The message's parts in the GenAI conventions' shape: a <c>tool</c> message is one <c>tool_call_response</c>;

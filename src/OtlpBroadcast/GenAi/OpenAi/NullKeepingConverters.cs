@@ -3,29 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace OtlpBroadcast.OpenAi;
 
-/// <summary>
-/// A string member of a DTO that remembers a JSON <c>null</c>: absent (<see langword="default"/>), <c>null</c> as it
-/// came, or text. A modelled member that OpenAI writes as <c>null</c> (a message's <c>"refusal":null</c>) is then
-/// written back as it came, and one that did not come is not written: a forwarded request or relayed response loses
-/// nothing and gains nothing. Serialised through <see cref="Json"/>, a string, so that the public JSON context needs no
-/// type of its own for it.
-/// </summary>
-/// <param name="Value">The text.</param>
-/// <param name="CameAsNull">Whether the member came as JSON <c>null</c>.</param>
-internal readonly record struct JsonOptionalString(string? Value, bool CameAsNull)
-{
-    /// <summary>The member as <see cref="NullKeepingStringConverter"/> reads and writes it: its text,
-    /// <see cref="NullKeepingStringConverter.CameAsNull"/> for a JSON <c>null</c>, or <see langword="null"/> when absent
-    /// (left out under the context's <see cref="JsonIgnoreCondition.WhenWritingNull"/>).</summary>
-    public string? Json => Value ?? (CameAsNull ? NullKeepingStringConverter.CameAsNull : null);
-
-    /// <summary>A value set in code: setting <see langword="null"/> removes the member.</summary>
-    public static JsonOptionalString Of(string? value) => new(value, CameAsNull: false);
-
-    /// <summary>The member as read by <see cref="NullKeepingStringConverter"/>.</summary>
-    public static JsonOptionalString FromJson(string? json)
-        => ReferenceEquals(json, NullKeepingStringConverter.CameAsNull) ? new(null, CameAsNull: true) : Of(json);
-}
+// A modelled member that OpenAI writes as JSON null (a message's "refusal":null, "content":null) is kept as it came by
+// reading that null as a sentinel instance of the member's type, told apart by reference, into an internal JSON-only
+// property; the public property gives null for it, and setting it in code (null included) replaces it. A forwarded
+// request or relayed response then loses nothing and gains nothing.
 
 /// <summary>Reads a string member as a string, a JSON <c>null</c> as <see cref="CameAsNull"/> (so that it is written
 /// back), and refuses anything else with a message naming what came; writes what it read.</summary>
@@ -34,6 +15,10 @@ internal class NullKeepingStringConverter : JsonConverter<string>
     /// <summary>Stands for a JSON <c>null</c> that came: an instance of its own, told apart by reference (never a
     /// text a caller set).</summary>
     internal static readonly string CameAsNull = new(['n', 'u', 'l', 'l']);
+
+    /// <summary>The member's value as the public property gives it: <see langword="null"/> for a JSON <c>null</c> that
+    /// came.</summary>
+    internal static string? ValueOf(string? json) => ReferenceEquals(json, CameAsNull) ? null : json;
 
     /// <summary>A JSON <c>null</c> is read too: it is a member that came, with no value.</summary>
     public override bool HandleNull => true;
@@ -87,6 +72,9 @@ internal sealed class NullKeepingContentConverter : JsonConverter<ChatMessageCon
 {
     /// <summary>Stands for a JSON <c>null</c> that came, told apart by reference (never content a caller set).</summary>
     internal static readonly ChatMessageContent CameAsNull = new(string.Empty);
+
+    /// <summary>The content as the public property gives it: <see langword="null"/> for a JSON <c>null</c> that came.</summary>
+    internal static ChatMessageContent? ValueOf(ChatMessageContent? json) => ReferenceEquals(json, CameAsNull) ? null : json;
 
     private static readonly ChatMessageContentJsonConverter Content = new();
 
