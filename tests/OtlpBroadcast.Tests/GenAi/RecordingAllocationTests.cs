@@ -1,6 +1,7 @@
 using OtlpBroadcast.Export;
 using OtlpBroadcast.OpenAi;
 using OtlpBroadcast.Testing;
+using OtlpBroadcast.Tests.Export;
 using static OtlpBroadcast.Tests.GenAi.BroadcastTestKit;
 
 namespace OtlpBroadcast.Tests.GenAi;
@@ -55,6 +56,10 @@ public class RecordingAllocationTests
         ChatCompletionResponse response = Response("Hello! \"Quoted\" and escaped\ncontent, ünïcode 😀");
         var attempt = new ProviderAttempt("openai", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, StatusCode: 200);
         var cost = new GenerationCost(Input: 0.0000225, Output: 0.00009);
+
+        // A recording that wakes an exporter before its loop registered its continuation must not pay the process's
+        // one-time initialiser of that path within the measured rounds.
+        WakeSignalTests.CompleteAWaitBeforeItsContinuationIsRegistered();
 
         // One thread records: the encoders keep their buffers per thread, and an await could resume elsewhere.
         long[] allocated = new long[MeasuredRounds * RecordingsPerRound];
