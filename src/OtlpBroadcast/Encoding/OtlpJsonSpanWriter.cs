@@ -11,11 +11,17 @@ namespace OtlpBroadcast;
 public static class OtlpJsonSpanWriter
 {
     /// <summary>Writes a span model.</summary>
-    public static void Write(Utf8JsonWriter writer, OtlpSpan span)
+    /// <param name="writer">Where the span object goes.</param>
+    /// <param name="span">The span.</param>
+    /// <param name="includeContent">False for a destination in privacy mode: attributes marked as content are left
+    /// out (the span's, its events' and its links'), and so is a status message marked as content
+    /// (<see cref="OtlpSpan.StatusMessageIsContent"/>), as <see cref="OtlpJsonSpanEncoder.Encode(OtlpSpan, bool)"/>
+    /// leaves them out.</param>
+    public static void Write(Utf8JsonWriter writer, OtlpSpan span, bool includeContent = true)
     {
         ArgumentNullException.ThrowIfNull(span);
-        var attributes = new SpanAttributeList(span.Attributes);
-        Write(writer, SpanHeader.From(span), ref attributes, span.Events, span.Links);
+        var attributes = new SpanAttributeList(span.Attributes, includeContent);
+        Write(writer, SpanHeader.From(span), ref attributes, span.Events, span.Links, includeContent);
     }
 
     /// <summary>Writes a span whose attributes come from <paramref name="attributes"/> (typically generated code).</summary>
@@ -25,6 +31,16 @@ public static class OtlpJsonSpanWriter
         ref TAttributes attributes,
         IReadOnlyList<SpanEvent>? events = null,
         IReadOnlyList<SpanLink>? links = null)
+        where TAttributes : struct, IAttributeSource
+        => Write(writer, header, ref attributes, events, links, includeContent: true);
+
+    private static void Write<TAttributes>(
+        Utf8JsonWriter writer,
+        in SpanHeader header,
+        ref TAttributes attributes,
+        IReadOnlyList<SpanEvent>? events,
+        IReadOnlyList<SpanLink>? links,
+        bool includeContent)
         where TAttributes : struct, IAttributeSource
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -63,23 +79,24 @@ public static class OtlpJsonSpanWriter
 
         if (events is { Count: > 0 })
         {
-            WriteEvents(writer, events);
+            WriteEvents(writer, events, includeContent);
         }
 
         if (links is { Count: > 0 })
         {
-            WriteLinks(writer, links);
+            WriteLinks(writer, links, includeContent);
         }
 
+        SpanStatus status = header.StatusFor(includeContent);
         writer.WriteStartObject(N.Status);
-        if (header.Status.Code != SpanStatusCode.Unset)
+        if (status.Code != SpanStatusCode.Unset)
         {
-            writer.WriteNumber(N.Code, (int)header.Status.Code);
+            writer.WriteNumber(N.Code, (int)status.Code);
         }
 
-        if (!string.IsNullOrEmpty(header.Status.Message))
+        if (!string.IsNullOrEmpty(status.Message))
         {
-            writer.WriteString(N.Message, header.Status.Message);
+            writer.WriteString(N.Message, status.Message);
         }
 
         writer.WriteEndObject();
@@ -101,7 +118,7 @@ public static class OtlpJsonSpanWriter
         writer.WriteString(name, digits[..length]);
     }
 
-    private static void WriteEvents(Utf8JsonWriter writer, IReadOnlyList<SpanEvent> events)
+    private static void WriteEvents(Utf8JsonWriter writer, IReadOnlyList<SpanEvent> events, bool includeContent)
     {
         writer.WriteStartArray(N.Events);
 
@@ -112,14 +129,14 @@ public static class OtlpJsonSpanWriter
             writer.WriteStartObject();
             WriteNanos(writer, N.TimeUnixNano, spanEvent.TimeUnixNano);
             writer.WriteString(N.Name, spanEvent.Name);
-            WriteAttributeArray(writer, spanEvent.Attributes);
+            WriteAttributeArray(writer, spanEvent.Attributes, includeContent);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
     }
 
-    private static void WriteLinks(Utf8JsonWriter writer, IReadOnlyList<SpanLink> links)
+    private static void WriteLinks(Utf8JsonWriter writer, IReadOnlyList<SpanLink> links, bool includeContent)
     {
         writer.WriteStartArray(N.Links);
         for (int i = 0; i < links.Count; i++)
@@ -133,7 +150,7 @@ public static class OtlpJsonSpanWriter
                 writer.WriteString(N.TraceState, link.TraceState);
             }
 
-            WriteAttributeArray(writer, link.Attributes);
+            WriteAttributeArray(writer, link.Attributes, includeContent);
             writer.WriteNumber(N.Flags, link.Flags);
             writer.WriteEndObject();
         }
@@ -142,11 +159,11 @@ public static class OtlpJsonSpanWriter
     }
 
     /// <summary>Writes <c>"attributes":[...]</c> from a list.</summary>
-    internal static void WriteAttributeArray(Utf8JsonWriter writer, List<SpanAttribute> attributes)
+    internal static void WriteAttributeArray(Utf8JsonWriter writer, List<SpanAttribute> attributes, bool includeContent = true)
     {
         writer.WriteStartArray(N.Attributes);
         var sink = new OtlpJsonAttributeSink(writer);
-        new SpanAttributeList(attributes).WriteTo(ref sink);
+        new SpanAttributeList(attributes, includeContent).WriteTo(ref sink);
         writer.WriteEndArray();
     }
 }

@@ -66,7 +66,7 @@ public class EncodingEquivalenceProperties
         Gen.Select(
             Gen.ULong, Text, Gen.Int[0, 5], Gen.Long[1, long.MaxValue / 2], Gen.Long[0, long.MaxValue / 2],
             Attributes(2, 6), Event.Array[0, 2], Link.Array[0, 2],
-            Gen.Select(Gen.Int[0, 2], MaybeText, Gen.UInt[0, 0x3FF], Gen.UInt[0, 5], MaybeText),
+            Gen.Select(Gen.Int[0, 2], MaybeText, Gen.UInt[0, 0x3FF], Gen.UInt[0, 5], MaybeText, Gen.Bool),
             (id, name, kind, start, duration, attributes, events, links, rest) =>
             {
                 var span = new OtlpSpan(Trace(1, 1), SpanId.FromBytes(BitConverter.GetBytes(id | 1)), "n" + name)
@@ -78,6 +78,7 @@ public class EncodingEquivalenceProperties
                     Flags = rest.Item3,
                     DroppedAttributesCount = rest.Item4,
                     TraceState = rest.Item5,
+                    StatusMessageIsContent = rest.Item6,
                 };
                 span.Attributes.AddRange(attributes);
                 span.Events.AddRange(events);
@@ -104,6 +105,7 @@ public class EncodingEquivalenceProperties
                     Flags = s.Flags,
                     DroppedAttributesCount = s.DroppedAttributesCount,
                     TraceState = s.TraceState,
+                    StatusMessageIsContent = s.StatusMessageIsContent,
                 };
                 copy.Attributes.AddRange(s.Attributes);
                 copy.Events.AddRange(s.Events);
@@ -192,6 +194,94 @@ public class EncodingEquivalenceProperties
             {
                 fragment.Release();
             }
+        }
+    }
+
+    [Fact]
+    public void TheSpanModelWriterWithholdsContentAsTheEncoderDoes()
+    {
+        // OtlpJsonSpanWriter.Write(writer, span, includeContent) against OtlpJsonSpanEncoder.Encode(span,
+        // includeContent): the same bytes both ways, so a privacy-mode span written through a Utf8JsonWriter loses
+        // its content attributes (the span's, its events' and links') and a status message marked as content.
+        Span.Sample(
+            span =>
+            {
+                foreach (bool includeContent in new[] { true, false })
+                {
+                    var buffer = new ArrayBufferWriter<byte>();
+                    using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, OtlpJsonNames.WriterOptions))
+                    {
+                        OtlpJsonSpanWriter.Write(writer, span, includeContent);
+                    }
+
+                    SpanFragment fragment = OtlpJsonSpanEncoder.Encode(span, includeContent);
+                    try
+                    {
+                        Assert.Equal(Encoding.UTF8.GetString(fragment.Bytes), Encoding.UTF8.GetString(buffer.WrittenSpan));
+                    }
+                    finally
+                    {
+                        fragment.Release();
+                    }
+                }
+            },
+            iter: Iterations,
+            threads: 1,
+            print: span => span.Name + ": " + string.Join(", ", span.Attributes));
+    }
+
+    [Fact]
+    public void WithheldSpanModelsWrittenThroughTheWriterCarryNoContent()
+    {
+        var span = new OtlpSpan(Trace(7, 7), SpanId.FromBytes(BitConverter.GetBytes(9UL)), "chat")
+        {
+            Status = new SpanStatus(SpanStatusCode.Error, "the prompt said: secret-prompt"),
+            StatusMessageIsContent = true,
+        };
+        span.Attributes.Add(new SpanAttribute("gen_ai.request.model", "gpt-4o"));
+        span.Attributes.Add(new SpanAttribute("gen_ai.input.messages", "secret-prompt", IsContent: true));
+        var spanEvent = new SpanEvent("gen_ai.choice", 1);
+        spanEvent.Attributes.Add(new SpanAttribute("message", "secret-completion", IsContent: true));
+        spanEvent.Attributes.Add(new SpanAttribute("index", AttributeValue.FromInt(0)));
+        span.Events.Add(spanEvent);
+        var link = new SpanLink(Trace(8, 8), SpanId.FromBytes(BitConverter.GetBytes(10UL)));
+        link.Attributes.Add(new SpanAttribute("link.note", "secret-link", IsContent: true));
+        span.Links.Add(link);
+
+        string Written(bool includeContent)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, OtlpJsonNames.WriterOptions))
+            {
+                OtlpJsonSpanWriter.Write(writer, span, includeContent);
+            }
+
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+
+        string withheld = Written(includeContent: false);
+        Assert.DoesNotContain("secret", withheld, StringComparison.Ordinal);
+        Assert.Contains("gpt-4o", withheld, StringComparison.Ordinal);
+        Assert.Contains("\"index\"", withheld, StringComparison.Ordinal);
+        Assert.Contains("\"status\":{\"code\":2}", withheld, StringComparison.Ordinal);
+
+        // Included by default, as before.
+        string full = Written(includeContent: true);
+        Assert.Equal(full, Encoding.UTF8.GetString(WriteDefault()));
+        foreach (string secret in new[] { "secret-prompt", "secret-completion", "secret-link" })
+        {
+            Assert.Contains(secret, full, StringComparison.Ordinal);
+        }
+
+        byte[] WriteDefault()
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, OtlpJsonNames.WriterOptions))
+            {
+                OtlpJsonSpanWriter.Write(writer, span);
+            }
+
+            return buffer.WrittenSpan.ToArray();
         }
     }
 
