@@ -1,9 +1,14 @@
 using OtlpBroadcast.Export;
+using OtlpBroadcast.Tests.OtlpEncoding;
 
 namespace OtlpBroadcast.Tests.Export;
 
 /// <summary>The signal recording threads wake an exporter's loop with: auto-reset, one waiter, a timeout, and a
 /// <see cref="WakeSignal.Set"/> that allocates nothing.</summary>
+/// <remarks>Not run beside other tests: a <see cref="WakeSignal.Set"/> queues the loop to the thread pool, and while
+/// other tests keep the pool's threads busy, its queue fills and grows a new segment (4 KB and more) on the thread that
+/// queues.</remarks>
+[Collection(SerialEncodingCollection.Name)]
 public class WakeSignalTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
