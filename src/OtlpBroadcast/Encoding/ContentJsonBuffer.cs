@@ -28,13 +28,16 @@ public sealed class ContentJsonBuffer : IDisposable
     /// rents one per level, and each level is reused.</summary>
     private const int CachedPerThread = 4;
 
+    /// <summary>This thread's buffers, made as they are first needed. They stay in their slots: renting one and giving
+    /// it back only sets its <see cref="_rented"/> flag, so that steady-state rendering stores no references (each store
+    /// into the array would cost a write barrier, twice per rented buffer).</summary>
     [ThreadStatic]
     private static ContentJsonBuffer?[]? t_cached;
 
-    /// <summary>This thread's buffers not in use (a slot is empty while its buffer is rented).</summary>
-    private static ContentJsonBuffer?[] ThreadCache => t_cached ??= new ContentJsonBuffer?[CachedPerThread];
-
     private readonly JsonBuffer _json = new();
+
+    /// <summary>Whether this thread's slot keeps this buffer (false for one made when all the slots were rented).</summary>
+    private readonly bool _cached;
 
     /// <summary>The JSON unescaped from an embedded rendering, made when asked for.</summary>
     private JsonBuffer? _unescaped;
@@ -42,24 +45,29 @@ public sealed class ContentJsonBuffer : IDisposable
     /// <summary>Whether <see cref="_json"/> holds the JSON escaped as the inside of a JSON string.</summary>
     private bool _embedded;
 
-    private ContentJsonBuffer()
+    /// <summary>Whether the buffer is rented now (a kept buffer is free for the next renter when not).</summary>
+    private bool _rented;
+
+    private ContentJsonBuffer(bool cached)
     {
+        _cached = cached;
     }
 
     /// <summary>Takes one of this thread's buffers, or a new one when they are all in use.</summary>
     public static ContentJsonBuffer Rent()
     {
-        ContentJsonBuffer?[] cached = ThreadCache;
+        ContentJsonBuffer?[] cached = t_cached ??= new ContentJsonBuffer?[CachedPerThread];
         for (int i = 0; i < cached.Length; i++)
         {
-            if (cached[i] is { } buffer)
+            ContentJsonBuffer buffer = cached[i] ??= new ContentJsonBuffer(cached: true);
+            if (!buffer._rented)
             {
-                cached[i] = null;
+                buffer._rented = true;
                 return buffer;
             }
         }
 
-        return new ContentJsonBuffer();
+        return new ContentJsonBuffer(cached: false) { _rented = true };
     }
 
     /// <summary>Takes this thread's buffer, or a new one when it is in use, to render content for
@@ -159,31 +167,16 @@ public sealed class ContentJsonBuffer : IDisposable
         return _embedded;
     }
 
-    /// <summary>Clears the buffer (giving back one grown past 1 MB) and gives it back to the thread.</summary>
+    /// <summary>Clears the buffer (giving back one grown past 1 MB) and gives it back to the thread it was rented on.
+    /// Disposing it twice gives it back once: it is a flag, not a place in a list.</summary>
     public void Dispose()
     {
         _json.Clear();
         _unescaped?.Clear();
         _embedded = false;
-        ContentJsonBuffer?[] cached = ThreadCache;
-        int free = -1;
-        for (int i = 0; i < cached.Length; i++)
-        {
-            if (ReferenceEquals(cached[i], this))
-            {
-                // Disposed twice: kept once, or two renters would share it.
-                return;
-            }
 
-            if (cached[i] is null && free < 0)
-            {
-                free = i;
-            }
-        }
-
-        if (free >= 0)
-        {
-            cached[free] = this;
-        }
+        // Last: from here on another renter may take it (a buffer made when the slots were all rented is left to
+        // the GC).
+        _rented = !_cached;
     }
 }

@@ -130,6 +130,66 @@ public class GeneratedCodeSupportTests
     }
 
     [Fact]
+    public void ContentBuffersAreKeptPerThreadAndNeverSharedByTwoRenters()
+    {
+        // Run on a thread of its own: the buffers are kept per thread, and a test thread may have rented some.
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Check();
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+
+        static void Check()
+        {
+            // More levels than a thread keeps: every renter has its own buffer.
+            ContentJsonBuffer[] nested = [.. Enumerable.Range(0, 6).Select(_ => ContentJsonBuffer.Rent())];
+            Assert.Equal(nested.Length, nested.Distinct().Count());
+            foreach (ContentJsonBuffer buffer in nested.Reverse())
+            {
+                buffer.Dispose();
+            }
+
+            // Four are kept and come back; the extra ones were left to the GC.
+            ContentJsonBuffer[] again = [.. Enumerable.Range(0, 6).Select(_ => ContentJsonBuffer.Rent())];
+            Assert.All(again[..4], buffer => Assert.Contains(buffer, nested));
+            Assert.DoesNotContain(again[4], nested);
+            Assert.DoesNotContain(again[5], nested);
+            foreach (ContentJsonBuffer buffer in again)
+            {
+                buffer.Dispose();
+            }
+
+            // Disposed twice before its next renter: kept once, so the next two renters get different buffers.
+            ContentJsonBuffer first = ContentJsonBuffer.Rent();
+            first.Dispose();
+            first.Dispose();
+            ContentJsonBuffer a = ContentJsonBuffer.Rent();
+            ContentJsonBuffer b = ContentJsonBuffer.Rent();
+            Assert.NotSame(a, b);
+
+            // A buffer given back is empty for its next renter, and given back out of order it is still free.
+            a.WriteStartArray();
+            a.WriteObject(new HandWritten("left over"));
+            a.WriteEndArray();
+            a.Dispose();
+            b.Dispose();
+            using ContentJsonBuffer next = ContentJsonBuffer.Rent();
+            Assert.Same(a, next);
+            Assert.Equal(0, next.GetWrittenUtf8().Length);
+        }
+    }
+
+    [Fact]
     public void ContentObjectIsWrittenWithContentIncluded()
     {
         var buffer = new ArrayBufferWriter<byte>();
