@@ -28,16 +28,13 @@ public sealed class ContentJsonBuffer : IDisposable
     /// rents one per level, and each level is reused.</summary>
     private const int CachedPerThread = 4;
 
-    /// <summary>This thread's buffers, made as they are first needed. They stay in their slots: renting one and giving
-    /// it back only sets its <see cref="_rented"/> flag, so that steady-state rendering stores no references (each store
-    /// into the array would cost a write barrier, twice per rented buffer).</summary>
     [ThreadStatic]
     private static ContentJsonBuffer?[]? t_cached;
 
-    private readonly JsonBuffer _json = new();
+    /// <summary>This thread's buffers not in use (a slot is empty while its buffer is rented).</summary>
+    private static ContentJsonBuffer?[] ThreadCache => t_cached ??= new ContentJsonBuffer?[CachedPerThread];
 
-    /// <summary>Whether this thread's slot keeps this buffer (false for one made when all the slots were rented).</summary>
-    private readonly bool _cached;
+    private readonly JsonBuffer _json = new();
 
     /// <summary>The JSON unescaped from an embedded rendering, made when asked for.</summary>
     private JsonBuffer? _unescaped;
@@ -45,29 +42,24 @@ public sealed class ContentJsonBuffer : IDisposable
     /// <summary>Whether <see cref="_json"/> holds the JSON escaped as the inside of a JSON string.</summary>
     private bool _embedded;
 
-    /// <summary>Whether the buffer is rented now (a kept buffer is free for the next renter when not).</summary>
-    private bool _rented;
-
-    private ContentJsonBuffer(bool cached)
+    private ContentJsonBuffer()
     {
-        _cached = cached;
     }
 
     /// <summary>Takes one of this thread's buffers, or a new one when they are all in use.</summary>
     public static ContentJsonBuffer Rent()
     {
-        ContentJsonBuffer?[] cached = t_cached ??= new ContentJsonBuffer?[CachedPerThread];
+        ContentJsonBuffer?[] cached = ThreadCache;
         for (int i = 0; i < cached.Length; i++)
         {
-            ContentJsonBuffer buffer = cached[i] ??= new ContentJsonBuffer(cached: true);
-            if (!buffer._rented)
+            if (cached[i] is { } buffer)
             {
-                buffer._rented = true;
+                cached[i] = null;
                 return buffer;
             }
         }
 
-        return new ContentJsonBuffer(cached: false) { _rented = true };
+        return new ContentJsonBuffer();
     }
 
     /// <summary>Takes this thread's buffer, or a new one when it is in use, to render content for
@@ -167,16 +159,31 @@ public sealed class ContentJsonBuffer : IDisposable
         return _embedded;
     }
 
-    /// <summary>Clears the buffer (giving back one grown past 1 MB) and gives it back to the thread it was rented on.
-    /// Disposing it twice gives it back once: it is a flag, not a place in a list.</summary>
+    /// <summary>Clears the buffer (giving back one grown past 1 MB) and gives it back to the thread.</summary>
     public void Dispose()
     {
         _json.Clear();
         _unescaped?.Clear();
         _embedded = false;
+        ContentJsonBuffer?[] cached = ThreadCache;
+        int free = -1;
+        for (int i = 0; i < cached.Length; i++)
+        {
+            if (ReferenceEquals(cached[i], this))
+            {
+                // Disposed twice: kept once, or two renters would share it.
+                return;
+            }
 
-        // Last: from here on another renter may take it (a buffer made when the slots were all rented is left to
-        // the GC).
-        _rented = !_cached;
+            if (cached[i] is null && free < 0)
+            {
+                free = i;
+            }
+        }
+
+        if (free >= 0)
+        {
+            cached[free] = this;
+        }
     }
 }

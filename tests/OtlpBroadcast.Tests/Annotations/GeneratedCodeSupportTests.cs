@@ -190,6 +190,61 @@ public class GeneratedCodeSupportTests
     }
 
     [Fact]
+    public void AContentBufferNeverGivenBackIsNotKeptByTheThread()
+    {
+        // A renter that never disposes (an exception without a using) must not pin the thread's buffers: what it
+        // rendered (perhaps a prompt) is left to the GC, and renting on that thread allocates nothing afterwards.
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Check();
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+
+        static void Check()
+        {
+            WeakReference leaked = Leak();
+            for (int i = 0; i < 3; i++)
+            {
+                _ = ContentJsonBuffer.Rent();
+            }
+
+            using (ContentJsonBuffer.Rent())
+            {
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                using ContentJsonBuffer buffer = ContentJsonBuffer.Rent();
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            Assert.True(!leaked.IsAlive && allocated == 0, $"leaked buffer alive: {leaked.IsAlive}; {allocated} B over 10 rents after 4 never given back");
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static WeakReference Leak()
+        {
+            ContentJsonBuffer buffer = ContentJsonBuffer.Rent();
+            buffer.WriteObject(new HandWritten("secret-prompt"));
+            return new WeakReference(buffer);
+        }
+    }
+
+    [Fact]
     public void ContentObjectIsWrittenWithContentIncluded()
     {
         var buffer = new ArrayBufferWriter<byte>();
