@@ -132,22 +132,7 @@ public class GeneratedCodeSupportTests
     [Fact]
     public void ContentBuffersAreKeptPerThreadAndNeverSharedByTwoRenters()
     {
-        // Run on a thread of its own: the buffers are kept per thread, and a test thread may have rented some.
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                Check();
-            }
-            catch (Exception exception)
-            {
-                failure = exception;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        Assert.Null(failure);
+        RunOnAThreadOfItsOwn(Check);
 
         static void Check()
         {
@@ -194,21 +179,7 @@ public class GeneratedCodeSupportTests
     {
         // A renter that never disposes (an exception without a using) must not pin the thread's buffers: what it
         // rendered (perhaps a prompt) is left to the GC, and renting on that thread allocates nothing afterwards.
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                Check();
-            }
-            catch (Exception exception)
-            {
-                failure = exception;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        Assert.Null(failure);
+        RunOnAThreadOfItsOwn(Check);
 
         static void Check()
         {
@@ -242,6 +213,27 @@ public class GeneratedCodeSupportTests
             buffer.WriteObject(new HandWritten("secret-prompt"));
             return new WeakReference(buffer);
         }
+    }
+
+    /// <summary>Runs <paramref name="check"/> on a new thread (content buffers are kept per thread, and the test's
+    /// thread may hold some) and fails with what it threw.</summary>
+    private static void RunOnAThreadOfItsOwn(Action check)
+    {
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                check();
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
     }
 
     [Fact]
