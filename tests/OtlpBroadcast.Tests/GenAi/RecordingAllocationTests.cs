@@ -9,13 +9,18 @@ namespace OtlpBroadcast.Tests.GenAi;
 /// <summary>
 /// The request-path cost of recording a generation: <c>StartChat</c>, <c>AddAttempt</c>, <c>CompleteChat</c> allocate
 /// nothing on the caller's thread once warmed up, while real exporters send the spans to a loopback receiver in the
-/// background. Counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/>, never timed.
+/// background. Counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/>, never timed. Steady state: a growth
+/// episode (storage growing once when the exporters fall behind) may make the first measured pass allocate, and then
+/// a second pass must allocate nothing.
 /// </summary>
 [Collection(BroadcastCollection.Name)]
 public class RecordingAllocationTests
 {
     private const int WarmUpRounds = 10;
     private const int MeasuredRounds = 20;
+
+    /// <summary>Measured passes at most: the second runs only when the first allocated (see the test).</summary>
+    private const int MaxPasses = 2;
 
     /// <summary>Recordings between flushes: dozens of fragments are in flight and come back on exporter threads.</summary>
     private const int RecordingsPerRound = 10;
@@ -61,33 +66,56 @@ public class RecordingAllocationTests
         // one-time initialiser of that path within the measured rounds.
         WakeSignalTests.CompleteAWaitBeforeItsContinuationIsRegistered();
 
-        // One thread records: the encoders keep their buffers per thread, and an await could resume elsewhere.
-        long[] allocated = new long[MeasuredRounds * RecordingsPerRound];
+        // One thread records: the encoders keep their buffers per thread, and an await could resume elsewhere. Each
+        // pass measures MeasuredRounds rounds. Storage that grows when the exporters fall behind (a queue's segment,
+        // the fragment pool's idle count) grows once, not per recording: when the first pass meets such an episode,
+        // a second pass must allocate nothing. Something that allocates in the steady state does so in both.
+        var passes = new List<long[]>();
+        var allocating = new List<string>();
         Exception? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                for (int round = 0; round < WarmUpRounds + MeasuredRounds; round++)
+                for (int round = 0; round < WarmUpRounds; round++)
                 {
                     for (int i = 0; i < RecordingsPerRound; i++)
                     {
-                        long before = GC.GetAllocatedBytesForCurrentThread();
                         GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(request, provider: "openai");
                         recording.AddAttempt(attempt);
                         recording.CompleteChat(response, cost);
-                        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
-                        if (round >= WarmUpRounds)
-                        {
-                            allocated[((round - WarmUpRounds) * RecordingsPerRound) + i] = bytes;
-                        }
                     }
 
-                    // Outside the measured calls: the exporters send what was queued and let go of the fragments.
-                    if (!registry.FlushAsync(Patience).GetAwaiter().GetResult())
+                    Flush(registry);
+                }
+
+                while (passes.Count < MaxPasses && (passes.Count == 0 || passes[^1].Sum() != 0))
+                {
+                    long[] allocated = new long[MeasuredRounds * RecordingsPerRound];
+                    for (int round = 0; round < MeasuredRounds; round++)
                     {
-                        throw new TimeoutException("the exporters did not settle a round in time");
+                        for (int i = 0; i < RecordingsPerRound; i++)
+                        {
+                            long start = GC.GetAllocatedBytesForCurrentThread();
+                            GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(request, provider: "openai");
+                            long started = GC.GetAllocatedBytesForCurrentThread();
+                            recording.AddAttempt(attempt);
+                            long attempted = GC.GetAllocatedBytesForCurrentThread();
+                            recording.CompleteChat(response, cost);
+                            long completed = GC.GetAllocatedBytesForCurrentThread();
+                            allocated[(round * RecordingsPerRound) + i] = completed - start;
+                            if (completed != start)
+                            {
+                                // Outside the measured calls: which call allocated, for the failure message.
+                                allocating.Add($"pass {passes.Count + 1}, round {round + 1}, recording {i + 1}: StartChat {started - start} B, AddAttempt {attempted - started} B, CompleteChat {completed - attempted} B");
+                            }
+                        }
+
+                        // Outside the measured calls: the exporters send what was queued and let go of the fragments.
+                        Flush(registry);
                     }
+
+                    passes.Add(allocated);
                 }
             }
             catch (Exception exception)
@@ -99,11 +127,13 @@ public class RecordingAllocationTests
         thread.Join();
 
         Assert.Null(failure);
-        long total = allocated.Sum();
-        Assert.True(total == 0, $"{total} bytes over {allocated.Length} recordings; per recording: {string.Join(' ', allocated)}");
+        long total = passes[^1].Sum();
+        Assert.True(
+            total == 0,
+            $"{total} bytes over the last pass's {passes[^1].Length} recordings; bytes per pass: {string.Join(", ", passes.Select(p => p.Sum()))}; {allocating.Count} allocating recordings, the first ones:\n{string.Join('\n', allocating.Take(20))}");
 
         // The recordings did the real work: every tree reached every destination, nothing dropped or failed.
-        int trees = (WarmUpRounds + MeasuredRounds) * RecordingsPerRound;
+        int trees = (WarmUpRounds + (passes.Count * MeasuredRounds)) * RecordingsPerRound;
         int withContent = options.Count(o => !o.PrivacyMode);
         Assert.Equal(trees * 3 * destinations, receiver.Spans.Count);
         List<ReceivedSpan> generations = [.. receiver.Spans.Where(s => s.Name == "chat openai/gpt-4o")];
@@ -112,5 +142,13 @@ public class RecordingAllocationTests
         Assert.Equal(trees * destinations, receiver.Spans.Count(s => s.Name == "chat request"));
         Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
         Assert.All(registry.Exporters, e => Assert.Equal(0, e.GetStatistics().DroppedTotal));
+    }
+
+    private static void Flush(DestinationRegistry registry)
+    {
+        if (!registry.FlushAsync(Patience).GetAwaiter().GetResult())
+        {
+            throw new TimeoutException("the exporters did not settle a round in time");
+        }
     }
 }
