@@ -44,6 +44,7 @@ public class ProtobufBenchmarks
         _openTelemetry.Record(_fixture);
         EncodeBody();
         _preEncodedBody = _body.WrittenSpan.ToArray();
+        AssertTheRenderingIsTheSpansContent();
     }
 
     [GlobalCleanup]
@@ -66,6 +67,68 @@ public class ProtobufBenchmarks
 
     [Benchmark(Description = "OpenTelemetry .NET: export step (serialise + post)")]
     public OpenTelemetry.ExportResult OpenTelemetryExportStep() => _openTelemetry.ExportHeldTree();
+
+    /// <summary>
+    /// Only the part of <see cref="Sdk"/> that renders the messages to content JSON, as the generated writers do for a
+    /// protobuf span (<c>gen_ai.input.messages</c> from the request, <c>gen_ai.output.messages</c> from the response):
+    /// the work OpenTelemetry .NET's caller did before its export step, when it made the content a string. In the
+    /// withheld case the same rendering runs over the fixture's short messages, which shows what the structure costs
+    /// without the text.
+    /// </summary>
+    [Benchmark(Description = "OtlpBroadcast: rendering the messages to content JSON alone")]
+    public int ContentRenderingAlone()
+    {
+        (ContentJsonBuffer input, ContentJsonBuffer output) = RenderContent();
+        using (input)
+        using (output)
+        {
+            return input.GetWrittenUtf8().Length + output.GetWrittenUtf8().Length;
+        }
+    }
+
+    /// <summary>The two content attributes rendered as the generated writers render them for a protobuf span, in
+    /// buffers the caller disposes.</summary>
+    private (ContentJsonBuffer Input, ContentJsonBuffer Output) RenderContent()
+    {
+        ContentJsonBuffer input = ContentJsonBuffer.Rent<DestinationAttributeSink<OtlpProtobufAttributeSink>>();
+        input.WriteStartArray();
+        foreach (OpenAi.ChatMessage message in _fixture.Request.Messages)
+        {
+            input.WriteObject(message);
+        }
+
+        input.WriteEndArray();
+        ContentJsonBuffer output = ContentJsonBuffer.Rent<DestinationAttributeSink<OtlpProtobufAttributeSink>>();
+        output.WriteStartArray();
+        foreach (OpenAi.ChatChoice choice in _fixture.Response.OutputMessages)
+        {
+            output.WriteObject(choice);
+        }
+
+        output.WriteEndArray();
+        return (input, output);
+    }
+
+    /// <summary>With content, what <see cref="ContentRenderingAlone"/> renders must be the generation span's
+    /// <c>gen_ai.input.messages</c> and <c>gen_ai.output.messages</c>, as <see cref="Sdk"/> encodes them.</summary>
+    private void AssertTheRenderingIsTheSpansContent()
+    {
+        if (!_fixture.IncludeContent)
+        {
+            return;
+        }
+
+        (ContentJsonBuffer input, ContentJsonBuffer output) = RenderContent();
+        using var disposeInput = input;
+        using var disposeOutput = output;
+
+        Testing.ReceivedSpan generation = Testing.OtlpProtobufTraceDecoder.Decode(_preEncodedBody).Spans.Single(span => span.Name == SpanTreeFixture.GenerationName);
+        if (generation.Attributes["gen_ai.input.messages"].AsString() != System.Text.Encoding.UTF8.GetString(input.GetWrittenUtf8())
+            || generation.Attributes["gen_ai.output.messages"].AsString() != System.Text.Encoding.UTF8.GetString(output.GetWrittenUtf8()))
+        {
+            throw new InvalidOperationException("The content rendering row does not render what the generation span carries.");
+        }
+    }
 
     [Benchmark(Description = "Post alone (a ready body, same handler)")]
     public void PostAlone() => Post(_preEncodedBody);
