@@ -98,19 +98,19 @@ public static class ChatApi
                     // The recording holds one output: the first choice's (n > 1 streams every choice to the caller).
                     if (choice.Index == 0)
                     {
-                        if (!string.IsNullOrEmpty(choice.Delta?.Content))
+                        if (choice.Delta?.Content is { Length: > 0 } text)
                         {
-                            call.Recording.AppendOutput(choice.Delta.Content);
+                            call.Recording.AppendOutput(text);
                         }
 
-                        if (!string.IsNullOrEmpty(choice.Delta?.ReasoningText))
+                        if (choice.Delta?.ReasoningText is { Length: > 0 } reasoning)
                         {
-                            call.Recording.AppendReasoning(choice.Delta.ReasoningText);
+                            call.Recording.AppendReasoning(reasoning);
                         }
 
-                        if (!string.IsNullOrEmpty(choice.Delta?.Refusal))
+                        if (choice.Delta?.Refusal is { Length: > 0 } refusal)
                         {
-                            call.Recording.AppendRefusal(choice.Delta.Refusal);
+                            call.Recording.AppendRefusal(refusal);
                         }
 
                         finishReason = choice.FinishReason ?? finishReason;

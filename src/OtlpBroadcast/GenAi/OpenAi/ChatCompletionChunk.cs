@@ -46,7 +46,6 @@ public sealed class ChatCompletionChunk
 /// <summary>What one choice adds in a <see cref="ChatCompletionChunk"/>.</summary>
 public sealed class ChatChunkChoice
 {
-
     /// <summary>The choice's index.</summary>
     [JsonPropertyName("index")]
     public int Index { get; set; }
@@ -76,7 +75,6 @@ public sealed class ChatChunkChoice
 /// <summary>The part of a message one chunk adds: text, reasoning, a refusal.</summary>
 public sealed class ChatChunkDelta
 {
-
     /// <summary>The role, in the first chunk only.</summary>
     [JsonPropertyName("role")]
     public string? Role { get; set; }
