@@ -2,7 +2,9 @@ namespace OtlpBroadcast.Export;
 
 /// <summary>
 /// Sends the spans of one destination: a bounded queue that recording never waits on, and one background loop
-/// that batches (by count and bytes), sends, retries and splits. Exports of one destination never overlap.
+/// that batches (by count and bytes), sends, retries and splits. Exports of one destination never overlap. The loop
+/// runs on a thread of its own and sends synchronously, or on the thread pool and asynchronously (see
+/// <see cref="ExporterServices.DedicatedExportThreads"/>); it is the same code either way.
 /// </summary>
 public sealed class DestinationExporter : IAsyncDisposable
 {
@@ -22,7 +24,13 @@ public sealed class DestinationExporter : IAsyncDisposable
     private readonly OtlpHttpTransport _transport;
     private readonly ExporterServices _services;
     private readonly ExportCounters _counters = new();
-    private readonly WakeSignal _wake = new();
+
+    /// <summary>The loop's wake-up on the thread pool; <see langword="null"/> when it runs on a thread of its own.</summary>
+    private readonly WakeSignal? _wake;
+
+    /// <summary>The loop's wake-up on a thread of its own; <see langword="null"/> on the thread pool.</summary>
+    private readonly ThreadWakeSignal? _threadWake;
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly PooledBufferWriter _body = new(64 * 1024);
     private readonly List<SpanFragment> _batch;
@@ -63,7 +71,48 @@ public sealed class DestinationExporter : IAsyncDisposable
         // The fragments this queue may hold can come back to the pool and wait there for the next requests.
         FragmentPool.AddQueueCapacity(destination.MaxQueueSize);
         _wakeThreshold = destination.ScheduledDelay == TimeSpan.Zero ? 1 : destination.MaxExportBatchSize;
-        _loop = Task.Run(RunAsync);
+        if (_services.ExportsOnOwnThreads)
+        {
+            _threadWake = new ThreadWakeSignal();
+            _loop = RunOnOwnThread();
+        }
+        else
+        {
+            _wake = new WakeSignal();
+            _loop = Task.Run(RunAsync);
+        }
+    }
+
+    /// <summary>Whether the loop runs on a thread of its own, where it blocks instead of awaiting.</summary>
+    private bool OnOwnThread => _threadWake is not null;
+
+    /// <summary>
+    /// Starts the loop on a background thread of its own. Everything it waits for completes before the wait returns
+    /// there (see <see cref="OnOwnThread"/>), so <see cref="RunAsync"/> runs to its end on that thread. The thread
+    /// does not take the creator's execution context: the request that added the destination (its activity, its
+    /// async-local values) is not the loop's.
+    /// </summary>
+    private Task RunOnOwnThread()
+    {
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                RunAsync().GetAwaiter().GetResult();
+                ended.SetResult();
+            }
+            catch (Exception exception)
+            {
+                ended.SetException(exception);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "OtlpBroadcast exporter",
+        };
+        thread.UnsafeStart();
+        return ended.Task;
     }
 
     /// <summary>The destination this exporter sends to.</summary>
@@ -346,7 +395,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         finally
         {
             await _stopping.CancelAsync().ConfigureAwait(false);
-            _wake.Set();
+            SetWake();
             try
             {
                 await _loop.ConfigureAwait(false);
@@ -355,7 +404,7 @@ public sealed class DestinationExporter : IAsyncDisposable
             {
                 // Even if the loop ended with an exception: the queue is still drained and counted, and the pool and
                 // the body buffer are given back, or every exporter that failed so would hold them for good.
-                _wake.Dispose();
+                _wake?.Dispose();
 
                 // Flag first, then drain: a producer that added a span before seeing the flag has it drained here, one
                 // that sees the flag drains it itself.
@@ -424,7 +473,15 @@ public sealed class DestinationExporter : IAsyncDisposable
             if (!FlushRequested() && _queue.Count < _wakeThreshold)
             {
                 // Woken by a full batch, a flush or the shutdown; or the scheduled delay passed.
-                await _wake.WaitAsync(Destination.ScheduledDelay == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : Destination.ScheduledDelay).ConfigureAwait(false);
+                TimeSpan delay = Destination.ScheduledDelay == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : Destination.ScheduledDelay;
+                if (_threadWake is { } threadWake)
+                {
+                    threadWake.Wait(delay);
+                }
+                else
+                {
+                    await _wake!.WaitAsync(delay).ConfigureAwait(false);
+                }
             }
 
             Volatile.Write(ref _wakePending, 0);
@@ -543,7 +600,9 @@ public sealed class DestinationExporter : IAsyncDisposable
             try
             {
                 _counters.Request(isRetry: attempt > 1);
-                result = await _transport.SendAsync(body, Min(Destination.Timeout, remaining), stopping).ConfigureAwait(false);
+                result = OnOwnThread
+                    ? _transport.Send(body, Min(Destination.Timeout, remaining), stopping)
+                    : await _transport.SendAsync(body, Min(Destination.Timeout, remaining), stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -609,7 +668,15 @@ public sealed class DestinationExporter : IAsyncDisposable
             NotifyFailed(result.ToString(), willRetry: true);
             try
             {
-                await Task.Delay(delay, time, stopping).ConfigureAwait(false);
+                Task waiting = Task.Delay(delay, time, stopping);
+                if (OnOwnThread)
+                {
+                    waiting.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    await waiting.ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -732,7 +799,19 @@ public sealed class DestinationExporter : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
-            _wake.Set();
+            SetWake();
+        }
+    }
+
+    private void SetWake()
+    {
+        if (_threadWake is { } threadWake)
+        {
+            threadWake.Set();
+        }
+        else
+        {
+            _wake!.Set();
         }
     }
 

@@ -64,7 +64,26 @@ internal sealed class OtlpHttpTransport
             ? client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
             : _client.SendAsync(request, cancellationToken);
 
-    public async Task<ExportResult> SendAsync(ReadOnlyMemory<byte> body, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<ExportResult> SendAsync(ReadOnlyMemory<byte> body, TimeSpan timeout, CancellationToken cancellationToken)
+        => SendCoreAsync(body, timeout, synchronously: false, cancellationToken).AsTask();
+
+    /// <summary>
+    /// <see cref="SendAsync"/> on the calling thread, with the HTTP stack's synchronous calls: what an exporter on a
+    /// thread of its own does (see <see cref="ExporterServices.DedicatedExportThreads"/>), so that no thread-pool
+    /// thread is woken for the answer and then left spinning idle. Only for the SDK's own handler (a
+    /// <see cref="SocketsHttpHandler"/>, which sends HTTP/1.1 synchronously): a <see cref="DelegatingHandler"/> that
+    /// overrides only <c>SendAsync</c> would be passed by.
+    /// </summary>
+    public ExportResult Send(ReadOnlyMemory<byte> body, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ValueTask<ExportResult> sent = SendCoreAsync(body, timeout, synchronously: true, cancellationToken);
+        System.Diagnostics.Debug.Assert(sent.IsCompleted, "A synchronous send awaits nothing.");
+        return sent.GetAwaiter().GetResult();
+    }
+
+    /// <summary>The one body of <see cref="SendAsync"/> and <see cref="Send"/>: with <paramref name="synchronously"/>
+    /// every call into the HTTP stack is its synchronous twin, and the returned task is already complete.</summary>
+    private async ValueTask<ExportResult> SendCoreAsync(ReadOnlyMemory<byte> body, TimeSpan timeout, bool synchronously, CancellationToken cancellationToken)
     {
         if (_refusal is not null)
         {
@@ -80,8 +99,10 @@ internal sealed class OtlpHttpTransport
             // failed result like any other, not as an exception that ends the exporter's loop.
             request = CreateRequest(body);
             timeoutSource.CancelAfter(timeout);
-            using HttpResponseMessage response = await SendForHeadersAsync(request, timeoutSource.Token).ConfigureAwait(false);
-            (byte[]? responseBody, bool tooLarge, string? unread) = await ReadLimitedAsync(response, timeout, timeoutSource.Token, cancellationToken).ConfigureAwait(false);
+            using HttpResponseMessage response = synchronously
+                ? _client.Send(request, timeoutSource.Token)
+                : await SendForHeadersAsync(request, timeoutSource.Token).ConfigureAwait(false);
+            (byte[]? responseBody, bool tooLarge, string? unread) = await ReadLimitedAsync(response, timeout, synchronously, timeoutSource.Token, cancellationToken).ConfigureAwait(false);
             return Classify(response, responseBody, tooLarge, unread, _time.GetElapsedTime(started));
         }
         catch (Exception exception) when (FindRefusal(exception) is { } refused)
@@ -224,8 +245,8 @@ internal sealed class OtlpHttpTransport
     /// attempt's timeout fired while it came, or a compressed body does not unpack (with <c>TooLarge</c>: it unpacks to more than the limit).
     /// <paramref name="attempt"/> is the attempt's token (the timeout and <paramref name="caller"/>'s cancellation);
     /// the caller's own cancellation (shutdown) is never turned into an answer.</summary>
-    private static async Task<(byte[]? Body, bool TooLarge, string? Unread)> ReadLimitedAsync(
-        HttpResponseMessage response, TimeSpan timeout, CancellationToken attempt, CancellationToken caller)
+    private static async ValueTask<(byte[]? Body, bool TooLarge, string? Unread)> ReadLimitedAsync(
+        HttpResponseMessage response, TimeSpan timeout, bool synchronously, CancellationToken attempt, CancellationToken caller)
     {
         if (response.Content.Headers.ContentLength is > MaxResponseBytes)
         {
@@ -235,8 +256,15 @@ internal sealed class OtlpHttpTransport
         byte[]? body;
         try
         {
-            using Stream stream = await response.Content.ReadAsStreamAsync(attempt).ConfigureAwait(false);
-            body = await ReadCappedAsync(stream, attempt).ConfigureAwait(false);
+            if (synchronously)
+            {
+                body = ReadCapped(response, attempt);
+            }
+            else
+            {
+                using Stream stream = await response.Content.ReadAsStreamAsync(attempt).ConfigureAwait(false);
+                body = await ReadCappedAsync(stream, synchronously: false, attempt).ConfigureAwait(false);
+            }
         }
         catch (Exception exception) when (exception is IOException or HttpRequestException && !response.IsSuccessStatusCode)
         {
@@ -253,15 +281,37 @@ internal sealed class OtlpHttpTransport
         }
 
         return body is null ? (null, true, null)
-            : ContentCoding(response.Content.Headers) is { } coding ? await UnpackAsync(body, coding, attempt).ConfigureAwait(false)
+            : ContentCoding(response.Content.Headers) is { } coding ? await UnpackAsync(body, coding, synchronously, attempt).ConfigureAwait(false)
             : (body, false, null);
+    }
+
+    /// <summary>
+    /// <see cref="ReadCappedAsync(Stream, CancellationToken)"/> with synchronous reads. A synchronous read takes no token, so the attempt's token
+    /// (its timeout, or the shutdown) disposes the response instead, which ends a read that waits; the read then ends
+    /// as the asynchronous one would, with an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private static byte[]? ReadCapped(HttpResponseMessage response, CancellationToken attempt)
+    {
+        using CancellationTokenRegistration ending = attempt.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
+        try
+        {
+            using Stream stream = response.Content.ReadAsStream(attempt);
+            return ReadCappedAsync(stream, synchronously: true, attempt).GetAwaiter().GetResult();
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or HttpRequestException && attempt.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The response body was not read before the attempt ended.", exception, attempt);
+        }
     }
 
     /// <summary>The whole stream, or <see langword="null"/> when it holds more than <see cref="MaxResponseBytes"/>.</summary>
     /// <remarks>Nearly every answer is empty or a few bytes (an OTLP success, a short error), and one is read per batch:
     /// it is read into a pooled chunk and copied out once, so an empty answer allocates nothing here and a short one
     /// only its own bytes. Only an answer longer than the chunk gathers its chunks in a <see cref="MemoryStream"/>.</remarks>
-    internal static async Task<byte[]?> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
+    internal static Task<byte[]?> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
+        => ReadCappedAsync(stream, synchronously: false, cancellationToken).AsTask();
+
+    private static async ValueTask<byte[]?> ReadCappedAsync(Stream stream, bool synchronously, CancellationToken cancellationToken)
     {
         byte[] chunk = ArrayPool<byte>.Shared.Rent(ResponseChunkBytes);
         MemoryStream? gathered = null;
@@ -270,7 +320,7 @@ internal sealed class OtlpHttpTransport
             long total = 0;
             int filled = 0;
             int read;
-            while ((read = await stream.ReadAsync(chunk.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = synchronously ? stream.Read(chunk.AsSpan(filled)) : await stream.ReadAsync(chunk.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
             {
                 total += read;
                 if (total > MaxResponseBytes)
@@ -328,7 +378,7 @@ internal sealed class OtlpHttpTransport
     /// read is: a few kilobytes can unpack to gigabytes (a decompression bomb). HTTP's <c>deflate</c> is the zlib
     /// format; some servers send the raw deflate stream under that name, which is tried when the zlib header is not
     /// there.</summary>
-    private static async Task<(byte[]? Body, bool TooLarge, string? Unread)> UnpackAsync(byte[] compressed, string coding, CancellationToken cancellationToken)
+    private static async ValueTask<(byte[]? Body, bool TooLarge, string? Unread)> UnpackAsync(byte[] compressed, string coding, bool synchronously, CancellationToken cancellationToken)
     {
         try
         {
@@ -339,7 +389,7 @@ internal sealed class OtlpHttpTransport
                 _ when IsZlib(compressed) => new ZLibStream(new MemoryStream(compressed), CompressionMode.Decompress),
                 _ => new DeflateStream(new MemoryStream(compressed), CompressionMode.Decompress),
             };
-            return await ReadCappedAsync(unpacking, cancellationToken).ConfigureAwait(false) is { } body
+            return await ReadCappedAsync(unpacking, synchronously, cancellationToken).ConfigureAwait(false) is { } body
                 ? (body, false, null)
                 : (null, true, $"the response body unpacks ({coding}) to more than 4 MiB and was not read");
         }

@@ -5,9 +5,23 @@ using static OtlpBroadcast.Tests.Export.ExportTestKit;
 
 namespace OtlpBroadcast.Tests.Export;
 
-/// <summary>How the exporter meets the failures a backend produces: retries, give-ups, splits and counts.</summary>
+/// <summary>How the exporter meets the failures a backend produces: retries, give-ups, splits and counts. The exporters
+/// that send with the SDK's own HTTP client run on threads of their own and send synchronously (the default); the
+/// class below runs every test again with them on the thread pool, sending asynchronously.</summary>
 public class DestinationExporterFaultTests
 {
+    /// <summary>Whether the exporters here that use the SDK's own client run on threads of their own.</summary>
+    protected virtual bool DedicatedThreads => true;
+
+    /// <summary>The kit's exporter, by default with the SDK's own client and this class's threading; services given
+    /// must ask for the same threading (a client given sends on the thread pool whatever they ask).</summary>
+    private DestinationExporter Exporter(OtlpDestinationOptions options, ExporterServices? services = null)
+    {
+        services ??= new ExporterServices { Resource = Resource, DedicatedExportThreads = DedicatedThreads };
+        Assert.True(DedicatedThreads ? services.DedicatedExportThreads : !services.ExportsOnOwnThreads, "The services ask for the other threading.");
+        return ExportTestKit.Exporter(options, services);
+    }
+
     [Fact]
     public async Task TooManyRequestsWithRetryAfterSecondsIsRetriedOnceAfterTheWait()
     {
@@ -390,7 +404,7 @@ public class DestinationExporterFaultTests
         OtlpDestinationOptions destination = Options(receiver);
         destination.Protocol = protobuf ? OtlpProtocol.HttpProtobuf : OtlpProtocol.HttpJson;
         var listener = new RecordingListener();
-        await using DestinationExporter exporter = Exporter(destination, new ExporterServices { Resource = Resource, Events = listener });
+        await using DestinationExporter exporter = Exporter(destination, new ExporterServices { Resource = Resource, Events = listener, DedicatedExportThreads = DedicatedThreads });
 
         for (int i = 0; i < 3; i++)
         {
@@ -491,7 +505,7 @@ public class DestinationExporterFaultTests
         };
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
         var listener = new RecordingListener();
-        await using DestinationExporter exporter = Exporter(Options(receiver), new ExporterServices { Resource = Resource, Events = listener });
+        await using DestinationExporter exporter = Exporter(Options(receiver), new ExporterServices { Resource = Resource, Events = listener, DedicatedExportThreads = DedicatedThreads });
 
         EnqueueSpans(exporter, 1);
         await FlushOrFail(exporter);
@@ -516,7 +530,7 @@ public class DestinationExporterFaultTests
         var options = new OtlpTestReceiverOptions { Responder = (_, _) => new ReceiverResponse { StatusCode = 400, Body = body } };
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(options);
         var listener = new RecordingListener();
-        await using DestinationExporter exporter = Exporter(Options(receiver), new ExporterServices { Resource = Resource, Events = listener });
+        await using DestinationExporter exporter = Exporter(Options(receiver), new ExporterServices { Resource = Resource, Events = listener, DedicatedExportThreads = DedicatedThreads });
 
         EnqueueSpans(exporter, 1);
         await FlushOrFail(exporter);
@@ -762,4 +776,11 @@ public class DestinationExporterFaultTests
         private static HttpIOException Cut()
             => new(HttpRequestError.ResponseEnded, "The response ended prematurely, with at least 100 additional bytes expected.");
     }
+}
+
+/// <summary>Every test of <see cref="DestinationExporterFaultTests"/> with the exporters on the thread pool, sending
+/// asynchronously (<see cref="ExporterServices.DedicatedExportThreads"/> off).</summary>
+public sealed class DestinationExporterFaultTestsOnTheThreadPool : DestinationExporterFaultTests
+{
+    protected override bool DedicatedThreads => false;
 }

@@ -131,6 +131,14 @@ internal static class ExportTestKit
         Assert.False(text is not null && text.Contains(secret, StringComparison.Ordinal), $"the secret appears in {where}");
     }
 
+    /// <summary>The bytes <paramref name="action"/> allocates on this thread (the delegate itself is made before).</summary>
+    public static long AllocatedBy(Action action)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     /// <summary>A loopback URL on a port that nothing listens on (a listener bound port 0, read its port, stopped).</summary>
     public static Uri ClosedEndpoint()
     {

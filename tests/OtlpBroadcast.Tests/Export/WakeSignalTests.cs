@@ -86,9 +86,7 @@ public class WakeSignalTests
             // Set only while the loop waits, so that every Set completes a wait (the path that used to allocate).
             SpinWait.SpinUntil(() => signal.IsWaiting, Patience);
             Assert.True(signal.IsWaiting, "the loop did not wait again");
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            signal.Set();
-            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            long bytes = ExportTestKit.AllocatedBy(signal.Set);
             if (i >= WarmUp)
             {
                 allocated += bytes;

@@ -29,10 +29,11 @@ public class RecordingAllocationTests
     private const int BatchSize = 16;
 
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(3, false)]
-    [InlineData(3, true)]
-    public async Task AWarmedUpRecordingAllocatesNothingOnTheRequestThread(int destinations, bool modelFilter)
+    [InlineData(1, false, true)]
+    [InlineData(3, false, true)]
+    [InlineData(3, true, true)]
+    [InlineData(3, false, false)]
+    public async Task AWarmedUpRecordingAllocatesNothingOnTheRequestThread(int destinations, bool modelFilter, bool dedicatedThreads)
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
 
@@ -49,7 +50,13 @@ public class RecordingAllocationTests
             }
         }
 
-        await using DestinationRegistry registry = await RegistryAsync(options);
+        // The exporters' loops on threads of their own (the default) or on the thread pool: each is woken its own way.
+        await using var registry = new DestinationRegistry(new ExporterServices { Resource = Services.Resource, DedicatedExportThreads = dedicatedThreads });
+        foreach (OtlpDestinationOptions destination in options)
+        {
+            await registry.AddAsync(OtlpDestination.Create(destination));
+        }
+
         var broadcaster = new GenerationBroadcaster(registry);
         ChatCompletionRequest request = MissionRequest();
 
