@@ -52,6 +52,7 @@ internal static class EndToEnd
                     ("OtlpBroadcast (JSON)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.None)),
                     ("OtlpBroadcast (JSON, gzip)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.Gzip)),
                     ("OtlpBroadcast (protobuf)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpProtobuf, OtlpCompression.None)),
+                    ("OtlpBroadcast (JSON, thread pool)", () => new SdkPipeline(endpoint, fixture, trees, OtlpProtocol.HttpJson, OtlpCompression.None, dedicatedThreads: false)),
                 }.Where(c => only is null || c.Item1.StartsWith("OpenTelemetry", StringComparison.Ordinal) || c.Item1.Contains(only, StringComparison.OrdinalIgnoreCase)))
                 {
                     contenders.Add((name, create()));
@@ -176,13 +177,16 @@ internal static class EndToEnd
 
     private sealed class SdkPipeline : IPipeline
     {
-        private readonly DestinationRegistry _registry = new();
+        private readonly DestinationRegistry _registry;
         private readonly GenerationBroadcaster _broadcaster;
         private readonly SpanTreeFixture _fixture;
 
-        public SdkPipeline(Uri endpoint, SpanTreeFixture fixture, int trees, OtlpProtocol protocol, OtlpCompression compression)
+        /// <param name="dedicatedThreads">The exporter on a thread of its own, sending synchronously (the default), or
+        /// on the thread pool, sending asynchronously (<see cref="ExporterServices.DedicatedExportThreads"/> off).</param>
+        public SdkPipeline(Uri endpoint, SpanTreeFixture fixture, int trees, OtlpProtocol protocol, OtlpCompression compression, bool dedicatedThreads = true)
         {
             _fixture = fixture;
+            _registry = new DestinationRegistry(new ExporterServices { DedicatedExportThreads = dedicatedThreads });
             _registry.AddAsync(OtlpDestination.Create(new OtlpDestinationOptions
             {
                 Name = "loopback",
