@@ -4,7 +4,7 @@ namespace OtlpBroadcast.Export;
 /// Sends the spans of one destination: a bounded queue that recording never waits on, and one background loop
 /// that batches (by count and bytes), sends, retries and splits. Exports of one destination never overlap. The loop
 /// runs on a thread of its own and sends synchronously, or on the thread pool and asynchronously (see
-/// <see cref="ExporterServices.DedicatedExportThreads"/>); it is the same code either way.
+/// <see cref="ExporterServices.MaxDedicatedExportThreads"/>); it is the same code either way.
 /// </summary>
 public sealed class DestinationExporter : IAsyncDisposable
 {
@@ -71,7 +71,7 @@ public sealed class DestinationExporter : IAsyncDisposable
         // The fragments this queue may hold can come back to the pool and wait there for the next requests.
         FragmentPool.AddQueueCapacity(destination.MaxQueueSize);
         _wakeThreshold = destination.ScheduledDelay == TimeSpan.Zero ? 1 : destination.MaxExportBatchSize;
-        if (_services.ExportsOnOwnThreads)
+        if (_services.TryTakeExportThread())
         {
             _threadWake = new ThreadWakeSignal();
             _loop = RunOnOwnThread();
@@ -90,7 +90,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// Starts the loop on a background thread of its own. Everything it waits for completes before the wait returns
     /// there (see <see cref="OnOwnThread"/>), so <see cref="RunAsync"/> runs to its end on that thread. The thread
     /// does not take the creator's execution context: the request that added the destination (its activity, its
-    /// async-local values) is not the loop's.
+    /// async-local values) is not the loop's. The thread is given back to the services when the loop ends.
     /// </summary>
     private Task RunOnOwnThread()
     {
@@ -105,6 +105,10 @@ public sealed class DestinationExporter : IAsyncDisposable
             catch (Exception exception)
             {
                 ended.SetException(exception);
+            }
+            finally
+            {
+                _services.ReturnExportThread();
             }
         })
         {

@@ -126,6 +126,11 @@ public sealed class DestinationNetworkPolicy
             AutomaticDecompression = DecompressionMethods.None,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+
+            // An answer left unread (over the 4 MiB limit, or ended by a timeout) closes its connection at once instead
+            // of being drained for up to 2 s: an exporter on a thread of its own ends a stalled synchronous read by
+            // disposing the response, which would otherwise wait out that drain (and read beside the drain).
+            ResponseDrainTimeout = TimeSpan.Zero,
         };
         if (RequirePublicAddresses)
         {

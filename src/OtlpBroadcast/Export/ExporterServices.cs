@@ -11,6 +11,10 @@ public sealed class ExporterServices
 
     private readonly HttpMessageInvoker? _httpClient;
     private readonly DestinationNetworkPolicy _networkPolicy = DestinationNetworkPolicy.Unrestricted;
+    private readonly int _maxDedicatedExportThreads = 16;
+
+    /// <summary>Exporters running on threads of their own now (see <see cref="MaxDedicatedExportThreads"/>).</summary>
+    private int _exportThreadsInUse;
 
     /// <summary>Services with the default resource, a shared HTTP client and the system clock.</summary>
     public ExporterServices()
@@ -49,21 +53,54 @@ public sealed class ExporterServices
     }
 
     /// <summary>
-    /// Whether each destination's exporter runs on a thread of its own and sends synchronously, as OpenTelemetry .NET's
-    /// batch exporters do. On by default, and only in effect with the SDK's own HTTP client (no
-    /// <see cref="HttpClient"/> given): an exporter then waits for work and for each answer blocked on its thread,
+    /// How many exporters using these services may run on threads of their own at a time, sending synchronously, as
+    /// OpenTelemetry .NET's batch exporters do; 16 by default, 0 for none. Only with the SDK's own HTTP client (no
+    /// <see cref="HttpClient"/> given). Such an exporter waits for work and for each answer blocked on its thread,
     /// where an asynchronous send wakes a thread-pool thread for every answer, which then spins idle before it sleeps
-    /// (measured in the end-to-end benchmark: about a fifth of the SDK's CPU per span with JSON). Turn it off when a
-    /// registry holds many destinations (a multi-tenant gateway with one per user): each destination then costs a
-    /// thread, where with it off they share the thread pool. With a client given here, exporters always send
-    /// asynchronously on the thread pool: a <see cref="DelegatingHandler"/> that overrides only <c>SendAsync</c>
-    /// (authentication, logging, resilience) would be passed by on a synchronous send.
+    /// (the end-to-end benchmark measures both). Exporters beyond the limit (a multi-tenant gateway with a destination
+    /// per user) share the thread pool and send asynchronously; an exporter's thread is given back when it shuts
+    /// down. With a client given here, every exporter sends asynchronously on the thread pool: a
+    /// <see cref="DelegatingHandler"/> that overrides only <c>SendAsync</c> (authentication, logging, resilience)
+    /// would be passed by on a synchronous send.
     /// </summary>
-    public bool DedicatedExportThreads { get; init; } = true;
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative number.</exception>
+    public int MaxDedicatedExportThreads
+    {
+        get => _maxDedicatedExportThreads;
+        init => _maxDedicatedExportThreads = value >= 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxDedicatedExportThreads cannot be negative; 0 sends every exporter's spans from the thread pool.");
+    }
 
-    /// <summary>Whether exporters run on threads of their own and send synchronously (see
-    /// <see cref="DedicatedExportThreads"/>): asked for, and the HTTP client is the SDK's own.</summary>
-    internal bool ExportsOnOwnThreads => DedicatedExportThreads && _httpClient is null;
+    /// <summary>Takes one of the <see cref="MaxDedicatedExportThreads"/> for an exporter about to start, when the SDK's
+    /// own client sends and one is free; give it back with <see cref="ReturnExportThread"/> once its loop has ended.</summary>
+    internal bool TryTakeExportThread()
+    {
+        if (!UsesOwnClient)
+        {
+            return false;
+        }
+
+        int inUse = Volatile.Read(ref _exportThreadsInUse);
+        while (inUse < _maxDedicatedExportThreads)
+        {
+            int seen = Interlocked.CompareExchange(ref _exportThreadsInUse, inUse + 1, inUse);
+            if (seen == inUse)
+            {
+                return true;
+            }
+
+            inUse = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether exporters send with the SDK's own HTTP client (no <see cref="HttpClient"/> given).</summary>
+    internal bool UsesOwnClient => _httpClient is null;
+
+    /// <summary>Gives back a thread taken with <see cref="TryTakeExportThread"/>.</summary>
+    internal void ReturnExportThread() => Interlocked.Decrement(ref _exportThreadsInUse);
 
     /// <summary>The clock for timestamps, <c>Retry-After</c> dates and backoff delays.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

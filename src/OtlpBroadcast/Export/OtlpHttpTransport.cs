@@ -69,7 +69,7 @@ internal sealed class OtlpHttpTransport
 
     /// <summary>
     /// <see cref="SendAsync"/> on the calling thread, with the HTTP stack's synchronous calls: what an exporter on a
-    /// thread of its own does (see <see cref="ExporterServices.DedicatedExportThreads"/>), so that no thread-pool
+    /// thread of its own does (see <see cref="ExporterServices.MaxDedicatedExportThreads"/>), so that no thread-pool
     /// thread is woken for the answer and then left spinning idle. Only for the SDK's own handler (a
     /// <see cref="SocketsHttpHandler"/>, which sends HTTP/1.1 synchronously): a <see cref="DelegatingHandler"/> that
     /// overrides only <c>SendAsync</c> would be passed by.
@@ -286,9 +286,11 @@ internal sealed class OtlpHttpTransport
     }
 
     /// <summary>
-    /// <see cref="ReadCappedAsync(Stream, CancellationToken)"/> with synchronous reads. A synchronous read takes no token, so the attempt's token
-    /// (its timeout, or the shutdown) disposes the response instead, which ends a read that waits; the read then ends
-    /// as the asynchronous one would, with an <see cref="OperationCanceledException"/>.
+    /// <see cref="ReadCappedAsync(Stream, CancellationToken)"/> with synchronous reads. A synchronous read takes no
+    /// token, so the attempt's token (its timeout, or the shutdown) disposes the response instead, which closes the
+    /// connection at once (the SDK's handler does not drain an answer it gives up, see
+    /// <see cref="DestinationNetworkPolicy.CreateHandler"/>) and ends a read that waits; the read then ends as the
+    /// asynchronous one would, with an <see cref="OperationCanceledException"/>.
     /// </summary>
     private static byte[]? ReadCapped(HttpResponseMessage response, CancellationToken attempt)
     {
@@ -298,8 +300,10 @@ internal sealed class OtlpHttpTransport
             using Stream stream = response.Content.ReadAsStream(attempt);
             return ReadCappedAsync(stream, synchronously: true, attempt).GetAwaiter().GetResult();
         }
-        catch (Exception exception) when (exception is IOException or ObjectDisposedException or HttpRequestException && attempt.IsCancellationRequested)
+        catch (Exception exception) when (exception is not OperationCanceledException && attempt.IsCancellationRequested)
         {
+            // Once the token has disposed the response, whatever the read throws (a closed connection, a disposed
+            // stream, a content already given up) comes from that.
             throw new OperationCanceledException("The response body was not read before the attempt ended.", exception, attempt);
         }
     }

@@ -1,7 +1,7 @@
 namespace OtlpBroadcast.Export;
 
 /// <summary>
-/// The wake-up of an exporter loop that runs on a thread of its own (<see cref="ExporterServices.DedicatedExportThreads"/>):
+/// The wake-up of an exporter loop that runs on a thread of its own (<see cref="ExporterServices.MaxDedicatedExportThreads"/>):
 /// <see cref="Set"/> from any thread, <see cref="Wait"/> on the loop's thread, which blocks without spinning.
 /// </summary>
 /// <remarks>

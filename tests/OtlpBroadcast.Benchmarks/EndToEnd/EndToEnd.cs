@@ -182,11 +182,11 @@ internal static class EndToEnd
         private readonly SpanTreeFixture _fixture;
 
         /// <param name="dedicatedThreads">The exporter on a thread of its own, sending synchronously (the default), or
-        /// on the thread pool, sending asynchronously (<see cref="ExporterServices.DedicatedExportThreads"/> off).</param>
+        /// on the thread pool, sending asynchronously (<see cref="ExporterServices.MaxDedicatedExportThreads"/> 0).</param>
         public SdkPipeline(Uri endpoint, SpanTreeFixture fixture, int trees, OtlpProtocol protocol, OtlpCompression compression, bool dedicatedThreads = true)
         {
             _fixture = fixture;
-            _registry = new DestinationRegistry(new ExporterServices { DedicatedExportThreads = dedicatedThreads });
+            _registry = new DestinationRegistry(new ExporterServices { MaxDedicatedExportThreads = dedicatedThreads ? 1 : 0 });
             _registry.AddAsync(OtlpDestination.Create(new OtlpDestinationOptions
             {
                 Name = "loopback",

@@ -10,9 +10,9 @@ using static OtlpBroadcast.Tests.Export.ExportTestKit;
 namespace OtlpBroadcast.Tests.Export;
 
 /// <summary>
-/// Where an exporter's loop runs and how it sends (<see cref="ExporterServices.DedicatedExportThreads"/>): on a thread
-/// of its own, sending synchronously, with the SDK's own client (the default); on the thread pool, sending
-/// asynchronously, when turned off or when a client is given. The synchronous send ends a wait for an answer as the
+/// Where an exporter's loop runs and how it sends (<see cref="ExporterServices.MaxDedicatedExportThreads"/>): on a
+/// thread of its own, sending synchronously, with the SDK's own client while threads are left (the default); on the
+/// thread pool, sending asynchronously, beyond the limit or when a client is given. The synchronous send ends a wait for an answer as the
 /// asynchronous one does. Every test of <see cref="DestinationExporterFaultTests"/> runs both ways as well.
 /// </summary>
 public class DedicatedExportThreadTests
@@ -28,7 +28,7 @@ public class DedicatedExportThreadTests
         });
         var listener = new ThreadListener();
         await using DestinationExporter exporter = Exporter(
-            Options(receiver), new ExporterServices { Resource = Resource, Events = listener, DedicatedExportThreads = dedicated });
+            Options(receiver), new ExporterServices { Resource = Resource, Events = listener, MaxDedicatedExportThreads = dedicated ? 16 : 0 });
 
         EnqueueSpans(exporter, 2);
         await FlushOrFail(exporter);
@@ -46,6 +46,42 @@ public class DedicatedExportThreadTests
     }
 
     [Fact]
+    public async Task BeyondTheLimitExportersShareThePoolAndAThreadGivenBackServesTheNextOne()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
+        {
+            Responder = (_, _) => ReceiverResponse.Status(401),
+        });
+        var listener = new ThreadListener();
+        var services = new ExporterServices { Resource = Resource, Events = listener, MaxDedicatedExportThreads = 1 };
+
+        // The first takes the one thread; the second, started while the first runs, shares the pool.
+        DestinationExporter first = Exporter(Options(receiver, "first"), services);
+        await using DestinationExporter second = Exporter(Options(receiver, "second"), services);
+        EnqueueSpans(first, 1);
+        EnqueueSpans(second, 1);
+        await FlushOrFail(first);
+        await FlushOrFail(second);
+
+        // Once the first has shut down, its thread serves the next exporter.
+        await first.ShutdownAsync(TimeSpan.Zero).WaitAsync(Patience);
+        await using DestinationExporter third = Exporter(Options(receiver, "third"), services);
+        EnqueueSpans(third, 1);
+        await FlushOrFail(third);
+
+        Assert.Equal([(false, "OtlpBroadcast exporter")], listener.ThreadsOf("first").Distinct());
+        Assert.Equal([true], listener.ThreadsOf("second").Select(thread => thread.OnPool).Distinct());
+        Assert.Equal([(false, "OtlpBroadcast exporter")], listener.ThreadsOf("third").Distinct());
+    }
+
+    [Fact]
+    public void ANegativeLimitIsRefusedWithItsName()
+    {
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new ExporterServices { MaxDedicatedExportThreads = -1 });
+        Assert.Contains("MaxDedicatedExportThreads", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AGivenClientSendsOnThePoolThroughEveryHandlerEvenWhenDedicatedThreadsAreAskedFor()
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
@@ -58,7 +94,7 @@ public class DedicatedExportThreadTests
         using var handler = new AsyncOnlyHandler();
         var listener = new ThreadListener();
         var services = new ExporterServices { Resource = Resource, Events = listener, HttpClient = new HttpMessageInvoker(handler, disposeHandler: false) };
-        Assert.True(services.DedicatedExportThreads);
+        Assert.True(services.MaxDedicatedExportThreads > 0);
         await using DestinationExporter exporter = Exporter(Options(receiver), services);
 
         EnqueueSpans(exporter, 1);
@@ -76,11 +112,10 @@ public class DedicatedExportThreadTests
     [InlineData(false, 503)]
     public async Task AnAnswerWhoseBodyStallsEndsAtTheTimeout(bool dedicated, int status)
     {
-        await using var server = new StallingBodyServer(status);
-        OtlpDestinationOptions options = Options(server.Endpoint);
-        options.Timeout = TimeSpan.FromSeconds(1);
-        options.MaxAttempts = 1;
-        DestinationExporter exporter = Exporter(options, new ExporterServices { Resource = Resource, DedicatedExportThreads = dedicated });
+        await using var server = new CannedAnswerServer(StalledAnswer(status), thenClose: false);
+        OtlpDestinationOptions options = OneAttempt(server.Endpoint, timeout: TimeSpan.FromSeconds(1));
+        DestinationExporter exporter = Exporter(options, Services(dedicated));
+        var watch = Stopwatch.StartNew();
         try
         {
             EnqueueSpans(exporter, 2);
@@ -92,6 +127,8 @@ public class DedicatedExportThreadTests
             await exporter.ShutdownAsync(TimeSpan.Zero).WaitAsync(Patience);
         }
 
+        // At the timeout, not seconds after it: a disposed answer was once drained for 2 s first (found in review).
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.5), $"the stalled answer ended after {watch.Elapsed.TotalMilliseconds:0} ms, with a timeout of 1 s");
         DestinationStatistics stats = exporter.GetStatistics();
         Assert.Equal(1, stats.Requests);
         Assert.Equal(2, stats.Dropped(DropReason.RetriesExhausted));
@@ -109,6 +146,110 @@ public class DedicatedExportThreadTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task AShutdownEndsAStalledBodyReadWithinItsTimeout(bool dedicated)
+    {
+        await using var server = new CannedAnswerServer(StalledAnswer(200), thenClose: false);
+        OtlpDestinationOptions options = Options(server.Endpoint);
+        options.Timeout = TimeSpan.FromMinutes(1);
+        options.ExportTimeout = TimeSpan.FromMinutes(1);
+        DestinationExporter exporter = Exporter(options, Services(dedicated));
+
+        EnqueueSpans(exporter, 2);
+        Assert.False(await exporter.FlushAsync(TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(1, exporter.GetStatistics().Requests);
+
+        var watch = Stopwatch.StartNew();
+        await exporter.ShutdownAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Patience);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"the shutdown took {watch.Elapsed.TotalMilliseconds:0} ms, with a timeout of 200 ms");
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(2, stats.Dropped(DropReason.Shutdown));
+        AssertAccounting(stats);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AGzippedPartialSuccessCountsTheSameBothWays(bool dedicated)
+    {
+        using var packed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write("{\"partialSuccess\":{\"rejectedSpans\":\"1\",\"errorMessage\":\"one bad\"}}"u8);
+        }
+
+        byte[] head = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: {packed.Length}\r\n\r\n");
+        await using var server = new CannedAnswerServer([.. head, .. packed.ToArray()], thenClose: false);
+        OtlpDestinationOptions options = OneAttempt(server.Endpoint);
+        await using DestinationExporter exporter = Exporter(options, Services(dedicated));
+
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(1, stats.Rejected);
+        Assert.Equal(1, stats.Exported);
+        Assert.Contains("one bad", stats.LastError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true, 400)]
+    [InlineData(false, 400)]
+    [InlineData(true, 200)]
+    [InlineData(false, 200)]
+    public async Task ABodyCutOffByTheServerIsClassifiedTheSameBothWays(bool dedicated, int status)
+    {
+        await using var server = new CannedAnswerServer(StalledAnswer(status), thenClose: true);
+        OtlpDestinationOptions options = OneAttempt(server.Endpoint);
+        await using DestinationExporter exporter = Exporter(options, Services(dedicated));
+
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+
+        // An error's status decides (final); a success cut off is an answer lost (tried again, here no more).
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(2, stats.Dropped(status == 400 ? DropReason.FinalHttpError : DropReason.RetriesExhausted));
+        Assert.Contains(status == 400 ? "the response body was cut off" : "connection lost", stats.LastError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task WithNoScheduledDelayEverySpanIsSentWithoutAFlush(bool dedicated)
+    {
+        // No delay: the loop waits with no timeout, and only the producers' wakes bring it back (one lost between a
+        // wait and its reset would strand spans for good). Rounds of one to four producers adding at once.
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        OtlpDestinationOptions options = Options(receiver);
+        options.ScheduledDelay = TimeSpan.Zero;
+        await using DestinationExporter exporter = Exporter(options, Services(dedicated));
+        SpanFragment[] fragments = [.. Enumerable.Range(0, 4).Select(i => OtlpJsonSpanEncoder.Encode(Span(i)))];
+        long total = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            int producers = 1 + (round % 4);
+            int each = 1 + (round % 2);
+            using var start = new Barrier(producers);
+            Thread[] threads = [.. Enumerable.Range(0, producers).Select(p => new Thread(() =>
+            {
+                start.SignalAndWait();
+                for (int k = 0; k < each; k++)
+                {
+                    exporter.TryEnqueue(fragments[p]);
+                }
+            }))];
+            Array.ForEach(threads, thread => thread.Start());
+            Array.ForEach(threads, thread => thread.Join());
+            total += producers * each;
+            long expected = total;
+            Assert.True(
+                SpinWait.SpinUntil(() => exporter.GetStatistics().Exported == expected, Patience),
+                $"round {round}: {exporter.GetStatistics().Exported} of {expected} spans sent without a flush");
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task AShutdownEndsASendThatWaitsForAnAnswer(bool dedicated)
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
@@ -118,7 +259,7 @@ public class DedicatedExportThreadTests
         OtlpDestinationOptions options = Options(receiver);
         options.Timeout = TimeSpan.FromMinutes(1);
         options.ExportTimeout = TimeSpan.FromMinutes(1);
-        DestinationExporter exporter = Exporter(options, new ExporterServices { Resource = Resource, DedicatedExportThreads = dedicated });
+        DestinationExporter exporter = Exporter(options, Services(dedicated));
 
         EnqueueSpans(exporter, 2);
         Task<bool> flushing = exporter.FlushAsync(TimeSpan.FromMilliseconds(1));
@@ -136,16 +277,37 @@ public class DedicatedExportThreadTests
         AssertAccounting(stats);
     }
 
-    /// <summary>Notes the thread of every export event.</summary>
+    /// <summary>Services with the SDK's own client, whose exporters run on threads of their own or on the pool.</summary>
+    private static ExporterServices Services(bool dedicated) => new() { Resource = Resource, MaxDedicatedExportThreads = dedicated ? 16 : 0 };
+
+    /// <summary>The kit's options with one attempt per batch (and the attempt's <paramref name="timeout"/>).</summary>
+    private static OtlpDestinationOptions OneAttempt(Uri endpoint, TimeSpan? timeout = null)
+    {
+        OtlpDestinationOptions options = Options(endpoint);
+        options.MaxAttempts = 1;
+        options.Timeout = timeout ?? options.Timeout;
+        return options;
+    }
+
+    /// <summary>A status line, headers, and the first byte of a body whose <c>Content-Length</c> promises 100.</summary>
+    private static byte[] StalledAnswer(int status)
+        => Encoding.ASCII.GetBytes($"HTTP/1.1 {status} Stalled\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{");
+
+    /// <summary>Notes the thread of every export event, by destination.</summary>
     private sealed class ThreadListener : IExportEventListener
     {
-        public ConcurrentQueue<(bool OnPool, string? Name)> Threads { get; } = new();
+        private readonly ConcurrentQueue<(string Destination, bool OnPool, string? Name)> _events = new();
 
-        public void ExportFailed(string destination, string error, bool willRetry) => Note();
+        public IReadOnlyList<(bool OnPool, string? Name)> Threads => [.. _events.Select(e => (e.OnPool, e.Name))];
 
-        public void SpansDropped(string destination, DropReason reason, long count) => Note();
+        public IReadOnlyList<(bool OnPool, string? Name)> ThreadsOf(string destination)
+            => [.. _events.Where(e => e.Destination == destination).Select(e => (e.OnPool, e.Name))];
 
-        private void Note() => Threads.Enqueue((Thread.CurrentThread.IsThreadPoolThread, Thread.CurrentThread.Name));
+        public void ExportFailed(string destination, string error, bool willRetry) => Note(destination);
+
+        public void SpansDropped(string destination, DropReason reason, long count) => Note(destination);
+
+        private void Note(string destination) => _events.Enqueue((destination, Thread.CurrentThread.IsThreadPoolThread, Thread.CurrentThread.Name));
     }
 
     /// <summary>A real HTTP stack under a handler that overrides only <c>SendAsync</c>, and counts what went through it.</summary>
@@ -163,20 +325,22 @@ public class DedicatedExportThreadTests
     }
 
     /// <summary>
-    /// A loopback HTTP/1.1 server that reads each request, answers with a status line, headers and the first byte of
-    /// a body whose <c>Content-Length</c> promises 100, and then sends nothing more until the client closes.
+    /// A loopback HTTP/1.1 server that reads each request and answers with the same bytes; then it closes the
+    /// connection, or sends nothing more until the client closes it.
     /// </summary>
-    private sealed class StallingBodyServer : IAsyncDisposable
+    private sealed class CannedAnswerServer : IAsyncDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly CancellationTokenSource _stop = new();
         private readonly TaskCompletionSource _clientClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly int _status;
+        private readonly byte[] _answer;
+        private readonly bool _thenClose;
         private readonly Task _accepting;
 
-        public StallingBodyServer(int status)
+        public CannedAnswerServer(byte[] answer, bool thenClose)
         {
-            _status = status;
+            _answer = answer;
+            _thenClose = thenClose;
             _listener.Start();
             Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/v1/traces");
             _accepting = AcceptAsync();
@@ -219,8 +383,12 @@ public class DedicatedExportThreadTests
                 try
                 {
                     await ReadRequestAsync(socket);
-                    string head = $"HTTP/1.1 {_status} Stalled\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{";
-                    await socket.SendAsync(Encoding.ASCII.GetBytes(head), SocketFlags.None, _stop.Token);
+                    await socket.SendAsync(_answer, SocketFlags.None, _stop.Token);
+                    if (_thenClose)
+                    {
+                        socket.Shutdown(SocketShutdown.Both);
+                        return;
+                    }
 
                     // Nothing more: the client gives up, and closes the connection.
                     byte[] rest = new byte[1024];

@@ -51,7 +51,7 @@ public class RecordingAllocationTests
         }
 
         // The exporters' loops on threads of their own (the default) or on the thread pool: each is woken its own way.
-        await using var registry = new DestinationRegistry(new ExporterServices { Resource = Services.Resource, DedicatedExportThreads = dedicatedThreads });
+        await using var registry = new DestinationRegistry(new ExporterServices { Resource = Services.Resource, MaxDedicatedExportThreads = dedicatedThreads ? 16 : 0 });
         foreach (OtlpDestinationOptions destination in options)
         {
             await registry.AddAsync(OtlpDestination.Create(destination));
