@@ -278,7 +278,7 @@ public class DedicatedExportThreadTests
     }
 
     /// <summary>Services with the SDK's own client, whose exporters run on threads of their own or on the pool.</summary>
-    private static ExporterServices Services(bool dedicated) => new() { Resource = Resource, MaxDedicatedExportThreads = dedicated ? 16 : 0 };
+    internal static ExporterServices Services(bool dedicated) => new() { Resource = Resource, MaxDedicatedExportThreads = dedicated ? 16 : 0 };
 
     /// <summary>The kit's options with one attempt per batch (and the attempt's <paramref name="timeout"/>).</summary>
     private static OtlpDestinationOptions OneAttempt(Uri endpoint, TimeSpan? timeout = null)
@@ -434,5 +434,48 @@ public class DedicatedExportThreadTests
                 }
             }
         }
+    }
+}
+
+/// <summary>
+/// That a loop on a thread of its own really sends synchronously: the HTTP stack's own activity for each request ends
+/// on the loop's thread, where an awaited send ends it on the thread pool thread that its answer woke. Serial: activity
+/// listeners are process-wide, and every other test's requests would be traced while this one listens.
+/// </summary>
+[Collection(OtlpEncoding.SerialEncodingCollection.Name)]
+public class SynchronousSendTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheHttpStackEndsEachRequestOnTheLoopsOwnThreadOnlyWhenItSendsSynchronously(bool dedicated)
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        string endpoint = receiver.TracesEndpoint.AbsoluteUri;
+        var ended = new ConcurrentQueue<(bool OnPool, string? Name)>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "System.Net.Http",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                if (activity.GetTagItem("url.full") is string url && url.StartsWith(endpoint, StringComparison.Ordinal))
+                {
+                    ended.Enqueue((Thread.CurrentThread.IsThreadPoolThread, Thread.CurrentThread.Name));
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using DestinationExporter exporter = Exporter(Options(receiver), DedicatedExportThreadTests.Services(dedicated));
+
+        for (int i = 0; i < 3; i++)
+        {
+            EnqueueSpans(exporter, 1, firstIndex: i);
+            await FlushOrFail(exporter);
+        }
+
+        Assert.Equal(3, receiver.Requests.Count);
+        Assert.Equal(3, ended.Count);
+        Assert.All(ended, thread => Assert.Equal(dedicated ? (false, "OtlpBroadcast exporter") : (true, thread.Name), thread));
     }
 }
