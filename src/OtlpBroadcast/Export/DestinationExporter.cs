@@ -60,6 +60,14 @@ public sealed class DestinationExporter : IAsyncDisposable
 
     /// <summary>Starts the exporter of <paramref name="destination"/>.</summary>
     public DestinationExporter(OtlpDestination destination, ExporterServices? services = null)
+        : this(destination, services, replacing: null)
+    {
+    }
+
+    /// <summary>Starts the exporter that replaces <paramref name="replacing"/> in a registry. It takes over that one's
+    /// thread, if it runs on one with the same services: it starts before the old one stops, and at the limit of
+    /// <see cref="ExporterServices.MaxDedicatedExportThreads"/> it would otherwise share the pool for good.</summary>
+    internal DestinationExporter(OtlpDestination destination, ExporterServices? services, DestinationExporter? replacing)
     {
         Destination = destination ?? throw new ArgumentNullException(nameof(destination));
         _services = services ?? ExporterServices.Default;
@@ -71,7 +79,8 @@ public sealed class DestinationExporter : IAsyncDisposable
         // The fragments this queue may hold can come back to the pool and wait there for the next requests.
         FragmentPool.AddQueueCapacity(destination.MaxQueueSize);
         _wakeThreshold = destination.ScheduledDelay == TimeSpan.Zero ? 1 : destination.MaxExportBatchSize;
-        if (_services.TryTakeExportThread())
+        bool takesOver = replacing is { OnOwnThread: true } && ReferenceEquals(replacing._services, _services);
+        if (takesOver ? _services.TakeExportThreadOver() : _services.TryTakeExportThread())
         {
             _threadWake = new ThreadWakeSignal();
             _loop = RunOnOwnThread();
@@ -79,12 +88,18 @@ public sealed class DestinationExporter : IAsyncDisposable
         else
         {
             _wake = new WakeSignal();
-            _loop = Task.Run(RunAsync);
+
+            // Without the creator's execution context, as on a thread of its own: which of the two an exporter gets
+            // depends on the limit, and what its loop sees (async-local values, the current activity) must not.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _loop = Task.Run(RunAsync);
+            }
         }
     }
 
     /// <summary>Whether the loop runs on a thread of its own, where it blocks instead of awaiting.</summary>
-    private bool OnOwnThread => _threadWake is not null;
+    internal bool OnOwnThread => _threadWake is not null;
 
     /// <summary>
     /// Starts the loop on a background thread of its own. Everything it waits for completes before the wait returns
@@ -97,25 +112,43 @@ public sealed class DestinationExporter : IAsyncDisposable
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            Exception? failure = null;
             try
             {
                 RunAsync().GetAwaiter().GetResult();
-                ended.SetResult();
             }
             catch (Exception exception)
             {
-                ended.SetException(exception);
+                failure = exception;
             }
-            finally
+
+            // Given back before the loop's task completes: whoever awaited the shutdown finds the thread free.
+            _services.ReturnExportThread();
+            if (failure is null)
             {
-                _services.ReturnExportThread();
+                ended.SetResult();
+            }
+            else
+            {
+                ended.SetException(failure);
             }
         })
         {
             IsBackground = true,
             Name = "OtlpBroadcast exporter",
         };
-        thread.UnsafeStart();
+        try
+        {
+            thread.UnsafeStart();
+        }
+        catch
+        {
+            // No thread to run the loop (the process is out of them): nothing else would give back what this took.
+            _services.ReturnExportThread();
+            FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
+            throw;
+        }
+
         return ended.Task;
     }
 

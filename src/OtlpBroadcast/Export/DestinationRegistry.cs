@@ -122,9 +122,9 @@ public sealed class DestinationRegistry : IAsyncDisposable, IDisposable
         {
             // Under the lock that DisposeAsync takes: an exporter is either stopped by it or never started.
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var exporter = new DestinationExporter(destination, _services);
             DestinationExporter[] current = _exporters;
             replaced = current.FirstOrDefault(e => e.Destination.Name == destination.Name);
+            var exporter = new DestinationExporter(destination, _services, replaced);
             _exporters = [.. current.Where(e => e != replaced), exporter];
             if (replaced is not null)
             {

@@ -59,7 +59,9 @@ public sealed class ExporterServices
     /// where an asynchronous send wakes a thread-pool thread for every answer, which then spins idle before it sleeps
     /// (the end-to-end benchmark measures both). Exporters beyond the limit (a multi-tenant gateway with a destination
     /// per user) share the thread pool and send asynchronously; an exporter's thread is given back when it shuts
-    /// down. With a client given here, every exporter sends asynchronously on the thread pool: a
+    /// down, and a destination replaced in a registry keeps its thread. The limit counts the exporters of every
+    /// registry that uses this instance; <see cref="Default"/> is one instance for the whole process. With a client
+    /// given here, every exporter sends asynchronously on the thread pool: a
     /// <see cref="DelegatingHandler"/> that overrides only <c>SendAsync</c> (authentication, logging, resilience)
     /// would be passed by on a synchronous send.
     /// </summary>
@@ -94,6 +96,14 @@ public sealed class ExporterServices
         }
 
         return false;
+    }
+
+    /// <summary>Takes over the thread of an exporter that is being replaced, for its replacement, whatever the limit:
+    /// the count stays one over it until the replaced exporter's loop has ended and given its own back.</summary>
+    internal bool TakeExportThreadOver()
+    {
+        Interlocked.Increment(ref _exportThreadsInUse);
+        return true;
     }
 
     /// <summary>Whether exporters send with the SDK's own HTTP client (no <see cref="HttpClient"/> given).</summary>

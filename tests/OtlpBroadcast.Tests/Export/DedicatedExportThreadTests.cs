@@ -22,10 +22,7 @@ public class DedicatedExportThreadTests
     [InlineData(false)]
     public async Task TheLoopRunsOnAThreadOfItsOwnWhenAskedAndOnThePoolWhenNot(bool dedicated)
     {
-        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
-        {
-            Responder = (_, _) => ReceiverResponse.Status(401),
-        });
+        await using OtlpTestReceiver receiver = await RefusingReceiverAsync();
         var listener = new ThreadListener();
         await using DestinationExporter exporter = Exporter(
             Options(receiver), new ExporterServices { Resource = Resource, Events = listener, MaxDedicatedExportThreads = dedicated ? 16 : 0 });
@@ -48,10 +45,7 @@ public class DedicatedExportThreadTests
     [Fact]
     public async Task BeyondTheLimitExportersShareThePoolAndAThreadGivenBackServesTheNextOne()
     {
-        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
-        {
-            Responder = (_, _) => ReceiverResponse.Status(401),
-        });
+        await using OtlpTestReceiver receiver = await RefusingReceiverAsync();
         var listener = new ThreadListener();
         var services = new ExporterServices { Resource = Resource, Events = listener, MaxDedicatedExportThreads = 1 };
 
@@ -75,6 +69,67 @@ public class DedicatedExportThreadTests
     }
 
     [Fact]
+    public async Task AThreadIsFreeForTheNextExporterOnceTheShutdownReturns()
+    {
+        var services = new ExporterServices { Resource = Resource, MaxDedicatedExportThreads = 1 };
+        Uri endpoint = ClosedEndpoint();
+        for (int round = 0; round < 50; round++)
+        {
+            DestinationExporter exporter = Exporter(Options(endpoint), services);
+            Assert.True(exporter.OnOwnThread, $"round {round}: the thread was not given back before the shutdown returned");
+            await exporter.ShutdownAsync(TimeSpan.Zero).WaitAsync(Patience);
+        }
+
+        Assert.True(services.TryTakeExportThread(), "the last exporter's thread was not given back");
+        services.ReturnExportThread();
+    }
+
+    [Fact]
+    public async Task ADestinationReplacedInARegistryAtTheLimitKeepsItsThread()
+    {
+        var services = new ExporterServices { Resource = Resource, MaxDedicatedExportThreads = 1 };
+        await using var registry = new DestinationRegistry(services);
+        Uri endpoint = ClosedEndpoint();
+
+        await registry.AddAsync(OtlpDestination.Create(Options(endpoint, "a")));
+        Assert.True(Assert.Single(registry.Exporters).OnOwnThread);
+
+        // The replacement starts before the old exporter stops: it takes that one's thread over, rather than finding
+        // the one thread taken and sharing the pool for good.
+        await registry.AddAsync(OtlpDestination.Create(Options(endpoint, "a")));
+        Assert.True(Assert.Single(registry.Exporters).OnOwnThread, "the replacement shares the pool although its destination had a thread");
+        Assert.False(services.TryTakeExportThread(), "the old exporter's thread is counted twice, or not at all");
+
+        // Removed, it gives the thread back.
+        Assert.True(await registry.RemoveAsync("a"));
+        Assert.True(services.TryTakeExportThread(), "the removed destination's thread was not given back");
+        services.ReturnExportThread();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheLoopDoesNotTakeItsCreatorsExecutionContextEitherWay(bool dedicated)
+    {
+        await using OtlpTestReceiver receiver = await RefusingReceiverAsync();
+        var listener = new AmbientListener();
+
+        // What the request that added the destination had in its async-local values is not the loop's, whichever way
+        // the loop runs (the limit decides which).
+        AmbientListener.Ambient.Value = "the creator's";
+        DestinationExporter exporter = Exporter(Options(receiver), Services(dedicated, listener));
+        AmbientListener.Ambient.Value = null;
+        await using (exporter)
+        {
+            EnqueueSpans(exporter, 1);
+            await FlushOrFail(exporter);
+        }
+
+        Assert.NotEmpty(listener.Seen);
+        Assert.All(listener.Seen, Assert.Null);
+    }
+
+    [Fact]
     public void ANegativeLimitIsRefusedWithItsName()
     {
         var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new ExporterServices { MaxDedicatedExportThreads = -1 });
@@ -84,10 +139,7 @@ public class DedicatedExportThreadTests
     [Fact]
     public async Task AGivenClientSendsOnThePoolThroughEveryHandlerEvenWhenDedicatedThreadsAreAskedFor()
     {
-        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions
-        {
-            Responder = (_, _) => ReceiverResponse.Status(401),
-        });
+        await using OtlpTestReceiver receiver = await RefusingReceiverAsync();
 
         // A handler that overrides only SendAsync, as most do (authentication, logging): a synchronous send would pass
         // it by, since DelegatingHandler.Send goes straight to the handler under it.
@@ -278,7 +330,13 @@ public class DedicatedExportThreadTests
     }
 
     /// <summary>Services with the SDK's own client, whose exporters run on threads of their own or on the pool.</summary>
-    internal static ExporterServices Services(bool dedicated) => new() { Resource = Resource, MaxDedicatedExportThreads = dedicated ? 16 : 0 };
+    internal static ExporterServices Services(bool dedicated, IExportEventListener? events = null)
+        => new() { Resource = Resource, Events = events, MaxDedicatedExportThreads = dedicated ? 16 : 0 };
+
+    /// <summary>A receiver that answers every request 401: each batch is a failure and a drop, which the loop reports
+    /// on its own thread.</summary>
+    private static Task<OtlpTestReceiver> RefusingReceiverAsync()
+        => OtlpTestReceiver.StartAsync(new OtlpTestReceiverOptions { Responder = (_, _) => ReceiverResponse.Status(401) });
 
     /// <summary>The kit's options with one attempt per batch (and the attempt's <paramref name="timeout"/>).</summary>
     private static OtlpDestinationOptions OneAttempt(Uri endpoint, TimeSpan? timeout = null)
@@ -308,6 +366,18 @@ public class DedicatedExportThreadTests
         public void SpansDropped(string destination, DropReason reason, long count) => Note(destination);
 
         private void Note(string destination) => _events.Enqueue((destination, Thread.CurrentThread.IsThreadPoolThread, Thread.CurrentThread.Name));
+    }
+
+    /// <summary>Notes, at every export event, the async-local value the loop sees.</summary>
+    private sealed class AmbientListener : IExportEventListener
+    {
+        public static readonly AsyncLocal<string?> Ambient = new();
+
+        public ConcurrentQueue<string?> Seen { get; } = new();
+
+        public void ExportFailed(string destination, string error, bool willRetry) => Seen.Enqueue(Ambient.Value);
+
+        public void SpansDropped(string destination, DropReason reason, long count) => Seen.Enqueue(Ambient.Value);
     }
 
     /// <summary>A real HTTP stack under a handler that overrides only <c>SendAsync</c>, and counts what went through it.</summary>
