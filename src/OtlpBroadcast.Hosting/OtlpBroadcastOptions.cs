@@ -44,6 +44,16 @@ public sealed class OtlpBroadcastOptions
     /// no deadline of its own, only the host's); what is left is dropped and counted.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How many destinations may send from threads of their own, synchronously, with the SDK's own HTTP client instead
+    /// of the <c>IHttpClientFactory</c> client named <c>OtlpBroadcast</c> (see
+    /// <see cref="ExporterServices.MaxDedicatedExportThreads"/>: less CPU per span, no thread-pool thread left spinning
+    /// after each answer). 0 by default: every destination sends through the named client, asynchronously on the
+    /// thread pool. When set, the named client, and any handler added to it, is not used (the network policy still
+    /// is); destinations beyond the number send from the thread pool with the SDK's own client.
+    /// </summary>
+    public int MaxDedicatedExportThreads { get; set; }
+
     /// <summary>Destinations added in code (presets, say), after those from configuration.</summary>
     internal IReadOnlyList<OtlpDestinationOptions> CodeDestinations => _codeDestinations;
 

@@ -22,6 +22,11 @@ internal sealed class OtlpBroadcastOptionsValidator : IValidateOptions<OtlpBroad
                 return ValidateOptionsResult.Fail("OtlpBroadcast: ShutdownTimeout must not be negative, except Timeout.InfiniteTimeSpan (-00:00:00.001) for no deadline.");
             }
 
+            if (options.MaxDedicatedExportThreads < 0)
+            {
+                return ValidateOptionsResult.Fail("OtlpBroadcast: MaxDedicatedExportThreads must not be negative; 0 sends through the IHttpClientFactory client on the thread pool.");
+            }
+
             return ValidateOptionsResult.Success;
         }
         catch (OtlpConfigurationException exception)

@@ -91,14 +91,30 @@ public static class OtlpBroadcastServiceCollectionExtensions
         {
             OtlpBroadcastOptions options = sp.GetRequiredService<IOptions<OtlpBroadcastOptions>>().Value;
             TimeProvider time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
-            return new ExporterServices
-            {
-                Resource = OtlpBroadcastOptionsValidator.Resource(options),
-                HttpClient = sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
-                TimeProvider = time,
-                NetworkPolicy = sp.GetRequiredService<DestinationNetworkPolicy>(),
-                Events = new LoggingExportListener(Logger(sp), time),
-            };
+            var resource = OtlpBroadcastOptionsValidator.Resource(options);
+            var policy = sp.GetRequiredService<DestinationNetworkPolicy>();
+            var events = new LoggingExportListener(Logger(sp), time);
+
+            // With dedicated export threads, the SDK's own client (built by the policy): a synchronous send would pass
+            // by the handlers of the named client, which is then not used.
+            return options.MaxDedicatedExportThreads > 0
+                ? new ExporterServices
+                {
+                    Resource = resource,
+                    TimeProvider = time,
+                    NetworkPolicy = policy,
+                    Events = events,
+                    MaxDedicatedExportThreads = options.MaxDedicatedExportThreads,
+                }
+                : new ExporterServices
+                {
+                    Resource = resource,
+                    HttpClient = sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
+                    TimeProvider = time,
+                    NetworkPolicy = policy,
+                    Events = events,
+                    MaxDedicatedExportThreads = 0,
+                };
         }
 
         public static DestinationRegistry Registry(IServiceProvider sp)

@@ -32,6 +32,7 @@ public class HostingTests
         Assert.Same(registry, services.GetRequiredService<DestinationRegistry>());
         Assert.Equal("local", Assert.Single(registry.List()).Name);
         Assert.IsType<HttpClient>(exporterServices.HttpClient);
+        Assert.Equal(0, exporterServices.MaxDedicatedExportThreads);
         Assert.NotNull(exporterServices.Events);
         Assert.Contains(services.GetServices<IHostedService>(), s => s is OtlpBroadcastLifetime);
         Assert.NotNull(services.GetRequiredService<IHttpClientFactory>().CreateClient(OtlpBroadcastServiceCollectionExtensions.HttpClientName));
@@ -435,6 +436,41 @@ public class HostingTests
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes($$"""{ "OtlpBroadcast": { "Destinations": { {{destinations}} } } }""")))
             .Build()
             .GetSection("OtlpBroadcast:Destinations:" + key);
+
+    [Fact]
+    public async Task DedicatedExportThreadsSendWithTheSdksOwnClientAndSpansStillArrive()
+    {
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        using IHost host = BuildHostFromJson($$"""
+            { "OtlpBroadcast": { "MaxDedicatedExportThreads": 4, "Destinations": { "receiver": { "Endpoint": "{{receiver.TracesEndpoint.AbsoluteUri}}" } } } }
+            """);
+        await host.StartAsync();
+
+        // Not the named IHttpClientFactory client: its handlers would be passed by on a synchronous send.
+        var exporterServices = host.Services.GetRequiredService<ExporterServices>();
+        Assert.Equal(4, exporterServices.MaxDedicatedExportThreads);
+        Assert.IsNotType<HttpClient>(exporterServices.HttpClient);
+
+        var broadcaster = host.Services.GetRequiredService<GenerationBroadcaster>();
+        var request = new ChatCompletionRequest
+        {
+            Model = "openai/gpt-4o",
+            Messages = [new ChatMessage { Role = "user", Content = "Hello!" }],
+        };
+        broadcaster.StartChat(request, provider: "openai").CompleteChat(new ChatCompletionResponse { Id = "r1", Model = "gpt-4o" });
+        await host.StopAsync();
+
+        Assert.Equal(2, receiver.Spans.Count);
+    }
+
+    [Fact]
+    public async Task ANegativeNumberOfDedicatedExportThreadsFailsStartNamingTheKey()
+    {
+        using IHost host = BuildHost(o => o.MaxDedicatedExportThreads = -1);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("MaxDedicatedExportThreads must not be negative", error.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task AMisspeltTopLevelKeyFailsStart()
