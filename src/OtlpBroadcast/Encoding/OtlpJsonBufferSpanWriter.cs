@@ -21,10 +21,7 @@ internal static class OtlpJsonBufferSpanWriter
         bool includeContent = true)
         where TAttributes : struct, IAttributeSource
     {
-        if (!header.TraceId.IsValid || !header.SpanId.IsValid)
-        {
-            throw new ArgumentException("A span needs valid (non-zero) trace and span ids.", nameof(header));
-        }
+        SpanChecks.RequireIds(header);
 
         json.Write("{\"traceId\":\""u8);
         json.WriteHex(header.TraceId);

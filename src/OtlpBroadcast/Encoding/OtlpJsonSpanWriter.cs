@@ -44,10 +44,7 @@ public static class OtlpJsonSpanWriter
         where TAttributes : struct, IAttributeSource
     {
         ArgumentNullException.ThrowIfNull(writer);
-        if (!header.TraceId.IsValid || !header.SpanId.IsValid)
-        {
-            throw new ArgumentException("A span needs valid (non-zero) trace and span ids.", nameof(header));
-        }
+        SpanChecks.RequireIds(header);
 
         writer.WriteStartObject();
         WriteId(writer, N.TraceId, header.TraceId);

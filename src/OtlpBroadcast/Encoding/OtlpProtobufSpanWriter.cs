@@ -72,10 +72,7 @@ public static class OtlpProtobufSpanWriter
         bool includeContent)
         where TAttributes : struct, IAttributeSource
     {
-        if (!header.TraceId.IsValid || !header.SpanId.IsValid)
-        {
-            throw new ArgumentException("A span needs valid (non-zero) trace and span ids.", nameof(header));
-        }
+        SpanChecks.RequireIds(header);
 
         WriteTraceId(buffer, F.SpanTraceId, header.TraceId);
         WriteSpanId(buffer, F.SpanSpanId, header.SpanId);

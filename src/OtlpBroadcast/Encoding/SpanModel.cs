@@ -235,6 +235,15 @@ internal static class SpanChecks
         return name.Length > 0 ? name : throw new ArgumentException("A span needs a name that is not empty (OTLP requires one).", nameof(name));
     }
 
+    /// <summary>Throws unless the span's trace and span ids are valid (not zero), as every span writer requires.</summary>
+    public static void RequireIds(in SpanHeader header)
+    {
+        if (!header.TraceId.IsValid || !header.SpanId.IsValid)
+        {
+            throw new ArgumentException("A span needs valid (non-zero) trace and span ids.", nameof(header));
+        }
+    }
+
     public static SpanStatusCode Checked(SpanStatusCode code) => code is >= SpanStatusCode.Unset and <= SpanStatusCode.Error
         ? code
         : throw new ArgumentOutOfRangeException(nameof(code), (int)code, $"{(int)code} is not a SpanStatusCode (0 to 2).");

@@ -79,8 +79,8 @@ public sealed class DestinationExporter : IAsyncDisposable
         // The fragments this queue may hold can come back to the pool and wait there for the next requests.
         FragmentPool.AddQueueCapacity(destination.MaxQueueSize);
         _wakeThreshold = destination.ScheduledDelay == TimeSpan.Zero ? 1 : destination.MaxExportBatchSize;
-        bool takesOver = replacing is { OnOwnThread: true } && ReferenceEquals(replacing._services, _services);
-        if (takesOver ? _services.TakeExportThreadOver() : _services.TryTakeExportThread())
+        bool takingOver = replacing is { OnOwnThread: true } && ReferenceEquals(replacing._services, _services);
+        if (_services.TryTakeExportThread(takingOver))
         {
             _threadWake = new ThreadWakeSignal();
             _loop = RunOnOwnThread();

@@ -75,12 +75,21 @@ public sealed class ExporterServices
     }
 
     /// <summary>Takes one of the <see cref="MaxDedicatedExportThreads"/> for an exporter about to start, when the SDK's
-    /// own client sends and one is free; give it back with <see cref="ReturnExportThread"/> once its loop has ended.</summary>
-    internal bool TryTakeExportThread()
+    /// own client sends and one is free; give it back with <see cref="ReturnExportThread"/> once its loop has ended.
+    /// <paramref name="takingOver"/>: the exporter replaces one that runs on a thread of its own with these services,
+    /// and takes that thread over whatever the limit (the count stays one over it until the replaced loop has ended and
+    /// given its own back).</summary>
+    internal bool TryTakeExportThread(bool takingOver = false)
     {
         if (!UsesOwnClient)
         {
             return false;
+        }
+
+        if (takingOver)
+        {
+            Interlocked.Increment(ref _exportThreadsInUse);
+            return true;
         }
 
         int inUse = Volatile.Read(ref _exportThreadsInUse);
@@ -96,14 +105,6 @@ public sealed class ExporterServices
         }
 
         return false;
-    }
-
-    /// <summary>Takes over the thread of an exporter that is being replaced, for its replacement, whatever the limit:
-    /// the count stays one over it until the replaced exporter's loop has ended and given its own back.</summary>
-    internal bool TakeExportThreadOver()
-    {
-        Interlocked.Increment(ref _exportThreadsInUse);
-        return true;
     }
 
     /// <summary>Whether exporters send with the SDK's own HTTP client (no <see cref="HttpClient"/> given).</summary>

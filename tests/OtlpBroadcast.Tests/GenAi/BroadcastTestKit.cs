@@ -65,9 +65,12 @@ internal static class BroadcastTestKit
 
     public static ExporterServices Services { get; } = new() { Resource = new OtlpResource("broadcast-tests") };
 
-    public static async Task<DestinationRegistry> RegistryAsync(params OtlpDestinationOptions[] destinations)
+    public static Task<DestinationRegistry> RegistryAsync(params OtlpDestinationOptions[] destinations)
+        => RegistryAsync(Services, destinations);
+
+    public static async Task<DestinationRegistry> RegistryAsync(ExporterServices services, params OtlpDestinationOptions[] destinations)
     {
-        var registry = new DestinationRegistry(Services);
+        var registry = new DestinationRegistry(services);
         foreach (OtlpDestinationOptions options in destinations)
         {
             await registry.AddAsync(OtlpDestination.Create(options));

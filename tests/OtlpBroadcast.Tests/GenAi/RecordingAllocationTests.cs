@@ -51,11 +51,8 @@ public class RecordingAllocationTests
         }
 
         // The exporters' loops on threads of their own (the default) or on the thread pool: each is woken its own way.
-        await using var registry = new DestinationRegistry(new ExporterServices { Resource = Services.Resource, MaxDedicatedExportThreads = dedicatedThreads ? 16 : 0 });
-        foreach (OtlpDestinationOptions destination in options)
-        {
-            await registry.AddAsync(OtlpDestination.Create(destination));
-        }
+        await using DestinationRegistry registry = await RegistryAsync(
+            new ExporterServices { Resource = Services.Resource, MaxDedicatedExportThreads = dedicatedThreads ? 16 : 0 }, options);
 
         var broadcaster = new GenerationBroadcaster(registry);
         ChatCompletionRequest request = MissionRequest();
