@@ -80,12 +80,19 @@ public sealed class DestinationExporter : IAsyncDisposable
         FragmentPool.AddQueueCapacity(destination.MaxQueueSize);
         _wakeThreshold = destination.ScheduledDelay == TimeSpan.Zero ? 1 : destination.MaxExportBatchSize;
         bool takingOver = replacing is { OnOwnThread: true } && ReferenceEquals(replacing._services, _services);
+        Task? loop = null;
         if (_services.TryTakeExportThread(takingOver))
         {
             _threadWake = new ThreadWakeSignal();
-            _loop = RunOnOwnThread();
+            loop = TryRunOnOwnThread();
+            if (loop is null)
+            {
+                // No thread could be started (the process is out of them): the pool runs the loop instead.
+                _threadWake = null;
+            }
         }
-        else
+
+        if (loop is null)
         {
             _wake = new WakeSignal();
 
@@ -93,9 +100,11 @@ public sealed class DestinationExporter : IAsyncDisposable
             // depends on the limit, and what its loop sees (async-local values, the current activity) must not.
             using (ExecutionContext.SuppressFlow())
             {
-                _loop = Task.Run(RunAsync);
+                loop = Task.Run(RunAsync);
             }
         }
+
+        _loop = loop;
     }
 
     /// <summary>Whether the loop runs on a thread of its own, where it blocks instead of awaiting.</summary>
@@ -105,9 +114,10 @@ public sealed class DestinationExporter : IAsyncDisposable
     /// Starts the loop on a background thread of its own. Everything it waits for completes before the wait returns
     /// there (see <see cref="OnOwnThread"/>), so <see cref="RunAsync"/> runs to its end on that thread. The thread
     /// does not take the creator's execution context: the request that added the destination (its activity, its
-    /// async-local values) is not the loop's. The thread is given back to the services when the loop ends.
+    /// async-local values) is not the loop's. The thread is given back to the services when the loop ends, or at once
+    /// when it cannot be started: then <see langword="null"/> is returned, and the caller runs the loop on the pool.
     /// </summary>
-    private Task RunOnOwnThread()
+    private Task? TryRunOnOwnThread()
     {
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -139,14 +149,14 @@ public sealed class DestinationExporter : IAsyncDisposable
         };
         try
         {
-            thread.UnsafeStart();
+            _services.StartExportThread(thread);
         }
-        catch
+        catch (Exception)
         {
-            // No thread to run the loop (the process is out of them): nothing else would give back what this took.
+            // Thread.Start throws OutOfMemoryException or ThreadStartException when the process cannot have another
+            // thread. The thread never ran, so nothing else would give its slot back.
             _services.ReturnExportThread();
-            FragmentPool.RemoveQueueCapacity(Destination.MaxQueueSize);
-            throw;
+            return null;
         }
 
         return ended.Task;

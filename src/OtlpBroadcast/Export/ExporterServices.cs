@@ -59,7 +59,8 @@ public sealed class ExporterServices
     /// where an asynchronous send wakes a thread-pool thread for every answer, which then spins idle before it sleeps
     /// (the end-to-end benchmark measures both). Exporters beyond the limit (a multi-tenant gateway with a destination
     /// per user) share the thread pool and send asynchronously; an exporter's thread is given back when it shuts
-    /// down, and a destination replaced in a registry keeps its thread. The limit counts the exporters of every
+    /// down, a destination replaced in a registry keeps its thread, and an exporter whose thread cannot be started (the
+    /// process has no more) runs on the pool. The limit counts the exporters of every
     /// registry that uses this instance; <see cref="Default"/> is one instance for the whole process. With a client
     /// given here, every exporter sends asynchronously on the thread pool: a
     /// <see cref="DelegatingHandler"/> that overrides only <c>SendAsync</c> (authentication, logging, resilience)
@@ -112,6 +113,14 @@ public sealed class ExporterServices
 
     /// <summary>Gives back a thread taken with <see cref="TryTakeExportThread"/>.</summary>
     internal void ReturnExportThread() => Interlocked.Decrement(ref _exportThreadsInUse);
+
+    /// <summary>Exporters running on threads of their own now (taken and not yet given back), for tests.</summary>
+    internal int ExportThreadsInUse => Volatile.Read(ref _exportThreadsInUse);
+
+    /// <summary>Starts an exporter's thread; a test replaces it to see what happens when the process has no thread to
+    /// give (<see cref="Thread.Start()"/> throws <see cref="OutOfMemoryException"/> or
+    /// <see cref="ThreadStartException"/>: the exporter then runs on the thread pool).</summary>
+    internal Action<Thread> StartExportThread { get; init; } = static thread => thread.UnsafeStart();
 
     /// <summary>The clock for timestamps, <c>Retry-After</c> dates and backoff delays.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -84,6 +84,41 @@ public class DedicatedExportThreadTests
         services.ReturnExportThread();
     }
 
+    [Theory]
+    [InlineData(typeof(OutOfMemoryException))]
+    [InlineData(typeof(ThreadStartException))]
+    public async Task WhenNoThreadCanBeStartedTheExporterRunsOnThePoolAndGivesTheThreadBack(Type failure)
+    {
+        await using OtlpTestReceiver receiver = await RefusingReceiverAsync();
+        var listener = new ThreadListener();
+        int starts = 0;
+
+        // What Thread.Start throws when the process cannot have another thread (ThreadStartException has no public
+        // constructor).
+        var services = new ExporterServices
+        {
+            Resource = Resource,
+            Events = listener,
+            MaxDedicatedExportThreads = 1,
+            StartExportThread = _ =>
+            {
+                starts++;
+                throw (Exception)Activator.CreateInstance(failure, nonPublic: true)!;
+            },
+        };
+
+        await using DestinationExporter exporter = Exporter(Options(receiver), services);
+        Assert.Equal(1, starts);
+        Assert.False(exporter.OnOwnThread);
+        Assert.Equal(0, services.ExportThreadsInUse);
+
+        // The destination works all the same, from the pool.
+        EnqueueSpans(exporter, 2);
+        await FlushOrFail(exporter);
+        Assert.Equal([true], listener.Threads.Select(thread => thread.OnPool).Distinct());
+        Assert.Equal(2, exporter.GetStatistics().DroppedTotal);
+    }
+
     [Fact]
     public async Task ADestinationReplacedInARegistryAtTheLimitKeepsItsThread()
     {
