@@ -364,6 +364,49 @@ public class DedicatedExportThreadTests
         AssertAccounting(stats);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AShutdownEndsANameResolutionThatDoesNotAnswer(bool dedicated)
+    {
+        // A DNS server that never answers, under the default (unrestricted) policy: the synchronous send's connect
+        // must wait for the name in a wait that the shutdown ends, as the asynchronous one does.
+        var resolving = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var services = new ExporterServices
+        {
+            Resource = Resource,
+            MaxDedicatedExportThreads = dedicated ? 16 : 0,
+            NetworkPolicy = new DestinationNetworkPolicy
+            {
+                Resolver = async (host, cancellationToken) =>
+                {
+                    resolving.TrySetResult(host);
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    return [];
+                },
+            },
+        };
+        OtlpDestinationOptions options = Options(new Uri("http://collector.invalid:4318/v1/traces"));
+        options.Timeout = TimeSpan.FromMinutes(1);
+        options.ExportTimeout = TimeSpan.FromMinutes(1);
+        DestinationExporter exporter = Exporter(options, services);
+        Assert.Equal(dedicated, exporter.OnOwnThread);
+
+        EnqueueSpans(exporter, 2);
+        _ = exporter.FlushAsync(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("collector.invalid", await resolving.Task.WaitAsync(Patience));
+
+        var watch = Stopwatch.StartNew();
+        await exporter.ShutdownAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Patience);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"the shutdown took {watch.Elapsed.TotalMilliseconds:0} ms, with a timeout of 200 ms");
+        DestinationStatistics stats = exporter.GetStatistics();
+        Assert.Equal(2, stats.Dropped(DropReason.Shutdown));
+        AssertAccounting(stats);
+
+        // The loop has ended: its thread is free again.
+        Assert.True(services.TryTakeExportThread() || !dedicated, "the exporter's thread was not given back");
+    }
+
     /// <summary>Services with the SDK's own client, whose exporters run on threads of their own or on the pool.</summary>
     internal static ExporterServices Services(bool dedicated, IExportEventListener? events = null)
         => new() { Resource = Resource, Events = events, MaxDedicatedExportThreads = dedicated ? 16 : 0 };
