@@ -245,12 +245,7 @@ public class DedicatedExportThreadTests
         Assert.False(await exporter.FlushAsync(TimeSpan.FromMilliseconds(500)));
         Assert.Equal(1, exporter.GetStatistics().Requests);
 
-        var watch = Stopwatch.StartNew();
-        await exporter.ShutdownAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Patience);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"the shutdown took {watch.Elapsed.TotalMilliseconds:0} ms, with a timeout of 200 ms");
-        DestinationStatistics stats = exporter.GetStatistics();
-        Assert.Equal(2, stats.Dropped(DropReason.Shutdown));
-        AssertAccounting(stats);
+        await ShutdownEndsTheWaitingSend(exporter, spans: 2);
     }
 
     [Theory]
@@ -396,15 +391,22 @@ public class DedicatedExportThreadTests
         _ = exporter.FlushAsync(TimeSpan.FromMilliseconds(1));
         Assert.Equal("collector.invalid", await resolving.Task.WaitAsync(Patience));
 
+        await ShutdownEndsTheWaitingSend(exporter, spans: 2);
+
+        // The loop has ended: its thread is free again.
+        Assert.True(services.TryTakeExportThread() || !dedicated, "the exporter's thread was not given back");
+    }
+
+    /// <summary>Shuts down with 200 ms to go, while a send waits: the shutdown ends it well within a second and a half, and
+    /// the <paramref name="spans"/> it held are dropped by the shutdown.</summary>
+    private static async Task ShutdownEndsTheWaitingSend(DestinationExporter exporter, int spans)
+    {
         var watch = Stopwatch.StartNew();
         await exporter.ShutdownAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Patience);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"the shutdown took {watch.Elapsed.TotalMilliseconds:0} ms, with a timeout of 200 ms");
         DestinationStatistics stats = exporter.GetStatistics();
-        Assert.Equal(2, stats.Dropped(DropReason.Shutdown));
+        Assert.Equal(spans, stats.Dropped(DropReason.Shutdown));
         AssertAccounting(stats);
-
-        // The loop has ended: its thread is free again.
-        Assert.True(services.TryTakeExportThread() || !dedicated, "the exporter's thread was not given back");
     }
 
     /// <summary>Services with the SDK's own client, whose exporters run on threads of their own or on the pool.</summary>
