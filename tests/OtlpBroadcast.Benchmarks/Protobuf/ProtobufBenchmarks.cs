@@ -86,6 +86,19 @@ public class ProtobufBenchmarks
         }
     }
 
+    /// <summary>
+    /// What OpenTelemetry .NET's caller did before its export step to give the generation span the same two content
+    /// attributes: the messages in the conventions' shape, serialised to strings by System.Text.Json (source-generated,
+    /// as benchmark 1's peers render them) for <c>Activity.SetTag</c>. Added to <see cref="OpenTelemetryExportStep"/>,
+    /// it is the peer's side of the work that <see cref="Sdk"/> does in one step. In the withheld case the peer's
+    /// caller renders nothing, as <see cref="OpenTelemetrySpanTree"/> sets no content tags then.
+    /// </summary>
+    [Benchmark(Description = "OpenTelemetry .NET's caller: rendering the messages to content strings (System.Text.Json)")]
+    public int OpenTelemetryCallersContentRendering()
+        => _fixture.IncludeContent
+            ? ContentText.Messages(_fixture.Request.Messages).Length + ContentText.OutputMessages(_fixture.Response.Choices).Length
+            : 0;
+
     /// <summary>The two content attributes rendered as the generated writers render them for a protobuf span, in
     /// buffers the caller disposes.</summary>
     private (ContentJsonBuffer Input, ContentJsonBuffer Output) RenderContent()
