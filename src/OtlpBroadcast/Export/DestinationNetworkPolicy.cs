@@ -62,9 +62,8 @@ public sealed class DestinationNetworkPolicy
         }
     }
 
-    /// <summary>Resolves a host name to its addresses at connect time, for the handlers of <see cref="CreateHandler"/>
-    /// whatever the policy; <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/> when
-    /// <see langword="null"/>. Replace it to use another resolver (or, in tests, to simulate one).</summary>
+    /// <summary>Resolves a host name to its addresses at connect time; <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/>
+    /// when <see langword="null"/>. Replace it to use another resolver (or, in tests, to simulate one).</summary>
     public Func<string, CancellationToken, Task<IPAddress[]>>? Resolver { get; init; }
 
     /// <summary>
@@ -115,11 +114,9 @@ public sealed class DestinationNetworkPolicy
 
     /// <summary>
     /// A handler for exporters: never follows redirects (a redirect could carry the credentials to another host),
-    /// does not decompress, renews pooled connections every 2 minutes (so DNS changes are seen), resolves host names
-    /// with <see cref="Resolver"/> in a wait that a timeout or a shutdown ends (a synchronous send included) and, when
-    /// the policy restricts, connects only to allowed addresses. A restricting policy's handler connects directly,
-    /// without a proxy: behind a proxy the policy would see the proxy's address, not the destination's (enforce it at
-    /// the proxy instead).
+    /// does not decompress, renews pooled connections every 2 minutes (so DNS changes are seen) and, when the policy
+    /// restricts, connects only to allowed addresses. It connects directly, without a proxy: behind a proxy the
+    /// policy would see the proxy's address, not the destination's (enforce it at the proxy instead).
     /// </summary>
     public SocketsHttpHandler CreateHandler()
     {
@@ -135,13 +132,10 @@ public sealed class DestinationNetworkPolicy
             // disposing the response, which would otherwise wait out that drain (and read beside the drain).
             ResponseDrainTimeout = TimeSpan.Zero,
         };
-        // Every connection resolves its host here, in a wait that cancellation ends. An exporter on a thread of its own
-        // sends synchronously, and the handler's own synchronous connect resolves the name in a call that nothing
-        // ends: a DNS server that does not answer would hold the exporter's timeout and shutdown until it gave up.
-        handler.ConnectCallback = ConnectAsync;
         if (RequirePublicAddresses)
         {
             handler.UseProxy = false;
+            handler.ConnectCallback = ConnectAsync;
         }
 
         return handler;
@@ -150,13 +144,13 @@ public sealed class DestinationNetworkPolicy
     /// <summary>One client over <see cref="CreateHandler"/> per policy, shared by the exporters that use it.</summary>
     internal HttpMessageInvoker SharedClient => _sharedClient.Value;
 
-    /// <summary>Resolves the host, keeps the allowed addresses (all of them when the policy does not restrict) and
-    /// connects to one of them: the address that was checked is the address connected to.</summary>
+    /// <summary>Resolves the host, keeps the allowed addresses and connects to one of them: the address that was
+    /// checked is the address connected to.</summary>
     internal async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         string host = NormalizeHost(context.DnsEndPoint.Host);
         IPAddress[] addresses = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-        if (RequirePublicAddresses && !_allowedHosts.Contains(host))
+        if (!_allowedHosts.Contains(host))
         {
             addresses = Allowed(addresses, out NetworkAddressKind refused);
             if (addresses.Length == 0)

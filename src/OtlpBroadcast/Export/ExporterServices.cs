@@ -7,6 +7,8 @@ namespace OtlpBroadcast.Export;
 /// </summary>
 public sealed class ExporterServices
 {
+    private static readonly Lazy<HttpMessageInvoker> SharedClient = new(() => new HttpMessageInvoker(DestinationNetworkPolicy.Unrestricted.CreateHandler(), disposeHandler: false));
+
     private readonly HttpMessageInvoker? _httpClient;
     private readonly DestinationNetworkPolicy _networkPolicy = DestinationNetworkPolicy.Unrestricted;
     private readonly int _maxDedicatedExportThreads = 16;
@@ -26,15 +28,14 @@ public sealed class ExporterServices
     public OtlpResource Resource { get; init; } = OtlpResource.Default;
 
     /// <summary>
-    /// The HTTP client or handler. The default is one client per <see cref="NetworkPolicy"/> (one for the whole process
-    /// with the default policy), over <see cref="DestinationNetworkPolicy.CreateHandler"/>: it never follows redirects
-    /// (a redirect could carry the destination's credentials to another host) and, when the policy restricts, checks
-    /// every address when it connects. A client given here must do the same: build its handler with
+    /// The HTTP client or handler. The default never follows redirects (a redirect could carry the destination's
+    /// credentials to another host) and, when <see cref="NetworkPolicy"/> restricts, checks every address when it
+    /// connects. A client given here must do the same: build its handler with
     /// <see cref="DestinationNetworkPolicy.CreateHandler"/> (the hosting package does).
     /// </summary>
     public HttpMessageInvoker HttpClient
     {
-        get => _httpClient ?? NetworkPolicy.SharedClient;
+        get => _httpClient ?? (NetworkPolicy.RequirePublicAddresses ? NetworkPolicy.SharedClient : SharedClient.Value);
         init => _httpClient = value ?? throw new ArgumentNullException(nameof(value));
     }
 

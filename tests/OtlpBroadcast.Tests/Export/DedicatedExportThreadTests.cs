@@ -364,8 +364,8 @@ public class DedicatedExportThreadTests
     [InlineData(false)]
     public async Task AShutdownEndsANameResolutionThatDoesNotAnswer(bool dedicated)
     {
-        // A DNS server that never answers, under the default (unrestricted) policy: the synchronous send's connect
-        // must wait for the name in a wait that the shutdown ends, as the asynchronous one does.
+        // A restricting policy resolves names itself, when it connects: a resolver that never answers must not hold
+        // the shutdown, whether the send is synchronous (on the exporter's own thread) or not.
         var resolving = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var services = new ExporterServices
         {
@@ -373,6 +373,7 @@ public class DedicatedExportThreadTests
             MaxDedicatedExportThreads = dedicated ? 16 : 0,
             NetworkPolicy = new DestinationNetworkPolicy
             {
+                RequirePublicAddresses = true,
                 Resolver = async (host, cancellationToken) =>
                 {
                     resolving.TrySetResult(host);
