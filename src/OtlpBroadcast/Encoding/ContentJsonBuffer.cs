@@ -97,6 +97,20 @@ public sealed class ContentJsonBuffer : IDisposable
             return;
         }
 
+        if (value is ITextOnlyMessage message && message.TryGetTextOnly(out string role, out string text, out string? finishReason))
+        {
+            if (_embedded)
+            {
+                WriteTextOnly<EmbeddedJsonText>(role, text, finishReason);
+            }
+            else
+            {
+                WriteTextOnly<PlainJsonText>(role, text, finishReason);
+            }
+
+            return;
+        }
+
         _json.WriteByte((byte)'{');
         if (_embedded)
         {
@@ -108,6 +122,52 @@ public sealed class ContentJsonBuffer : IDisposable
         }
 
         _json.WriteByte((byte)'}');
+    }
+
+    /// <summary>
+    /// A text-only chat message (<see cref="ITextOnlyMessage"/>): the bytes its generated writer gives it, written from
+    /// its strings. Nearly every message is one, and the general path costs it most of its rendering: a dispatch to the
+    /// writer, the parts made on first use, a buffer for them and a copy.
+    /// </summary>
+    private void WriteTextOnly<TText>(string role, string text, string? finishReason) where TText : struct, IContentJsonText
+    {
+        TText.Constant(_json, TextOnlyPieces.BeforeRole, TextOnlyPieces.BeforeRoleEmbedded);
+        TText.Escaped(_json, role);
+        TText.Constant(_json, TextOnlyPieces.BeforeText, TextOnlyPieces.BeforeTextEmbedded);
+        TText.Escaped(_json, text);
+        if (finishReason is null)
+        {
+            TText.Constant(_json, TextOnlyPieces.End, TextOnlyPieces.EndEmbedded);
+            return;
+        }
+
+        TText.Constant(_json, TextOnlyPieces.BeforeFinishReason, TextOnlyPieces.BeforeFinishReasonEmbedded);
+        TText.Escaped(_json, finishReason);
+        TText.Constant(_json, TextOnlyPieces.EndAfterFinishReason, TextOnlyPieces.EndAfterFinishReasonEmbedded);
+    }
+
+    /// <summary>The constant JSON of a text-only message, plain and escaped as the inside of a string (escaped once,
+    /// here, by the escaping every embedded rendering uses).</summary>
+    private static class TextOnlyPieces
+    {
+        public static readonly byte[] BeforeRole = "{\"role\":\""u8.ToArray();
+        public static readonly byte[] BeforeText = "\",\"parts\":[{\"type\":\"text\",\"content\":\""u8.ToArray();
+        public static readonly byte[] End = "\"}]}"u8.ToArray();
+        public static readonly byte[] BeforeFinishReason = "\"}],\"finish_reason\":\""u8.ToArray();
+        public static readonly byte[] EndAfterFinishReason = "\"}"u8.ToArray();
+
+        public static readonly byte[] BeforeRoleEmbedded = Embedded(BeforeRole);
+        public static readonly byte[] BeforeTextEmbedded = Embedded(BeforeText);
+        public static readonly byte[] EndEmbedded = Embedded(End);
+        public static readonly byte[] BeforeFinishReasonEmbedded = Embedded(BeforeFinishReason);
+        public static readonly byte[] EndAfterFinishReasonEmbedded = Embedded(EndAfterFinishReason);
+
+        private static byte[] Embedded(byte[] plain)
+        {
+            var json = new JsonBuffer();
+            json.WriteEscapedJson(plain);
+            return json.WrittenSpan.ToArray();
+        }
     }
 
     private void WriteAttributes<T, TText>(T value) where T : IOtlpAttributes where TText : struct, IContentJsonText

@@ -280,6 +280,10 @@ internal interface IContentJsonText
 
     /// <summary>Content rendered for this sink (<see cref="ContentJsonBuffer.Rent{TSink}"/>), as a nested value.</summary>
     static abstract void Nested(JsonBuffer json, ContentJsonBuffer content);
+
+    /// <summary>Constant JSON text given in both forms, <paramref name="plain"/> and the same escaped as the inside of
+    /// a string (<paramref name="embedded"/>), so that neither is escaped as it is written.</summary>
+    static abstract void Constant(JsonBuffer json, ReadOnlySpan<byte> plain, ReadOnlySpan<byte> embedded);
 }
 
 /// <summary>Plain JSON.</summary>
@@ -294,6 +298,8 @@ internal readonly struct PlainJsonText : IContentJsonText
     public static void Escaped(JsonBuffer json, ReadOnlySpan<byte> utf8) => json.WriteEscaped(utf8);
 
     public static void Nested(JsonBuffer json, ContentJsonBuffer content) => json.Write(content.GetWrittenUtf8());
+
+    public static void Constant(JsonBuffer json, ReadOnlySpan<byte> plain, ReadOnlySpan<byte> embedded) => json.Write(plain);
 }
 
 /// <summary>JSON as the inside of a JSON string: the bytes of <see cref="PlainJsonText"/> passed through
@@ -321,4 +327,6 @@ internal readonly struct EmbeddedJsonText : IContentJsonText
             json.WriteEscapedJson(content.GetWrittenUtf8());
         }
     }
+
+    public static void Constant(JsonBuffer json, ReadOnlySpan<byte> plain, ReadOnlySpan<byte> embedded) => json.Write(embedded);
 }

@@ -110,7 +110,7 @@ public sealed partial class ChatCompletionRequest
 /// takes the GenAI conventions' shape: <c>{"role":…,"parts":[…],"name":…}</c>, see <see cref="Parts"/>.
 /// </summary>
 [OtlpAttributes]
-public sealed partial class ChatMessage
+public sealed partial class ChatMessage : ITextOnlyMessage
 {
     private PartsCache? _parts;
 
@@ -229,6 +229,25 @@ public sealed partial class ChatMessage
             _parts = made;
             return made.Parts;
         }
+    }
+
+    /// <summary>A message whose parts would be one <c>text</c> part (<see cref="Parts"/>): content that is a string,
+    /// and no name, reasoning, refusal or tool call, in a role other than <c>tool</c>.</summary>
+    bool ITextOnlyMessage.TryGetTextOnly(out string role, out string text, out string? finishReason)
+    {
+        finishReason = null;
+        if (Role is { } knownRole && knownRole != "tool" && Name is null
+            && MessageContent is { Parts: null, Text: { } onlyText }
+            && string.IsNullOrEmpty(Reasoning) && string.IsNullOrEmpty(ReasoningContent) && string.IsNullOrEmpty(Refusal)
+            && ToolCalls is null or { Count: 0 })
+        {
+            role = knownRole;
+            text = onlyText;
+            return true;
+        }
+
+        role = text = string.Empty;
+        return false;
     }
 
     /// <summary>The reasoning of a message or delta that may carry it under either name: <c>reasoning</c>, or

@@ -131,7 +131,7 @@ public sealed class ChatChoiceView<T> : IReadOnlyList<T>
 /// <c>{"role":…,"parts":[…],"name":…,"finish_reason":…}</c>: its message's role, parts and name, and its finish reason.
 /// </summary>
 [OtlpAttributes]
-public sealed partial class ChatChoice
+public sealed partial class ChatChoice : ITextOnlyMessage
 {
     /// <summary>Its index.</summary>
     [JsonPropertyName("index")]
@@ -169,6 +169,19 @@ public sealed partial class ChatChoice
     [JsonExtensionData]
     [OtlpIgnore]
     public Dictionary<string, JsonElement>? AdditionalProperties { get; set; }
+
+    /// <summary>A choice whose message is text only (see <see cref="ChatMessage"/>), with its finish reason.</summary>
+    bool ITextOnlyMessage.TryGetTextOnly(out string role, out string text, out string? finishReason)
+    {
+        finishReason = FinishReason;
+        if (Message is ITextOnlyMessage message && message.TryGetTextOnly(out role, out text, out _))
+        {
+            return true;
+        }
+
+        role = text = string.Empty;
+        return false;
+    }
 }
 
 /// <summary>Token usage, mapped to the GenAI conventions' <c>gen_ai.usage.*</c> keys.</summary>
