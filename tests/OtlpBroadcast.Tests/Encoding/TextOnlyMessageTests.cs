@@ -25,7 +25,7 @@ public class TextOnlyMessageTests
         string.Concat(Enumerable.Repeat("Text with \"quotes\", ünïcödé and a\nbreak. ", 120)),
     ];
 
-    private static readonly string[] Roles = ["user", "system", "assistant", "developer", "ro\"le\\", "rôle"];
+    private static readonly string[] Roles = ["user", "system", "assistant", "developer", "ro\"le\\", "rôle", "", "Tool"];
 
     public static TheoryData<string, string> TextsAndRoles()
     {
@@ -50,6 +50,7 @@ public class TextOnlyMessageTests
 
     [Theory]
     [InlineData(null)]
+    [InlineData("")]
     [InlineData("stop")]
     [InlineData("sto\"p\\ \n ✓")]
     public void AChoiceIsRenderedAsItsGeneratedWriterRendersIt(string? finishReason)
@@ -67,6 +68,7 @@ public class TextOnlyMessageTests
     public static TheoryData<string> MessagesThatAreNotTextOnly() =>
     [
         """{"role":"user","name":"ada","content":"Hi"}""",
+        """{"role":"user","name":"","content":"Hi"}""",
         """{"role":"assistant","content":"Hi","reasoning":"because"}""",
         """{"role":"assistant","content":"Hi","reasoning_content":"because"}""",
         """{"role":"assistant","content":"Hi","refusal":"no"}""",
