@@ -95,6 +95,23 @@ public partial class IncrementalTests
             "using OtlpBroadcast; namespace Gateway; [OtlpAttributes] public sealed partial class B { public string? Note { get; set; } }",
             "using OtlpBroadcast; namespace Gateway; [OtlpAttributes] public sealed partial class B { public string? Note { get; set; } public bool Flag { get; set; } }",
         ],
+
+        // 11: polyfills of types the compiler finds without their names in the file that uses them (init, required, a
+        // tuple), declared in source as projects for older frameworks do; D's file names none of them.
+        [
+            "namespace System.Runtime.CompilerServices { internal static class IsExternalInit { } }",
+            "// no polyfill",
+            "namespace System.Runtime.CompilerServices { [System.Obsolete(\"polyfill\", true)] internal static class IsExternalInit { } }",
+            "namespace System.Runtime.CompilerServices { [System.AttributeUsage(System.AttributeTargets.All)] internal sealed class RequiredMemberAttribute : System.Attribute { } }",
+            "namespace System { public struct ValueTuple<T1, T2> { public T1 Item1; public T2 Item2; public ValueTuple(T1 a, T2 b) { Item1 = a; Item2 = b; } } }",
+        ],
+
+        // 12: an annotated type with init-only and required members, and a tuple (refused), reading file 11 only
+        // through the compiler.
+        [
+            "using OtlpBroadcast; namespace Gateway; [OtlpAttributes] public sealed partial class D { public required string Id { get; init; } public string? Tag { get; init; } }",
+            "using OtlpBroadcast; namespace Gateway; [OtlpAttributes] public sealed partial class D { public required string Id { get; init; } public (int, int) Pair { get; init; } }",
+        ],
     ];
 
     [Theory]
@@ -145,6 +162,56 @@ public partial class IncrementalTests
             {
                 throw new InvalidOperationException($"seed {seed}, step tracking {trackSteps}, after: {string.Join("; ", steps)}", e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Every version of the polyfill file (11) after every other, with each version of the type that uses it through the
+    /// compiler alone (12): no file D's parse reads names the polyfilled types, so only a generator whose output does not
+    /// depend on them may keep D's parse; the incremental run must give what a new driver gives each time.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EditsToAPolyfillGiveWhatANewDriverGives(bool trackSteps)
+    {
+        const int Polyfill = 11, User = 12;
+        CSharpCompilation compilation = TestCompilation.Create([.. Files.Select(f => f[0])]);
+        GeneratorDriver driver = TestCompilation.CreateDriver(trackSteps).RunGenerators(compilation);
+        var steps = new List<string>();
+        for (int user = 0; user < Files[User].Length; user++)
+        {
+            compilation = WithVersion(compilation, User, user);
+            for (int from = 0; from < Files[Polyfill].Length; from++)
+            {
+                for (int to = 0; to < Files[Polyfill].Length; to++)
+                {
+                    foreach (int version in new[] { from, to })
+                    {
+                        compilation = WithVersion(compilation, Polyfill, version);
+                        steps.Add($"D {user}, polyfill {version}");
+                        try
+                        {
+                            driver = AssertSameAsFreshRun(driver, compilation);
+                        }
+                        catch (Exception e) when (e is not OutOfMemoryException)
+                        {
+                            throw new InvalidOperationException($"step tracking {trackSteps}, after: {string.Join("; ", steps)}", e);
+                        }
+                    }
+                }
+            }
+
+            // Not a vacuous comparison: D is written, or (with its tuple) refused and not written.
+            GeneratorRunResult result = driver.GetRunResult().Results.Single();
+            Assert.Equal(user == 0, result.GeneratedSources.Any(source => source.HintName.StartsWith("Gateway.D.", StringComparison.Ordinal)));
+            Assert.Equal(user == 1, result.Diagnostics.Any(d => d.Id == "OTB0001"));
+        }
+
+        static CSharpCompilation WithVersion(CSharpCompilation compilation, int file, int version)
+        {
+            SyntaxTree old = compilation.SyntaxTrees.Single(t => t.FilePath == $"Source{file}.cs");
+            return compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(Files[file][version], TestCompilation.ParseOptions, old.FilePath));
         }
     }
 
