@@ -1,3 +1,4 @@
+using System.Text.Json;
 using OtlpBroadcast.Export;
 using OtlpBroadcast.OpenAi;
 using OtlpBroadcast.Testing;
@@ -9,7 +10,8 @@ namespace OtlpBroadcast.Tests.GenAi;
 /// <summary>
 /// The request-path cost of recording a generation: <c>StartChat</c>, <c>AddAttempt</c>, <c>CompleteChat</c> allocate
 /// nothing on the caller's thread once warmed up, while real exporters send the spans to a loopback receiver in the
-/// background. Counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/>, never timed. Steady state: a growth
+/// background; for the same request again and for requests just read from JSON (whose text-only messages are rendered
+/// without making their parts). Counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/>, never timed. Steady state: a growth
 /// episode (storage growing once when the exporters fall behind) may make the first measured pass allocate, and then
 /// a second pass must allocate nothing.
 /// </summary>
@@ -28,12 +30,19 @@ public class RecordingAllocationTests
     /// <summary>Fewer spans than a round queues per destination (three per recording).</summary>
     private const int BatchSize = 16;
 
+    /// <param name="destinations">How many destinations, privacy alternating off, on, off.</param>
+    /// <param name="modelFilter">Whether the destinations filter by model.</param>
+    /// <param name="dedicatedThreads">Whether the exporters run on threads of their own.</param>
+    /// <param name="freshRequests">Whether every recording is of a request and a response just read from JSON, as a
+    /// service's are (made before the measured calls), rather than of the same two objects again.</param>
     [Theory]
-    [InlineData(1, false, true)]
-    [InlineData(3, false, true)]
-    [InlineData(3, true, true)]
-    [InlineData(3, false, false)]
-    public async Task AWarmedUpRecordingAllocatesNothingOnTheRequestThread(int destinations, bool modelFilter, bool dedicatedThreads)
+    [InlineData(1, false, true, false)]
+    [InlineData(3, false, true, false)]
+    [InlineData(3, true, true, false)]
+    [InlineData(3, false, false, false)]
+    [InlineData(1, false, true, true)]
+    [InlineData(3, false, true, true)]
+    public async Task AWarmedUpRecordingAllocatesNothingOnTheRequestThread(int destinations, bool modelFilter, bool dedicatedThreads, bool freshRequests)
     {
         await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
 
@@ -98,14 +107,17 @@ public class RecordingAllocationTests
                     long[] allocated = new long[MeasuredRounds * RecordingsPerRound];
                     for (int round = 0; round < MeasuredRounds; round++)
                     {
+                        // Outside the measured calls: the round's requests and responses, new objects or the same two.
+                        (ChatCompletionRequest Request, ChatCompletionResponse Response)[] pairs = [.. Enumerable.Range(0, RecordingsPerRound)
+                            .Select(_ => freshRequests ? ReadAgain(request, response) : (request, response))];
                         for (int i = 0; i < RecordingsPerRound; i++)
                         {
                             long start = GC.GetAllocatedBytesForCurrentThread();
-                            GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(request, provider: "openai");
+                            GenerationRecording<ChatCompletionRequest> recording = broadcaster.StartChat(pairs[i].Request, provider: "openai");
                             long started = GC.GetAllocatedBytesForCurrentThread();
                             recording.AddAttempt(attempt);
                             long attempted = GC.GetAllocatedBytesForCurrentThread();
-                            recording.CompleteChat(response, cost);
+                            recording.CompleteChat(pairs[i].Response, cost);
                             long completed = GC.GetAllocatedBytesForCurrentThread();
                             allocated[(round * RecordingsPerRound) + i] = completed - start;
                             if (completed != start)
@@ -147,6 +159,11 @@ public class RecordingAllocationTests
         Assert.Equal(0, broadcaster.GetStatistics().InternalErrors);
         Assert.All(registry.Exporters, e => Assert.Equal(0, e.GetStatistics().DroppedTotal));
     }
+
+    /// <summary>The request and the response as a service has them: just read from their JSON.</summary>
+    private static (ChatCompletionRequest, ChatCompletionResponse) ReadAgain(ChatCompletionRequest request, ChatCompletionResponse response)
+        => (JsonSerializer.Deserialize(JsonSerializer.Serialize(request, OpenAiJsonContext.Default.ChatCompletionRequest), OpenAiJsonContext.Default.ChatCompletionRequest)!,
+            JsonSerializer.Deserialize(JsonSerializer.Serialize(response, OpenAiJsonContext.Default.ChatCompletionResponse), OpenAiJsonContext.Default.ChatCompletionResponse)!);
 
     private static void Flush(DestinationRegistry registry)
     {
