@@ -341,7 +341,7 @@ public sealed class DestinationExporter : IAsyncDisposable
     internal void CountLimits(int truncatedValues, int droppedAttributes) => _counters.Limited(truncatedValues, droppedAttributes);
 
     /// <summary>A snapshot of the counters.</summary>
-    public DestinationStatistics GetStatistics() => _counters.Snapshot(Destination.Name);
+    public DestinationStatistics GetStatistics() => _counters.Snapshot(Destination.Name, OnOwnThread);
 
     /// <summary>
     /// Sends everything queued so far, without waiting for the scheduled delay. True when all of it was settled

@@ -96,4 +96,10 @@ public sealed record DestinationStatistics
 
     /// <summary>When the backend last accepted a request.</summary>
     public DateTimeOffset? LastSuccessTime { get; init; }
+
+    /// <summary>Whether the destination's export loop runs on a thread of its own and sends synchronously (see
+    /// <see cref="ExporterServices.MaxDedicatedExportThreads"/>); <see langword="false"/> when it shares the thread
+    /// pool: beyond that limit, with a client given to <see cref="ExporterServices"/>, or when no thread could be
+    /// started.</summary>
+    public bool SendsFromOwnThread { get; init; }
 }

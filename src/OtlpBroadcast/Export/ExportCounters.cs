@@ -100,7 +100,7 @@ internal sealed class ExportCounters
     /// counted as offered before it could reach an end, so Offered covers every end read before it; Pending is the
     /// rest (queued, in flight, or about to be counted as dropped).
     /// </summary>
-    public DestinationStatistics Snapshot(string destination)
+    public DestinationStatistics Snapshot(string destination, bool sendsFromOwnThread)
     {
         long exported = Volatile.Read(ref _exported);
         long rejected = Volatile.Read(ref _rejected);
@@ -142,6 +142,7 @@ internal sealed class ExportCounters
             LastError = lastError,
             LastErrorTime = lastErrorTime,
             LastSuccessTime = lastSuccess == 0 ? null : new DateTimeOffset(lastSuccess, TimeSpan.Zero),
+            SendsFromOwnThread = sendsFromOwnThread,
         };
     }
 }

@@ -29,6 +29,7 @@ public class DedicatedExportThreadTests
 
         EnqueueSpans(exporter, 2);
         await FlushOrFail(exporter);
+        Assert.Equal(dedicated, exporter.GetStatistics().SendsFromOwnThread);
 
         // The failure and the drop are reported by the loop, on the thread it runs on.
         Assert.Equal(2, listener.Threads.Count);
@@ -110,6 +111,7 @@ public class DedicatedExportThreadTests
         await using DestinationExporter exporter = Exporter(Options(receiver), services);
         Assert.Equal(1, starts);
         Assert.False(exporter.OnOwnThread);
+        Assert.False(exporter.GetStatistics().SendsFromOwnThread, "the statistics do not say the destination shares the pool");
         Assert.Equal(0, services.ExportThreadsInUse);
 
         // The destination works all the same, from the pool.
@@ -190,6 +192,7 @@ public class DedicatedExportThreadTests
         Assert.Single(receiver.Requests);
         Assert.Equal(1, handler.Sent);
         Assert.All(listener.Threads, thread => Assert.True(thread.OnPool));
+        Assert.False(exporter.GetStatistics().SendsFromOwnThread);
     }
 
     [Theory]
