@@ -44,7 +44,7 @@ internal static class OtlpEndpointParser
 
     private static Uri ParseAbsoluteHttp(string variable, string text)
     {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri)
+        if (!AbsoluteUri.TryCreate(text, out Uri? uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw new OtlpConfigurationException(

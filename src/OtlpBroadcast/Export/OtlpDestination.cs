@@ -177,7 +177,7 @@ public sealed class OtlpDestination
             throw new OtlpConfigurationException("The endpoint is missing: give the full OTLP traces URL, e.g. https://collector.example.com:4318/v1/traces.");
         }
 
-        if (!Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out Uri? uri) || string.IsNullOrEmpty(uri.Host))
+        if (!AbsoluteUri.TryCreate(endpoint.Trim(), out Uri? uri) || string.IsNullOrEmpty(uri.Host))
         {
             throw new OtlpConfigurationException("The endpoint is not an absolute URL; give the full OTLP traces URL, e.g. https://collector.example.com:4318/v1/traces.");
         }

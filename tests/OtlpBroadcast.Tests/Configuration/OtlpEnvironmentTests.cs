@@ -175,6 +175,7 @@ public class OtlpEnvironmentTests
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector/")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/#part")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "file://\u202e\\a/")]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "v1/traces")]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "grpc://collector:4317")]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/v1/traces#part")]
