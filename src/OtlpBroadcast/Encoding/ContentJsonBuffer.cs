@@ -97,30 +97,29 @@ public sealed class ContentJsonBuffer : IDisposable
             return;
         }
 
+        if (_embedded)
+        {
+            WriteNonNull<T, EmbeddedJsonText>(value);
+        }
+        else
+        {
+            WriteNonNull<T, PlainJsonText>(value);
+        }
+    }
+
+    /// <summary>A value that is not <c>null</c>, in the form of <typeparamref name="TText"/>: a text-only chat message
+    /// from its strings, anything else as the object of its attributes.</summary>
+    private void WriteNonNull<T, TText>(T value) where T : IOtlpAttributes where TText : struct, IContentJsonText
+    {
         if (value is ITextOnlyMessage message && message.TryGetTextOnly(out string role, out string text, out string? finishReason))
         {
-            if (_embedded)
-            {
-                WriteTextOnly<EmbeddedJsonText>(role, text, finishReason);
-            }
-            else
-            {
-                WriteTextOnly<PlainJsonText>(role, text, finishReason);
-            }
-
+            WriteTextOnly<TText>(role, text, finishReason);
             return;
         }
 
         _json.WriteByte((byte)'{');
-        if (_embedded)
-        {
-            WriteAttributes<T, EmbeddedJsonText>(value);
-        }
-        else
-        {
-            WriteAttributes<T, PlainJsonText>(value);
-        }
-
+        var sink = new JsonBufferContentSink<TText>(_json);
+        value.WriteOtlpAttributes(ref sink, includeContent: true);
         _json.WriteByte((byte)'}');
     }
 
@@ -168,12 +167,6 @@ public sealed class ContentJsonBuffer : IDisposable
             json.WriteEscapedJson(plain);
             return json.WrittenSpan.ToArray();
         }
-    }
-
-    private void WriteAttributes<T, TText>(T value) where T : IOtlpAttributes where TText : struct, IContentJsonText
-    {
-        var sink = new JsonBufferContentSink<TText>(_json);
-        value.WriteOtlpAttributes(ref sink, includeContent: true);
     }
 
     /// <summary>Writes <paramref name="value"/> as a JSON object of its attributes, or <c>null</c>, through
